@@ -1,0 +1,1 @@
+"""The outside world: storage, hashing, delivery providers, clock and identifier parsing."""

@@ -1,0 +1,1 @@
+"""Storage on SQLAlchemy Core (async): SQLite by default, PostgreSQL for many instances."""

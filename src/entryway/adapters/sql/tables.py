@@ -1,0 +1,153 @@
+"""Table definitions. Every table that holds customer data carries ``site``, and every
+repository query filters on it (DESIGN.md house rule 8)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the database (same on SQLite and PG)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"refusing a naive datetime: {value!r}")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ID = String(32)
+SITE = String(16)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("email", String(320)),
+    Column("phone", String(20)),
+    Column("password_hash", String(200), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("email_verified", Boolean, nullable=False, default=False),
+    Column("phone_verified", Boolean, nullable=False, default=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_changed_at", UtcDateTime),
+    UniqueConstraint("site", "email"),
+    UniqueConstraint("site", "phone"),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("idle_deadline", UtcDateTime, nullable=False),
+    Column("absolute_deadline", UtcDateTime, nullable=False),
+    Column("remember", Boolean, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("user_agent", String(300), nullable=False),
+    Column("client", String(8), nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Index(None, "site", "account_id"),
+)
+
+flow_states = Table(
+    "flow_states",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("purpose", String(32), nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("target_kind", String(8), nullable=False),
+    Column("target", String(320), nullable=False),
+    Column("code_hash", String(80), nullable=False),
+    Column("code_expires_at", UtcDateTime, nullable=False),
+    Column("code_attempts", Integer, nullable=False),
+    Column("sends", Integer, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("consumed_at", UtcDateTime),
+    Index(None, "site", "account_id", "purpose"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID),
+    Column("action", String(48), nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("user_agent", String(300), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index(None, "site", "account_id", "at"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID),
+    Column("channel", String(8), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("to_address", String(320), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UtcDateTime),
+    Column("lease_until", UtcDateTime),
+    Column("sent_at", UtcDateTime),
+    Column("last_error", String(500), nullable=False),
+    Column("dedupe_key", String(64), unique=True),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "site", "account_id", "created_at"),
+)

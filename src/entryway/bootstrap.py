@@ -1,0 +1,164 @@
+"""The one composition root: settings -> adapters -> services -> app."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import structlog
+from fastapi import FastAPI
+
+from entryway.adapters.clock import SystemClock
+from entryway.adapters.hashing import Argon2Hasher, Argon2Params
+from entryway.adapters.identifiers import IdentifierParser
+from entryway.adapters.mail import DemoSink, SmtpMailer
+from entryway.adapters.sms import WebhookTexter
+from entryway.adapters.sql.database import Database
+from entryway.adapters.strength import common_passwords, estimate
+from entryway.core.passwords import PasswordPolicy
+from entryway.core.secrets import Random
+from entryway.core.sessions import SessionPolicy
+from entryway.core.sites import SiteDirectory
+from entryway.flows.delivery import Courier
+from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
+from entryway.flows.worker import DeliveryLoop
+from entryway.settings import Settings
+from entryway.web.app import create_app
+from entryway.web.security import WebConfig
+
+
+class UnsafeSettings(SystemExit):
+    pass
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    deps: Deps
+    delivery: DeliveryLoop
+    http: httpx.AsyncClient
+    web: WebConfig
+
+    async def close(self) -> None:
+        await self.delivery.stop()
+        await self.http.aclose()
+        await self.db.dispose()
+
+
+def derive(secret: str, label: str) -> bytes:
+    """Independent keys for independent uses, all from the one configured secret."""
+    return hmac.new(secret.encode(), label.encode(), hashlib.sha256).digest()
+
+
+def demo_secret(data_dir: Path) -> str:
+    """Demo mode keeps a generated secret in its data folder, so restarts keep sessions."""
+    path = data_dir / "secret.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    mailer: Mailer | None = None,
+    texter: Texter | None = None,
+    schema: str | None = None,
+    rng: Random | None = None,
+) -> Runtime:
+    """Wire every part from ``settings``; twins may be passed in by tests."""
+    problems = settings.problems()
+    if problems:
+        raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
+    secret = settings.secret_key
+    assert len(secret) >= 32, "demo mode supplies a secret before build()"
+    sites = SiteDirectory([s.to_site() for s in settings.sites], settings.site_aliases)
+    db = Database(settings.database_url, schema=schema)
+    http = httpx.AsyncClient()
+    sink = DemoSink()
+    mail: Mailer = mailer or (SmtpMailer(settings.smtp_url) if settings.smtp_url else sink)
+    text: Texter = texter or (
+        WebhookTexter(settings.sms_webhook_url, http) if settings.sms_webhook_url else sink
+    )
+    clock = clock or SystemClock()
+    courier = Courier(uow=db.uow, clock=clock, mailer=mail, texter=text, sender=settings.mail_from)
+    delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
+    hasher = Argon2Hasher(
+        Argon2Params(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),
+        concurrency=settings.hash_concurrency,
+        pepper=derive(secret, "password-pepper"),
+    )
+    deps = Deps(
+        sites=sites,
+        clock=clock,
+        rng=rng or Random(token_bytes=secrets.token_bytes, randbelow=secrets.randbelow),
+        hasher=hasher,
+        identifiers=IdentifierParser(),
+        uow=db.uow,
+        keys=Keys(hashing=derive(secret, "stored-secrets")),
+        passwords=PasswordPolicy(
+            min_length=settings.min_password_length, common=common_passwords(), strength=estimate
+        ),
+        session_policy=_session_policy(settings),
+        on_message=delivery.wake,
+    )
+    web = WebConfig(
+        demo=settings.demo,
+        csrf_key=derive(secret, "csrf"),
+        trusted_proxies=WebConfig.networks(settings.trusted_proxies),
+    )
+    return Runtime(settings=settings, db=db, deps=deps, delivery=delivery, http=http, web=web)
+
+
+def _session_policy(settings: Settings) -> SessionPolicy:
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_absolute_hours),
+        remembered_idle=timedelta(days=min(14, settings.remember_days)),
+        remembered_absolute=timedelta(days=settings.remember_days),
+    )
+
+
+def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) -> FastAPI:
+    """The ASGI app; its lifespan migrates (when asked), runs delivery and closes it all."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if migrate:
+            await runtime.db.upgrade()
+        if deliver:
+            runtime.delivery.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    return create_app(runtime.deps, runtime.web, lifespan)
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr; nothing we log carries a code, password or token."""
+    logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(message)s")
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper("iso"),
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Pure rules and values: standard library only, no I/O."""

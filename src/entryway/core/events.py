@@ -1,0 +1,95 @@
+"""Stable names that are stored and returned: never rename a value, only add."""
+
+from __future__ import annotations
+
+import enum
+
+
+class AccountStatus(enum.StrEnum):
+    """Account states.
+
+    ```mermaid
+    stateDiagram-v2
+        [*] --> unverified: create account
+        unverified --> active: one-time code entered
+        unverified --> unverified: registered again (new code, old one void)
+        active --> [*]
+    ```
+    """
+
+    UNVERIFIED = "unverified"
+    ACTIVE = "active"
+
+
+class AuditAction(enum.StrEnum):
+    ACCOUNT_CREATED = "account.created"
+    ACCOUNT_VERIFIED = "account.verified"
+    SIGN_IN_SUCCEEDED = "sign_in.succeeded"
+    SIGN_IN_FAILED = "sign_in.failed"
+    SIGNED_OUT = "session.signed_out"
+    SESSION_ENDED = "session.ended"
+    SESSIONS_ENDED_ALL = "session.ended_all"
+    NAME_CHANGED = "account.name_changed"
+    PASSWORD_CHANGED = "account.password_changed"  # noqa: S105 (an event name)
+    EMAIL_CHANGE_STARTED = "contact.email_change_started"
+    EMAIL_CHANGED = "contact.email_changed"
+    PHONE_CHANGE_STARTED = "contact.phone_change_started"
+    PHONE_CHANGED = "contact.phone_changed"
+
+
+ACTIVITY_LABELS: dict[AuditAction, str] = {
+    AuditAction.ACCOUNT_CREATED: "Account created",
+    AuditAction.ACCOUNT_VERIFIED: "Account verified",
+    AuditAction.SIGN_IN_SUCCEEDED: "Signed in",
+    AuditAction.SIGN_IN_FAILED: "Failed sign-in attempt",
+    AuditAction.SIGNED_OUT: "Signed out",
+    AuditAction.SESSION_ENDED: "Signed out a device",
+    AuditAction.SESSIONS_ENDED_ALL: "Signed out everywhere",
+    AuditAction.NAME_CHANGED: "Name changed",
+    AuditAction.PASSWORD_CHANGED: "Password changed",
+    AuditAction.EMAIL_CHANGE_STARTED: "Email change requested",
+    AuditAction.EMAIL_CHANGED: "Email changed",
+    AuditAction.PHONE_CHANGE_STARTED: "Mobile number change requested",
+    AuditAction.PHONE_CHANGED: "Mobile number changed",
+}
+
+
+class Channel(enum.StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    VOICE = "voice"
+
+
+class MessageKind(enum.StrEnum):
+    VERIFY_ACCOUNT = "verify_account"
+    ALREADY_REGISTERED = "already_registered"
+    WRONG_SITE = "wrong_site"
+    VERIFY_CONTACT = "verify_contact"
+    CONTACT_CHANGED = "contact_changed"
+    PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
+
+
+class FlowPurpose(enum.StrEnum):
+    """What a server-side flow state may be used for; a state for one purpose is refused
+    by every other (SECURITY.md 28, links bound to purpose)."""
+
+    REGISTRATION = "registration"
+    CHANGE_EMAIL = "change_email"
+    CHANGE_PHONE = "change_phone"
+
+
+class MessageStatus(enum.StrEnum):
+    """Outbox states.
+
+    ```mermaid
+    stateDiagram-v2
+        [*] --> pending: written with its cause
+        pending --> sent: provider accepted
+        pending --> pending: provider failed (retry with backoff)
+        pending --> failed: gave up after the retry window
+    ```
+    """
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

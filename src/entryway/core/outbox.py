@@ -1,0 +1,20 @@
+"""Delivery retry policy for the outbox: exponential backoff, bounded, then give up."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+FIRST_RETRY = timedelta(seconds=5)
+LONGEST_WAIT = timedelta(minutes=30)
+GIVE_UP_AFTER_ATTEMPTS = 40  # about 18 hours of retrying at the longest wait
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait before attempt ``attempts + 1``: 5 s, 10 s, 20 s ... capped at 30 minutes."""
+    if attempts < 1:
+        raise ValueError(f"attempts counts failures so far, at least 1, got {attempts}")
+    return min(FIRST_RETRY * (1 << min(attempts - 1, 20)), LONGEST_WAIT)
+
+
+def should_give_up(attempts: int) -> bool:
+    return attempts >= GIVE_UP_AFTER_ATTEMPTS

@@ -1,0 +1,80 @@
+"""Regional sites: each has its own origin, accounts, sessions and cookies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One regional site as configured; ``code`` is what rows are scoped by."""
+
+    code: str
+    name: str
+    base_url: str
+    brand: str = "Acme Market"
+    locale: str = "en-US"
+    phone_region: str = "US"
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                f"site {self.code!r}: base_url must be http(s)://host, got {self.base_url!r}"
+            )
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(
+                f"site {self.code!r}: base_url must be an origin, got {self.base_url!r}"
+            )
+        if not self.code.isalnum() or self.code != self.code.lower():
+            raise ValueError(f"site code must be lower-case letters/digits, got {self.code!r}")
+
+    @property
+    def origin(self) -> str:
+        """The configured origin, the only host our links and messages ever name."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def host(self) -> str:
+        """The Host header value (host[:port]) this site answers to."""
+        return urlsplit(self.base_url).netloc.lower()
+
+    @property
+    def secure(self) -> bool:
+        return urlsplit(self.base_url).scheme == "https"
+
+    def url(self, path: str) -> str:
+        """An absolute URL on this site's configured origin (never the request's Host)."""
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/', got {path!r}")
+        return self.origin + path
+
+
+class SiteDirectory:
+    """Resolves a Host header to its site; unknown hosts resolve to nothing."""
+
+    def __init__(self, sites: list[Site], aliases: dict[str, str] | None = None) -> None:
+        if not sites:
+            raise ValueError("at least one site must be configured")
+        self.sites = tuple(sites)
+        self._by_code = {s.code: s for s in sites}
+        if len(self._by_code) != len(sites):
+            raise ValueError("site codes must be unique")
+        self._by_host = {s.host: s for s in sites}
+        for host, code in (aliases or {}).items():
+            if code not in self._by_code:
+                raise ValueError(f"alias {host!r} names unknown site {code!r}")
+            self._by_host[host.lower()] = self._by_code[code]
+
+    def by_host(self, host: str) -> Site | None:
+        """The site for an exact Host header, or None (the caller answers 400)."""
+        return self._by_host.get(host.lower())
+
+    def by_code(self, code: str) -> Site:
+        return self._by_code[code]
+
+    def others(self, site: Site) -> list[Site]:
+        """Every site but this one, in configured order (for the wrong-site hint)."""
+        return [s for s in self.sites if s.code != site.code]

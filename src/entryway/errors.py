@@ -1,0 +1,90 @@
+"""The errors Entryway raises on purpose, each with a stable ``code``.
+
+Codes are API: they are returned to clients and never renamed.
+
+```
+EntrywayError
+├── InvalidInput            bad_request          input that no flow accepts (field + reason)
+│   ├── InvalidIdentifier   invalid_identifier   not an email address or a mobile number
+│   └── PasswordRejected    password_rejected    password policy says no (reasons)
+├── Unauthenticated         unauthenticated      no valid session for this request
+├── SignInFailed            sign_in_failed       identifier/password pair not accepted (generic)
+├── CodeRejected            code_rejected        one-time code wrong, expired or used up
+├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
+├── NotFound                not_found            nothing of that id on this site
+├── Conflict                conflict             a unique identifier is already taken (internal)
+├── Forbidden               forbidden            CSRF or another guard refused the request
+└── UnknownSite             unknown_site         the Host header names no configured site
+```
+"""
+
+from __future__ import annotations
+
+
+class EntrywayError(Exception):
+    """Base of every deliberate error; ``code`` is stable, ``message`` is for people."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(EntrywayError):
+    code = "bad_request"
+    status = 422
+
+
+class InvalidIdentifier(InvalidInput):
+    code = "invalid_identifier"
+
+
+class PasswordRejected(InvalidInput):
+    code = "password_rejected"
+
+    def __init__(self, reasons: list[str], *, field: str = "password") -> None:
+        super().__init__(" ".join(reasons), field=field)
+        self.reasons = reasons
+
+
+class Unauthenticated(EntrywayError):
+    code = "unauthenticated"
+    status = 401
+
+
+class SignInFailed(EntrywayError):
+    code = "sign_in_failed"
+    status = 401
+
+
+class CodeRejected(EntrywayError):
+    code = "code_rejected"
+    status = 422
+
+
+class FlowExpired(EntrywayError):
+    code = "flow_expired"
+    status = 410
+
+
+class NotFound(EntrywayError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(EntrywayError):
+    code = "conflict"
+    status = 409
+
+
+class Forbidden(EntrywayError):
+    code = "forbidden"
+    status = 403
+
+
+class UnknownSite(EntrywayError):
+    code = "unknown_site"
+    status = 400

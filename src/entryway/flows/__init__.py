@@ -1,0 +1,1 @@
+"""The customer journeys, one module per task; pages, API and console all call these."""

@@ -1,0 +1,276 @@
+"""Login & security: the signed-in customer's own details, sessions, activity and messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.masking import mask
+from entryway.core.passwords import normalize_password, within_input_cap
+from entryway.core.sessions import SessionLevel, is_live
+from entryway.core.sites import Site
+from entryway.errors import (
+    CodeRejected,
+    Conflict,
+    FlowExpired,
+    InvalidInput,
+    NotFound,
+    PasswordRejected,
+    Unauthenticated,
+)
+from entryway.flows import codes, notices
+from entryway.flows.common import audit, send, session_hash, start_code_flow
+from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session, UnitOfWork
+from entryway.flows.registration import check_new_password, clean_name
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """The signed-in session and its account."""
+
+    session: Session
+    account: Account
+
+
+@dataclass(frozen=True, slots=True)
+class ContactChangeStarted:
+    flow_token: str
+    sent_to: str  # masked
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    account: Account
+    sessions: list[Session]
+    activity: list[AuditEntry]
+
+
+async def current(deps: Deps, site_code: str, token: str | None) -> Current:
+    """Resolve a session token on this site, or raise Unauthenticated (one indexed lookup)."""
+    if not token or len(token) > 100:
+        raise Unauthenticated("Please sign in.")
+    now = deps.clock.now()
+    id_hash = session_hash(deps, token)
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, id_hash)
+        if (
+            session is None
+            or session.level != SessionLevel.FULL
+            or not is_live(now, session.idle_deadline, session.absolute_deadline)
+        ):
+            raise Unauthenticated("Please sign in.")
+        account = await uow.accounts.get(site_code, session.account_id)
+        if account is None or account.status != AccountStatus.ACTIVE:
+            raise Unauthenticated("Please sign in.")
+        policy = deps.session_policy
+        if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
+            idle = policy.next_idle(now, session.absolute_deadline, remember=session.remember)
+            await uow.sessions.touch(site_code, id_hash, now, idle)
+            await uow.commit()
+    return Current(session=session, account=account)
+
+
+async def overview(deps: Deps, me: Current) -> Overview:
+    async with deps.uow() as uow:
+        sessions = await uow.sessions.list_for(me.account.site, me.account.id, deps.clock.now())
+        activity = await uow.audit.recent(me.account.site, me.account.id, 20)
+    return Overview(account=me.account, sessions=sessions, activity=activity)
+
+
+async def messages(deps: Deps, me: Current) -> list[Message]:
+    """The Message Center: every email and SMS we sent to this account."""
+    async with deps.uow() as uow:
+        return await uow.outbox.for_account(me.account.site, me.account.id)
+
+
+async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester) -> None:
+    """End this session (idempotent: an unknown token changes nothing)."""
+    if not token:
+        return
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, session_hash(deps, token))
+        if session is not None and await uow.sessions.delete(site_code, session.id_hash):
+            await audit(deps, uow, site_code, session.account_id, AuditAction.SIGNED_OUT, who)
+            await uow.commit()
+
+
+async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -> None:
+    """Sign out one of this account's devices."""
+    async with deps.uow() as uow:
+        if not await uow.sessions.delete_public(me.account.site, me.account.id, public_id):
+            raise NotFound("That device is already signed out.")
+        await audit(deps, uow, me.account.site, me.account.id, AuditAction.SESSION_ENDED, who)
+        await uow.commit()
+
+
+async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
+    """Sign out everywhere, this device included."""
+    async with deps.uow() as uow:
+        n = await uow.sessions.delete_all(me.account.site, me.account.id)
+        await audit(
+            deps, uow, me.account.site, me.account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n
+        )
+        await uow.commit()
+    return n
+
+
+async def change_name(deps: Deps, me: Current, raw: str, who: Requester) -> None:
+    name = clean_name(raw)
+    async with deps.uow() as uow:
+        await uow.accounts.update(me.account.site, me.account.id, name=name)
+        await audit(deps, uow, me.account.site, me.account.id, AuditAction.NAME_CHANGED, who)
+        await uow.commit()
+
+
+async def change_password(
+    deps: Deps, me: Current, *, current_password: str, new: str, new_again: str, who: Requester
+) -> None:
+    """Needs the current password; ends every other session and notifies every contact."""
+    site = deps.site(me.account.site)
+    cur = normalize_password(current_password) if within_input_cap(current_password) else ""
+    if not cur or not await deps.hasher.verify(me.account.password_hash, cur):
+        raise PasswordRejected(["Your current password is incorrect."], field="current_password")
+    pw = check_new_password(
+        deps, site, new, new_again, name=me.account.name, email=me.account.email
+    )
+    if pw == cur:
+        raise PasswordRejected(["Choose a password you haven't used here."])
+    encoded = await deps.hasher.hash(pw)
+    async with deps.uow() as uow:
+        await uow.accounts.update(
+            site.code, me.account.id, password_hash=encoded, password_changed_at=deps.clock.now()
+        )
+        await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
+        await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
+        subject, body = notices.password_changed(site)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            me.account,
+            MessageKind.PASSWORD_CHANGED,
+            subject,
+            body,
+            f"Your {site.brand} password was changed. Not you? Reset it at {site.url('/signin')}.",
+        )
+        await uow.commit()
+    deps.on_message()
+
+
+async def notify_all(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account,
+    kind: MessageKind,
+    subject: str,
+    body: str,
+    sms: str,
+) -> None:
+    """One notice to each verified contact of the account."""
+    if account.email and account.email_verified:
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=Channel.EMAIL,
+            kind=kind,
+            to=account.email,
+            subject=subject,
+            body=body,
+        )
+    if account.phone and account.phone_verified:
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=Channel.SMS,
+            kind=kind,
+            to=account.phone,
+            subject="",
+            body=sms,
+        )
+
+
+def _purpose(kind: IdentifierKind) -> FlowPurpose:
+    return FlowPurpose.CHANGE_EMAIL if kind == IdentifierKind.EMAIL else FlowPurpose.CHANGE_PHONE
+
+
+async def start_contact_change(
+    deps: Deps, me: Current, kind: IdentifierKind, raw: str, who: Requester
+) -> ContactChangeStarted:
+    """Send a code to the new email or phone; nothing changes until it is entered.
+
+    An address already used by another account on this site gets a decoy flow, so the
+    answer does not reveal that it is taken (SECURITY.md 4).
+    """
+    site = deps.site(me.account.site)
+    ident = deps.identifiers.parse(raw, site.phone_region)
+    if ident.kind != kind:
+        what = "an email address" if kind == IdentifierKind.EMAIL else "a mobile phone number"
+        raise InvalidInput(f"Enter {what}.", field="identifier")
+    if ident.value == (me.account.email if kind == IdentifierKind.EMAIL else me.account.phone):
+        raise InvalidInput("That is already on your account.", field="identifier")
+    purpose = _purpose(kind)
+    async with deps.uow() as uow:
+        taken = await uow.accounts.find(site.code, ident) is not None
+        token, code = await start_code_flow(
+            deps,
+            uow,
+            site=site.code,
+            purpose=purpose,
+            account_id=me.account.id,
+            target_kind=kind,
+            target=ident.value,
+            decoy=taken,
+        )
+        state = await codes.load(deps, uow, site.code, token, purpose)
+        if not taken:
+            await codes.deliver_code(deps, uow, site, state, code)
+        action = (
+            AuditAction.EMAIL_CHANGE_STARTED
+            if kind == IdentifierKind.EMAIL
+            else AuditAction.PHONE_CHANGE_STARTED
+        )
+        await audit(deps, uow, site.code, me.account.id, action, who)
+        await uow.commit()
+    deps.on_message()
+    return ContactChangeStarted(flow_token=token, sent_to=mask(kind, ident.value))
+
+
+async def confirm_contact_change(
+    deps: Deps, me: Current, kind: IdentifierKind, flow_token: str, code: str, who: Requester
+) -> None:
+    """The right code replaces the contact; the contacts on file before it are told."""
+    site = deps.site(me.account.site)
+    purpose = _purpose(kind)
+    state = await codes.check_and_consume(deps, site.code, flow_token, purpose, code)
+    if state.account_id != me.account.id:
+        raise FlowExpired("This step has expired. Please start again.")
+    field, flag = (
+        ("email", "email_verified") if kind == IdentifierKind.EMAIL else ("phone", "phone_verified")
+    )
+    what = "email address" if kind == IdentifierKind.EMAIL else "mobile number"
+    try:
+        async with deps.uow() as uow:
+            await uow.accounts.update(site.code, me.account.id, **{field: state.target, flag: True})
+            action = (
+                AuditAction.EMAIL_CHANGED
+                if kind == IdentifierKind.EMAIL
+                else AuditAction.PHONE_CHANGED
+            )
+            await audit(deps, uow, site.code, me.account.id, action, who)
+            subject, body = notices.contact_changed(site, what, mask(kind, state.target))
+            sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
+            await notify_all(
+                deps, uow, site, me.account, MessageKind.CONTACT_CHANGED, subject, body, sms
+            )
+            await uow.commit()
+    except Conflict:
+        raise CodeRejected(
+            "That code isn't right. Check the latest message and try again.", field="code"
+        ) from None
+    deps.on_message()

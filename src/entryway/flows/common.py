@@ -1,0 +1,181 @@
+"""Steps shared by several journeys: audit rows, outbox messages, sessions, one-time codes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.secrets import keyed_hash, new_otp, new_token
+from entryway.core.sessions import SessionLevel
+from entryway.core.sites import Site
+from entryway.flows.ports import (
+    Account,
+    AuditEntry,
+    Deps,
+    FlowState,
+    Message,
+    Requester,
+    Session,
+    UnitOfWork,
+)
+
+CODE_LIFETIME = timedelta(minutes=10)
+FLOW_LIFETIME = timedelta(minutes=30)
+MAX_CODE_TRIES = 5
+MAX_SENDS_PER_FLOW = 5
+
+
+async def audit(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: str,
+    account_id: str | None,
+    action: AuditAction,
+    who: Requester,
+    **detail: Any,
+) -> None:
+    """Append one security event; detail never carries a code, password or token."""
+    await uow.audit.add(
+        AuditEntry(
+            site=site,
+            account_id=account_id,
+            action=action,
+            at=deps.clock.now(),
+            ip=who.ip,
+            user_agent=who.user_agent[:300],
+            detail=detail,
+        )
+    )
+
+
+async def send(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    *,
+    account_id: str | None,
+    channel: Channel,
+    kind: MessageKind,
+    to: str,
+    subject: str,
+    body: str,
+    dedupe_key: str | None = None,
+) -> bool:
+    """Queue one message to one recipient in the caller's transaction (the outbox)."""
+    if not to or "," in to or ";" in to or "\n" in to:
+        raise ValueError(f"a message goes to exactly one address, got {to!r}")
+    now = deps.clock.now()
+    return await uow.outbox.add(
+        Message(
+            id=new_token(deps.rng, 16),
+            site=site.code,
+            account_id=account_id,
+            channel=channel,
+            kind=kind,
+            to=to,
+            subject=subject,
+            body=body,
+            created_at=now,
+            next_attempt_at=now,
+            dedupe_key=dedupe_key,
+        )
+    )
+
+
+def session_hash(deps: Deps, token: str) -> str:
+    """Sessions are stored by keyed hash: a database copy cannot be replayed as cookies."""
+    return keyed_hash(deps.keys.hashing, "session", token)
+
+
+def flow_hash(deps: Deps, token: str) -> str:
+    return keyed_hash(deps.keys.hashing, "flow", token)
+
+
+def code_hash(deps: Deps, flow_id_hash: str, code: str) -> str:
+    """A code's hash is bound to its flow, so a code from one flow never fits another."""
+    return keyed_hash(deps.keys.hashing, "otp:" + flow_id_hash, code)
+
+
+async def open_session(
+    deps: Deps, uow: UnitOfWork, account: Account, *, remember: bool, who: Requester, client: str
+) -> str:
+    """A brand-new session (fresh id, SECURITY.md 24); returns the secret token."""
+    now = deps.clock.now()
+    token = new_token(deps.rng)
+    idle, absolute = deps.session_policy.deadlines(now, remember=remember)
+    await uow.sessions.add(
+        Session(
+            id_hash=session_hash(deps, token),
+            public_id=new_token(deps.rng, 16),
+            site=account.site,
+            account_id=account.id,
+            level=SessionLevel.FULL,
+            created_at=now,
+            idle_deadline=idle,
+            absolute_deadline=absolute,
+            remember=remember,
+            ip=who.ip,
+            user_agent=who.user_agent[:300],
+            client=client,
+            last_seen_at=now,
+        )
+    )
+    return token
+
+
+async def start_code_flow(
+    deps: Deps,
+    uow: UnitOfWork,
+    *,
+    site: str,
+    purpose: FlowPurpose,
+    account_id: str,
+    target_kind: str,
+    target: str,
+    decoy: bool = False,
+) -> tuple[str, str]:
+    """A server-side flow holding one hashed code; returns (flow token, plain code).
+
+    A ``decoy`` flow stores a hash no code can match: flows for taken addresses look and act
+    like real ones but can never complete (no enumeration, SECURITY.md 4).
+    """
+    now = deps.clock.now()
+    await uow.flows.void_for(site, account_id, purpose)  # a newer code voids older ones
+    token = new_token(deps.rng)
+    id_hash = flow_hash(deps, token)
+    code = new_otp(deps.rng)
+    await uow.flows.add(
+        FlowState(
+            id_hash=id_hash,
+            site=site,
+            purpose=purpose,
+            account_id=account_id,
+            target_kind=target_kind,
+            target=target,
+            code_hash=decoy_hash(deps) if decoy else code_hash(deps, id_hash, code),
+            code_expires_at=now + CODE_LIFETIME,
+            code_attempts=0,
+            sends=1,
+            created_at=now,
+            expires_at=now + FLOW_LIFETIME,
+        )
+    )
+    return token, code
+
+
+DECOY_PREFIX = "decoy:"
+
+
+def decoy_hash(deps: Deps) -> str:
+    """A stored code hash that no typed code can ever match."""
+    return DECOY_PREFIX + new_token(deps.rng)
+
+
+def code_is_live(state: FlowState, now: datetime) -> bool:
+    return (
+        state.consumed_at is None
+        and now < state.code_expires_at
+        and now < state.expires_at
+        and state.code_attempts < MAX_CODE_TRIES
+    )

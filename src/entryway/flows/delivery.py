@@ -1,0 +1,73 @@
+"""Outbox delivery: send what the flows queued, retry with backoff, lose nothing.
+
+A message is leased before sending (conditional write), so several workers on several
+instances never send one message twice at the same time. A crash after the provider accepted
+but before ``mark_sent`` can repeat a message once the lease ends: at-least-once, by design.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from entryway.core.events import Channel
+from entryway.core.outbox import retry_delay, should_give_up
+from entryway.flows.ports import Clock, Mailer, Message, Texter, UnitOfWork
+
+LEASE = timedelta(minutes=2)
+log = logging.getLogger("entryway.delivery")
+
+
+@dataclass(frozen=True, slots=True)
+class Courier:
+    """Delivers due outbox messages through the configured providers."""
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    mailer: Mailer
+    texter: Texter
+    sender: str
+
+    async def run_once(self, limit: int = 50) -> int:
+        """Deliver what is due; returns how many were accepted by a provider."""
+        now = self.clock.now()
+        async with self.uow() as uow:
+            batch = await uow.outbox.claim_due(now, now + LEASE, limit)
+            await uow.commit()
+        sent = 0
+        for message in batch:
+            error = await self._deliver(message)
+            async with self.uow() as uow:
+                if error is None:
+                    await uow.outbox.mark_sent(message.id, self.clock.now())
+                    sent += 1
+                else:
+                    attempts = message.attempts + 1
+                    await uow.outbox.mark_retry(
+                        message.id,
+                        attempts,
+                        self.clock.now() + retry_delay(attempts),
+                        error[:500],
+                        should_give_up(attempts),
+                    )
+                await uow.commit()
+        return sent
+
+    async def _deliver(self, message: Message) -> str | None:
+        try:
+            if message.channel == Channel.EMAIL:
+                await self.mailer.send_email(
+                    sender=self.sender, to=message.to, subject=message.subject, body=message.body
+                )
+            else:
+                await self.texter.send_text(
+                    to=message.to, body=message.body, kind=message.channel.value, site=message.site
+                )
+        except Exception as exc:  # any provider failure means: try again later
+            log.warning(
+                "delivery failed", extra={"message_id": message.id, "error": type(exc).__name__}
+            )
+            return f"{type(exc).__name__}: {exc}"
+        return None

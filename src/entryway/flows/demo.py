@@ -1,0 +1,69 @@
+"""Demo accounts, so a new user can sign in right away (demo mode only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from entryway.core.events import AccountStatus, AuditAction
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.secrets import new_token
+from entryway.flows.common import audit
+from entryway.flows.ports import Account, Deps, Requester
+
+DEMO_PASSWORD = "sunny-harbor-42"  # noqa: S105 (printed for demo users on purpose)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoAccount:
+    site: str
+    name: str
+    email: str | None
+    phone: str | None
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("us", "Jane Doe", "jane@example.com", "+1 201 555 0123"),
+    DemoAccount("uk", "Jane Doe", "jane@example.com", None),
+    DemoAccount("uk", "Oliver Smith", "oliver@example.co.uk", "07400 123456"),
+    DemoAccount("ca", "Sam Tremblay", "sam@example.ca", None),
+]
+
+
+async def seed(deps: Deps) -> list[DemoAccount]:
+    """Create the demo accounts that are missing (idempotent); returns all of them."""
+    encoded = await deps.hasher.hash(DEMO_PASSWORD)
+    async with deps.uow() as uow:
+        for demo in DEMO_ACCOUNTS:
+            site = deps.site(demo.site)
+            email = deps.identifiers.parse(demo.email, site.phone_region) if demo.email else None
+            phone = deps.identifiers.parse(demo.phone, site.phone_region) if demo.phone else None
+            first = email or phone
+            assert first is not None
+            if await uow.accounts.find(site.code, first) is not None:
+                continue
+            account_id = new_token(deps.rng, 16)
+            await uow.accounts.add(
+                Account(
+                    id=account_id,
+                    site=site.code,
+                    name=demo.name,
+                    email=email.value if email else None,
+                    phone=phone.value if phone else None,
+                    password_hash=encoded,
+                    status=AccountStatus.ACTIVE,
+                    created_at=deps.clock.now(),
+                    email_verified=email is not None,
+                    phone_verified=phone is not None,
+                )
+            )
+            await audit(
+                deps,
+                uow,
+                site.code,
+                account_id,
+                AuditAction.ACCOUNT_CREATED,
+                Requester(ip="", user_agent="entryway demo"),
+                via=(IdentifierKind.EMAIL if email else IdentifierKind.PHONE).value,
+            )
+        await uow.commit()
+    return DEMO_ACCOUNTS

@@ -1,0 +1,250 @@
+"""What the flows need from the outside world, and the records they exchange with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from entryway.core.events import (
+    AccountStatus,
+    AuditAction,
+    Channel,
+    FlowPurpose,
+    MessageKind,
+    MessageStatus,
+)
+from entryway.core.identifiers import Identifier
+from entryway.core.passwords import PasswordPolicy
+from entryway.core.secrets import Random
+from entryway.core.sessions import SessionLevel, SessionPolicy
+from entryway.core.sites import Site, SiteDirectory
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who is asking, as far as we can tell: for audit rows and device lists."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+@dataclass(slots=True)
+class Account:
+    id: str
+    site: str
+    name: str
+    email: str | None
+    phone: str | None
+    password_hash: str
+    status: AccountStatus
+    created_at: datetime
+    email_verified: bool = False
+    phone_verified: bool = False
+    password_changed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class Session:
+    id_hash: str
+    public_id: str
+    site: str
+    account_id: str
+    level: SessionLevel
+    created_at: datetime
+    idle_deadline: datetime
+    absolute_deadline: datetime
+    remember: bool
+    ip: str
+    user_agent: str
+    client: str  # "web" or "api"
+    last_seen_at: datetime
+
+
+@dataclass(slots=True)
+class FlowState:
+    id_hash: str
+    site: str
+    purpose: FlowPurpose
+    account_id: str
+    target_kind: str
+    target: str
+    code_hash: str
+    code_expires_at: datetime
+    code_attempts: int
+    sends: int
+    created_at: datetime
+    expires_at: datetime
+    consumed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    site: str
+    account_id: str | None
+    action: AuditAction
+    at: datetime
+    ip: str
+    user_agent: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    id: str
+    site: str
+    account_id: str | None
+    channel: Channel
+    kind: MessageKind
+    to: str
+    subject: str
+    body: str
+    created_at: datetime
+    status: MessageStatus = MessageStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    dedupe_key: str | None = None
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class PasswordHasher(Protocol):
+    async def hash(self, password: str) -> str: ...
+    async def verify(self, encoded: str, password: str) -> bool: ...
+    async def verify_dummy(self, password: str) -> None: ...
+    def needs_rehash(self, encoded: str) -> bool: ...
+
+
+class IdentifierParser(Protocol):
+    def parse(self, raw: str, region: str) -> Identifier:
+        """Normalise or raise InvalidIdentifier."""
+        ...
+
+
+class Mailer(Protocol):
+    async def send_email(self, *, sender: str, to: str, subject: str, body: str) -> None:
+        """Hand one email to the provider; raise on any failure."""
+        ...
+
+
+class Texter(Protocol):
+    async def send_text(self, *, to: str, body: str, kind: str, site: str) -> None:
+        """Hand one SMS or voice message to the provider; raise on any failure."""
+        ...
+
+
+class Accounts(Protocol):
+    async def add(self, account: Account) -> None:
+        """Insert; raises Conflict if the site already has the email or phone."""
+        ...
+
+    async def get(self, site: str, account_id: str) -> Account | None: ...
+    async def find(self, site: str, ident: Identifier) -> Account | None: ...
+    async def update(self, site: str, account_id: str, **values: Any) -> None: ...
+
+
+class Sessions(Protocol):
+    async def add(self, session: Session) -> None: ...
+    async def get(self, site: str, id_hash: str) -> Session | None: ...
+    async def touch(self, site: str, id_hash: str, now: datetime, idle: datetime) -> None: ...
+    async def list_for(self, site: str, account_id: str, now: datetime) -> list[Session]: ...
+    async def delete(self, site: str, id_hash: str) -> bool: ...
+    async def delete_public(self, site: str, account_id: str, public_id: str) -> bool: ...
+    async def delete_all(self, site: str, account_id: str, *, keep: str | None = None) -> int: ...
+
+
+class Flows(Protocol):
+    async def add(self, state: FlowState) -> None: ...
+    async def get(self, site: str, id_hash: str, purpose: FlowPurpose) -> FlowState | None: ...
+    async def count_failure(self, site: str, id_hash: str) -> None: ...
+    async def consume(self, site: str, id_hash: str, code_hash: str, now: datetime) -> bool:
+        """Conditional write: true for exactly one caller with the current, unexpired code."""
+        ...
+
+    async def replace_code(
+        self, site: str, id_hash: str, code_hash: str, expires_at: datetime, max_sends: int
+    ) -> bool:
+        """New code, tries reset, sends + 1; false once ``max_sends`` were made."""
+        ...
+
+    async def void_for(self, site: str, account_id: str, purpose: FlowPurpose) -> None: ...
+
+
+class Audit(Protocol):
+    async def add(self, entry: AuditEntry) -> None: ...
+    async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]: ...
+
+
+class Outbox(Protocol):
+    async def add(self, message: Message) -> bool:
+        """Insert; false (and nothing written) when ``dedupe_key`` was used already."""
+        ...
+
+    async def for_account(self, site: str, account_id: str, limit: int = 50) -> list[Message]: ...
+    # The three below serve the delivery worker and the demo outbox page, which work across
+    # every site by design: they read messages, never accounts.
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:
+        """Pending messages due now, each leased to this caller by a conditional write."""
+        ...
+
+    async def mark_sent(self, message_id: str, now: datetime) -> None: ...
+    async def mark_retry(
+        self, message_id: str, attempts: int, next_at: datetime, error: str, give_up: bool
+    ) -> None: ...
+    async def latest(self, limit: int = 200) -> list[Message]: ...
+
+
+class UnitOfWork(Protocol):
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def sessions(self) -> Sessions: ...
+    @property
+    def flows(self) -> Flows: ...
+    @property
+    def audit(self) -> Audit: ...
+    @property
+    def outbox(self) -> Outbox: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Server-side keys: ``hashing`` keys code/token/session hashes (never stored in the DB)."""
+
+    hashing: bytes
+
+    def __post_init__(self) -> None:
+        if len(self.hashing) < 32:
+            raise ValueError(f"the hashing key needs at least 32 bytes, got {len(self.hashing)}")
+
+
+@dataclass(frozen=True, slots=True)
+class Deps:
+    """Everything a flow may use, wired once by bootstrap."""
+
+    sites: SiteDirectory
+    clock: Clock
+    rng: Random
+    hasher: PasswordHasher
+    identifiers: IdentifierParser
+    uow: Callable[[], UnitOfWork]
+    keys: Keys
+    passwords: PasswordPolicy
+    session_policy: SessionPolicy = field(default_factory=SessionPolicy)
+    on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
+
+    def site(self, code: str) -> Site:
+        return self.sites.by_code(code)

@@ -1,0 +1,154 @@
+"""Identifier-first sign-in.
+
+```mermaid
+stateDiagram-v2
+    [*] --> identifier
+    identifier --> password: any well-formed email or phone (same answer for all)
+    password --> signed_in: right password, active account
+    password --> verify_code: right password, account never verified (new code sent)
+    password --> password: anything else (one generic failure + wrong-site hint)
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
+from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.passwords import normalize_password, within_input_cap
+from entryway.core.secrets import keyed_hash
+from entryway.core.sites import Site
+from entryway.errors import SignInFailed
+from entryway.flows import notices, registration
+from entryway.flows.common import audit, open_session, send
+from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+
+FAILED = "We couldn't sign you in with that email or mobile number and password."
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    session_token: str
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MustVerify:
+    """The password was right but the account was never verified: a new code went out."""
+
+    flow_token: str
+
+
+def check_identifier(deps: Deps, site_code: str, raw: str) -> Identifier:
+    """The identifier step: checks only the format, never the database (SECURITY.md 1)."""
+    return deps.identifiers.parse(raw, deps.site(site_code).phone_region)
+
+
+async def sign_in(
+    deps: Deps,
+    site_code: str,
+    *,
+    identifier: str,
+    password: str,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+) -> SignedIn | MustVerify:
+    """Check the password; raises SignInFailed with one message for every kind of failure.
+
+    The hasher runs exactly once whether or not the account exists (SECURITY.md 3).
+    """
+    site = deps.site(site_code)
+    ident = check_identifier(deps, site_code, identifier)
+    if not within_input_cap(password):
+        raise SignInFailed(FAILED)
+    pw = normalize_password(password)
+    async with deps.uow() as uow:
+        account = await uow.accounts.find(site_code, ident)
+    if account is None:
+        await deps.hasher.verify_dummy(pw)
+        ok = False
+    else:
+        ok = await deps.hasher.verify(account.password_hash, pw)
+    if not ok or account is None:
+        await _record_failure(deps, site, ident, account, who)
+        raise SignInFailed(FAILED)
+    rehashed = (
+        await deps.hasher.hash(pw) if deps.hasher.needs_rehash(account.password_hash) else None
+    )
+    async with deps.uow() as uow:
+        if account.status != AccountStatus.ACTIVE:
+            token = await registration.resend_for_unverified(deps, uow, site, account)
+            await uow.commit()
+            deps.on_message()
+            return MustVerify(flow_token=token)
+        if rehashed:
+            await uow.accounts.update(site_code, account.id, password_hash=rehashed)
+        session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
+        await audit(
+            deps,
+            uow,
+            site_code,
+            account.id,
+            AuditAction.SIGN_IN_SUCCEEDED,
+            who,
+            via=ident.kind.value,
+            remember=remember,
+        )
+        await uow.commit()
+    return SignedIn(session_token=session, account_id=account.id)
+
+
+async def _record_failure(
+    deps: Deps, site: Site, ident: Identifier, account: Account | None, who: Requester
+) -> None:
+    async with deps.uow() as uow:
+        await audit(
+            deps,
+            uow,
+            site.code,
+            account.id if account else None,
+            AuditAction.SIGN_IN_FAILED,
+            who,
+            via=ident.kind.value,
+        )
+        sent = False
+        if account is None:
+            sent = await _hint_other_sites(deps, uow, site, ident)
+        await uow.commit()
+    if sent:
+        deps.on_message()
+
+
+async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier) -> bool:
+    """Tell the owner of this identifier on another site where their account is.
+
+    At most one such message a day per address and site, enforced by the outbox's unique
+    dedupe key (so parallel failures cannot send two).
+    """
+    sent = False
+    day = deps.clock.now().date().isoformat()
+    for other in deps.sites.others(site):
+        home = await uow.accounts.find(other.code, ident)
+        if home is None or home.status != AccountStatus.ACTIVE:
+            continue
+        subject, body = notices.wrong_site(site, other)
+        key = keyed_hash(deps.keys.hashing, "wrong-site", f"{other.code}|{ident.value}|{day}")
+        is_email = ident.kind == IdentifierKind.EMAIL
+        sent |= await send(
+            deps,
+            uow,
+            other,
+            account_id=home.id,
+            channel=Channel.EMAIL if is_email else Channel.SMS,
+            kind=MessageKind.WRONG_SITE,
+            to=ident.value,
+            subject=subject,
+            body=body
+            if is_email
+            else f"Your {other.brand} account is on {other.name}: "
+            f"sign in at {other.url('/signin')}.",
+            dedupe_key=key,
+        )
+    return sent

@@ -1,0 +1,122 @@
+"""Settings, read once at start from ``ENTRYWAY_*`` variables and an optional TOML file.
+
+Every value has a safe default; ``Settings.problems()`` lists what is unsafe outside demo
+mode, and the service refuses to start while that list is not empty.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from ipaddress import ip_network
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from entryway.core.sites import Site
+
+
+class SiteSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    code: str
+    name: str
+    base_url: str
+    brand: str = "Acme Market"
+    locale: str = "en-US"
+    phone_region: str = "US"
+
+    def to_site(self) -> Site:
+        return Site(**self.model_dump())
+
+
+def demo_sites(port: int, host: str = "localhost") -> list[SiteSettings]:
+    """The three demo regions, each on its own origin."""
+    return [
+        SiteSettings(
+            code="us",
+            name="United States",
+            base_url=f"http://us.{host}:{port}",
+            locale="en-US",
+            phone_region="US",
+        ),
+        SiteSettings(
+            code="uk",
+            name="United Kingdom",
+            base_url=f"http://uk.{host}:{port}",
+            locale="en-GB",
+            phone_region="GB",
+        ),
+        SiteSettings(
+            code="ca",
+            name="Canada",
+            base_url=f"http://ca.{host}:{port}",
+            locale="en-CA",
+            phone_region="CA",
+        ),
+    ]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ENTRYWAY_", frozen=True, extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./var/entryway.db"
+    demo: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = ""
+    sites: list[SiteSettings] = Field(default_factory=list)
+    # Extra Host values answered by a site: {"127.0.0.1:8000": "us"}.
+    site_aliases: dict[str, str] = Field(default_factory=dict)
+    smtp_url: str = ""
+    sms_webhook_url: str = ""
+    mail_from: str = "Acme Market <no-reply@acme-market.example>"
+    trusted_proxies: list[str] = Field(default_factory=list)
+    min_password_length: int = 8
+    argon2_memory_kib: int = 19 * 1024
+    argon2_time_cost: int = 2
+    hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    remember_days: int = 30
+    deliver_interval_seconds: float = 2.0
+    log_level: str = "info"
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            ip_network(net, strict=False)  # raises with the bad value in the message
+        return value
+
+    def problems(self) -> list[str]:
+        """Settings that are unsafe for a real deployment (ignored in demo mode)."""
+        if self.demo:
+            return []
+        found = []
+        if len(self.secret_key) < 32:
+            found.append("ENTRYWAY_SECRET_KEY must be set to at least 32 random characters")
+        if not self.sites:
+            found.append(
+                "configure at least one site (ENTRYWAY_SITES or [[sites]] in the "
+                "ENTRYWAY_CONFIG file)"
+            )
+        for site in self.sites:
+            if not site.base_url.startswith("https://") and "localhost" not in site.base_url:
+                found.append(f"site {site.code} must use https:// outside localhost")
+        return found
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the TOML file named by ENTRYWAY_CONFIG (if any), then the environment,
+    then ``overrides`` (the command line)."""
+    values: dict[str, Any] = {}
+    path = os.environ.get("ENTRYWAY_CONFIG")
+    if path:
+        values.update(tomllib.loads(Path(path).read_text("utf-8")))
+    env = Settings()
+    values.update({k: getattr(env, k) for k in env.model_fields_set})
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""HTTP: hosted pages, the JSON API and the demo outbox; the only user of Starlette/FastAPI."""

@@ -1,0 +1,340 @@
+"""The JSON API (``/api/v1``): the same flows as the pages, for native apps.
+
+Authentication is a bearer session token returned by sign-in; no cookies, so no CSRF.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entryway.core.events import ACTIVITY_LABELS, FlowPurpose
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.masking import mask
+from entryway.errors import Unauthenticated
+from entryway.flows import account as account_flow
+from entryway.flows import codes, registration, sign_in
+from entryway.flows.account import Current
+from entryway.web.render import web_of, who
+from entryway.web.security import site_of
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+Secret = Annotated[str, Field(max_length=4096)]
+Text = Annotated[str, Field(max_length=400)]
+
+
+class IdentifierIn(BaseModel):
+    identifier: Text
+
+
+class NextStep(BaseModel):
+    next: Literal["password"]
+
+
+class SignInIn(BaseModel):
+    identifier: Text
+    password: Secret
+    keep_signed_in: bool = False
+
+
+class SessionOut(BaseModel):
+    session_token: str
+    account_id: str
+
+
+class VerifyNeeded(BaseModel):
+    next: Literal["verify"]
+    flow_id: str
+
+
+class RegisterIn(BaseModel):
+    name: Text
+    identifier: Text
+    password: Secret
+    password_again: Secret
+
+
+class FlowOut(BaseModel):
+    flow_id: str
+    sent_to: str
+
+
+class CodeIn(BaseModel):
+    flow_id: Text
+    code: Annotated[str, Field(max_length=20)]
+
+
+class FlowIn(BaseModel):
+    flow_id: Text
+
+
+class AccountOut(BaseModel):
+    id: str
+    site: str
+    name: str
+    email: str | None
+    email_verified: bool
+    phone: str | None
+    phone_verified: bool
+    created_at: datetime
+
+
+class NameIn(BaseModel):
+    name: Text
+
+
+class PasswordIn(BaseModel):
+    current_password: Secret
+    password: Secret
+    password_again: Secret
+
+
+class ContactIn(BaseModel):
+    identifier: Text
+
+
+class DeviceOut(BaseModel):
+    id: str
+    current: bool
+    client: str
+    user_agent: str
+    ip: str
+    signed_in_at: datetime
+    last_seen_at: datetime
+
+
+class ActivityOut(BaseModel):
+    action: str
+    label: str
+    at: datetime
+    ip: str
+    user_agent: str
+
+
+class MessageOut(BaseModel):
+    id: str
+    channel: str
+    kind: str
+    to: str
+    subject: str
+    body: str
+    created_at: datetime
+    status: str
+
+
+class Ended(BaseModel):
+    ended: int
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if authorization and authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip()
+    return None
+
+
+async def signed_in(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Current:
+    """The API's session: ``Authorization: Bearer <session_token>``."""
+    token = _bearer(authorization)
+    if not token:
+        raise Unauthenticated("Send Authorization: Bearer <session_token>.")
+    return await account_flow.current(web_of(request).deps, site_of(request).code, token)
+
+
+Me = Annotated[Current, Depends(signed_in)]
+
+
+@router.post("/sign-in/identifier", response_model=NextStep)
+async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
+    """Step one: the same answer for every well-formed identifier, known or not."""
+    sign_in.check_identifier(web_of(request).deps, site_of(request).code, body.identifier)
+    return NextStep(next="password")
+
+
+@router.post(
+    "/sign-in",
+    response_model=SessionOut | VerifyNeeded,
+    responses={401: {"description": "sign_in_failed (one answer for every cause)"}},
+)
+async def sign_in_step(body: SignInIn, request: Request) -> SessionOut | VerifyNeeded:
+    result = await sign_in.sign_in(
+        web_of(request).deps,
+        site_of(request).code,
+        identifier=body.identifier,
+        password=body.password,
+        remember=body.keep_signed_in,
+        who=who(request),
+        client="api",
+    )
+    if isinstance(result, sign_in.MustVerify):
+        return VerifyNeeded(next="verify", flow_id=result.flow_token)
+    return SessionOut(session_token=result.session_token, account_id=result.account_id)
+
+
+@router.post("/sign-out", status_code=204)
+async def sign_out(
+    request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Response:
+    await account_flow.sign_out(
+        web_of(request).deps, site_of(request).code, _bearer(authorization), who(request)
+    )
+    return Response(status_code=204)
+
+
+@router.post("/registrations", response_model=FlowOut, status_code=202)
+async def register(body: RegisterIn, request: Request) -> FlowOut:
+    """Same answer for new and taken identifiers; the code goes to the identifier."""
+    started = await registration.start(
+        web_of(request).deps,
+        site_of(request).code,
+        name=body.name,
+        identifier=body.identifier,
+        password=body.password,
+        password_again=body.password_again,
+        who=who(request),
+    )
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@router.post("/registrations/verify", response_model=SessionOut)
+async def register_verify(body: CodeIn, request: Request) -> SessionOut:
+    done = await registration.verify(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        code=body.code,
+        who=who(request),
+        client="api",
+    )
+    return SessionOut(session_token=done.session_token, account_id=done.account_id)
+
+
+@router.post("/registrations/resend", response_model=FlowOut)
+async def register_resend(body: FlowIn, request: Request) -> FlowOut:
+    sent_to = await codes.resend(
+        web_of(request).deps, site_of(request).code, body.flow_id, FlowPurpose.REGISTRATION
+    )
+    return FlowOut(flow_id=body.flow_id, sent_to=sent_to)
+
+
+@router.get("/account", response_model=AccountOut)
+async def get_account(me: Me) -> AccountOut:
+    a = me.account
+    return AccountOut(
+        id=a.id,
+        site=a.site,
+        name=a.name,
+        email=a.email,
+        email_verified=a.email_verified,
+        phone=a.phone,
+        phone_verified=a.phone_verified,
+        created_at=a.created_at,
+    )
+
+
+@router.put("/account/name", status_code=204)
+async def put_name(body: NameIn, me: Me, request: Request) -> Response:
+    await account_flow.change_name(web_of(request).deps, me, body.name, who(request))
+    return Response(status_code=204)
+
+
+@router.put("/account/password", status_code=204)
+async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
+    await account_flow.change_password(
+        web_of(request).deps,
+        me,
+        current_password=body.current_password,
+        new=body.password,
+        new_again=body.password_again,
+        who=who(request),
+    )
+    return Response(status_code=204)
+
+
+@router.post("/account/{kind}", response_model=FlowOut, status_code=202)
+async def start_contact(
+    kind: Literal["email", "phone"], body: ContactIn, me: Me, request: Request
+) -> FlowOut:
+    """Send a code to a new email or phone; it replaces the old one once confirmed."""
+    started = await account_flow.start_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.identifier, who(request)
+    )
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@router.post("/account/{kind}/verify", status_code=204)
+async def confirm_contact(
+    kind: Literal["email", "phone"], body: CodeIn, me: Me, request: Request
+) -> Response:
+    await account_flow.confirm_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.flow_id, body.code, who(request)
+    )
+    return Response(status_code=204)
+
+
+@router.get("/account/devices", response_model=list[DeviceOut])
+async def devices(me: Me, request: Request) -> list[DeviceOut]:
+    info = await account_flow.overview(web_of(request).deps, me)
+    return [
+        DeviceOut(
+            id=s.public_id,
+            current=s.public_id == me.session.public_id,
+            client=s.client,
+            user_agent=s.user_agent,
+            ip=s.ip,
+            signed_in_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+        )
+        for s in info.sessions
+    ]
+
+
+@router.delete("/account/devices/{device_id}", status_code=204)
+async def end_device(device_id: str, me: Me, request: Request) -> Response:
+    await account_flow.end_session(web_of(request).deps, me, device_id, who(request))
+    return Response(status_code=204)
+
+
+@router.post("/account/devices/sign-out-everywhere", response_model=Ended)
+async def end_all(me: Me, request: Request) -> Ended:
+    return Ended(ended=await account_flow.end_all_sessions(web_of(request).deps, me, who(request)))
+
+
+@router.get("/account/activity", response_model=list[ActivityOut])
+async def activity(me: Me, request: Request) -> list[ActivityOut]:
+    info = await account_flow.overview(web_of(request).deps, me)
+    return [
+        ActivityOut(
+            action=e.action.value,
+            label=ACTIVITY_LABELS.get(e.action, e.action),
+            at=e.at,
+            ip=e.ip,
+            user_agent=e.user_agent,
+        )
+        for e in info.activity
+    ]
+
+
+@router.get("/account/messages", response_model=list[MessageOut])
+async def message_center(me: Me, request: Request) -> list[MessageOut]:
+    found = await account_flow.messages(web_of(request).deps, me)
+    return [
+        MessageOut(
+            id=m.id,
+            channel=m.channel.value,
+            kind=m.kind.value,
+            to=mask("email" if m.channel == "email" else "phone", m.to),
+            subject=m.subject,
+            body=m.body,
+            created_at=m.created_at,
+            status=m.status.value,
+        )
+        for m in found
+    ]

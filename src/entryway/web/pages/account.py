@@ -1,0 +1,233 @@
+"""The Login & security pages of a signed-in customer."""
+
+from __future__ import annotations
+
+import contextlib
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entryway.core.events import FlowPurpose
+from entryway.core.identifiers import IdentifierKind
+from entryway.errors import EntrywayError, FlowExpired, NotFound
+from entryway.flows import account as account_flow
+from entryway.flows import codes
+from entryway.flows.account import Current
+from entryway.web.render import (
+    FLOW,
+    SESSION,
+    form_of,
+    page,
+    redirect,
+    signed_in_page,
+    text,
+    web_of,
+    who,
+)
+from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
+
+router = APIRouter(include_in_schema=False)
+
+KINDS = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
+LABELS = {"email": "email address", "phone": "mobile phone number"}
+
+
+@router.get("/account")
+async def overview(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    info = await account_flow.overview(web_of(request).deps, me)
+    return page(
+        request,
+        "account.html",
+        me=me,
+        info=info,
+        this_session=me.session.public_id,
+        notice=request.query_params.get("done"),
+    )
+
+
+@router.get("/account/messages")
+async def message_center(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    found = await account_flow.messages(web_of(request).deps, me)
+    return page(request, "messages.html", me=me, messages=found)
+
+
+@router.get("/account/name")
+async def name_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    return page(request, "edit_name.html", me=me, value=me.account.name)
+
+
+@router.post("/account/name")
+async def name_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    try:
+        await account_flow.change_name(web_of(request).deps, me, text(form, "name"), who(request))
+    except EntrywayError as exc:
+        return page(
+            request,
+            "edit_name.html",
+            me=me,
+            value=text(form, "name"),
+            errors={"name": exc.message},
+            status=422,
+        )
+    return redirect("/account?done=name")
+
+
+@router.get("/account/password")
+async def password_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    return page(request, "edit_password.html", me=me)
+
+
+@router.post("/account/password")
+async def password_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    try:
+        await account_flow.change_password(
+            web_of(request).deps,
+            me,
+            current_password=text(form, "current_password"),
+            new=text(form, "password"),
+            new_again=text(form, "password_again"),
+            who=who(request),
+        )
+    except EntrywayError as exc:
+        return page(
+            request,
+            "edit_password.html",
+            me=me,
+            errors={exc.field or "password": exc.message},
+            status=422,
+        )
+    return redirect("/account?done=password")
+
+
+@router.get("/account/{kind}")
+async def contact_form(
+    request: Request, kind: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    if kind not in KINDS:
+        raise NotFound("No such page.")
+    return page(request, "edit_contact.html", me=me, kind=kind, label=LABELS[kind], value="")
+
+
+@router.post("/account/{kind}")
+async def contact_submit(
+    request: Request, kind: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    if kind not in KINDS:
+        raise NotFound("No such page.")
+    form = await form_of(request)
+    try:
+        started = await account_flow.start_contact_change(
+            web_of(request).deps, me, KINDS[kind], text(form, "identifier"), who(request)
+        )
+    except EntrywayError as exc:
+        return page(
+            request,
+            "edit_contact.html",
+            me=me,
+            kind=kind,
+            label=LABELS[kind],
+            value=text(form, "identifier"),
+            errors={"identifier": exc.message},
+            status=422,
+        )
+    response = redirect(f"/account/{kind}/verify")
+    set_cookie(response, site_of(request), FLOW, started.flow_token, max_age=1800)
+    return response
+
+
+def _purpose(kind: str) -> FlowPurpose:
+    return FlowPurpose.CHANGE_EMAIL if kind == "email" else FlowPurpose.CHANGE_PHONE
+
+
+@router.get("/account/{kind}/verify")
+async def contact_verify_form(
+    request: Request, kind: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    if kind not in KINDS:
+        raise NotFound("No such page.")
+    site = site_of(request)
+    token = request.cookies.get(cookie_name(site, FLOW), "")
+    try:
+        sent_to = await codes.describe(web_of(request).deps, site.code, token, _purpose(kind))
+    except FlowExpired:
+        return redirect(f"/account/{kind}")
+    return page(
+        request,
+        "verify.html",
+        me=me,
+        sent_to=sent_to,
+        action=f"/account/{kind}/verify",
+        heading=f"Confirm your new {LABELS[kind]}",
+    )
+
+
+@router.post("/account/{kind}/verify")
+async def contact_verify_submit(
+    request: Request, kind: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    if kind not in KINDS:
+        raise NotFound("No such page.")
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    token = request.cookies.get(cookie_name(site, FLOW), "")
+    heading = f"Confirm your new {LABELS[kind]}"
+    action = f"/account/{kind}/verify"
+    try:
+        if text(form, "action") == "resend":
+            sent_to = await codes.resend(deps, site.code, token, _purpose(kind))
+            return page(
+                request,
+                "verify.html",
+                me=me,
+                sent_to=sent_to,
+                action=action,
+                heading=heading,
+                notice=f"We sent a new code to {sent_to}.",
+            )
+        await account_flow.confirm_contact_change(
+            deps, me, KINDS[kind], token, text(form, "code"), who(request)
+        )
+    except FlowExpired:
+        return redirect(f"/account/{kind}")
+    except EntrywayError as exc:
+        sent_to = await codes.describe(deps, site.code, token, _purpose(kind))
+        return page(
+            request,
+            "verify.html",
+            me=me,
+            sent_to=sent_to,
+            action=action,
+            heading=heading,
+            errors={"code": exc.message},
+            status=422,
+        )
+    response = redirect(f"/account?done={kind}")
+    clear_cookie(response, site, FLOW)
+    return response
+
+
+@router.post("/account/devices/{public_id}/sign-out")
+async def device_sign_out(
+    request: Request, public_id: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    await form_of(request)
+    with contextlib.suppress(NotFound):  # already gone: the list on the next page says so
+        await account_flow.end_session(web_of(request).deps, me, public_id, who(request))
+    if public_id == me.session.public_id:
+        response = redirect("/signin")
+        clear_cookie(response, site_of(request), SESSION)
+        return response
+    return redirect("/account?done=device")
+
+
+@router.post("/account/sign-out-everywhere")
+async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    await account_flow.end_all_sessions(web_of(request).deps, me, who(request))
+    response = redirect("/signin")
+    clear_cookie(response, site_of(request), SESSION)
+    return response

@@ -1,0 +1,258 @@
+"""Pages for signing in, creating an account and signing out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entryway.core.events import FlowPurpose
+from entryway.errors import EntrywayError, FlowExpired, InvalidInput, SignInFailed
+from entryway.flows import account as account_flow
+from entryway.flows import codes, registration, sign_in
+from entryway.web.render import (
+    FLOW,
+    IDENT,
+    SESSION,
+    form_of,
+    me_or_none,
+    page,
+    redirect,
+    return_to,
+    start_session,
+    text,
+    web_of,
+    who,
+)
+from entryway.web.security import (
+    clear_cookie,
+    cookie_name,
+    set_cookie,
+    sign_value,
+    site_of,
+    unsign_value,
+)
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    return page(request, "home.html", me=await me_or_none(request))
+
+
+@router.get("/help/sign-in")
+async def help_sign_in(request: Request) -> Response:
+    return page(request, "help.html", title="Can't sign in?")
+
+
+def _remembered_identifier(request: Request) -> str | None:
+    site = site_of(request)
+    return unsign_value(
+        web_of(request).config, site, IDENT, request.cookies.get(cookie_name(site, IDENT))
+    )
+
+
+@router.get("/signin")
+async def signin_form(request: Request, return_to: str = "") -> Response:
+    return page(
+        request,
+        "signin.html",
+        identifier=_remembered_identifier(request) or "",
+        return_to=return_to,
+    )
+
+
+@router.post("/signin")
+async def signin_identifier(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    raw = text(form, "identifier")
+    target = return_to(request, text(form, "return_to"))
+    try:
+        sign_in.check_identifier(web_of(request).deps, site.code, raw)
+    except InvalidInput as exc:
+        return page(
+            request,
+            "signin.html",
+            identifier=raw,
+            return_to=target,
+            errors={exc.field or "identifier": exc.message},
+            status=422,
+        )
+    response = redirect("/signin/password?" + _qs(target))
+    set_cookie(
+        response,
+        site,
+        IDENT,
+        sign_value(web_of(request).config, site, IDENT, raw.strip()),
+        max_age=3600,
+    )
+    return response
+
+
+def _qs(target: str) -> str:
+    return urlencode({"return_to": target})
+
+
+@router.get("/signin/password")
+async def password_form(request: Request, return_to: str = "") -> Response:
+    identifier = _remembered_identifier(request)
+    if not identifier:
+        return redirect("/signin")
+    return page(request, "password.html", identifier=identifier, return_to=return_to)
+
+
+@router.post("/signin/password")
+async def password_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    identifier = _remembered_identifier(request)
+    target = return_to(request, text(form, "return_to"))
+    if not identifier:
+        return redirect("/signin")
+    remember = text(form, "remember") == "yes"
+    try:
+        result = await sign_in.sign_in(
+            deps,
+            site.code,
+            identifier=identifier,
+            password=text(form, "password"),
+            remember=remember,
+            who=who(request),
+        )
+    except SignInFailed as exc:
+        return page(
+            request,
+            "password.html",
+            identifier=identifier,
+            return_to=target,
+            failed=exc.message,
+            remember=remember,
+        )
+    except InvalidInput:
+        return redirect("/signin")
+    if isinstance(result, sign_in.MustVerify):
+        response = redirect("/register/verify")
+        set_cookie(response, site, FLOW, result.flow_token)
+        return response
+    response = redirect(target)
+    start_session(response, request, site, result.session_token, remember=remember)
+    clear_cookie(response, site, IDENT)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    await form_of(request)
+    site = site_of(request)
+    await account_flow.sign_out(
+        web_of(request).deps,
+        site.code,
+        request.cookies.get(cookie_name(site, SESSION)),
+        who(request),
+    )
+    response = redirect("/signin")
+    clear_cookie(response, site, SESSION)
+    return response
+
+
+@router.get("/register")
+async def register_form(request: Request) -> Response:
+    return page(request, "register.html", values={})
+
+
+@router.post("/register")
+async def register_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    values = {"name": text(form, "name"), "identifier": text(form, "identifier")}
+    try:
+        started = await registration.start(
+            web_of(request).deps,
+            site.code,
+            name=values["name"],
+            identifier=values["identifier"],
+            password=text(form, "password"),
+            password_again=text(form, "password_again"),
+            who=who(request),
+        )
+    except InvalidInput as exc:
+        return page(
+            request,
+            "register.html",
+            values=values,
+            errors={exc.field or "identifier": exc.message},
+            status=422,
+        )
+    response = redirect("/register/verify")
+    set_cookie(response, site, FLOW, started.flow_token, max_age=1800)
+    return response
+
+
+def _flow_token(request: Request) -> str:
+    site = site_of(request)
+    return request.cookies.get(cookie_name(site, FLOW), "")
+
+
+@router.get("/register/verify")
+async def verify_form(request: Request) -> Response:
+    site = site_of(request)
+    try:
+        sent_to = await codes.describe(
+            web_of(request).deps, site.code, _flow_token(request), FlowPurpose.REGISTRATION
+        )
+    except FlowExpired:
+        return redirect("/register")
+    return page(
+        request,
+        "verify.html",
+        sent_to=sent_to,
+        action="/register/verify",
+        heading="Verify your account",
+    )
+
+
+@router.post("/register/verify")
+async def verify_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    token = _flow_token(request)
+    notice = None
+    try:
+        if text(form, "action") == "resend":
+            sent_to = await codes.resend(deps, site.code, token, FlowPurpose.REGISTRATION)
+            notice = f"We sent a new code to {sent_to}."
+        else:
+            done = await registration.verify(
+                deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)
+            )
+            response = redirect("/account")
+            start_session(response, request, site, done.session_token, remember=False)
+            clear_cookie(response, site, FLOW)
+            return response
+    except FlowExpired:
+        return redirect("/register")
+    except EntrywayError as exc:
+        sent_to = await codes.describe(deps, site.code, token, FlowPurpose.REGISTRATION)
+        return page(
+            request,
+            "verify.html",
+            sent_to=sent_to,
+            action="/register/verify",
+            heading="Verify your account",
+            errors={"code": exc.message},
+            status=422,
+        )
+    return page(
+        request,
+        "verify.html",
+        sent_to=sent_to,
+        action="/register/verify",
+        heading="Verify your account",
+        notice=notice,
+    )

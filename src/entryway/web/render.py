@@ -1,0 +1,162 @@
+"""Shared plumbing for pages: the app's state, templates, CSRF, redirects and sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from entryway.core.events import ACTIVITY_LABELS, AuditAction
+from entryway.core.redirects import safe_return_to
+from entryway.core.secrets import new_token
+from entryway.core.sites import Site
+from entryway.errors import Forbidden, Unauthenticated
+from entryway.flows import account as account_flow
+from entryway.flows.ports import Deps, Requester
+from entryway.web.security import (
+    WebConfig,
+    cookie_name,
+    csrf_ok,
+    csrf_token,
+    requester,
+    set_cookie,
+    site_of,
+)
+
+TEMPLATES = Path(__file__).with_name("templates")
+SESSION = "ew_session"
+CSRF = "ew_csrf"
+IDENT = "ew_ident"
+FLOW = "ew_flow"
+
+
+@dataclass(frozen=True, slots=True)
+class Web:
+    deps: Deps
+    config: WebConfig
+    templates: Environment
+
+
+def make_templates() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["when"] = _when
+    env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
+    return env
+
+
+def _when(value: datetime) -> str:
+    return value.strftime("%d %b %Y, %H:%M UTC")
+
+
+def web_of(request: Request) -> Web:
+    web = request.app.state.web
+    assert isinstance(web, Web)
+    return web
+
+
+def who(request: Request) -> Requester:
+    return requester(request, web_of(request).config)
+
+
+def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
+    """Render a page with the site, the other sites and a CSRF token (cookie set if new)."""
+    web = web_of(request)
+    site = site_of(request)
+    binding = request.cookies.get(cookie_name(site, CSRF))
+    fresh = None
+    if not binding:
+        binding = fresh = new_token(web.deps.rng)
+    html = web.templates.get_template(name).render(
+        site=site,
+        sites=web.deps.sites.sites,
+        csrf=csrf_token(web.config, site, binding),
+        demo=web.config.demo,
+        **ctx,
+    )
+    response = HTMLResponse(html, status_code=status)
+    response.headers["cache-control"] = "no-store"
+    if fresh:
+        set_cookie(response, site, CSRF, fresh)
+    return response
+
+
+async def form_of(request: Request) -> FormData:
+    """The submitted form, after the CSRF check every state-changing form must pass."""
+    web = web_of(request)
+    site = site_of(request)
+    form = await request.form()
+    submitted = form.get("csrf")
+    if not csrf_ok(
+        web.config,
+        site,
+        request.cookies.get(cookie_name(site, CSRF)),
+        submitted if isinstance(submitted, str) else None,
+    ):
+        raise Forbidden("This form has expired. Please go back, reload the page and try again.")
+    return form
+
+
+def text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def return_to(request: Request, candidate: str | None) -> str:
+    site = site_of(request)
+    return safe_return_to(candidate, frozenset({site.origin}))
+
+
+def signin_url(path: str) -> str:
+    return "/signin?" + urlencode({"return_to": path})
+
+
+async def me_or_none(request: Request) -> account_flow.Current | None:
+    site = site_of(request)
+    try:
+        return await account_flow.current(
+            web_of(request).deps, site.code, request.cookies.get(cookie_name(site, SESSION))
+        )
+    except Unauthenticated:
+        return None
+
+
+class NeedsSignIn(Exception):
+    """Raised by ``signed_in_page``; the app answers with a redirect to sign in."""
+
+    def __init__(self, back_to: str) -> None:
+        super().__init__(back_to)
+        self.back_to = back_to
+
+
+async def signed_in_page(request: Request) -> account_flow.Current:
+    """Dependency for pages behind sign-in: no session sends the customer to sign in and back."""
+    me = await me_or_none(request)
+    if me is None:
+        raise NeedsSignIn(signin_url(request.url.path))
+    return me
+
+
+def start_session(
+    response: Response, request: Request, site: Site, token: str, *, remember: bool
+) -> None:
+    """Set the new session cookie and rotate the CSRF cookie (SECURITY.md 24)."""
+    policy = web_of(request).deps.session_policy
+    max_age = int(policy.remembered_absolute.total_seconds()) if remember else None
+    set_cookie(response, site, SESSION, token, max_age=max_age)
+    set_cookie(response, site, CSRF, new_token(web_of(request).deps.rng))

@@ -1,0 +1,196 @@
+"""Request-level guards: host check, client IP, cookies, CSRF, security headers."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entryway.core.secrets import same_secret
+from entryway.core.sites import Site, SiteDirectory
+from entryway.flows.ports import Requester
+
+Network = IPv4Network | IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    """What the web layer needs beyond the flows' dependencies."""
+
+    demo: bool
+    csrf_key: bytes
+    trusted_proxies: tuple[Network, ...] = ()
+
+    @staticmethod
+    def networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+        return tuple(ip_network(c, strict=False) for c in cidrs)
+
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SiteMiddleware:
+    """Resolves the site from the exact Host header; unknown hosts get 400 (SECURITY.md 12).
+
+    Links never use the request's host: they use the resolved site's configured origin.
+    """
+
+    def __init__(self, app: ASGIApp, sites: SiteDirectory) -> None:
+        self.app = app
+        self.sites = sites
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = ""
+        for name, value in scope["headers"]:
+            if name == b"host":
+                host = value.decode("latin-1")
+                break
+        site = self.sites.by_host(host)
+        if site is None:
+            await _plain(send, 400, b"Unknown host.")
+            return
+        scope.setdefault("state", {})["site"] = site
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+async def _plain(send: Send, status: int, body: bytes) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def site_of(request: Request) -> Site:
+    site = request.state.site
+    assert isinstance(site, Site)
+    return site
+
+
+def client_ip(request: Request, trusted: tuple[Network, ...]) -> str:
+    """The peer address, or the nearest untrusted X-Forwarded-For hop when the peer is a
+    configured proxy. A forged header from anyone else changes nothing (SECURITY.md 9)."""
+    peer = request.client.host if request.client else ""
+    if not trusted or not _within(peer, trusted):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _within(hop, trusted):
+            return hop if _valid_ip(hop) else peer
+    return peer
+
+
+def _valid_ip(value: str) -> bool:
+    try:
+        ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _within(addr: str, nets: tuple[Network, ...]) -> bool:
+    try:
+        ip = ip_address(addr)
+    except ValueError:
+        return False
+    return any(ip in net for net in nets)
+
+
+def requester(request: Request, config: WebConfig) -> Requester:
+    return Requester(
+        ip=client_ip(request, config.trusted_proxies),
+        user_agent=request.headers.get("user-agent", "")[:300],
+    )
+
+
+def cookie_name(site: Site, name: str) -> str:
+    """``__Host-`` cookies under https: host-only, Secure, Path=/ (SECURITY.md 25)."""
+    return f"__Host-{name}" if site.secure else name
+
+
+def set_cookie(
+    response: Response, site: Site, name: str, value: str, *, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        cookie_name(site, name),
+        value,
+        max_age=max_age,
+        path="/",
+        secure=site.secure,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def clear_cookie(response: Response, site: Site, name: str) -> None:
+    response.delete_cookie(
+        cookie_name(site, name), path="/", secure=site.secure, httponly=True, samesite="lax"
+    )
+
+
+def csrf_token(config: WebConfig, site: Site, binding: str) -> str:
+    """A form token bound to the browser's CSRF cookie and the site (signed double submit)."""
+    mac = hmac.new(config.csrf_key, f"csrf|{site.code}|{binding}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
+
+
+def csrf_ok(config: WebConfig, site: Site, binding: str | None, submitted: str | None) -> bool:
+    """Every state-changing form, sign-in and sign-out included, must carry a valid token."""
+    if not binding or not submitted:
+        return False
+    return same_secret(csrf_token(config, site, binding), submitted)
+
+
+def sign_value(config: WebConfig, site: Site, purpose: str, value: str) -> str:
+    """A tamper-evident cookie value bound to site and purpose (not secret, just signed)."""
+    raw = base64.urlsafe_b64encode(value.encode()).rstrip(b"=").decode()
+    mac = hmac.new(config.csrf_key, f"{purpose}|{site.code}|{raw}".encode(), hashlib.sha256)
+    return raw + "." + base64.urlsafe_b64encode(mac.digest()[:16]).rstrip(b"=").decode()
+
+
+def unsign_value(config: WebConfig, site: Site, purpose: str, signed: str | None) -> str | None:
+    if not signed or "." not in signed:
+        return None
+    raw, _, _mac = signed.rpartition(".")
+    if not same_secret(sign_value(config, site, purpose, _decode(raw)), signed):
+        return None
+    return _decode(raw)
+
+
+def _decode(raw: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return ""
