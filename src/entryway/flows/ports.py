@@ -21,6 +21,7 @@ from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionLevel, SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
+from entryway.core.throttle import FailureScope
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class Requester:
 
     ip: str = ""
     user_agent: str = ""
+    device: str = ""  # the browser's long-lived device cookie, if any
 
 
 @dataclass(slots=True)
@@ -177,6 +179,15 @@ class Flows(Protocol):
     async def void_for(self, site: str, account_id: str, purpose: FlowPurpose) -> None: ...
 
 
+class Counters(Protocol):
+    async def hit(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+        """Add one failure atomically (an upsert); returns the new count in that window."""
+        ...
+
+    async def count(self, site: str, scope: FailureScope, key: str, window: datetime) -> int: ...
+    async def reset(self, site: str, scope: FailureScope, key: str) -> None: ...
+
+
 class Audit(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]: ...
@@ -212,6 +223,8 @@ class UnitOfWork(Protocol):
     def audit(self) -> Audit: ...
     @property
     def outbox(self) -> Outbox: ...
+    @property
+    def counters(self) -> Counters: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

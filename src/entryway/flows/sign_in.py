@@ -19,6 +19,7 @@ from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sites import Site
+from entryway.core.throttle import FailureScope, window_start
 from entryway.errors import SignInFailed
 from entryway.flows import notices, registration
 from entryway.flows.common import audit, open_session, send
@@ -85,6 +86,10 @@ async def sign_in(
             return MustVerify(flow_token=token)
         if rehashed:
             await uow.accounts.update(site_code, account.id, password_hash=rehashed)
+        # A success clears its own account's count only, never the IP's (SECURITY.md 8).
+        await uow.counters.reset(
+            site_code, FailureScope.ACCOUNT, counter_keys(deps, ident, who)[FailureScope.ACCOUNT]
+        )
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
         await audit(
             deps,
@@ -100,10 +105,27 @@ async def sign_in(
     return SignedIn(session_token=session, account_id=account.id)
 
 
+def counter_keys(deps: Deps, ident: Identifier, who: Requester) -> dict[FailureScope, str]:
+    """The keys one attempt is counted under; hashed so the table holds no addresses.
+
+    The account key is the canonical identifier, so case and Unicode variants of one address
+    share a counter whether or not an account exists (SECURITY.md 5).
+    """
+    keys = {FailureScope.ACCOUNT: keyed_hash(deps.keys.hashing, "count-id", ident.value)}
+    if who.ip:
+        keys[FailureScope.IP] = keyed_hash(deps.keys.hashing, "count-ip", who.ip)
+    if who.device:
+        keys[FailureScope.DEVICE] = keyed_hash(deps.keys.hashing, "count-device", who.device)
+    return keys
+
+
 async def _record_failure(
     deps: Deps, site: Site, ident: Identifier, account: Account | None, who: Requester
 ) -> None:
+    window = window_start(deps.clock.now())
     async with deps.uow() as uow:
+        for scope, key in counter_keys(deps, ident, who).items():
+            await uow.counters.hit(site.code, scope, key, window)
         await audit(
             deps,
             uow,

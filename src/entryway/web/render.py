@@ -35,6 +35,8 @@ SESSION = "ew_session"
 CSRF = "ew_csrf"
 IDENT = "ew_ident"
 FLOW = "ew_flow"
+DEVICE = "ew_device"
+DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +69,10 @@ def web_of(request: Request) -> Web:
 
 
 def who(request: Request) -> Requester:
-    return requester(request, web_of(request).config)
+    site = site_of(request)
+    return requester(
+        request, web_of(request).config, device=request.cookies.get(cookie_name(site, DEVICE), "")
+    )
 
 
 def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
@@ -89,6 +94,8 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
     response.headers["cache-control"] = "no-store"
     if fresh:
         set_cookie(response, site, CSRF, fresh)
+    if not request.cookies.get(cookie_name(site, DEVICE)):
+        set_cookie(response, site, DEVICE, new_token(web.deps.rng), max_age=DEVICE_MAX_AGE)
     return response
 
 

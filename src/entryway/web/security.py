@@ -128,10 +128,11 @@ def _within(addr: str, nets: tuple[Network, ...]) -> bool:
     return any(ip in net for net in nets)
 
 
-def requester(request: Request, config: WebConfig) -> Requester:
+def requester(request: Request, config: WebConfig, *, device: str = "") -> Requester:
     return Requester(
         ip=client_ip(request, config.trusted_proxies),
         user_agent=request.headers.get("user-agent", "")[:300],
+        device=device[:64],
     )
 
 

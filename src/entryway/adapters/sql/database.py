@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
 from entryway.adapters.sql.repositories import (
     AccountRepo,
     AuditRepo,
+    CounterRepo,
     FlowRepo,
     OutboxRepo,
     SessionRepo,
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
         self.flows = FlowRepo(self._conn)
         self.audit = AuditRepo(self._conn)
         self.outbox = OutboxRepo(self._conn)
+        self.counters = CounterRepo(self._conn)
         return self
 
     async def commit(self) -> None:

@@ -10,7 +10,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from entryway.adapters.sql.tables import accounts, audit_log, flow_states, messages, sessions
+from entryway.adapters.sql.tables import (
+    accounts,
+    audit_log,
+    failure_counters,
+    flow_states,
+    messages,
+    sessions,
+)
 from entryway.core.events import (
     AccountStatus,
     AuditAction,
@@ -21,6 +28,7 @@ from entryway.core.events import (
 )
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.sessions import SessionLevel
+from entryway.core.throttle import FailureScope
 from entryway.errors import Conflict
 from entryway.flows.common import MAX_CODE_TRIES
 from entryway.flows.ports import Account, AuditEntry, FlowState, Message, Session
@@ -307,6 +315,46 @@ class FlowRepo(_Repo):
                 flow_states.c.site == site,
                 flow_states.c.account_id == account_id,
                 flow_states.c.purpose == purpose.value,
+            )
+        )
+
+
+class CounterRepo(_Repo):
+    """Failure counters: one row per (site, scope, key, window), bumped by an upsert so
+    parallel failures on any number of instances never lose a count."""
+
+    async def hit(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+        maker = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        upsert = (
+            maker(failure_counters)
+            .values(site=site, scope=scope.value, key_hash=key, window_start=window, count=1)
+            .on_conflict_do_update(
+                index_elements=["site", "scope", "key_hash", "window_start"],
+                set_={"count": failure_counters.c.count + 1},
+            )
+            .returning(failure_counters.c.count)
+        )
+        return int((await self.conn.execute(upsert)).scalar_one())
+
+    async def count(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+        value = (
+            await self.conn.execute(
+                select(failure_counters.c.count).where(
+                    failure_counters.c.site == site,
+                    failure_counters.c.scope == scope.value,
+                    failure_counters.c.key_hash == key,
+                    failure_counters.c.window_start == window,
+                )
+            )
+        ).scalar_one_or_none()
+        return int(value or 0)
+
+    async def reset(self, site: str, scope: FailureScope, key: str) -> None:
+        await self.conn.execute(
+            delete(failure_counters).where(
+                failure_counters.c.site == site,
+                failure_counters.c.scope == scope.value,
+                failure_counters.c.key_hash == key,
             )
         )
 

@@ -151,3 +151,13 @@ messages = Table(
     Index(None, "status", "next_attempt_at"),
     Index(None, "site", "account_id", "created_at"),
 )
+
+failure_counters = Table(
+    "failure_counters",
+    metadata,
+    Column("site", SITE, primary_key=True),
+    Column("scope", String(16), primary_key=True),
+    Column("key_hash", String(64), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+)

@@ -58,6 +58,17 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "failure_counters",
+        sa.Column("site", sa.String(length=16), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("window_start", sa.DateTime(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint(
+            "site", "scope", "key_hash", "window_start", name=op.f("pk_failure_counters")
+        ),
+    )
+    op.create_table(
         "messages",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("site", sa.String(length=16), nullable=False),
@@ -162,6 +173,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_messages_site_account_id_created_at"))
 
     op.drop_table("messages")
+    op.drop_table("failure_counters")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_site_account_id_at"))
 
