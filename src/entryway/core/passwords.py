@@ -50,7 +50,7 @@ class PasswordPolicy:
         folded = pw.casefold()
         if folded in self.common:
             reasons.append("That password is too common. Choose one that is harder to guess.")
-        elif any(word and len(word) >= 3 and word in folded for word in _fold_all(context)):
+        elif any(len(word) >= 3 and word in _squash(pw) for word in map(_squash, context)):
             reasons.append("Don't use your name, email or the store's name in your password.")
         elif len(set(folded)) < 3:
             reasons.append("Use more than a couple of different characters.")
@@ -59,8 +59,9 @@ class PasswordPolicy:
         return reasons
 
 
-def _fold_all(words: list[str]) -> list[str]:
-    return [unicodedata.normalize("NFC", w).casefold().strip() for w in words]
+def _squash(text: str) -> str:
+    """Case-folded letters and digits only, so "united-states" still contains "United States"."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", text).casefold() if ch.isalnum())
 
 
 def context_words(*, site_name: str, brand: str, name: str, email: str | None) -> list[str]:

@@ -1,0 +1,45 @@
+"""argon2id hashing: OWASP floor, parameters stored with the hash, rehash when they rise."""
+
+from __future__ import annotations
+
+import pytest
+
+from entryway.adapters.hashing import Argon2Hasher, Argon2Params
+
+
+def test_parameters_below_the_owasp_floor_are_refused() -> None:
+    with pytest.raises(ValueError, match="OWASP"):
+        Argon2Params(memory_kib=8 * 1024)
+    with pytest.raises(ValueError, match="OWASP"):
+        Argon2Params(time_cost=1)
+
+
+async def test_hash_is_argon2id_with_parameters_stored() -> None:
+    hasher = Argon2Hasher(Argon2Params(), concurrency=2)
+    encoded = await hasher.hash("quiet-meadow-lantern")
+    assert encoded.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert await hasher.verify(encoded, "quiet-meadow-lantern")
+    assert not await hasher.verify(encoded, "quiet-meadow-lantern ")
+    assert not await hasher.verify("not a hash", "x")
+
+
+async def test_rehash_needed_when_parameters_rise() -> None:
+    old = Argon2Hasher(Argon2Params(), concurrency=1)
+    new = Argon2Hasher(Argon2Params(time_cost=3), concurrency=1)
+    encoded = await old.hash("pw-one-two-three")
+    assert not old.needs_rehash(encoded)
+    assert new.needs_rehash(encoded)
+    assert await new.verify(encoded, "pw-one-two-three")  # old hashes still verify
+
+
+async def test_pepper_is_required_to_verify() -> None:
+    peppered = Argon2Hasher(Argon2Params(), concurrency=1, pepper=b"p" * 32)
+    plain = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await peppered.hash("pw-one-two-three")
+    assert await peppered.verify(encoded, "pw-one-two-three")
+    assert not await plain.verify(encoded, "pw-one-two-three")
+
+
+async def test_dummy_verify_never_matches() -> None:
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    await hasher.verify_dummy("dummy password that matches nothing")

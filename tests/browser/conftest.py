@@ -1,0 +1,233 @@
+"""End-to-end fixtures: the real demo service in a subprocess, driven by headless Chromium.
+
+The server runs ``python -m entryway demo`` on a free port with its own data folder, so every
+run starts from the seeded demo accounts and an empty outbox. Each test gets a fresh browser
+context (no cookies carried over). Screenshots go to ``tests/browser/screenshots/``.
+
+Chromium is Debian's (``/usr/bin/chromium``); Playwright's own download is not used. Without
+it the tests skip, except when ``CI`` is set: then they fail, so a broken image is noticed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).with_name("screenshots")
+DEMO_PASSWORD = "sunny-harbor-42"
+BRAND = "Acme Market"
+SITE_NAMES = {"us": "United States", "uk": "United Kingdom", "ca": "Canada"}
+CODE = re.compile(r"\b(\d{6})\b")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """The running demo service, and the demo outbox read over plain HTTP."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def origin(self, site: str) -> str:
+        return f"http://{site}.localhost:{self.port}"
+
+    def url(self, site: str, path: str) -> str:
+        return self.origin(site) + path
+
+    def get(self, site: str, path: str, timeout: float = 2.0) -> tuple[int, bytes]:
+        """GET from 127.0.0.1 with the site's Host header (Python cannot resolve *.localhost)."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}",
+            headers={"Host": f"{site}.localhost:{self.port}"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                return int(response.status), response.read()
+        except urllib.error.HTTPError as exc:
+            return int(exc.code), exc.read()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Every message in the demo outbox, newest first."""
+        status, body = self.get("us", "/dev/outbox.json")
+        assert status == 200, body[:300]
+        found: list[dict[str, Any]] = json.loads(body)["messages"]
+        return found
+
+    def wait_for_message(
+        self,
+        *,
+        to: str,
+        site: str,
+        matching: Callable[[dict[str, Any]], bool] = lambda m: True,
+        timeout: float = 5.0,
+    ) -> dict[str, Any]:
+        """The newest message to ``to`` from ``site`` that matches; polls while delivery runs."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for message in self.messages():
+                if message["to"] == to and message["site"] == site and matching(message):
+                    return message
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no message to {to} from site {site} within {timeout}s")
+            time.sleep(0.1)
+
+    def code_for(self, to: str, site: str) -> str:
+        """The one-time code in the newest message to ``to`` from ``site``."""
+        message = self.wait_for_message(
+            to=to, site=site, matching=lambda m: CODE.search(m["body"]) is not None
+        )
+        found = CODE.search(message["body"])
+        assert found
+        return found.group(1)
+
+
+def _wait_until_healthy(server: Server, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"demo server exited with {server.process.returncode}:\n"
+                + server.log.read_text(errors="replace")
+            )
+        try:
+            status, body = server.get("us", "/healthz", timeout=0.5)
+            if status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(
+        "demo server did not answer /healthz in time:\n" + server.log.read_text(errors="replace")
+    )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``python -m entryway demo`` on a free port with a fresh data folder."""
+    data = tmp_path_factory.mktemp("demo")
+    log = data / "server.log"
+    port = _free_port()
+    # The demo lets ENTRYWAY_* settings win; a stray one (another database, other sites)
+    # must not leak into the tests.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRYWAY_")}
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entryway", "demo", "--port", str(port), "--data", str(data)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    running = Server(port=port, process=process, log=log)
+    try:
+        _wait_until_healthy(running)
+        yield running
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def _chromium_or_skip() -> None:
+    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
+        return
+    reason = (
+        f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
+        "(Playwright's own browser download is not used)."
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the module (torn down before other test modules run)."""
+    _chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _clean_screenshots() -> None:
+    """Start each run with an empty screenshot folder, so it shows only this run's pages."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
+
+
+@pytest.fixture
+def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Make fresh browser contexts (own cookies); all are closed after the test."""
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("viewport", {"width": 1280, "height": 800})
+        context = browser.new_context(**options)
+        context.set_default_timeout(5000)
+        context.set_default_navigation_timeout(10000)
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context: Callable[..., Any]) -> Any:
+    """A page in a fresh desktop-sized context."""
+    return new_context().new_page()
+
+
+class Shots:
+    """Numbered full-page screenshots: ``<test>-<NN>-<step>.png``."""
+
+    def __init__(self, test: str) -> None:
+        self.test = test
+        self.count = 0
+        self.taken: list[Path] = []
+
+    def __call__(self, page: Any, step: str, *, full_page: bool = True) -> Path:
+        self.count += 1
+        path = SCREENSHOTS / f"{self.test}-{self.count:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=full_page)
+        self.taken.append(path)
+        return path
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Shots:
+    name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
+    return Shots(name)
