@@ -32,7 +32,7 @@ class Inbox:
     def __init__(self) -> None:
         self.received: list[tuple[list[str], str]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.received.append((list(envelope.rcpt_tos), envelope.content.decode()))
         return "250 OK"
 
@@ -42,10 +42,20 @@ async def queue(world: World, n: int, channel: Channel = Channel.EMAIL) -> None:
     async with world.deps.uow() as uow:
         for i in range(n):
             to = f"user{i}@example.com" if channel == Channel.EMAIL else f"+1201555012{i}"
-            await uow.outbox.add(Message(
-                id=f"m{i}", site="us", account_id=None, channel=channel,
-                kind=MessageKind.VERIFY_ACCOUNT, to=to, subject=f"Subject {i}",
-                body=f"Body {i}", created_at=now, next_attempt_at=now))
+            await uow.outbox.add(
+                Message(
+                    id=f"m{i}",
+                    site="us",
+                    account_id=None,
+                    channel=channel,
+                    kind=MessageKind.VERIFY_ACCOUNT,
+                    to=to,
+                    subject=f"Subject {i}",
+                    body=f"Body {i}",
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+            )
         await uow.commit()
 
 
@@ -56,9 +66,13 @@ async def statuses(world: World) -> list[MessageStatus]:
 
 async def test_smtp_down_then_back_loses_nothing(world: World) -> None:
     port = free_port()
-    courier = Courier(uow=world.deps.uow, clock=world.clock,
-                      mailer=SmtpMailer(f"smtp://127.0.0.1:{port}", timeout=2),
-                      texter=world.texter, sender="Acme Market <no-reply@acme.example>")
+    courier = Courier(
+        uow=world.deps.uow,
+        clock=world.clock,
+        mailer=SmtpMailer(f"smtp://127.0.0.1:{port}", timeout=2),
+        texter=world.texter,
+        sender="Acme Market <no-reply@acme.example>",
+    )
     await queue(world, 3)
     assert await courier.run_once() == 0  # nobody listening: every send fails
     assert await statuses(world) == [MessageStatus.PENDING] * 3
@@ -75,7 +89,9 @@ async def test_smtp_down_then_back_loses_nothing(world: World) -> None:
     assert await statuses(world) == [MessageStatus.SENT] * 3
     assert sorted(r[0][0] for r in inbox.received) == [f"user{i}@example.com" for i in range(3)]
     assert all(len(r[0]) == 1 for r in inbox.received)  # one recipient per message
-    assert "Subject: Subject 0" in next(r[1] for r in inbox.received if r[0] == ["user0@example.com"])
+    assert "Subject: Subject 0" in next(
+        r[1] for r in inbox.received if r[0] == ["user0@example.com"]
+    )
 
 
 @pytest.fixture
@@ -84,7 +100,7 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
     status = [500]
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
             if status[0] == 200:
                 seen.append(json.loads(body))
@@ -104,8 +120,13 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
 async def test_sms_webhook_failure_then_success(world: World, webhook: Any) -> None:
     url, seen, status = webhook
     async with httpx.AsyncClient() as http:
-        courier = Courier(uow=world.deps.uow, clock=world.clock, mailer=world.mailer,
-                          texter=WebhookTexter(url, http), sender="x@example.com")
+        courier = Courier(
+            uow=world.deps.uow,
+            clock=world.clock,
+            mailer=world.mailer,
+            texter=WebhookTexter(url, http),
+            sender="x@example.com",
+        )
         await queue(world, 2, Channel.SMS)
         assert await courier.run_once() == 0
         status[0] = 200

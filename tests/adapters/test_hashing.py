@@ -38,8 +38,3 @@ async def test_pepper_is_required_to_verify() -> None:
     encoded = await peppered.hash("pw-one-two-three")
     assert await peppered.verify(encoded, "pw-one-two-three")
     assert not await plain.verify(encoded, "pw-one-two-three")
-
-
-async def test_dummy_verify_never_matches() -> None:
-    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
-    await hasher.verify_dummy("dummy password that matches nothing")

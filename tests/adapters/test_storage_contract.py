@@ -28,11 +28,24 @@ from tests.conftest import World
 EMAIL = Identifier(IdentifierKind.EMAIL, "ana@example.com")
 
 
-def account(world: World, site: str = "us", id: str = "a1", email: str | None = "ana@example.com",
-            phone: str | None = None) -> Account:
-    return Account(id=id, site=site, name="Ana", email=email, phone=phone,
-                   password_hash="$argon2id$x", status=AccountStatus.ACTIVE,
-                   created_at=world.clock.now(), email_verified=True)
+def account(
+    world: World,
+    site: str = "us",
+    id: str = "a1",
+    email: str | None = "ana@example.com",
+    phone: str | None = None,
+) -> Account:
+    return Account(
+        id=id,
+        site=site,
+        name="Ana",
+        email=email,
+        phone=phone,
+        password_hash="$argon2id$x",
+        status=AccountStatus.ACTIVE,
+        created_at=world.clock.now(),
+        email_verified=True,
+    )
 
 
 async def add_account(world: World, **kw: object) -> Account:
@@ -71,9 +84,16 @@ async def test_one_account_per_identifier_per_site_race_safe(world: World) -> No
 async def test_rollback_without_commit_leaves_nothing(world: World) -> None:
     async with world.deps.uow() as uow:
         await uow.accounts.add(account(world))
-        await uow.audit.add(AuditEntry(site="us", account_id="a1",
-                                       action=AuditAction.ACCOUNT_CREATED, at=world.clock.now(),
-                                       ip="", user_agent=""))
+        await uow.audit.add(
+            AuditEntry(
+                site="us",
+                account_id="a1",
+                action=AuditAction.ACCOUNT_CREATED,
+                at=world.clock.now(),
+                ip="",
+                user_agent="",
+            )
+        )
     async with world.deps.uow() as uow:
         assert await uow.accounts.find("us", EMAIL) is None
         assert await uow.audit.recent("us", "a1") == []
@@ -81,10 +101,20 @@ async def test_rollback_without_commit_leaves_nothing(world: World) -> None:
 
 def flow(world: World, code_hash: str = "h1") -> FlowState:
     now = world.clock.now()
-    return FlowState(id_hash="f1", site="us", purpose=FlowPurpose.REGISTRATION, account_id="a1",
-                     target_kind="email", target="ana@example.com", code_hash=code_hash,
-                     code_expires_at=now + timedelta(minutes=10), code_attempts=0, sends=1,
-                     created_at=now, expires_at=now + timedelta(minutes=30))
+    return FlowState(
+        id_hash="f1",
+        site="us",
+        purpose=FlowPurpose.REGISTRATION,
+        account_id="a1",
+        target_kind="email",
+        target="ana@example.com",
+        code_hash=code_hash,
+        code_expires_at=now + timedelta(minutes=10),
+        code_attempts=0,
+        sends=1,
+        created_at=now,
+        expires_at=now + timedelta(minutes=30),
+    )
 
 
 async def test_20_parallel_consumes_of_one_code_exactly_one_wins(world: World) -> None:
@@ -122,8 +152,9 @@ async def test_code_refused_after_five_failures_or_expiry(world: World) -> None:
         for _ in range(5):
             await uow.flows.count_failure("us", "f1")
         assert not await uow.flows.consume("us", "f1", "h1", world.clock.now())
-        assert await uow.flows.replace_code("us", "f1", "h2", world.clock.now()
-                                            + timedelta(minutes=10), 5)
+        assert await uow.flows.replace_code(
+            "us", "f1", "h2", world.clock.now() + timedelta(minutes=10), 5
+        )
         assert not await uow.flows.consume("us", "f1", "h1", world.clock.now())  # old void
         later = world.clock.now() + timedelta(minutes=11)
         assert not await uow.flows.consume("us", "f1", "h2", later)
@@ -150,9 +181,19 @@ async def test_failure_counters_never_lose_a_parallel_hit(world: World) -> None:
 
 def message(world: World, id: str, dedupe: str | None = None, site: str = "us") -> Message:
     now = world.clock.now()
-    return Message(id=id, site=site, account_id="a1", channel=Channel.EMAIL,
-                   kind=MessageKind.WRONG_SITE, to="ana@example.com", subject="s", body="b",
-                   created_at=now, next_attempt_at=now, dedupe_key=dedupe)
+    return Message(
+        id=id,
+        site=site,
+        account_id="a1",
+        channel=Channel.EMAIL,
+        kind=MessageKind.WRONG_SITE,
+        to="ana@example.com",
+        subject="s",
+        body="b",
+        created_at=now,
+        next_attempt_at=now,
+        dedupe_key=dedupe,
+    )
 
 
 async def test_outbox_dedupe_key_admits_one_of_many_parallel_inserts(world: World) -> None:
@@ -196,18 +237,39 @@ async def test_audit_and_sessions_are_scoped_by_site(world: World) -> None:
     await add_account(world)
     now = world.clock.now()
     async with world.deps.uow() as uow:
-        await uow.audit.add(AuditEntry(site="us", account_id="a1",
-                                       action=AuditAction.SIGN_IN_SUCCEEDED, at=now, ip="1.2.3.4",
-                                       user_agent="ua", detail={"via": "email"}))
-        await uow.sessions.add(Session(
-            id_hash="s1", public_id="p1", site="us", account_id="a1", level=SessionLevel.FULL,
-            created_at=now, idle_deadline=now + timedelta(minutes=30),
-            absolute_deadline=now + timedelta(hours=1), remember=False, ip="1.2.3.4",
-            user_agent="ua", client="web", last_seen_at=now))
+        await uow.audit.add(
+            AuditEntry(
+                site="us",
+                account_id="a1",
+                action=AuditAction.SIGN_IN_SUCCEEDED,
+                at=now,
+                ip="1.2.3.4",
+                user_agent="ua",
+                detail={"via": "email"},
+            )
+        )
+        await uow.sessions.add(
+            Session(
+                id_hash="s1",
+                public_id="p1",
+                site="us",
+                account_id="a1",
+                level=SessionLevel.FULL,
+                created_at=now,
+                idle_deadline=now + timedelta(minutes=30),
+                absolute_deadline=now + timedelta(hours=1),
+                remember=False,
+                ip="1.2.3.4",
+                user_agent="ua",
+                client="web",
+                last_seen_at=now,
+            )
+        )
         await uow.commit()
     async with world.deps.uow() as uow:
         assert [e.action for e in await uow.audit.recent("us", "a1")] == [
-            AuditAction.SIGN_IN_SUCCEEDED]
+            AuditAction.SIGN_IN_SUCCEEDED
+        ]
         assert await uow.audit.recent("uk", "a1") == []
         assert await uow.sessions.get("uk", "s1") is None
         assert await uow.sessions.get("us", "s1") is not None
@@ -223,10 +285,22 @@ async def test_delete_all_sessions_can_keep_the_current_one(world: World, with_k
     now = world.clock.now()
     async with world.deps.uow() as uow:
         for i in range(3):
-            await uow.sessions.add(Session(
-                id_hash=f"s{i}", public_id=f"p{i}", site="us", account_id="a1",
-                level=SessionLevel.FULL, created_at=now, idle_deadline=now + timedelta(hours=1),
-                absolute_deadline=now + timedelta(hours=2), remember=False, ip="", user_agent="",
-                client="web", last_seen_at=now))
+            await uow.sessions.add(
+                Session(
+                    id_hash=f"s{i}",
+                    public_id=f"p{i}",
+                    site="us",
+                    account_id="a1",
+                    level=SessionLevel.FULL,
+                    created_at=now,
+                    idle_deadline=now + timedelta(hours=1),
+                    absolute_deadline=now + timedelta(hours=2),
+                    remember=False,
+                    ip="",
+                    user_agent="",
+                    client="web",
+                    last_seen_at=now,
+                )
+            )
         ended = await uow.sessions.delete_all("us", "a1", keep="s0" if with_keep else None)
         assert ended == (2 if with_keep else 3)

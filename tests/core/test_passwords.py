@@ -13,8 +13,9 @@ from entryway.core.passwords import (
 )
 
 POLICY = PasswordPolicy(common=frozenset({"password1", "iloveyou"}))
-CTX = context_words(site_name="United States", brand="Acme Market", name="Ana Lopez",
-                    email="ana.lopez@example.com")
+CTX = context_words(
+    site_name="United States", brand="Acme Market", name="Ana Lopez", email="ana.lopez@example.com"
+)
 
 
 def test_minimum_length_is_8_and_configurable_up() -> None:

@@ -155,6 +155,8 @@ async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Iden
         home = await uow.accounts.find(other.code, ident)
         if home is None or home.status != AccountStatus.ACTIVE:
             continue
+        if not (home.email_verified if ident.kind == IdentifierKind.EMAIL else home.phone_verified):
+            continue
         subject, body = notices.wrong_site(site, other)
         key = keyed_hash(deps.keys.hashing, "wrong-site", f"{other.code}|{ident.value}|{day}")
         is_email = ident.kind == IdentifierKind.EMAIL
@@ -165,7 +167,7 @@ async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Iden
             account_id=home.id,
             channel=Channel.EMAIL if is_email else Channel.SMS,
             kind=MessageKind.WRONG_SITE,
-            to=ident.value,
+            to=(home.email if is_email else home.phone) or "",  # the stored address only
             subject=subject,
             body=body
             if is_email
