@@ -10,6 +10,7 @@ it the tests skip, except when ``CI`` is set: then they fail, so a broken image 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -187,9 +188,26 @@ def _clean_screenshots() -> None:
         old.unlink()
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the test item, so fixtures can see a failure."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def _test_name(request: pytest.FixtureRequest) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
+
+
 @pytest.fixture
-def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
-    """Make fresh browser contexts (own cookies); all are closed after the test."""
+def new_context(
+    browser: Any, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., Any]]:
+    """Make fresh browser contexts (own cookies); all are closed after the test.
+
+    When the test fails, every page still open is saved as ``<test>-failed-<N>.png``.
+    """
     made: list[Any] = []
 
     def make(**options: Any) -> Any:
@@ -201,7 +219,15 @@ def new_context(browser: Any) -> Iterator[Callable[..., Any]]:
         return context
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    failed = report is not None and report.failed
+    n = 0
     for context in made:
+        for open_page in context.pages if failed else []:
+            n += 1
+            path = SCREENSHOTS / f"{_test_name(request)}-failed-{n}.png"
+            with contextlib.suppress(Exception):  # a report, not a second failure
+                open_page.screenshot(path=str(path), full_page=True)
         context.close()
 
 
@@ -229,5 +255,4 @@ class Shots:
 
 @pytest.fixture
 def shot(request: pytest.FixtureRequest) -> Shots:
-    name = re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
-    return Shots(name)
+    return Shots(_test_name(request))
