@@ -304,3 +304,30 @@ async def test_delete_all_sessions_can_keep_the_current_one(world: World, with_k
             )
         ended = await uow.sessions.delete_all("us", "a1", keep="s0" if with_keep else None)
         assert ended == (2 if with_keep else 3)
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"]
+)
+async def test_audit_log_is_append_only_in_the_database(world: World, statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    async with world.deps.uow() as uow:
+        await uow.audit.add(
+            AuditEntry(
+                site="us",
+                account_id=None,
+                action=AuditAction.SIGN_IN_FAILED,
+                at=world.clock.now(),
+                ip="",
+                user_agent="",
+            )
+        )
+        await uow.commit()
+    engine = world.runtime.db.engine
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as conn:
+            await conn.execute(text(statement))
+    async with engine.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM audit_log"))).scalar_one() == 1
