@@ -119,6 +119,7 @@ def _serve(settings: Settings, *, migrate: bool) -> int:
         server_header=False,
         access_log=False,
         log_level=settings.log_level,
+        log_config=None,
     )
     return 0
 
