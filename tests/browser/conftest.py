@@ -4,8 +4,9 @@ The server runs ``python -m entryway demo`` on a free port with its own data fol
 run starts from the seeded demo accounts and an empty outbox. Each test gets a fresh browser
 context (no cookies carried over). Screenshots go to ``tests/browser/screenshots/``.
 
-Chromium is Debian's (``/usr/bin/chromium``); Playwright's own download is not used. Without
-it the tests skip, except when ``CI`` is set: then they fail, so a broken image is noticed.
+Chromium is Debian's (``/usr/bin/chromium``, or ENTRYWAY_TEST_CHROMIUM); Playwright's own
+download is not used. Without it the tests skip, except when ``CI`` is set: then they fail,
+so a broken image is noticed.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("ENTRYWAY_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 DEMO_PASSWORD = "sunny-harbor-42"
@@ -112,7 +113,7 @@ def _wait_until_healthy(server: Server, timeout: float = 20.0) -> None:
                 + server.log.read_text(errors="replace")
             )
         try:
-            status, body = server.get("us", "/healthz", timeout=0.5)
+            status, _ = server.get("us", "/healthz", timeout=0.5)
             if status == 200:
                 return
         except OSError:
@@ -121,6 +122,20 @@ def _wait_until_healthy(server: Server, timeout: float = 20.0) -> None:
     raise RuntimeError(
         "demo server did not answer /healthz in time:\n" + server.log.read_text(errors="replace")
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _require_chromium() -> None:
+    """First of all: skip (or, under CI, fail) before starting anything without Chromium."""
+    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
+        return
+    reason = (
+        f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
+        "(Playwright's own browser download is not used)."
+    )
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -152,22 +167,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=5)
 
 
-def _chromium_or_skip() -> None:
-    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
-        return
-    reason = (
-        f"Chromium not found at {CHROMIUM}: install Debian's chromium package "
-        "(Playwright's own browser download is not used)."
-    )
-    if os.environ.get("CI"):
-        pytest.fail(reason, pytrace=False)
-    pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """One headless Chromium for the module (torn down before other test modules run)."""
-    _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -201,9 +203,7 @@ def _test_name(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def new_context(
-    browser: Any, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., Any]]:
+def new_context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Make fresh browser contexts (own cookies); all are closed after the test.
 
     When the test fails, every page still open is saved as ``<test>-failed-<N>.png``.

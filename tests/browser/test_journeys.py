@@ -321,6 +321,13 @@ def test_wrong_site(
         assert "Each regional site has its own accounts" in message["body"]
         assert server.origin(site) in message["body"]
 
+    # The demo outbox page shows it too.
+    page.get_by_role("contentinfo").get_by_role("link", name="Demo outbox").click()
+    expect(heading(page, "Demo outbox")).to_be_visible()
+    expect(page.get_by_role("article").filter(has_text=message["body"][:40]).first).to_be_visible()
+    check_page(page)
+    shot(page, "outbox")
+
     # Nothing on screen tells this apart from an address with no account anywhere.
     page.goto(server.url(site, "/signin"))
     enter_identifier(page, "nobody.at.all@example.com" if channel == "email" else "+1 415 555 0100")
@@ -392,7 +399,9 @@ def test_sign_out_everywhere(
     shot(page, "two-devices")
 
     page.get_by_role("button", name="Sign out everywhere").click()
-    expect(page).to_have_url(server.url(site, "/signin"))
+    page.wait_for_load_state()
+    landed = page.get_by_role("main").inner_text()
+    assert page.url == server.url(site, "/signin"), f"ended on {page.url}: {landed!r}"
     expect(heading(page, "Sign in")).to_be_visible()
     check_page(page)
     shot(page, "signed-out")
