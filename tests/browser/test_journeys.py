@@ -317,7 +317,7 @@ def test_wrong_site(
     assert message["channel"] == channel
     assert server.url(home, "/signin") in message["body"]
     if channel == "email":
-        assert message["subject"] == f"{BRAND}: your account is on {SITE_NAMES[home]}"
+        assert message["subject"] == f"{BRAND}: your account is on our {SITE_NAMES[home]} site"
         assert "Each regional site has its own accounts" in message["body"]
         assert server.origin(site) in message["body"]
 
@@ -388,13 +388,16 @@ def test_sign_out_everywhere(
     email = unique_email("kim", site)
     register(page, server, site, "Kim Lee", email)
     # A second device, to see "Sign out everywhere" reach it.
-    laptop = new_context(user_agent="Laptop browser").new_page()
+    laptop = new_context(
+        user_agent="Mozilla/5.0 (Macintosh; Intel Mac OS X 14.0; rv:120.0) Gecko/20100101 "
+        "Firefox/120.0"
+    ).new_page()
     sign_in(laptop, server, site, email, NEW_PASSWORD)
 
     page.reload()
     main = page.get_by_role("main")
     expect(main.get_by_text("This device")).to_be_visible()
-    expect(main.get_by_text("Laptop browser")).to_be_visible()
+    expect(main.get_by_text("Firefox on Mac")).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Signed in")
     shot(page, "two-devices")
 

@@ -74,7 +74,7 @@ async def send(
             channel=channel,
             kind=kind,
             to=to,
-            subject=subject,
+            subject=subject if channel == Channel.EMAIL else "",  # texts have no subject
             body=body,
             created_at=now,
             next_attempt_at=now,

@@ -49,10 +49,11 @@ def already_registered(site: Site) -> tuple[str, str]:
 
 def wrong_site(asked: Site, home: Site) -> tuple[str, str]:
     return (
-        f"{home.brand}: your account is on {home.name}",
+        f"{home.brand}: your account is on our {home.name} site",
         f"Someone tried to sign in to {asked.brand} {asked.name} ({asked.origin}) with this "
         f"address, which has no account there. Each regional site has its own accounts.\n\n"
-        f"Your account is on {home.name}: sign in at {home.url('/signin')}.\n\n"
+        f"Your account is on the {home.brand} {home.name} site: "
+        f"sign in at {home.url('/signin')}.\n\n"
         "If it wasn't you, no action is needed.\n\n" + GENUINE.format(origin=home.origin),
     )
 

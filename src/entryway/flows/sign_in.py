@@ -171,7 +171,7 @@ async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Iden
             subject=subject,
             body=body
             if is_email
-            else f"Your {other.brand} account is on {other.name}: "
+            else f"Your {other.brand} account is on our {other.name} site: "
             f"sign in at {other.url('/signin')}.",
             dedupe_key=key,
         )

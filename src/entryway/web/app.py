@@ -16,10 +16,11 @@ from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import v1
 from entryway.web.pages import account, auth, dev
-from entryway.web.render import NeedsSignIn, Web, make_templates, page, redirect
+from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
 STATIC = Path(__file__).with_name("static")
+NOT_FOUND = "We couldn't find that page."
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -56,7 +57,13 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
                 {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
                 status_code=exc.status,
             )
-        return page(request, "error.html", status=exc.status, message=exc.message)
+        return page(
+            request,
+            "error.html",
+            status=exc.status,
+            message=exc.message,
+            me=await me_or_none(request),
+        )
 
     @app.exception_handler(NeedsSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import phonenumbers
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
 from entryway.core.redirects import safe_return_to
 from entryway.core.secrets import new_token
@@ -54,8 +56,19 @@ def make_templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["when"] = _when
+    env.filters["device"] = describe_user_agent
+    env.filters["phone"] = _phone
     env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
     return env
+
+
+def _phone(e164: str) -> str:
+    """+12015550123 -> +1 201-555-0123, the way people write it."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def _when(value: datetime) -> str:

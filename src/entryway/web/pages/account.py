@@ -28,6 +28,7 @@ from entryway.web.render import (
 from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
+NOT_FOUND = "We couldn't find that page."
 
 KINDS = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
 LABELS = {"email": "email address", "phone": "mobile phone number"}
@@ -102,12 +103,22 @@ async def password_submit(request: Request, me: Current = Depends(signed_in_page
     return redirect("/account?done=password")
 
 
+# Fixed paths first: the /account/{kind} routes below would swallow them.
+@router.post("/account/sign-out-everywhere")
+async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    await account_flow.end_all_sessions(web_of(request).deps, me, who(request))
+    response = redirect("/signin")
+    clear_cookie(response, site_of(request), SESSION)
+    return response
+
+
 @router.get("/account/{kind}")
 async def contact_form(
     request: Request, kind: str, me: Current = Depends(signed_in_page)
 ) -> Response:
     if kind not in KINDS:
-        raise NotFound("No such page.")
+        raise NotFound(NOT_FOUND)
     return page(request, "edit_contact.html", me=me, kind=kind, label=LABELS[kind], value="")
 
 
@@ -116,7 +127,7 @@ async def contact_submit(
     request: Request, kind: str, me: Current = Depends(signed_in_page)
 ) -> Response:
     if kind not in KINDS:
-        raise NotFound("No such page.")
+        raise NotFound(NOT_FOUND)
     form = await form_of(request)
     try:
         started = await account_flow.start_contact_change(
@@ -147,7 +158,7 @@ async def contact_verify_form(
     request: Request, kind: str, me: Current = Depends(signed_in_page)
 ) -> Response:
     if kind not in KINDS:
-        raise NotFound("No such page.")
+        raise NotFound(NOT_FOUND)
     site = site_of(request)
     token = request.cookies.get(cookie_name(site, FLOW), "")
     try:
@@ -169,7 +180,7 @@ async def contact_verify_submit(
     request: Request, kind: str, me: Current = Depends(signed_in_page)
 ) -> Response:
     if kind not in KINDS:
-        raise NotFound("No such page.")
+        raise NotFound(NOT_FOUND)
     form = await form_of(request)
     site = site_of(request)
     deps = web_of(request).deps
@@ -222,12 +233,3 @@ async def device_sign_out(
         clear_cookie(response, site_of(request), SESSION)
         return response
     return redirect("/account?done=device")
-
-
-@router.post("/account/sign-out-everywhere")
-async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    await form_of(request)
-    await account_flow.end_all_sessions(web_of(request).deps, me, who(request))
-    response = redirect("/signin")
-    clear_cookie(response, site_of(request), SESSION)
-    return response
