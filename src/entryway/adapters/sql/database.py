@@ -17,14 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from entryway.adapters.sql.repositories import (
-    AccountRepo,
-    AuditRepo,
-    CounterRepo,
-    FlowRepo,
-    OutboxRepo,
-    SessionRepo,
-)
+from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
+from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

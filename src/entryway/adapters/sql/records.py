@@ -1,0 +1,153 @@
+"""Append-style records: the audit log, failure counters and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, or_, select, update
+
+from entryway.adapters.sql.rows import Repo, load, values_of
+from entryway.adapters.sql.tables import audit_log, failure_counters, messages
+from entryway.core.events import AuditAction, Channel, MessageKind, MessageStatus
+from entryway.core.throttle import FailureScope
+from entryway.flows.ports import AuditEntry, Message
+
+
+class AuditRepo(Repo):
+    """Append-only: no update or delete here, and the database refuses them too."""
+
+    async def add(self, entry: AuditEntry) -> None:
+        values = values_of(entry)
+        del values["id"]  # assigned by the database
+        await self.conn.execute(insert(audit_log).values(**values))
+
+    async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]:
+        query = (
+            select(audit_log)
+            .where(audit_log.c.site == site, audit_log.c.account_id == account_id)
+            .order_by(audit_log.c.at.desc(), audit_log.c.id.desc())
+            .limit(limit)
+        )
+        rows = (await self.conn.execute(query)).mappings().all()
+        return [load(AuditEntry, r, convert={"action": AuditAction}) for r in rows]
+
+
+class CounterRepo(Repo):
+    """Failure counters: one row per (site, scope, key, window), bumped by an upsert so
+    parallel failures on any number of instances never lose a count."""
+
+    async def hit(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+        upsert = (
+            self.upsert_dialect()(failure_counters)
+            .values(site=site, scope=scope.value, key_hash=key, window_start=window, count=1)
+            .on_conflict_do_update(
+                index_elements=["site", "scope", "key_hash", "window_start"],
+                set_={"count": failure_counters.c.count + 1},
+            )
+            .returning(failure_counters.c.count)
+        )
+        return int((await self.conn.execute(upsert)).scalar_one())
+
+    async def count(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+        query = select(failure_counters.c.count).where(
+            *self._key(site, scope, key), failure_counters.c.window_start == window
+        )
+        return int((await self.conn.execute(query)).scalar_one_or_none() or 0)
+
+    async def reset(self, site: str, scope: FailureScope, key: str) -> None:
+        await self.conn.execute(delete(failure_counters).where(*self._key(site, scope, key)))
+
+    @staticmethod
+    def _key(site: str, scope: FailureScope, key: str) -> list[Any]:
+        return [
+            failure_counters.c.site == site,
+            failure_counters.c.scope == scope.value,
+            failure_counters.c.key_hash == key,
+        ]
+
+
+def _message(row: Any) -> Message:
+    data = {k: v for k, v in row.items() if k != "lease_until"}
+    return load(
+        Message,
+        data,
+        renamed={"to_address": "to"},
+        convert={"channel": Channel, "kind": MessageKind, "status": MessageStatus},
+    )
+
+
+class OutboxRepo(Repo):
+    async def add(self, message: Message) -> bool:
+        values = values_of(message, to="to_address")
+        if message.dedupe_key is None:
+            await self.conn.execute(insert(messages).values(**values))
+            return True
+        query = (
+            self.upsert_dialect()(messages)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        return bool((await self.conn.execute(query)).rowcount == 1)
+
+    async def for_account(self, site: str, account_id: str, limit: int = 50) -> list[Message]:
+        query = (
+            select(messages)
+            .where(messages.c.site == site, messages.c.account_id == account_id)
+            .order_by(messages.c.created_at.desc(), messages.c.id)
+            .limit(limit)
+        )
+        return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
+
+    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:
+        free = or_(messages.c.lease_until.is_(None), messages.c.lease_until < now)
+        pending = messages.c.status == MessageStatus.PENDING.value
+        due_query = (
+            select(messages.c.id)
+            .where(pending, messages.c.next_attempt_at <= now, free)
+            .order_by(messages.c.next_attempt_at)
+            .limit(limit)
+        )
+        claimed: list[Message] = []
+        for message_id in (await self.conn.execute(due_query)).scalars().all():
+            lease = (
+                update(messages)
+                .where(messages.c.id == message_id, pending, free)
+                .values(lease_until=lease_until)
+                .returning(*messages.c)
+            )
+            row = (await self.conn.execute(lease)).mappings().first()
+            if row is not None:  # another worker may have leased it in between
+                claimed.append(_message(row))
+        return claimed
+
+    async def mark_sent(self, message_id: str, now: datetime) -> None:
+        await self._set(
+            message_id,
+            status=MessageStatus.SENT.value,
+            sent_at=now,
+            lease_until=None,
+            attempts=messages.c.attempts + 1,
+        )
+
+    async def mark_retry(
+        self, message_id: str, attempts: int, next_at: datetime, error: str, give_up: bool
+    ) -> None:
+        status = MessageStatus.FAILED if give_up else MessageStatus.PENDING
+        await self._set(
+            message_id,
+            status=status.value,
+            attempts=attempts,
+            next_attempt_at=next_at,
+            last_error=error,
+            lease_until=None,
+        )
+
+    async def latest(self, limit: int = 200) -> list[Message]:
+        query = select(messages).order_by(messages.c.created_at.desc(), messages.c.id).limit(limit)
+        return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
+
+    async def _set(self, message_id: str, **values: Any) -> None:
+        await self.conn.execute(
+            update(messages).where(messages.c.id == message_id).values(**values)
+        )
