@@ -40,6 +40,7 @@ from urllib.parse import urlencode
 from argon2 import PasswordHasher, Type
 
 from entryway.adapters.hashing import Argon2Params
+from entryway.settings import load_settings
 
 TARGET = 0.85
 FOREIGN_LIMIT = 0.05  # cores' worth of CPU used by others before a phase counts as disturbed
@@ -360,9 +361,8 @@ class Load:
     """Shared by the connections of one HTTP phase."""
 
     stop: bool = False
-    window: tuple[float, float] = (float("inf"), float("inf"))
     done: list[tuple[float, float]] = field(default_factory=list)  # (finished, latency)
-    successes: int = 0  # all phases of this load, warm-up included (for the database check)
+    successes: int = 0  # warm-up and drain included (for the database check)
     failures: list[str] = field(default_factory=list)
 
     def fail(self, what: str) -> None:
@@ -499,11 +499,9 @@ async def http_phase(
         await asyncio.sleep(warmup)
         cpu.start()
         t0 = time.perf_counter()
-        load.window = (t0, t0 + seconds)
         await asyncio.sleep(seconds)
         cpu.stop()
         t1 = time.perf_counter()
-        load.window = (t0, t1)
     finally:
         load.stop = True
         _, pending = await asyncio.wait(tasks, timeout=60)
@@ -514,7 +512,6 @@ async def http_phase(
             load.fail(f"connection task failed: {task.exception()!r}")
     if server.proc.poll() is not None:
         load.fail(f"server exited with {server.proc.returncode}")
-    t0, t1 = load.window
     measured = sorted(lat for end, lat in load.done if t0 <= end <= t1)
     elapsed = t1 - t0
     n = len(measured)
@@ -600,6 +597,20 @@ def check_database(data: Path, site: str, expected: dict[str, int]) -> dict[str,
 # --------------------------------------------------------------------------- report
 
 
+def cpu_estimate(result: dict[str, Any], hash_cpu_ms: float) -> None:
+    """Add the ratio the CPU split predicts: hash CPU / all CPU per sign-in.
+
+    Less sensitive to other processes than the throughput ratio (it divides CPU by CPU), so it
+    is a cross-check on a busy machine; the throughput ratio is the figure that counts.
+    """
+    cpu = result.get("cpu_ms_per_sign_in")
+    if not cpu:
+        return
+    total = cpu["server_total"] + cpu["client"]
+    cpu["non_hash_estimate"] = total - hash_cpu_ms
+    result["cpu_ratio_estimate"] = hash_cpu_ms / total if total else float("nan")
+
+
 def print_phase(result: dict[str, Any], raw: float) -> None:
     lat = result["latency_ms"]
     print(
@@ -615,6 +626,10 @@ def print_phase(result: dict[str, Any], raw: float) -> None:
             f"(event loop {cpu['server_event_loop_thread']:.1f}, other threads "
             f"{cpu['server_other_threads']:.1f}), client {cpu['client']:.1f} ms; "
             f"machine busy {100 * result['cpu']['machine_busy_fraction']:.0f}%"
+        )
+        print(
+            f"  {'':<28} non-hash CPU per sign-in ~{cpu['non_hash_estimate']:.1f} ms; "
+            f"CPU-split estimate of the ratio {result['cpu_ratio_estimate']:.3f}"
         )
 
 
@@ -633,7 +648,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.seconds <= 0 or args.warmup < 0 or args.connections < 1 or args.threads < 1:
         parser.error("--seconds > 0, --warmup >= 0, --connections >= 1, --threads >= 1")
 
-    params = Argon2Params()
+    # The parameters the server will use: the defaults unless ENTRYWAY_ARGON2_* say otherwise.
+    settings = load_settings()
+    params = Argon2Params(
+        memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost
+    )
     env = sorted(k for k in os.environ if k.startswith("ENTRYWAY_"))
     print(
         f"entryway sign-in bench: {cores} cores, {platform.python_implementation()} "
@@ -642,6 +661,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     if env:
         print(f"  note: the server inherits {', '.join(env)}")
+    if settings.hash_concurrency != args.threads:
+        print(
+            f"  note: the server hashes {settings.hash_concurrency} at a time, "
+            f"the raw baseline uses {args.threads} threads"
+        )
     loadavg = os.getloadavg() if hasattr(os, "getloadavg") else None
 
     def host_of(port: int) -> str:
@@ -652,13 +676,18 @@ def main(argv: list[str] | None = None) -> int:
     with demo_server(host_of) as server:
         host = host_of(server.port)
 
-        def raw_phase() -> dict[str, Any]:
+        def raw_phase(name: str) -> dict[str, Any]:
             cpu = CpuWindow(server.pid, cores)
-            return raw_verify_rate(params, args.threads, args.seconds, min(args.warmup, 1.0), cpu)
+            result = raw_verify_rate(params, args.threads, args.seconds, min(args.warmup, 1.0), cpu)
+            result["name"] = name
+            print(
+                f"  {name:<28} {result['per_second']:8.1f} verifies/s "
+                f"(other processes: {cpu.foreign_cores:.2f} cores)"
+            )
+            return result
 
         print(f"  demo server pid {server.pid} on 127.0.0.1:{server.port} (Host: {host})")
-        raws.append(raw_phase())
-        print(f"  raw argon2id verify (before)   {raws[-1]['per_second']:8.1f} verifies/s")
+        raws.append(raw_phase("raw argon2id (before)"))
         plan: list[tuple[str, Connection]] = [("pages (identifier-first)", page_connection)]
         if not args.no_api:
             plan.append(("JSON API /api/v1/sign-in", api_connection))
@@ -677,33 +706,40 @@ def main(argv: list[str] | None = None) -> int:
                     )
                 )
             )
-            print(f"  {name:<28} {phases[-1]['per_second']:8.1f} sign-ins/s")
-        raws.append(raw_phase())
-        print(f"  raw argon2id verify (after)    {raws[-1]['per_second']:8.1f} verifies/s")
+            print(
+                f"  {name:<28} {phases[-1]['per_second']:8.1f} sign-ins/s "
+                f"(other processes: {phases[-1]['cpu']['foreign_cores']:.2f} cores)"
+            )
+        raws.append(raw_phase("raw argon2id (after)"))
         expected = {"web": phases[0]["successes_total"]}
         if len(phases) > 1:
             expected["api"] = phases[1]["successes_total"]
         server.stop()  # then read its database: every row committed, the WAL checkpointed
         db_check = check_database(server.data, args.site, expected)
 
-    raw = sum(r["per_second"] for r in raws) / len(raws)
+    # The bound is the better raw run: other processes can only slow a run down, never speed
+    # it up, so the faster of the two is the closer to what the machine can do.
+    best = max(raws, key=lambda r: r["per_second"])
+    raw = best["per_second"]
     pages = phases[0]
     ratio = pages["per_second"] / raw
     met = ratio >= TARGET
-    hash_cpu = sum(r["cpu_ms_per_verify"] for r in raws) / len(raws)
+    hash_cpu = best["cpu_ms_per_verify"]
     print()
     each = " and ".join(f"{r['per_second']:.1f}" for r in raws)
     print(
-        f"  raw argon2id verifies/s        {raw:8.1f}  ({args.threads} threads, mean of "
+        f"  raw argon2id verifies/s        {raw:8.1f}  ({args.threads} threads, best of "
         f"{each}; {hash_cpu:.1f} ms CPU each)"
     )
     for phase in phases:
+        cpu_estimate(phase, hash_cpu)
         print_phase(phase, raw)
     print()
     failures = sum(p["failures"] for p in phases)
     problems = []
     warnings = []
-    for label, cpu in [("raw", r["cpu"]) for r in raws] + [(p["name"], p["cpu"]) for p in phases]:
+    for phase in raws + phases:
+        label, cpu = phase["name"], phase["cpu"]
         if cpu["foreign_cores"] > FOREIGN_LIMIT:
             warnings.append(
                 f"other processes used {cpu['foreign_cores']:.2f} cores during '{label}': "
@@ -720,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
             problems.append(
                 f"server hashes use {prefix}, the raw baseline {raws[0]['encoded_prefix']}"
             )
-    verdict = "MET" if met else "MISSED"
+    verdict = "INVALID RUN, see below" if problems else "MET" if met else "MISSED"
     print(f"  RATIO (page sign-ins / raw verifies) = {ratio:.3f}  target >= {TARGET}: {verdict}")
     if db_check.get("checked"):
         print(
@@ -747,6 +783,7 @@ def main(argv: list[str] | None = None) -> int:
         "args": vars(args),
         "raw": raws,
         "raw_per_second": raw,
+        "hash_cpu_ms_per_verify": hash_cpu,
         "phases": phases,
         "ratio": ratio,
         "ratio_api": phases[1]["per_second"] / raw if len(phases) > 1 else None,
@@ -784,4 +821,5 @@ if __name__ == "__main__":
         print(f"bench failed: {exc}", file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
+        print("interrupted; the demo server was stopped", file=sys.stderr)
         sys.exit(130)
