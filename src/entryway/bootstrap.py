@@ -48,11 +48,13 @@ class Runtime:
     delivery: DeliveryLoop
     http: httpx.AsyncClient
     web: WebConfig
+    hasher: Argon2Hasher
 
     async def close(self) -> None:
         await self.delivery.stop()
         await self.http.aclose()
         await self.db.dispose()
+        self.hasher.close()
 
 
 def derive(secret: str, label: str) -> bytes:
@@ -120,7 +122,9 @@ def build(
         csrf_key=derive(secret, "csrf"),
         trusted_proxies=WebConfig.networks(settings.trusted_proxies),
     )
-    return Runtime(settings=settings, db=db, deps=deps, delivery=delivery, http=http, web=web)
+    return Runtime(
+        settings=settings, db=db, deps=deps, delivery=delivery, http=http, web=web, hasher=hasher
+    )
 
 
 def _session_policy(settings: Settings) -> SessionPolicy:

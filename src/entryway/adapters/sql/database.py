@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
+from entryway.adapters.sql.rows import Conn
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -34,13 +38,16 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
-        self.accounts = AccountRepo(self._conn)
-        self.sessions = SessionRepo(self._conn)
-        self.flows = FlowRepo(self._conn)
-        self.audit = AuditRepo(self._conn)
-        self.outbox = OutboxRepo(self._conn)
-        self.counters = CounterRepo(self._conn)
+        self._repos(self._conn)
         return self
+
+    def _repos(self, conn: Conn) -> None:
+        self.accounts = AccountRepo(conn)
+        self.sessions = SessionRepo(conn)
+        self.flows = FlowRepo(conn)
+        self.audit = AuditRepo(conn)
+        self.outbox = OutboxRepo(conn)
+        self.counters = CounterRepo(conn)
 
     async def commit(self) -> None:
         assert self._tx is not None
@@ -57,38 +64,131 @@ class SqlUnitOfWork:
             await self._conn.close()
 
 
+class SqliteUnitOfWork(SqlUnitOfWork):
+    """SQLite on the event loop's own thread: each statement takes microseconds, so handing
+    it to a worker thread (three hops per statement with aiosqlite) cost more than the work.
+
+    Write transactions queue on an asyncio lock rather than on SQLite's busy wait, so a
+    transaction can never block the loop while another one that holds the lock waits to run.
+    """
+
+    def __init__(self, engine: Engine, lock: asyncio.Lock) -> None:
+        self._sync_engine = engine
+        self._lock = lock
+        self._sync: Connection | None = None
+        self._sync_tx: RootTransaction | None = None
+
+    async def __aenter__(self) -> Self:
+        await self._lock.acquire()
+        try:
+            self._sync = self._sync_engine.connect()
+            self._sync_tx = self._sync.begin()
+        except BaseException:
+            self._lock.release()
+            raise
+        self._repos(LoopConnection(self._sync))
+        return self
+
+    async def commit(self) -> None:
+        assert self._sync_tx is not None
+        self._sync_tx.commit()
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._sync is not None and self._sync_tx is not None
+        try:
+            if self._sync_tx.is_active:
+                self._sync_tx.rollback()
+        finally:
+            self._sync.close()
+            self._lock.release()
+
+
+class LoopConnection:
+    """The async face the repositories expect, over a synchronous SQLite connection."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self._conn.execute(statement, parameters)
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self._conn.begin_nested():
+            yield
+
+
 class Database:
-    """Owns the engine; built by bootstrap, closed on shutdown."""
+    """Owns the engine; built by bootstrap, closed on shutdown.
+
+    PostgreSQL goes through asyncpg. SQLite runs on the event loop's thread (see
+    ``SqliteUnitOfWork``), which suits its one-process, one-machine role.
+    """
 
     def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
         self.url = url
-        self.dialect = make_url(url).get_backend_name()
-        kwargs: dict[str, Any] = {"echo": echo}
+        parsed = make_url(url)
+        self.dialect = parsed.get_backend_name()
+        self.engine: AsyncEngine | None = None
+        self.sync_engine: Engine | None = None
         if self.dialect == "sqlite":
             _ensure_sqlite_dir(url)
-            kwargs["connect_args"] = {"timeout": 30}
+            self.sync_engine = create_engine(
+                parsed.set(drivername="sqlite+pysqlite"),
+                echo=echo,
+                pool_reset_on_return=None,  # every unit of work ends its own transaction
+                connect_args={"check_same_thread": False},
+            )
+            _configure_sqlite(self.sync_engine)
+            self._write_lock = asyncio.Lock()
         elif self.dialect == "postgresql":
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-            if schema:
-                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+            connect_args = {"server_settings": {"search_path": schema}} if schema else {}
+            self.engine = create_async_engine(
+                url,
+                echo=echo,
+                pool_size=10,
+                max_overflow=20,
+                pool_pre_ping=True,
+                connect_args=connect_args,
+            )
         else:
             raise ValueError(
                 f"unsupported database {url!r}: use sqlite+aiosqlite or postgresql+asyncpg"
             )
-        self.engine = create_async_engine(url, **kwargs)
-        if self.dialect == "sqlite":
-            _configure_sqlite(self.engine)
 
     def uow(self) -> SqlUnitOfWork:
+        if self.sync_engine is not None:
+            return SqliteUnitOfWork(self.sync_engine, self._write_lock)
+        assert self.engine is not None
         return SqlUnitOfWork(self.engine)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(_upgrade)
+        if self.sync_engine is not None:
+            with self.sync_engine.begin() as conn:
+                _upgrade(conn)
+            return
+        assert self.engine is not None
+        async with self.engine.begin() as aconn:
+            await aconn.run_sync(_upgrade)
+
+    async def run_sql(self, statement: str) -> Any:
+        """One raw statement in its own transaction (operator tooling and tests)."""
+        if self.sync_engine is not None:
+            with self.sync_engine.begin() as conn:
+                return conn.execute(text(statement)).all()
+        assert self.engine is not None
+        async with self.engine.begin() as aconn:
+            return (await aconn.execute(text(statement))).all()
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        if self.sync_engine is not None:
+            self.sync_engine.dispose()
+        if self.engine is not None:
+            await self.engine.dispose()
 
 
 def _upgrade(conn: Connection) -> None:
@@ -104,10 +204,9 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """WAL for concurrent readers, foreign keys on, and BEGIN IMMEDIATE so two writers wait
-    for each other instead of failing with 'database is locked' mid-transaction."""
-    sync = engine.sync_engine
+def _configure_sqlite(sync: Engine) -> None:
+    """WAL for concurrent readers, foreign keys on, and BEGIN IMMEDIATE so two writers (say,
+    a command run beside the server) wait for each other instead of failing mid-transaction."""
 
     @event.listens_for(sync, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -116,7 +215,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA busy_timeout=5000")  # the loop waits at most this long
         cur.close()
 
     @event.listens_for(sync, "begin")

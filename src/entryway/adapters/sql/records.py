@@ -5,13 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import audit_log, failure_counters, messages
 from entryway.core.events import AuditAction, Channel, MessageKind, MessageStatus
 from entryway.core.throttle import FailureScope
 from entryway.flows.ports import AuditEntry, Message
+
+_INSERT_AUDIT = insert(audit_log)
+_RESET_COUNTER = delete(failure_counters).where(
+    failure_counters.c.site == bindparam("b_site"),
+    failure_counters.c.scope == bindparam("b_scope"),
+    failure_counters.c.key_hash == bindparam("b_key"),
+)
 
 
 class AuditRepo(Repo):
@@ -20,7 +27,7 @@ class AuditRepo(Repo):
     async def add(self, entry: AuditEntry) -> None:
         values = values_of(entry)
         del values["id"]  # assigned by the database
-        await self.conn.execute(insert(audit_log).values(**values))
+        await self.conn.execute(_INSERT_AUDIT, values)
 
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]:
         query = (
@@ -56,7 +63,8 @@ class CounterRepo(Repo):
         return int((await self.conn.execute(query)).scalar_one_or_none() or 0)
 
     async def reset(self, site: str, scope: FailureScope, key: str) -> None:
-        await self.conn.execute(delete(failure_counters).where(*self._key(site, scope, key)))
+        params = {"b_site": site, "b_scope": scope.value, "b_key": key}
+        await self.conn.execute(_RESET_COUNTER, params)
 
     @staticmethod
     def _key(site: str, scope: FailureScope, key: str) -> list[Any]:

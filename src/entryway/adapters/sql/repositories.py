@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql.rows import Repo, load, values_of
@@ -17,17 +17,35 @@ from entryway.errors import Conflict
 from entryway.flows.common import MAX_CODE_TRIES
 from entryway.flows.ports import Account, FlowState, Session
 
+# Hot-path statements are built once: building one costs more than SQLite running it.
+_SITE = accounts.c.site == bindparam("b_site")
+_ACCOUNT_BY = {
+    "id": select(accounts).where(_SITE, accounts.c.id == bindparam("b_value")),
+    IdentifierKind.EMAIL: select(accounts).where(_SITE, accounts.c.email == bindparam("b_value")),
+    IdentifierKind.PHONE: select(accounts).where(_SITE, accounts.c.phone == bindparam("b_value")),
+}
+_SESSION_KEY = (
+    sessions.c.id_hash == bindparam("b_id_hash"),
+    sessions.c.site == bindparam("b_site"),
+)
+_SESSION_GET = select(sessions).where(*_SESSION_KEY)
+_INSERT_SESSION = insert(sessions)
+_SESSION_TOUCH = (
+    update(sessions)
+    .where(*_SESSION_KEY)
+    .values(last_seen_at=bindparam("b_now"), idle_deadline=bindparam("b_idle"))
+)
+
 
 class AccountRepo(Repo):
     async def add(self, account: Account) -> None:
         await self._guarded(insert(accounts).values(**values_of(account)))
 
     async def get(self, site: str, account_id: str) -> Account | None:
-        return await self._one(accounts.c.id == account_id, site=site)
+        return await self._one("id", site, account_id)
 
     async def find(self, site: str, ident: Identifier) -> Account | None:
-        column = accounts.c.email if ident.kind == IdentifierKind.EMAIL else accounts.c.phone
-        return await self._one(column == ident.value, site=site)
+        return await self._one(ident.kind, site, ident.value)
 
     async def update(self, site: str, account_id: str, **values: Any) -> None:
         await self._guarded(
@@ -36,9 +54,9 @@ class AccountRepo(Repo):
             .values(**values)
         )
 
-    async def _one(self, condition: Any, *, site: str) -> Account | None:
-        query = select(accounts).where(accounts.c.site == site, condition)
-        row = (await self.conn.execute(query)).mappings().first()
+    async def _one(self, by: str, site: str, value: str) -> Account | None:
+        params = {"b_site": site, "b_value": value}
+        row = (await self.conn.execute(_ACCOUNT_BY[by], params)).mappings().first()
         return load(Account, row, convert={"status": AccountStatus}) if row else None
 
     async def _guarded(self, statement: Any) -> None:
@@ -56,19 +74,16 @@ def _session(row: Any) -> Session:
 
 class SessionRepo(Repo):
     async def add(self, session: Session) -> None:
-        await self.conn.execute(insert(sessions).values(**values_of(session)))
+        await self.conn.execute(_INSERT_SESSION, values_of(session))
 
     async def get(self, site: str, id_hash: str) -> Session | None:
-        query = select(sessions).where(sessions.c.id_hash == id_hash, sessions.c.site == site)
-        row = (await self.conn.execute(query)).mappings().first()
+        params = {"b_id_hash": id_hash, "b_site": site}
+        row = (await self.conn.execute(_SESSION_GET, params)).mappings().first()
         return _session(row) if row else None
 
     async def touch(self, site: str, id_hash: str, now: datetime, idle: datetime) -> None:
-        await self.conn.execute(
-            update(sessions)
-            .where(sessions.c.id_hash == id_hash, sessions.c.site == site)
-            .values(last_seen_at=now, idle_deadline=idle)
-        )
+        params = {"b_id_hash": id_hash, "b_site": site, "b_now": now, "b_idle": idle}
+        await self.conn.execute(_SESSION_TOUCH, params)
 
     async def list_for(self, site: str, account_id: str, now: datetime) -> list[Session]:
         query = (

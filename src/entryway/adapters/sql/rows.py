@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import fields
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Dialect
 
 T = TypeVar("T")
 
@@ -32,10 +33,21 @@ def load(
     return cls(**data)
 
 
+class Conn(Protocol):
+    """What repositories use of a connection: asyncpg's AsyncConnection or LoopConnection."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+    def begin_nested(self) -> AbstractAsyncContextManager[Any]: ...
+
+
 class Repo:
     """Base of every repository: it works inside the caller's transaction, never commits."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: Conn) -> None:
         self.conn = conn
 
     def upsert_dialect(self) -> Any:
