@@ -199,7 +199,7 @@ class CpuWindow:
         after = thread_cpu(self.pid)
         delta = {t: after[t] - self._threads.get(t, 0.0) for t in after}
         self.loop_s = delta.pop(self.pid, 0.0)  # the main thread runs uvicorn's event loop
-        self.other_s = sum(delta.values())  # argon2 workers, aiosqlite connection threads
+        self.other_s = sum(delta.values())  # argon2 workers and any other threads
         self.own_s = time.process_time() - self._own
         self.busy_s = machine_busy_s() - self._busy
         self.wall_s = time.perf_counter() - self._wall

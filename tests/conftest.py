@@ -52,7 +52,7 @@ def _template(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """Migrate once per session: a template SQLite file, or a fresh PostgreSQL schema."""
     if db_kind == "sqlite":
         path = tmp_path_factory.mktemp("db") / "template.db"
-        db = Database(f"sqlite+aiosqlite:///{path}")
+        db = Database(f"sqlite:///{path}")
         asyncio.run(_migrate(db))
         yield {"kind": "sqlite", "template": path}
         return
@@ -86,7 +86,7 @@ def database_url(_template: dict[str, Any], tmp_path: Path) -> tuple[str, str | 
     if _template["kind"] == "sqlite":
         path = tmp_path / "entryway.db"
         shutil.copy(_template["template"], path)
-        return f"sqlite+aiosqlite:///{path}", None
+        return f"sqlite:///{path}", None
     asyncio.run(_truncate(_template["url"], _template["schema"]))
     return _template["url"], _template["schema"]
 

@@ -74,7 +74,7 @@ def demo_settings(host: str, port: int, data: Path) -> Settings:
         secret_key=base.secret_key or demo_secret(data),
         database_url=base.database_url
         if "database_url" in base.model_fields_set
-        else f"sqlite+aiosqlite:///{(data / 'entryway.db').resolve()}",
+        else f"sqlite:///{(data / 'entryway.db').resolve()}",
         sites=base.sites or demo_sites(port),
         site_aliases=base.site_aliases or {f"127.0.0.1:{port}": "us", f"localhost:{port}": "us"},
     )

@@ -62,7 +62,7 @@ def demo_sites(port: int, host: str = "localhost") -> list[SiteSettings]:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENTRYWAY_", frozen=True, extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./var/entryway.db"
+    database_url: str = "sqlite:///./var/entryway.db"
     demo: bool = False
     host: str = "127.0.0.1"
     port: int = 8000

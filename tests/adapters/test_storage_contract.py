@@ -310,7 +310,6 @@ async def test_delete_all_sessions_can_keep_the_current_one(world: World, with_k
     "statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"]
 )
 async def test_audit_log_is_append_only_in_the_database(world: World, statement: str) -> None:
-    from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
     async with world.deps.uow() as uow:
@@ -325,9 +324,7 @@ async def test_audit_log_is_append_only_in_the_database(world: World, statement:
             )
         )
         await uow.commit()
-    engine = world.runtime.db.engine
+    db = world.runtime.db
     with pytest.raises(DBAPIError, match="append-only"):
-        async with engine.begin() as conn:
-            await conn.execute(text(statement))
-    async with engine.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM audit_log"))).scalar_one() == 1
+        await db.run_sql(statement)
+    assert (await db.run_sql("SELECT count(*) FROM audit_log"))[0][0] == 1

@@ -156,7 +156,7 @@ class Database:
             )
         else:
             raise ValueError(
-                f"unsupported database {url!r}: use sqlite+aiosqlite or postgresql+asyncpg"
+                f"unsupported database {url!r}: use sqlite:///path or postgresql+asyncpg://..."
             )
 
     def uow(self) -> SqlUnitOfWork:
