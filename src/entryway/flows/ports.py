@@ -70,7 +70,7 @@ class FlowState:
     id_hash: str
     site: str
     purpose: FlowPurpose
-    account_id: str
+    account_id: str | None
     target_kind: str
     target: str
     code_hash: str
@@ -80,6 +80,9 @@ class FlowState:
     created_at: datetime
     expires_at: datetime
     consumed_at: datetime | None = None
+    stage: str = "code"  # password reset: choose -> code -> verified -> done
+    last_sent_at: datetime | None = None
+    channel: str = ""  # email, sms or voice, once chosen
 
 
 @dataclass(slots=True)

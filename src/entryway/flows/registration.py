@@ -202,7 +202,7 @@ async def verify(
         deps, site_code, flow_token, FlowPurpose.REGISTRATION, code
     )
     async with deps.uow() as uow:
-        account = await uow.accounts.get(site_code, state.account_id)
+        account = await uow.accounts.get(site_code, state.account_id or "")
         if account is None or account.status != AccountStatus.UNVERIFIED:
             raise FlowExpired("This step has expired. Please start again.")
         verified = (

@@ -100,7 +100,8 @@ flow_states = Table(
     Column("id_hash", String(64), primary_key=True),
     Column("site", SITE, nullable=False),
     Column("purpose", String(32), nullable=False),
-    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    # No account for the decoy flows that unknown identifiers get (password reset).
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
     Column("target_kind", String(8), nullable=False),
     Column("target", String(320), nullable=False),
     Column("code_hash", String(80), nullable=False),
@@ -110,6 +111,9 @@ flow_states = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("expires_at", UtcDateTime, nullable=False),
     Column("consumed_at", UtcDateTime),
+    Column("stage", String(16), nullable=False, server_default="code"),
+    Column("last_sent_at", UtcDateTime),
+    Column("channel", String(8), nullable=False, server_default=""),
     Index(None, "site", "account_id", "purpose"),
 )
 
