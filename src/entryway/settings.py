@@ -27,6 +27,7 @@ class SiteSettings(BaseModel):
     brand: str = "Acme Market"
     locale: str = "en-US"
     phone_region: str = "US"
+    reset_notice_unknown: bool = False
 
     def to_site(self) -> Site:
         return Site(**self.model_dump())

@@ -35,6 +35,8 @@ class AuditAction(enum.StrEnum):
     EMAIL_CHANGED = "contact.email_changed"
     PHONE_CHANGE_STARTED = "contact.phone_change_started"
     PHONE_CHANGED = "contact.phone_changed"
+    PASSWORD_RESET_STARTED = "password.reset_started"  # noqa: S105 (an event name)
+    PASSWORD_RESET = "password.reset"  # noqa: S105 (an event name)
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -51,6 +53,8 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.EMAIL_CHANGED: "Email changed",
     AuditAction.PHONE_CHANGE_STARTED: "Mobile number change requested",
     AuditAction.PHONE_CHANGED: "Mobile number changed",
+    AuditAction.PASSWORD_RESET_STARTED: "Password reset requested",
+    AuditAction.PASSWORD_RESET: "Password reset",
 }
 
 
@@ -67,6 +71,8 @@ class MessageKind(enum.StrEnum):
     VERIFY_CONTACT = "verify_contact"
     CONTACT_CHANGED = "contact_changed"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
+    RESET_CODE = "reset_code"
+    RESET_UNKNOWN = "reset_unknown"
 
 
 class FlowPurpose(enum.StrEnum):
@@ -76,6 +82,7 @@ class FlowPurpose(enum.StrEnum):
     REGISTRATION = "registration"
     CHANGE_EMAIL = "change_email"
     CHANGE_PHONE = "change_phone"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a flow name)
 
 
 class MessageStatus(enum.StrEnum):

@@ -16,6 +16,8 @@ class Site:
     brand: str = "Acme Market"
     locale: str = "en-US"
     phone_region: str = "US"
+    # Whether a reset asked for an unknown email address tells that address so.
+    reset_notice_unknown: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

@@ -10,14 +10,23 @@ import enum
 from datetime import UTC, datetime, timedelta
 
 WINDOW = timedelta(hours=1)
+DAY = timedelta(days=1)
 
 
 class FailureScope(enum.StrEnum):
-    """Each failed sign-in counts once in every scope (stored; never rename)."""
+    """What is counted, and under which key (stored; never rename).
+
+    A failed sign-in counts once in each of the first three; a code sent counts in the
+    ``SENDS_*`` scopes.
+    """
 
     ACCOUNT = "account"  # the canonical identifier, whether or not an account exists
     IP = "ip"  # the client address, across every account
     DEVICE = "device"  # the browser's device cookie
+    # Message quotas (SECURITY.md 11), counted in daily windows:
+    SENDS_ACCOUNT = "sends_account"  # codes sent for one account (or unknown identifier)
+    SENDS_DESTINATION = "sends_to"  # messages to one address or number
+    SENDS_IP = "sends_ip"  # codes asked for from one client address
 
 
 def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.events import AccountStatus, AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.sessions import SessionLevel, is_live
-from entryway.core.sites import Site
 from entryway.errors import (
     CodeRejected,
     Conflict,
@@ -20,8 +19,8 @@ from entryway.errors import (
     Unauthenticated,
 )
 from entryway.flows import codes, notices
-from entryway.flows.common import audit, send, session_hash, start_code_flow
-from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session, UnitOfWork
+from entryway.flows.common import audit, notify_all, session_hash, start_code_flow
+from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session
 from entryway.flows.registration import check_new_password, clean_name
 
 
@@ -156,43 +155,6 @@ async def change_password(
         )
         await uow.commit()
     deps.on_message()
-
-
-async def notify_all(
-    deps: Deps,
-    uow: UnitOfWork,
-    site: Site,
-    account: Account,
-    kind: MessageKind,
-    subject: str,
-    body: str,
-    sms: str,
-) -> None:
-    """One notice to each verified contact of the account."""
-    if account.email and account.email_verified:
-        await send(
-            deps,
-            uow,
-            site,
-            account_id=account.id,
-            channel=Channel.EMAIL,
-            kind=kind,
-            to=account.email,
-            subject=subject,
-            body=body,
-        )
-    if account.phone and account.phone_verified:
-        await send(
-            deps,
-            uow,
-            site,
-            account_id=account.id,
-            channel=Channel.SMS,
-            kind=kind,
-            to=account.phone,
-            subject="",
-            body=sms,
-        )
 
 
 def _purpose(kind: IdentifierKind) -> FlowPurpose:

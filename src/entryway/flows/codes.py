@@ -78,7 +78,7 @@ async def load(
 
 
 async def check_and_consume(
-    deps: Deps, site: str, token: str, purpose: FlowPurpose, typed: str
+    deps: Deps, site: str, token: str, purpose: FlowPurpose, typed: str, next_stage: str = "done"
 ) -> FlowState:
     """Accept the flow's current code exactly once (conditional write, SECURITY.md rule 5);
     a wrong code counts against the code's five tries."""
@@ -102,7 +102,7 @@ async def check_and_consume(
             raise CodeRejected(
                 "That code isn't right. Check the latest message and try again.", field="code"
             )
-        if not await uow.flows.consume(site, state.id_hash, state.code_hash, now):
+        if not await uow.flows.consume(site, state.id_hash, state.code_hash, now, next_stage):
             raise CodeRejected("That code was already used. Ask for a new code.", field="code")
         await uow.commit()
         return state

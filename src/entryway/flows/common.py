@@ -179,3 +179,40 @@ def code_is_live(state: FlowState, now: datetime) -> bool:
         and now < state.expires_at
         and state.code_attempts < MAX_CODE_TRIES
     )
+
+
+async def notify_all(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account,
+    kind: MessageKind,
+    subject: str,
+    body: str,
+    sms: str,
+) -> None:
+    """One notice to each verified contact of the account."""
+    if account.email and account.email_verified:
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=Channel.EMAIL,
+            kind=kind,
+            to=account.email,
+            subject=subject,
+            body=body,
+        )
+    if account.phone and account.phone_verified:
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=Channel.SMS,
+            kind=kind,
+            to=account.phone,
+            subject="",
+            body=sms,
+        )

@@ -76,3 +76,36 @@ def password_changed(site: Site) -> tuple[str, str]:
         f"didn't, reset your password at {site.url('/signin')} and contact us.\n\n"
         + GENUINE.format(origin=site.origin),
     )
+
+
+def reset_code(site: Site, code: str) -> tuple[str, str]:
+    return (
+        f"{site.brand}: your password reset code",
+        f"Your {site.brand} ({site.name}) one-time code is {code}.\n\n"
+        "Enter it on the Password assistance page to choose a new password. It expires in 10 "
+        "minutes. If you didn't ask to reset your password, ignore this message: your password "
+        "stays as it is, and nobody can change it without this code.\n\n"
+        + GENUINE.format(origin=site.origin),
+    )
+
+
+def reset_unknown(site: Site) -> tuple[str, str]:
+    return (
+        f"{site.brand}: password reset for an address without an account",
+        f"Someone asked to reset the {site.brand} ({site.name}) password for this email "
+        "address, but it has no account on this site. Each regional site has its own "
+        "accounts, so your account may be on another one.\n\n"
+        "If it wasn't you, no action is needed.",
+    )
+
+
+def password_reset(site: Site) -> tuple[str, str]:
+    return (
+        f"{site.brand}: your password was reset",
+        f"The password of your {site.brand} ({site.name}) account was reset with a one-time "
+        "code, and every device was signed out.\n\n"
+        "If you did this, no action is needed. If you didn't, someone may be able to read your "
+        f"email or text messages: reset your password again at {site.url('/password/forgot')} "
+        "from a device you trust, secure your email account, and contact us.\n\n"
+        + GENUINE.format(origin=site.origin),
+    )

@@ -169,7 +169,9 @@ class Flows(Protocol):
     async def add(self, state: FlowState) -> None: ...
     async def get(self, site: str, id_hash: str, purpose: FlowPurpose) -> FlowState | None: ...
     async def count_failure(self, site: str, id_hash: str) -> None: ...
-    async def consume(self, site: str, id_hash: str, code_hash: str, now: datetime) -> bool:
+    async def consume(
+        self, site: str, id_hash: str, code_hash: str, now: datetime, next_stage: str = "done"
+    ) -> bool:
         """Conditional write: true for exactly one caller with the current, unexpired code."""
         ...
 
@@ -180,6 +182,15 @@ class Flows(Protocol):
         ...
 
     async def void_for(self, site: str, account_id: str, purpose: FlowPurpose) -> None: ...
+    async def void_all(self, site: str, account_id: str, *, keep: str) -> None:
+        """Every other flow of the account ends: its codes and links stop working."""
+        ...
+
+    async def advance(
+        self, site: str, id_hash: str, from_stage: str, to_stage: str, **values: Any
+    ) -> bool:
+        """Conditional stage change (with other column values); false if not at from_stage."""
+        ...
 
 
 class Counters(Protocol):

@@ -105,13 +105,18 @@ async def sign_in(
     return SignedIn(session_token=session, account_id=account.id)
 
 
+def identifier_counter_key(deps: Deps, canonical: str) -> str:
+    """The account-scope counter key for a canonical email or E.164 number."""
+    return keyed_hash(deps.keys.hashing, "count-id", canonical)
+
+
 def counter_keys(deps: Deps, ident: Identifier, who: Requester) -> dict[FailureScope, str]:
     """The keys one attempt is counted under; hashed so the table holds no addresses.
 
     The account key is the canonical identifier, so case and Unicode variants of one address
     share a counter whether or not an account exists (SECURITY.md 5).
     """
-    keys = {FailureScope.ACCOUNT: keyed_hash(deps.keys.hashing, "count-id", ident.value)}
+    keys = {FailureScope.ACCOUNT: identifier_counter_key(deps, ident.value)}
     if who.ip:
         keys[FailureScope.IP] = keyed_hash(deps.keys.hashing, "count-ip", who.ip)
     if who.device:

@@ -132,7 +132,9 @@ class FlowRepo(Repo):
     async def count_failure(self, site: str, id_hash: str) -> None:
         await self._update(site, id_hash, code_attempts=flow_states.c.code_attempts + 1)
 
-    async def consume(self, site: str, id_hash: str, code_hash: str, now: datetime) -> bool:
+    async def consume(
+        self, site: str, id_hash: str, code_hash: str, now: datetime, next_stage: str = "done"
+    ) -> bool:
         return await self._update(
             site,
             id_hash,
@@ -141,6 +143,7 @@ class FlowRepo(Repo):
             flow_states.c.code_expires_at > now,
             flow_states.c.code_attempts < MAX_CODE_TRIES,
             consumed_at=now,
+            stage=next_stage,
         )
 
     async def replace_code(
@@ -164,6 +167,22 @@ class FlowRepo(Repo):
                 flow_states.c.account_id == account_id,
                 flow_states.c.purpose == purpose.value,
             )
+        )
+
+    async def void_all(self, site: str, account_id: str, *, keep: str) -> None:
+        await self.conn.execute(
+            delete(flow_states).where(
+                flow_states.c.site == site,
+                flow_states.c.account_id == account_id,
+                flow_states.c.id_hash != keep,
+            )
+        )
+
+    async def advance(
+        self, site: str, id_hash: str, from_stage: str, to_stage: str, **values: Any
+    ) -> bool:
+        return await self._update(
+            site, id_hash, flow_states.c.stage == from_stage, stage=to_stage, **values
         )
 
     async def _update(self, site: str, id_hash: str, *conditions: Any, **values: Any) -> bool:

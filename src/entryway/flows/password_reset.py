@@ -1,0 +1,404 @@
+"""Forgotten password: a one-time code to a contact on file, then a new password.
+
+```mermaid
+stateDiagram-v2
+    [*] --> choose: identifier with several contacts, or a phone (SMS or voice)
+    [*] --> code: identifier with one email (code sent at once)
+    choose --> code: contact and channel picked by index (code sent)
+    code --> code: resend (after a short wait; newer code voids older)
+    code --> verified: right code (conditional write)
+    verified --> done: new password saved; sessions, flows and failure counts cleared
+```
+
+Unknown identifiers get a decoy flow that looks and acts the same but never sends a code
+and never verifies (SECURITY.md 4).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.masking import mask
+from entryway.core.passwords import normalize_password
+from entryway.core.secrets import keyed_hash, new_otp, new_token
+from entryway.core.sites import Site
+from entryway.core.throttle import DAY, FailureScope, window_start
+from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
+from entryway.flows import codes, notices
+from entryway.flows.common import (
+    CODE_LIFETIME,
+    audit,
+    code_hash,
+    decoy_hash,
+    flow_hash,
+    notify_all,
+    send,
+)
+from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
+from entryway.flows.registration import check_new_password
+from entryway.flows.sign_in import identifier_counter_key
+
+PURPOSE = FlowPurpose.PASSWORD_RESET
+FLOW_LIFETIME = timedelta(minutes=30)
+RESEND_WAIT = timedelta(seconds=30)
+DAILY_CODES_PER_ACCOUNT = 10  # resends count too; a new flow does not start afresh
+DAILY_CODES_PER_DESTINATION = 10
+DAILY_CODES_PER_IP = 50
+DECOY_SECOND_CONTACT_PERCENT = 40  # roughly how many real accounts have both contacts
+
+QUOTA = "You've asked for too many codes. Please try again tomorrow."
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One contact the code can go to, shown masked and picked by index."""
+
+    index: int
+    kind: IdentifierKind
+    masked: str
+    channels: tuple[Channel, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a reset stands, for the page or API answer."""
+
+    flow_token: str
+    stage: str
+    choices: tuple[Choice, ...] = ()
+    sent_to: str = ""
+    channel: str = ""
+    wait_seconds: int = 0
+
+
+def _contacts(deps: Deps, account: Account | None, ident: Identifier) -> list[tuple[str, str]]:
+    """The verified contacts on file, or a stable, plausible set for an unknown identifier."""
+    if account is not None:
+        found = []
+        if account.email and account.email_verified:
+            found.append((IdentifierKind.EMAIL.value, account.email))
+        if account.phone and account.phone_verified:
+            found.append((IdentifierKind.PHONE.value, account.phone))
+        return found
+    found = [(ident.kind.value, ident.value)]
+    digest = hmac.new(deps.keys.hashing, b"decoy-contact|" + ident.value.encode(), "sha256")
+    roll = digest.digest()
+    if roll[0] % 100 < DECOY_SECOND_CONTACT_PERCENT:
+        last4 = "".join(str(b % 10) for b in roll[1:5])
+        other = (
+            (IdentifierKind.PHONE.value, "+1555000" + last4)
+            if ident.kind == IdentifierKind.EMAIL
+            else (IdentifierKind.EMAIL.value, "abcdefghijklmnoprstw"[roll[5] % 20] + "@gmail.com")
+        )
+        found.append(other)
+    return found
+
+
+def _choices(contacts: list[tuple[str, str]]) -> tuple[Choice, ...]:
+    return tuple(
+        Choice(
+            index=i,
+            kind=IdentifierKind(kind),
+            masked=mask(kind, value),
+            channels=(Channel.EMAIL,)
+            if kind == IdentifierKind.EMAIL
+            else (Channel.SMS, Channel.VOICE),
+        )
+        for i, (kind, value) in enumerate(contacts)
+    )
+
+
+async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) -> Progress:
+    """Begin a reset; with a single email on file the code goes out at once."""
+    site = deps.site(site_code)
+    ident = deps.identifiers.parse(identifier, site.phone_region)
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        account = await uow.accounts.find(site.code, ident)
+        if account is not None and account.status != AccountStatus.ACTIVE:
+            account = None
+        contacts = _contacts(deps, account, ident)
+        token = new_token(deps.rng)
+        state = FlowState(
+            id_hash=flow_hash(deps, token),
+            site=site.code,
+            purpose=PURPOSE,
+            account_id=account.id if account else None,
+            target_kind=ident.kind.value,
+            target=ident.value,
+            code_hash=decoy_hash(deps),
+            code_expires_at=now,
+            code_attempts=0,
+            sends=0,
+            created_at=now,
+            expires_at=now + FLOW_LIFETIME,
+            stage="choose",
+        )
+        await uow.flows.add(state)
+        if account is not None:
+            await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
+        elif ident.kind == IdentifierKind.EMAIL and site.reset_notice_unknown:
+            await _tell_unknown(deps, uow, site, ident)
+        progress = Progress(flow_token=token, stage="choose", choices=_choices(contacts))
+        if len(contacts) == 1 and contacts[0][0] == IdentifierKind.EMAIL:
+            progress = await _send(deps, uow, site, state, token, contacts, 0, Channel.EMAIL, who)
+        await uow.commit()
+    deps.on_message()
+    return progress
+
+
+async def _tell_unknown(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier) -> None:
+    """Optional per site: tell an unknown address that someone asked, once a day at most."""
+    subject, body = notices.reset_unknown(site)
+    day = deps.clock.now().date().isoformat()
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=None,
+        channel=Channel.EMAIL,
+        kind=MessageKind.RESET_UNKNOWN,
+        to=ident.value,
+        subject=subject,
+        body=body,
+        dedupe_key=keyed_hash(
+            deps.keys.hashing, "reset-unknown", f"{site.code}|{ident.value}|{day}"
+        ),
+    )
+
+
+async def choose(
+    deps: Deps, site_code: str, *, flow_token: str, index: int, channel: str, who: Requester
+) -> Progress:
+    """Pick where the code goes, by index into the masked list (never a typed address)."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await _load(deps, uow, site_code, flow_token, "choose")
+        contacts = await _contacts_of(deps, uow, state)
+        if not 0 <= index < len(contacts):
+            raise InvalidInput("Choose where we should send the code.", field="choice")
+        allowed = _choices(contacts)[index].channels
+        if channel not in {c.value for c in allowed}:
+            raise InvalidInput("Choose how we should send the code.", field="choice")
+        progress = await _send(
+            deps, uow, site, state, flow_token, contacts, index, Channel(channel), who
+        )
+        await uow.commit()
+    deps.on_message()
+    return progress
+
+
+async def _contacts_of(deps: Deps, uow: UnitOfWork, state: FlowState) -> list[tuple[str, str]]:
+    account = await uow.accounts.get(state.site, state.account_id) if state.account_id else None
+    ident = Identifier(IdentifierKind(state.target_kind), state.target)
+    return _contacts(deps, account, ident)
+
+
+async def _send(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    state: FlowState,
+    token: str,
+    contacts: list[tuple[str, str]],
+    index: int,
+    channel: Channel,
+    who: Requester,
+) -> Progress:
+    """Send a fresh code (voiding the older one) within the quotas; decoys send nothing."""
+    now = deps.clock.now()
+    kind, value = contacts[index]
+    await _count_send(deps, uow, site, state, value, who)
+    code = new_otp(deps.rng)
+    hashed = code_hash(deps, state.id_hash, code) if state.account_id else decoy_hash(deps)
+    moved = await uow.flows.advance(
+        site.code,
+        state.id_hash,
+        state.stage,
+        "code",
+        target_kind=kind,
+        target=value,
+        channel=channel.value,
+        code_hash=hashed,
+        code_expires_at=now + CODE_LIFETIME,
+        code_attempts=0,
+        sends=state.sends + 1,
+        last_sent_at=now,
+    )
+    if not moved:
+        raise FlowExpired("This step has expired. Please start again.")
+    if state.account_id:
+        await _deliver(deps, uow, site, state.account_id, channel, value, code)
+    return Progress(
+        flow_token=token,
+        stage="code",
+        sent_to=mask(kind, value),
+        channel=channel.value,
+        wait_seconds=int(RESEND_WAIT.total_seconds()),
+    )
+
+
+async def _count_send(
+    deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, destination: str, who: Requester
+) -> None:
+    """Quotas per account, destination and IP (SECURITY.md 11): a resend never resets them."""
+    day = window_start(deps.clock.now(), DAY)
+    owner = state.account_id or "unknown:" + state.target
+    limits = [
+        (FailureScope.SENDS_ACCOUNT, owner, DAILY_CODES_PER_ACCOUNT),
+        (FailureScope.SENDS_DESTINATION, destination, DAILY_CODES_PER_DESTINATION),
+    ]
+    if who.ip:
+        limits.append((FailureScope.SENDS_IP, who.ip, DAILY_CODES_PER_IP))
+    for scope, key, limit in limits:
+        count = await uow.counters.hit(
+            site.code, scope, keyed_hash(deps.keys.hashing, "quota", key), day
+        )
+        if count > limit:
+            raise CodeRejected(QUOTA, field="code")
+
+
+async def _deliver(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account_id: str,
+    channel: Channel,
+    to: str,
+    code: str,
+) -> None:
+    if channel == Channel.EMAIL:
+        subject, body = notices.reset_code(site, code)
+    else:
+        subject, body = notices.sms_code(site, code)
+        if channel == Channel.VOICE:
+            spaced = ", ".join(code)
+            body = f"Your {site.brand} one-time code is {spaced}. Again: {spaced}."
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=account_id,
+        channel=channel,
+        kind=MessageKind.RESET_CODE,
+        to=to,
+        subject=subject,
+        body=body,
+    )
+
+
+async def status(deps: Deps, site_code: str, flow_token: str) -> Progress:
+    """Where the reset stands (for the page that shows it)."""
+    async with deps.uow() as uow:
+        state = await _load(deps, uow, site_code, flow_token, None)
+        contacts = await _contacts_of(deps, uow, state)
+    return _progress(deps, state, flow_token, contacts)
+
+
+def _progress(
+    deps: Deps, state: FlowState, token: str, contacts: list[tuple[str, str]]
+) -> Progress:
+    if state.stage == "choose":
+        return Progress(flow_token=token, stage="choose", choices=_choices(contacts))
+    wait = 0
+    if state.last_sent_at is not None:
+        left = state.last_sent_at + RESEND_WAIT - deps.clock.now()
+        wait = max(0, int(left.total_seconds() + 0.999))
+    return Progress(
+        flow_token=token,
+        stage=state.stage,
+        sent_to=mask(state.target_kind, state.target),
+        channel=state.channel,
+        wait_seconds=wait,
+    )
+
+
+async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> Progress:
+    """A new code to the same contact, once the short wait has passed."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await _load(deps, uow, site_code, flow_token, "code")
+        current = _progress(deps, state, flow_token, [])
+        if current.wait_seconds > 0:
+            raise CodeRejected(
+                f"Please wait {current.wait_seconds} seconds before asking for a new code.",
+                field="code",
+            )
+        contacts = [(state.target_kind, state.target)]
+        progress = await _send(
+            deps, uow, site, state, flow_token, contacts, 0, Channel(state.channel), who
+        )
+        await uow.commit()
+    deps.on_message()
+    return progress
+
+
+async def verify(deps: Deps, site_code: str, *, flow_token: str, code: str) -> None:
+    """The right code moves the flow to the new-password step, exactly once."""
+    await codes.check_and_consume(deps, site_code, flow_token, PURPOSE, code, "verified")
+
+
+async def complete(
+    deps: Deps,
+    site_code: str,
+    *,
+    flow_token: str,
+    password: str,
+    password_again: str,
+    who: Requester,
+) -> None:
+    """Save the new password; end every session and other flow; tell every contact."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await _load(deps, uow, site_code, flow_token, "verified")
+        account = await uow.accounts.get(site_code, state.account_id or "")
+    if account is None:
+        raise FlowExpired("This step has expired. Please start again.")
+    pw = check_new_password(
+        deps, site, password, password_again, name=account.name, email=account.email
+    )
+    if await deps.hasher.verify(account.password_hash, pw):
+        raise PasswordRejected(["Choose a password you haven't used here."])
+    encoded = await deps.hasher.hash(normalize_password(pw))
+    async with deps.uow() as uow:
+        if not await uow.flows.advance(site_code, state.id_hash, "verified", "done"):
+            raise FlowExpired("This step has expired. Please start again.")
+        await uow.accounts.update(
+            site_code, account.id, password_hash=encoded, password_changed_at=deps.clock.now()
+        )
+        await uow.sessions.delete_all(site_code, account.id)
+        await uow.flows.void_all(site_code, account.id, keep=state.id_hash)
+        for value in (account.email, account.phone):
+            if value:  # a reset clears the failed-attempt count
+                key = identifier_counter_key(deps, value)
+                await uow.counters.reset(site_code, FailureScope.ACCOUNT, key)
+        await audit(deps, uow, site_code, account.id, AuditAction.PASSWORD_RESET, who)
+        subject, body = notices.password_reset(site)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            account,
+            MessageKind.PASSWORD_CHANGED,
+            subject,
+            body,
+            f"Your {site.brand} password was reset. Not you? Contact us now.",
+        )
+        await uow.commit()
+    deps.on_message()
+
+
+async def _load(
+    deps: Deps, uow: UnitOfWork, site_code: str, token: str, stage: str | None
+) -> FlowState:
+    state = await uow.flows.get(site_code, flow_hash(deps, token), PURPOSE) if token else None
+    now = deps.clock.now()
+    if state is None or now >= state.expires_at or state.stage == "done":
+        raise FlowExpired("This step has expired. Please start again.")
+    if stage is not None and state.stage != stage:
+        raise FlowExpired("This step has expired. Please start again.")
+    return state
