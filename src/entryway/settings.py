@@ -28,6 +28,7 @@ class SiteSettings(BaseModel):
     locale: str = "en-US"
     phone_region: str = "US"
     reset_notice_unknown: bool = False
+    support_email: str = "help@acme-market.example"
 
     def to_site(self) -> Site:
         return Site(**self.model_dump())

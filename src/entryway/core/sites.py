@@ -18,6 +18,7 @@ class Site:
     phone_region: str = "US"
     # Whether a reset asked for an unknown email address tells that address so.
     reset_notice_unknown: bool = False
+    support_email: str = "help@acme-market.example"
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

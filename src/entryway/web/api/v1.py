@@ -18,7 +18,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.errors import Unauthenticated
 from entryway.flows import account as account_flow
-from entryway.flows import codes, registration, sign_in
+from entryway.flows import codes, password_reset, registration, sign_in
 from entryway.flows.account import Current
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -126,6 +126,38 @@ class MessageOut(BaseModel):
     body: str
     created_at: datetime
     status: str
+
+
+class ResetIn(BaseModel):
+    identifier: Text
+
+
+class ChoiceOut(BaseModel):
+    index: int
+    kind: Literal["email", "phone"]
+    masked: str
+    channels: list[Literal["email", "sms", "voice"]]
+
+
+class ResetOut(BaseModel):
+    flow_id: str
+    next: Literal["choose", "code", "verified"]
+    choices: list[ChoiceOut] = []
+    sent_to: str = ""
+    channel: str = ""
+    resend_after_seconds: int = 0
+
+
+class ChooseIn(BaseModel):
+    flow_id: Text
+    index: int
+    channel: Literal["email", "sms", "voice"]
+
+
+class NewPasswordIn(BaseModel):
+    flow_id: Text
+    password: Secret
+    password_again: Secret
 
 
 class Ended(BaseModel):
@@ -338,3 +370,75 @@ async def message_center(me: Me, request: Request) -> list[MessageOut]:
         )
         for m in found
     ]
+
+
+def _reset_out(p: password_reset.Progress) -> ResetOut:
+    return ResetOut(
+        flow_id=p.flow_token,
+        next=p.stage,
+        choices=[
+            ChoiceOut(
+                index=c.index,
+                kind=c.kind.value,
+                masked=c.masked,
+                channels=[ch.value for ch in c.channels],
+            )
+            for c in p.choices
+        ],
+        sent_to=p.sent_to,
+        channel=p.channel,
+        resend_after_seconds=p.wait_seconds,
+    )
+
+
+@router.post("/password-resets", response_model=ResetOut, status_code=202)
+async def reset_start(body: ResetIn, request: Request) -> ResetOut:
+    """Forgotten password, step one: the same kind of answer for known and unknown
+    identifiers. ``next`` says what to send next: ``choose`` or ``code``."""
+    progress = await password_reset.start(
+        web_of(request).deps, site_of(request).code, identifier=body.identifier, who=who(request)
+    )
+    return _reset_out(progress)
+
+
+@router.post("/password-resets/choose", response_model=ResetOut)
+async def reset_choose(body: ChooseIn, request: Request) -> ResetOut:
+    """Pick a contact by its index in ``choices`` and a channel it offers; the code is sent."""
+    progress = await password_reset.choose(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        index=body.index,
+        channel=body.channel,
+        who=who(request),
+    )
+    return _reset_out(progress)
+
+
+@router.post("/password-resets/resend", response_model=ResetOut)
+async def reset_resend(body: FlowIn, request: Request) -> ResetOut:
+    progress = await password_reset.resend(
+        web_of(request).deps, site_of(request).code, flow_token=body.flow_id, who=who(request)
+    )
+    return _reset_out(progress)
+
+
+@router.post("/password-resets/verify", response_model=ResetOut)
+async def reset_verify(body: CodeIn, request: Request) -> ResetOut:
+    deps, site = web_of(request).deps, site_of(request).code
+    await password_reset.verify(deps, site, flow_token=body.flow_id, code=body.code)
+    return _reset_out(await password_reset.status(deps, site, body.flow_id))
+
+
+@router.post("/password-resets/complete", status_code=204)
+async def reset_complete(body: NewPasswordIn, request: Request) -> Response:
+    """Save the new password. Every session ends; sign in again afterwards."""
+    await password_reset.complete(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        password=body.password,
+        password_again=body.password_again,
+        who=who(request),
+    )
+    return Response(status_code=204)

@@ -98,11 +98,17 @@ def _qs(target: str) -> str:
 
 
 @router.get("/signin/password")
-async def password_form(request: Request, return_to: str = "") -> Response:
+async def password_form(request: Request, return_to: str = "", reset: str = "") -> Response:
     identifier = _remembered_identifier(request)
     if not identifier:
         return redirect("/signin")
-    return page(request, "password.html", identifier=identifier, return_to=return_to)
+    return page(
+        request,
+        "password.html",
+        identifier=identifier,
+        return_to=return_to,
+        reset_done=reset == "done",
+    )
 
 
 @router.post("/signin/password")
