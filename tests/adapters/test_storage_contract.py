@@ -145,20 +145,38 @@ async def test_flow_states_bound_to_site_and_purpose(world: World) -> None:
         assert not await uow.flows.consume("uk", "f1", "h1", world.clock.now())
 
 
-async def test_code_refused_after_five_failures_or_expiry(world: World) -> None:
+async def test_code_refused_after_five_tries_or_expiry(world: World) -> None:
     await add_account(world)
+    now = world.clock.now()
     async with world.deps.uow() as uow:
         await uow.flows.add(flow(world))
         for _ in range(5):
-            await uow.flows.count_failure("us", "f1")
-        assert not await uow.flows.consume("us", "f1", "h1", world.clock.now())
-        assert await uow.flows.replace_code(
-            "us", "f1", "h2", world.clock.now() + timedelta(minutes=10), 5
-        )
-        assert not await uow.flows.consume("us", "f1", "h1", world.clock.now())  # old void
-        later = world.clock.now() + timedelta(minutes=11)
+            assert await uow.flows.take_try("us", "f1", now) == "h1"
+        assert await uow.flows.take_try("us", "f1", now) is None  # out of tries
+        assert await uow.flows.replace_code("us", "f1", "h2", now + timedelta(minutes=10), 5)
+        assert not await uow.flows.consume("us", "f1", "h1", now)  # the old code is void
+        later = now + timedelta(minutes=11)
+        assert await uow.flows.take_try("us", "f1", later) is None  # expired
         assert not await uow.flows.consume("us", "f1", "h2", later)
-        assert await uow.flows.consume("us", "f1", "h2", world.clock.now())
+        assert await uow.flows.take_try("us", "f1", now) == "h2"
+        assert await uow.flows.consume("us", "f1", "h2", now)
+        assert await uow.flows.take_try("us", "f1", now) is None  # used
+
+
+async def test_parallel_tries_never_exceed_five(world: World) -> None:
+    await add_account(world)
+    async with world.deps.uow() as uow:
+        await uow.flows.add(flow(world))
+        await uow.commit()
+
+    async def attempt() -> bool:
+        async with world.deps.uow() as uow:
+            got = await uow.flows.take_try("us", "f1", world.clock.now())
+            await uow.commit()
+            return got is not None
+
+    results = await asyncio.gather(*(attempt() for _ in range(40)))
+    assert results.count(True) == 5
 
 
 async def test_failure_counters_never_lose_a_parallel_hit(world: World) -> None:

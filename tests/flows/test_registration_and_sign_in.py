@@ -124,14 +124,14 @@ async def test_code_rules_five_tries_expiry_single_use_and_resend(world: World) 
         await registration.verify(
             world.deps, "us", flow_token=started.flow_token, code=right, who=WHO
         )
-    await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION)
+    await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION, WHO)
     newer = await world.code("ana@example.com")
     world.clock.advance(minutes=11)
     with pytest.raises(CodeRejected, match="expired"):
         await registration.verify(
             world.deps, "us", flow_token=started.flow_token, code=newer, who=WHO
         )
-    await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION)
+    await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION, WHO)
     latest = await world.code("ana@example.com")
     await registration.verify(
         world.deps,
@@ -149,9 +149,9 @@ async def test_code_rules_five_tries_expiry_single_use_and_resend(world: World) 
 async def test_resends_are_capped_per_flow(world: World) -> None:
     started = await start(world)
     for _ in range(4):
-        await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION)
+        await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION, WHO)
     with pytest.raises(CodeRejected, match="too many codes"):
-        await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION)
+        await codes.resend(world.deps, "us", started.flow_token, FlowPurpose.REGISTRATION, WHO)
 
 
 async def test_registering_again_voids_the_older_code(world: World) -> None:

@@ -27,6 +27,7 @@ class FailureScope(enum.StrEnum):
     SENDS_ACCOUNT = "sends_account"  # codes sent for one account (or unknown identifier)
     SENDS_DESTINATION = "sends_to"  # messages to one address or number
     SENDS_IP = "sends_ip"  # codes asked for from one client address
+    CODE_FAILURES = "code_failures"  # wrong one-time codes for one account, every flow
 
 
 def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:

@@ -10,7 +10,6 @@ from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
-    CodeRejected,
     Conflict,
     FlowExpired,
     InvalidInput,
@@ -187,6 +186,7 @@ async def start_contact_change(
             account_id=me.account.id,
             target_kind=kind,
             target=ident.value,
+            who=who,
             decoy=taken,
         )
         state = await codes.load(deps, uow, site.code, token, purpose)
@@ -209,30 +209,26 @@ async def confirm_contact_change(
     """The right code replaces the contact; the contacts on file before it are told."""
     site = deps.site(me.account.site)
     purpose = _purpose(kind)
-    state = await codes.check_and_consume(deps, site.code, flow_token, purpose, code)
-    if state.account_id != me.account.id:
-        raise FlowExpired("This step has expired. Please start again.")
     field, flag = (
         ("email", "email_verified") if kind == IdentifierKind.EMAIL else ("phone", "phone_verified")
     )
     what = "email address" if kind == IdentifierKind.EMAIL else "mobile number"
-    try:
-        async with deps.uow() as uow:
+    async with deps.uow() as uow:
+        state = await codes.check_and_consume(
+            deps, uow, site.code, flow_token, purpose, code, account_id=me.account.id
+        )
+        try:
             await uow.accounts.update(site.code, me.account.id, **{field: state.target, flag: True})
-            action = (
-                AuditAction.EMAIL_CHANGED
-                if kind == IdentifierKind.EMAIL
-                else AuditAction.PHONE_CHANGED
-            )
-            await audit(deps, uow, site.code, me.account.id, action, who)
-            subject, body = notices.contact_changed(site, what, mask(kind, state.target))
-            sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
-            await notify_all(
-                deps, uow, site, me.account, MessageKind.CONTACT_CHANGED, subject, body, sms
-            )
-            await uow.commit()
-    except Conflict:
-        raise CodeRejected(
-            "That code isn't right. Check the latest message and try again.", field="code"
-        ) from None
+        except Conflict:  # taken since the code was sent: nothing changes, the code stays unused
+            raise FlowExpired("This step has expired. Please start again.") from None
+        action = (
+            AuditAction.EMAIL_CHANGED if kind == IdentifierKind.EMAIL else AuditAction.PHONE_CHANGED
+        )
+        await audit(deps, uow, site.code, me.account.id, action, who)
+        subject, body = notices.contact_changed(site, what, mask(kind, state.target))
+        sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
+        await notify_all(
+            deps, uow, site, me.account, MessageKind.CONTACT_CHANGED, subject, body, sms
+        )
+        await uow.commit()
     deps.on_message()

@@ -11,15 +11,19 @@ from entryway.errors import CodeRejected, FlowExpired
 from entryway.flows import notices
 from entryway.flows.common import (
     CODE_LIFETIME,
+    DAILY_FAILURES,
     DECOY_PREFIX,
     MAX_SENDS_PER_FLOW,
     code_hash,
-    code_is_live,
+    count_failure,
+    count_send,
     decoy_hash,
     flow_hash,
+    over_daily_failures,
+    owner_key,
     send,
 )
-from entryway.flows.ports import Deps, FlowState, UnitOfWork
+from entryway.flows.ports import Deps, FlowState, Requester, UnitOfWork
 
 
 async def deliver_code(
@@ -77,38 +81,56 @@ async def load(
     return state
 
 
+WRONG = "That code isn't right. Check the latest message and try again."
+USED_UP = "This code has expired or was tried too many times. Ask for a new code."
+
+
 async def check_and_consume(
-    deps: Deps, site: str, token: str, purpose: FlowPurpose, typed: str, next_stage: str = "done"
+    deps: Deps,
+    uow: UnitOfWork,
+    site: str,
+    token: str,
+    purpose: FlowPurpose,
+    typed: str,
+    *,
+    next_stage: str = "done",
+    account_id: str | None = None,
 ) -> FlowState:
-    """Accept the flow's current code exactly once (conditional write, SECURITY.md rule 5);
-    a wrong code counts against the code's five tries."""
+    """Accept the flow's current code exactly once, inside the caller's transaction, so the
+    change the code unlocks commits with it or not at all.
+
+    Every try first takes one of the code's five tries by a conditional write, so parallel
+    guesses cannot exceed five (SECURITY.md 7); wrong codes also count toward a daily cap per
+    account that no resend or new flow resets. A wrong code commits its count and raises.
+    ``account_id``, when given, must own the flow (checked before anything is spent).
+    """
     code = normalize_code(typed)
-    async with deps.uow() as uow:
-        state = await load(deps, uow, site, token, purpose)
-        now = deps.clock.now()
-        if not code_is_live(state, now):
-            raise CodeRejected(
-                "This code has expired or was tried too many times. Ask for a new code.",
-                field="code",
-            )
-        good = (
-            code.isdigit()
-            and len(code) == 6
-            and same_secret(code_hash(deps, state.id_hash, code), state.code_hash)
-        )
-        if not good:
-            await uow.flows.count_failure(site, state.id_hash)
-            await uow.commit()
-            raise CodeRejected(
-                "That code isn't right. Check the latest message and try again.", field="code"
-            )
-        if not await uow.flows.consume(site, state.id_hash, state.code_hash, now, next_stage):
-            raise CodeRejected("That code was already used. Ask for a new code.", field="code")
+    state = await load(deps, uow, site, token, purpose)
+    if account_id is not None and state.account_id != account_id:
+        raise FlowExpired("This step has expired. Please start again.")
+    now = deps.clock.now()
+    owner = owner_key(state)
+    if await over_daily_failures(deps, uow, site, owner):
+        raise CodeRejected(DAILY_FAILURES, field="code")
+    stored = await uow.flows.take_try(site, state.id_hash, now)
+    if stored is None:
+        raise CodeRejected(USED_UP, field="code")
+    good = (
+        code.isdigit()
+        and len(code) == 6
+        and same_secret(code_hash(deps, state.id_hash, code), stored)
+        and await uow.flows.consume(site, state.id_hash, stored, now, next_stage)
+    )
+    if not good:
+        await count_failure(deps, uow, site, owner)
         await uow.commit()
-        return state
+        raise CodeRejected(WRONG, field="code")
+    return state
 
 
-async def resend(deps: Deps, site_code: str, token: str, purpose: FlowPurpose) -> str:
+async def resend(
+    deps: Deps, site_code: str, token: str, purpose: FlowPurpose, who: Requester
+) -> str:
     """Issue a fresh code for the flow (the old one stops working); returns the masked target."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
@@ -117,6 +139,7 @@ async def resend(deps: Deps, site_code: str, token: str, purpose: FlowPurpose) -
             raise CodeRejected(
                 "You have asked for too many codes. Please start again later.", field="code"
             )
+        await count_send(deps, uow, site_code, owner_key(state), state.target, who)
         decoy = state.code_hash.startswith(DECOY_PREFIX)
         code = new_otp(deps.rng)
         new_hash = decoy_hash(deps) if decoy else code_hash(deps, state.id_hash, code)

@@ -9,6 +9,8 @@ from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
+from entryway.core.throttle import DAY, FailureScope, window_start
+from entryway.errors import CodeRejected
 from entryway.flows.ports import (
     Account,
     AuditEntry,
@@ -133,6 +135,7 @@ async def start_code_flow(
     account_id: str,
     target_kind: str,
     target: str,
+    who: Requester,
     decoy: bool = False,
 ) -> tuple[str, str]:
     """A server-side flow holding one hashed code; returns (flow token, plain code).
@@ -141,6 +144,7 @@ async def start_code_flow(
     like real ones but can never complete (no enumeration, SECURITY.md 4).
     """
     now = deps.clock.now()
+    await count_send(deps, uow, site, account_id, target, who)
     await uow.flows.void_for(site, account_id, purpose)  # a newer code voids older ones
     token = new_token(deps.rng)
     id_hash = flow_hash(deps, token)
@@ -170,15 +174,6 @@ DECOY_PREFIX = "decoy:"
 def decoy_hash(deps: Deps) -> str:
     """A stored code hash that no typed code can ever match."""
     return DECOY_PREFIX + new_token(deps.rng)
-
-
-def code_is_live(state: FlowState, now: datetime) -> bool:
-    return (
-        state.consumed_at is None
-        and now < state.code_expires_at
-        and now < state.expires_at
-        and state.code_attempts < MAX_CODE_TRIES
-    )
 
 
 async def notify_all(
@@ -216,3 +211,51 @@ async def notify_all(
             subject="",
             body=sms,
         )
+
+
+DAILY_CODES_PER_OWNER = 10  # codes sent per account (or unknown identifier) a day
+DAILY_CODES_PER_DESTINATION = 10
+DAILY_CODES_PER_IP = 50
+DAILY_CODE_FAILURES = 20  # wrong codes per account a day, across every flow
+QUOTA = "You've asked for too many codes. Please try again tomorrow."
+DAILY_FAILURES = "Too many wrong codes today. Please try again tomorrow."
+
+
+def owner_key(state: FlowState) -> str:
+    """Whose quota a flow draws on: its account, or the identifier typed for a decoy."""
+    return state.account_id or "unknown:" + state.target
+
+
+def _day(deps: Deps) -> datetime:
+    return window_start(deps.clock.now(), DAY)
+
+
+def _quota_key(deps: Deps, value: str) -> str:
+    return keyed_hash(deps.keys.hashing, "quota", value)
+
+
+async def count_send(
+    deps: Deps, uow: UnitOfWork, site: str, owner: str, destination: str, who: Requester
+) -> None:
+    """Message quotas per owner, destination and IP (SECURITY.md 11), counted for every code
+    of every flow, so neither a resend nor a new flow starts them afresh."""
+    limits = [
+        (FailureScope.SENDS_ACCOUNT, owner, DAILY_CODES_PER_OWNER),
+        (FailureScope.SENDS_DESTINATION, destination, DAILY_CODES_PER_DESTINATION),
+    ]
+    if who.ip:
+        limits.append((FailureScope.SENDS_IP, who.ip, DAILY_CODES_PER_IP))
+    for scope, key, limit in limits:
+        if await uow.counters.hit(site, scope, _quota_key(deps, key), _day(deps)) > limit:
+            raise CodeRejected(QUOTA, field="code")
+
+
+async def over_daily_failures(deps: Deps, uow: UnitOfWork, site: str, owner: str) -> bool:
+    count = await uow.counters.count(
+        site, FailureScope.CODE_FAILURES, _quota_key(deps, owner), _day(deps)
+    )
+    return count >= DAILY_CODE_FAILURES
+
+
+async def count_failure(deps: Deps, uow: UnitOfWork, site: str, owner: str) -> None:
+    await uow.counters.hit(site, FailureScope.CODE_FAILURES, _quota_key(deps, owner), _day(deps))

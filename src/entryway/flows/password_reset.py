@@ -26,16 +26,18 @@ from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sites import Site
-from entryway.core.throttle import DAY, FailureScope, window_start
+from entryway.core.throttle import FailureScope
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
 from entryway.flows import codes, notices
 from entryway.flows.common import (
     CODE_LIFETIME,
     audit,
     code_hash,
+    count_send,
     decoy_hash,
     flow_hash,
     notify_all,
+    owner_key,
     send,
 )
 from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
@@ -45,12 +47,7 @@ from entryway.flows.sign_in import identifier_counter_key
 PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)
 RESEND_WAIT = timedelta(seconds=30)
-DAILY_CODES_PER_ACCOUNT = 10  # resends count too; a new flow does not start afresh
-DAILY_CODES_PER_DESTINATION = 10
-DAILY_CODES_PER_IP = 50
 DECOY_SECOND_CONTACT_PERCENT = 40  # roughly how many real accounts have both contacts
-
-QUOTA = "You've asked for too many codes. Please try again tomorrow."
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +209,7 @@ async def _send(
     """Send a fresh code (voiding the older one) within the quotas; decoys send nothing."""
     now = deps.clock.now()
     kind, value = contacts[index]
-    await _count_send(deps, uow, site, state, value, who)
+    await count_send(deps, uow, site.code, owner_key(state), value, who)
     code = new_otp(deps.rng)
     hashed = code_hash(deps, state.id_hash, code) if state.account_id else decoy_hash(deps)
     moved = await uow.flows.advance(
@@ -240,26 +237,6 @@ async def _send(
         channel=channel.value,
         wait_seconds=int(RESEND_WAIT.total_seconds()),
     )
-
-
-async def _count_send(
-    deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, destination: str, who: Requester
-) -> None:
-    """Quotas per account, destination and IP (SECURITY.md 11): a resend never resets them."""
-    day = window_start(deps.clock.now(), DAY)
-    owner = state.account_id or "unknown:" + state.target
-    limits = [
-        (FailureScope.SENDS_ACCOUNT, owner, DAILY_CODES_PER_ACCOUNT),
-        (FailureScope.SENDS_DESTINATION, destination, DAILY_CODES_PER_DESTINATION),
-    ]
-    if who.ip:
-        limits.append((FailureScope.SENDS_IP, who.ip, DAILY_CODES_PER_IP))
-    for scope, key, limit in limits:
-        count = await uow.counters.hit(
-            site.code, scope, keyed_hash(deps.keys.hashing, "quota", key), day
-        )
-        if count > limit:
-            raise CodeRejected(QUOTA, field="code")
 
 
 async def _deliver(
@@ -339,7 +316,11 @@ async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
 
 async def verify(deps: Deps, site_code: str, *, flow_token: str, code: str) -> None:
     """The right code moves the flow to the new-password step, exactly once."""
-    await codes.check_and_consume(deps, site_code, flow_token, PURPOSE, code, "verified")
+    async with deps.uow() as uow:
+        await codes.check_and_consume(
+            deps, uow, site_code, flow_token, PURPOSE, code, next_stage="verified"
+        )
+        await uow.commit()
 
 
 async def complete(

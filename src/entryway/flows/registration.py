@@ -123,6 +123,7 @@ async def _start_in(
             account_id=existing.id,
             target_kind=ident.kind,
             target=ident.value,
+            who=who,
             decoy=True,
         )
         subject, body = notices.already_registered(site)
@@ -170,13 +171,16 @@ async def _start_in(
         account_id=account_id,
         target_kind=ident.kind,
         target=ident.value,
+        who=who,
     )
     state = await codes.load(deps, uow, site.code, token, FlowPurpose.REGISTRATION)
     await codes.deliver_code(deps, uow, site, state, code)
     return token
 
 
-async def resend_for_unverified(deps: Deps, uow: UnitOfWork, site: Site, account: Account) -> str:
+async def resend_for_unverified(
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, who: Requester
+) -> str:
     """A new registration code for an unverified account whose owner just proved the password."""
     kind = IdentifierKind.EMAIL if account.email else IdentifierKind.PHONE
     target = account.email or account.phone or ""
@@ -188,6 +192,7 @@ async def resend_for_unverified(deps: Deps, uow: UnitOfWork, site: Site, account
         account_id=account.id,
         target_kind=kind,
         target=target,
+        who=who,
     )
     state = await codes.load(deps, uow, site.code, token, FlowPurpose.REGISTRATION)
     await codes.deliver_code(deps, uow, site, state, code)
@@ -198,10 +203,10 @@ async def verify(
     deps: Deps, site_code: str, *, flow_token: str, code: str, who: Requester, client: str = "web"
 ) -> Verified:
     """The right code activates the account and signs it in with a fresh session."""
-    state = await codes.check_and_consume(
-        deps, site_code, flow_token, FlowPurpose.REGISTRATION, code
-    )
     async with deps.uow() as uow:
+        state = await codes.check_and_consume(
+            deps, uow, site_code, flow_token, FlowPurpose.REGISTRATION, code
+        )
         account = await uow.accounts.get(site_code, state.account_id or "")
         if account is None or account.status != AccountStatus.UNVERIFIED:
             raise FlowExpired("This step has expired. Please start again.")

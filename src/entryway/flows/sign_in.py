@@ -80,7 +80,7 @@ async def sign_in(
     )
     async with deps.uow() as uow:
         if account.status != AccountStatus.ACTIVE:
-            token = await registration.resend_for_unverified(deps, uow, site, account)
+            token = await registration.resend_for_unverified(deps, uow, site, account, who)
             await uow.commit()
             deps.on_message()
             return MustVerify(flow_token=token)

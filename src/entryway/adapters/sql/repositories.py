@@ -129,8 +129,20 @@ class FlowRepo(Repo):
         row = (await self.conn.execute(query)).mappings().first()
         return load(FlowState, row, convert={"purpose": FlowPurpose}) if row else None
 
-    async def count_failure(self, site: str, id_hash: str) -> None:
-        await self._update(site, id_hash, code_attempts=flow_states.c.code_attempts + 1)
+    async def take_try(self, site: str, id_hash: str, now: datetime) -> str | None:
+        statement = (
+            update(flow_states)
+            .where(
+                flow_states.c.id_hash == id_hash,
+                flow_states.c.site == site,
+                flow_states.c.consumed_at.is_(None),
+                flow_states.c.code_expires_at > now,
+                flow_states.c.code_attempts < MAX_CODE_TRIES,
+            )
+            .values(code_attempts=flow_states.c.code_attempts + 1)
+            .returning(flow_states.c.code_hash)
+        )
+        return (await self.conn.execute(statement)).scalar_one_or_none()  # type: ignore[no-any-return]
 
     async def consume(
         self, site: str, id_hash: str, code_hash: str, now: datetime, next_stage: str = "done"
@@ -141,7 +153,6 @@ class FlowRepo(Repo):
             flow_states.c.code_hash == code_hash,
             flow_states.c.consumed_at.is_(None),
             flow_states.c.code_expires_at > now,
-            flow_states.c.code_attempts < MAX_CODE_TRIES,
             consumed_at=now,
             stage=next_stage,
         )

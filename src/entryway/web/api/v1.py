@@ -251,7 +251,11 @@ async def register_verify(body: CodeIn, request: Request) -> SessionOut:
 @router.post("/registrations/resend", response_model=FlowOut)
 async def register_resend(body: FlowIn, request: Request) -> FlowOut:
     sent_to = await codes.resend(
-        web_of(request).deps, site_of(request).code, body.flow_id, FlowPurpose.REGISTRATION
+        web_of(request).deps,
+        site_of(request).code,
+        body.flow_id,
+        FlowPurpose.REGISTRATION,
+        who(request),
     )
     return FlowOut(flow_id=body.flow_id, sent_to=sent_to)
 

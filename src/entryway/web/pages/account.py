@@ -189,7 +189,7 @@ async def contact_verify_submit(
     action = f"/account/{kind}/verify"
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(deps, site.code, token, _purpose(kind))
+            sent_to = await codes.resend(deps, site.code, token, _purpose(kind), who(request))
             return page(
                 request,
                 "verify.html",

@@ -231,7 +231,9 @@ async def verify_submit(request: Request) -> Response:
     notice = None
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(deps, site.code, token, FlowPurpose.REGISTRATION)
+            sent_to = await codes.resend(
+                deps, site.code, token, FlowPurpose.REGISTRATION, who(request)
+            )
             notice = f"We sent a new code to {sent_to}."
         else:
             done = await registration.verify(
