@@ -96,7 +96,14 @@ def build(
         WebhookTexter(settings.sms_webhook_url, http) if settings.sms_webhook_url else sink
     )
     clock = clock or SystemClock()
-    courier = Courier(uow=db.uow, clock=clock, mailer=mail, texter=text, sender=settings.mail_from)
+    courier = Courier(
+        uow=db.uow,
+        clock=clock,
+        mailer=mail,
+        texter=text,
+        sender=settings.mail_from,
+        keep_code_bodies=settings.demo,
+    )
     delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
     hasher = Argon2Hasher(
         Argon2Params(memory_kib=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),

@@ -555,3 +555,37 @@ async def test_security_28_sites_are_isolated(client: httpx.AsyncClient, world: 
         "/api/v1/registrations/verify", json={"flow_id": started.json()["flow_id"], "code": code}
     )
     assert r.status_code == 200
+
+
+# From review: codes never readable in the Message Center, nor kept in plain text once sent.
+async def test_message_center_never_shows_codes_or_pending_contacts(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_account(world, "taken@example.com")
+    await register(client, world, identifier="+12015550123")
+    centers = []
+    for victim in ("someone.else@example.org", "taken@example.com"):
+        r = await submit(client, "/account/email", "/account/email", {"identifier": victim})
+        assert r.status_code == 303
+        page = await client.get("/account/messages")
+        api_token = (
+            await client.post(
+                "/api/v1/sign-in", json={"identifier": "+12015550123", "password": PASSWORD}
+            )
+        ).json()["session_token"]
+        api = await client.get(
+            "/api/v1/account/messages", headers={"authorization": f"Bearer {api_token}"}
+        )
+        assert not re.search(r"\b\d{6}\b", page.text + api.text)
+        assert victim not in page.text and victim[0] + "***" not in page.text
+        centers.append([(m["kind"], m["to"]) for m in api.json()])
+    assert centers[0] == centers[1]  # taken or free, the Message Center looks the same
+    assert "Codes are never shown here" in page.text
+
+
+async def test_code_text_is_not_kept_once_sent(world: World) -> None:
+    await make_account(world, "ana@example.com")
+    assert await world.deliver() == 0  # make_account already delivered everything
+    rows = await world.runtime.db.run_sql("SELECT kind, body FROM messages")
+    assert rows and all(not re.search(r"\b\d{6}\b", body) for _, body in rows)
+    assert any("Codes are never shown here" in body for kind, body in rows)

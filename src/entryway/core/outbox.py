@@ -18,3 +18,13 @@ def retry_delay(attempts: int) -> timedelta:
 
 def should_give_up(attempts: int) -> bool:
     return attempts >= GIVE_UP_AFTER_ATTEMPTS
+
+
+# Messages that carry a one-time code: never shown in the Message Center, and their stored
+# text is replaced once a provider accepted them (codes are kept hashed, nowhere in plain).
+CODE_KINDS = frozenset({"verify_account", "verify_contact", "reset_code"})
+
+
+def redacted_body(masked_to: str) -> str:
+    """What remains of a code message: where it went, not what it said."""
+    return f"A one-time password was sent to {masked_to}. Codes are never shown here."

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from entryway.core.events import AccountStatus, AuditAction, FlowPurpose, MessageKind
+from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
+from entryway.core.outbox import CODE_KINDS, redacted_body
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
@@ -77,9 +78,14 @@ async def overview(deps: Deps, me: Current) -> Overview:
 
 
 async def messages(deps: Deps, me: Current) -> list[Message]:
-    """The Message Center: every email and SMS we sent to this account."""
+    """The Message Center: every email and SMS we sent to this account, codes left out."""
     async with deps.uow() as uow:
-        return await uow.outbox.for_account(me.account.site, me.account.id)
+        found = await uow.outbox.for_account(me.account.site, me.account.id)
+    for message in found:
+        if message.kind in CODE_KINDS:
+            kind = "email" if message.channel == Channel.EMAIL else "phone"
+            message.body = redacted_body(mask(kind, message.to))
+    return found
 
 
 async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester) -> None:

@@ -41,7 +41,7 @@ async def deliver_code(
             deps,
             uow,
             site,
-            account_id=state.account_id,
+            account_id=_listed_for(state),
             channel=Channel.EMAIL,
             kind=_kind(state.purpose),
             to=state.target,
@@ -54,13 +54,18 @@ async def deliver_code(
             deps,
             uow,
             site,
-            account_id=state.account_id,
+            account_id=_listed_for(state),
             channel=Channel.SMS,
             kind=_kind(state.purpose),
             to=state.target,
             subject=subject,
             body=body,
         )
+
+
+def _listed_for(state: FlowState) -> str | None:
+    """A code for an address not yet on the account is not the account's message."""
+    return state.account_id if state.purpose == FlowPurpose.REGISTRATION else None
 
 
 def _kind(purpose: FlowPurpose) -> MessageKind:

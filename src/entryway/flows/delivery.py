@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from entryway.core.events import Channel
-from entryway.core.outbox import retry_delay, should_give_up
+from entryway.core.masking import mask
+from entryway.core.outbox import CODE_KINDS, redacted_body, retry_delay, should_give_up
 from entryway.flows.ports import Clock, Mailer, Message, Texter, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -29,6 +30,7 @@ class Courier:
     mailer: Mailer
     texter: Texter
     sender: str
+    keep_code_bodies: bool = False  # demo mode keeps them for its outbox page
 
     async def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns how many were accepted by a provider."""
@@ -41,7 +43,7 @@ class Courier:
             error = await self._deliver(message)
             async with self.uow() as uow:
                 if error is None:
-                    await uow.outbox.mark_sent(message.id, self.clock.now())
+                    await uow.outbox.mark_sent(message.id, self.clock.now(), self._after(message))
                     sent += 1
                 else:
                     attempts = message.attempts + 1
@@ -54,6 +56,13 @@ class Courier:
                     )
                 await uow.commit()
         return sent
+
+    def _after(self, message: Message) -> str | None:
+        """The stored text once sent: code messages keep only where they went."""
+        if message.kind not in CODE_KINDS or self.keep_code_bodies:
+            return None
+        kind = "email" if message.channel == Channel.EMAIL else "phone"
+        return redacted_body(mask(kind, message.to))
 
     async def _deliver(self, message: Message) -> str | None:
         try:

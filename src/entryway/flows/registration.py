@@ -18,7 +18,7 @@ from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpos
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.masking import mask
 from entryway.core.passwords import context_words, normalize_password
-from entryway.core.secrets import new_token
+from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, FlowExpired, InvalidInput, PasswordRejected
 from entryway.flows import codes, notices
@@ -140,6 +140,12 @@ async def _start_in(
             if ident.kind == IdentifierKind.EMAIL
             else f"Someone tried to create a {site.brand} account with this number, which "
             f"already has one. Sign in at {site.url('/signin')}.",
+            # One such notice a day per address: repeated attempts cannot flood the owner.
+            dedupe_key=keyed_hash(
+                deps.keys.hashing,
+                "already-registered",
+                f"{site.code}|{ident.value}|{deps.clock.now().date().isoformat()}",
+            ),
         )
         return token
     now = deps.clock.now()

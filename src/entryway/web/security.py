@@ -130,7 +130,7 @@ def _within(addr: str, nets: tuple[Network, ...]) -> bool:
 
 def requester(request: Request, config: WebConfig, *, device: str = "") -> Requester:
     return Requester(
-        ip=client_ip(request, config.trusted_proxies),
+        ip=client_ip(request, config.trusted_proxies)[:64],  # the column's width
         user_agent=request.headers.get("user-agent", "")[:300],
         device=device[:64],
     )

@@ -129,13 +129,15 @@ class OutboxRepo(Repo):
                 claimed.append(_message(row))
         return claimed
 
-    async def mark_sent(self, message_id: str, now: datetime) -> None:
+    async def mark_sent(self, message_id: str, now: datetime, body: str | None = None) -> None:
+        values: dict[str, Any] = {"body": body} if body is not None else {}
         await self._set(
             message_id,
             status=MessageStatus.SENT.value,
             sent_at=now,
             lease_until=None,
             attempts=messages.c.attempts + 1,
+            **values,
         )
 
     async def mark_retry(
