@@ -43,7 +43,7 @@ async def add_phone(world: World, token: str, phone: str = "+12015550123") -> No
     )
 
 
-async def test_single_email_reset_end_to_end(world: World) -> None:
+async def test_security_16_reset_ends_sessions_and_notifies(world: World) -> None:
     session = await make(world)
     other = await sign_in.sign_in(
         world.deps, "us", identifier="ana@example.com", password=PW, remember=True, who=WHO
@@ -166,7 +166,7 @@ async def test_20_parallel_submissions_of_one_code_exactly_one_wins(world: World
     assert results.count(True) == 1
 
 
-async def test_codes_are_bound_to_site_and_flow(world: World) -> None:
+async def test_security_28_reset_codes_are_bound_to_site_and_flow(world: World) -> None:
     await make(world, site="us")
     await make(world, site="uk")
     us = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
@@ -211,7 +211,7 @@ async def test_unknown_address_notice_when_the_site_asks_for_it(world: World) ->
     assert "no account on this site" in world.mailer.sent[0].body
 
 
-async def test_reset_voids_other_flows_and_is_audited(world: World) -> None:
+async def test_security_14_reset_voids_other_flows_and_is_audited(world: World) -> None:
     session = await make(world)
     me = await account.current(world.deps, "us", session)
     from entryway.core.identifiers import IdentifierKind
@@ -237,3 +237,75 @@ async def test_reset_voids_other_flows_and_is_audited(world: World) -> None:
     async with world.deps.uow() as uow:
         kinds = [m.kind for m in await uow.outbox.for_account("us", me.account.id)]
     assert MessageKind.RESET_CODE in kinds
+
+
+async def test_security_16_every_contact_is_told(world: World) -> None:
+    token = await make(world)
+    await add_phone(world, token)
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    progress = await password_reset.choose(
+        world.deps, "us", flow_token=progress.flow_token, index=0, channel="email", who=WHO
+    )
+    await password_reset.verify(
+        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
+    )
+    await password_reset.complete(
+        world.deps, "us", flow_token=progress.flow_token, password=NEW, password_again=NEW, who=WHO
+    )
+    await world.deliver()
+    assert "was reset" in world.mailer.sent[-1].subject
+    assert world.texter.sent[-1].to == "+12015550123" and "reset" in world.texter.sent[-1].body
+
+
+async def test_security_14_contact_or_password_change_voids_a_reset_in_progress(
+    world: World,
+) -> None:
+    from entryway.core.identifiers import IdentifierKind
+
+    token = await make(world)
+    me = await account.current(world.deps, "us", token)
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    old_code = await world.code("ana@example.com")
+    change = await account.start_contact_change(
+        world.deps, me, IdentifierKind.EMAIL, "ana.new@example.com", WHO
+    )
+    await account.confirm_contact_change(
+        world.deps,
+        me,
+        IdentifierKind.EMAIL,
+        change.flow_token,
+        await world.code("ana.new@example.com"),
+        WHO,
+    )
+    with pytest.raises(FlowExpired):
+        await password_reset.verify(world.deps, "us", flow_token=progress.flow_token, code=old_code)
+    second = await password_reset.start(world.deps, "us", identifier="ana.new@example.com", who=WHO)
+    code = await world.code("ana.new@example.com")
+    me = await account.current(world.deps, "us", token)
+    await account.change_password(
+        world.deps, me, current_password=PW, new=NEW, new_again=NEW, who=WHO
+    )
+    with pytest.raises(FlowExpired):
+        await password_reset.verify(world.deps, "us", flow_token=second.flow_token, code=code)
+
+
+async def test_security_11_quotas_per_destination_and_ip(world: World) -> None:
+    from entryway.flows.common import DAILY_CODES_PER_IP
+
+    async def ask(identifier: str, ip: str) -> None:
+        who = Requester(ip=ip)
+        progress = await password_reset.start(world.deps, "us", identifier=identifier, who=who)
+        if progress.stage == "choose":  # some addresses offer a choice first; pick the email
+            await password_reset.choose(
+                world.deps, "us", flow_token=progress.flow_token, index=0, channel="email", who=who
+            )
+
+    for i in range(DAILY_CODES_PER_IP):  # one IP asking codes for many different addresses
+        await ask(f"n{i}@example.com", "198.51.100.7")
+    with pytest.raises(CodeRejected, match="too many"):
+        await ask("one-more@example.com", "198.51.100.7")
+    await make(world, "bo@example.com")
+    for i in range(9):  # the sign-up code was the first to this destination today
+        await ask("bo@example.com", f"203.0.113.{i}")
+    with pytest.raises(CodeRejected, match="too many"):
+        await ask("bo@example.com", "203.0.113.99")

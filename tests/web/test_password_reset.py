@@ -117,7 +117,7 @@ async def test_security_04_unknown_addresses_sometimes_offer_a_phone_too(
         },
     ],
 )
-async def test_host_headers_never_reach_a_message(
+async def test_security_12_host_headers_never_reach_a_message(
     client: httpx.AsyncClient, world: World, headers: dict[str, str]
 ) -> None:
     await make_account(world, "ana@example.com")
@@ -162,7 +162,7 @@ async def test_reset_forms_need_csrf(client: httpx.AsyncClient, world: World) ->
         assert r.status_code == 403, path
 
 
-async def test_choice_page_offers_masked_contacts_by_index(
+async def test_security_13_choice_is_by_index_among_masked_stored_contacts(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await register(client, world, identifier="+12015550123")
@@ -221,3 +221,75 @@ async def test_api_reset_journey(client: httpx.AsyncClient, world: World) -> Non
         "/api/v1/password-resets/complete",
         "/api/v1/password-resets/resend",
     } <= set(spec["paths"])
+
+
+async def test_security_13_api_refuses_typed_or_multiple_destinations(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_account(world, "ana@example.com")
+    for body in (
+        {"identifier": ["ana@example.com", "eve@example.com"]},
+        {"identifier": "ana@example.com,eve@example.com"},
+    ):
+        assert (await client.post("/api/v1/password-resets", json=body)).status_code == 422
+    r = await client.post("/api/v1/password-resets", json={"identifier": "ana@example.com"})
+    flow = r.json()["flow_id"]
+    for choice in (
+        {"index": 1, "channel": "email"},
+        {"index": -1, "channel": "email"},
+        {"index": 0, "channel": "email", "to": "eve@example.com"},
+    ):
+        r = await client.post("/api/v1/password-resets/choose", json={"flow_id": flow, **choice})
+        assert r.status_code in (410, 422)
+    await world.deliver()
+    assert {m.to for m in world.mailer.sent} == {"ana@example.com"}
+
+
+async def test_security_15_reset_urls_carry_no_token_and_pages_are_not_stored(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_account(world, "ana@example.com")
+    r = await submit(
+        client, "/password/forgot", "/password/forgot", {"identifier": "ana@example.com"}
+    )
+    token = r.cookies["ew_reset"]
+    for path in ("/password/forgot", r.headers["location"]):
+        page = await client.get(path)
+        assert token not in page.text and token not in str(page.url)
+        assert page.headers["cache-control"] == "no-store"
+        assert page.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_security_24_no_session_survives_a_reset(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    done = await register(client, world)
+    before = done.cookies["ew_session"]
+    r = await submit(
+        client, "/password/forgot", "/password/forgot", {"identifier": "ana@example.com"}
+    )
+    page = await client.get(r.headers["location"])
+    await client.post(
+        r.headers["location"],
+        data={"csrf": csrf_of(page.text), "code": await world.code("ana@example.com")},
+    )
+    await submit(client, "/password/new", "/password/new", {"password": NEW, "password_again": NEW})
+    assert (await client.get("/account")).status_code == 303
+    after = (await sign_in(client, "ana@example.com", NEW)).cookies["ew_session"]
+    assert after != before
+
+
+async def test_security_28_reset_flow_from_one_site_is_refused_on_another(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_account(world, "ana@example.com", site="us")
+    await make_account(world, "ana@example.com", site="uk")
+    r = await client.post("/api/v1/password-resets", json={"identifier": "ana@example.com"})
+    flow = r.json()["flow_id"]
+    code = await world.code("ana@example.com")
+    r = await client.post(
+        "/api/v1/password-resets/verify",
+        headers={"host": "uk.localhost:8000"},
+        json={"flow_id": flow, "code": code},
+    )
+    assert r.status_code == 410

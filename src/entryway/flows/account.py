@@ -146,6 +146,7 @@ async def change_password(
             site.code, me.account.id, password_hash=encoded, password_changed_at=deps.clock.now()
         )
         await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
+        await uow.flows.void_all(site.code, me.account.id, keep="")  # SECURITY.md 14
         await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
         subject, body = notices.password_changed(site)
         await notify_all(
@@ -231,6 +232,8 @@ async def confirm_contact_change(
             AuditAction.EMAIL_CHANGED if kind == IdentifierKind.EMAIL else AuditAction.PHONE_CHANGED
         )
         await audit(deps, uow, site.code, me.account.id, action, who)
+        # A reset in progress may be sending codes to the old contact (SECURITY.md 14).
+        await uow.flows.void_for(site.code, me.account.id, FlowPurpose.PASSWORD_RESET)
         subject, body = notices.contact_changed(site, what, mask(kind, state.target))
         sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
         await notify_all(
