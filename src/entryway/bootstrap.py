@@ -87,7 +87,7 @@ def build(
         raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
     secret = settings.secret_key
     assert len(secret) >= 32, "demo mode supplies a secret before build()"
-    sites = SiteDirectory([s.to_site() for s in settings.sites], settings.site_aliases)
+    sites = SiteDirectory(list(settings.sites), settings.site_aliases)
     db = Database(settings.database_url, schema=schema)
     http = httpx.AsyncClient()
     sink = DemoSink()

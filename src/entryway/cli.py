@@ -83,7 +83,7 @@ def demo_settings(host: str, port: int, data: Path) -> Settings:
 def _demo(host: str, port: int, data: Path) -> int:
     settings = demo_settings(host, port, data)
     asyncio.run(_prepare_demo(settings))
-    sites = [s.to_site() for s in settings.sites]
+    sites = list(settings.sites)
     print("Entryway demo. Sites:")
     for site in sites:
         print(f"  {site.name:15} {site.origin}/")

@@ -12,46 +12,30 @@ from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from entryway.core.sites import Site
 
 
-class SiteSettings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    code: str
-    name: str
-    base_url: str
-    brand: str = "Acme Market"
-    locale: str = "en-US"
-    phone_region: str = "US"
-    reset_notice_unknown: bool = False
-    support_email: str = "help@acme-market.example"
-
-    def to_site(self) -> Site:
-        return Site(**self.model_dump())
-
-
-def demo_sites(port: int, host: str = "localhost") -> list[SiteSettings]:
+def demo_sites(port: int, host: str = "localhost") -> list[Site]:
     """The three demo regions, each on its own origin."""
     return [
-        SiteSettings(
+        Site(
             code="us",
             name="United States",
             base_url=f"http://us.{host}:{port}",
             locale="en-US",
             phone_region="US",
         ),
-        SiteSettings(
+        Site(
             code="uk",
             name="United Kingdom",
             base_url=f"http://uk.{host}:{port}",
             locale="en-GB",
             phone_region="GB",
         ),
-        SiteSettings(
+        Site(
             code="ca",
             name="Canada",
             base_url=f"http://ca.{host}:{port}",
@@ -69,7 +53,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = ""
-    sites: list[SiteSettings] = Field(default_factory=list)
+    sites: list[Site] = Field(default_factory=list)  # validated by Site itself
     # Extra Host values answered by a site: {"127.0.0.1:8000": "us"}.
     site_aliases: dict[str, str] = Field(default_factory=dict)
     smtp_url: str = ""
