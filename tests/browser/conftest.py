@@ -182,9 +182,12 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="module", autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _clean_screenshots() -> None:
-    """Start each run with an empty screenshot folder, so it shows only this run's pages."""
+    """Start each run with an empty screenshot folder, so it shows only this run's pages.
+
+    Once per session: per module, each test module would delete the screenshots of the ones
+    before it."""
     SCREENSHOTS.mkdir(exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()

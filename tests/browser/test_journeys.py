@@ -234,11 +234,12 @@ def test_identifier_first_sign_in(
     cookies = {c["name"]: c for c in other.context.cookies(server.origin(site))}
     assert cookies["ew_session"]["expires"] == -1
 
-    # "Forgot your password?" leads somewhere helpful.
+    # "Forgot your password?" starts Password assistance (the journey is in test_reset.py).
     other.goto(server.url(site, "/signin"))
     enter_identifier(other, "jane@example.com")
     other.get_by_role("link", name="Forgot your password?").click()
-    expect(other.get_by_role("heading", level=1)).to_be_visible()
+    expect(heading(other, "Password assistance")).to_be_visible()
+    expect(other.get_by_label("Email or mobile phone number")).to_have_value("jane@example.com")
     check_page(other)
     shot(other, "forgot-password")
 
