@@ -61,6 +61,8 @@ def test_site_base_url_must_be_an_origin(url: str) -> None:
 def test_masks() -> None:
     assert mask_email("jane@example.com") == "j***@example.com"
     assert mask_phone("+12015550123") == "•••-•••-0123"
+    assert mask_phone("+447400123456") == "+44 ••••• ••3456"
+    assert mask_phone("+353851234567") == "+353 ••••• ••4567"
 
 
 def test_retry_backoff_grows_and_caps() -> None:

@@ -77,7 +77,7 @@ async def test_landlines_are_refused_as_identifiers(world: World) -> None:
 
 async def test_phone_registration_by_sms(world: World) -> None:
     started = await start(world, "07400 123456", site="uk")
-    assert started.sent_to == "•••-•••-3456"
+    assert started.sent_to == "+44 ••••• ••3456"
     code = await world.code("+447400123456")
     assert world.texter.sent[-1].site == "uk" and world.mailer.sent == []
     done = await registration.verify(

@@ -156,6 +156,10 @@ async def code_submit(request: Request) -> Response:
         current = await _progress(request)
         if current is None:
             return redirect("/password/forgot")
+        if text(form, "action") == "resend":  # about the resend, not about a typed code
+            return page(
+                request, "reset_code.html", progress=current, resend_error=exc.message, status=429
+            )
         return page(
             request, "reset_code.html", progress=current, errors={"code": exc.message}, status=422
         )
