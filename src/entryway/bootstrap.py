@@ -21,6 +21,7 @@ from entryway.adapters.clock import SystemClock
 from entryway.adapters.hashing import Argon2Hasher, Argon2Params
 from entryway.adapters.identifiers import IdentifierParser
 from entryway.adapters.mail import DemoSink, SmtpMailer
+from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
@@ -118,6 +119,7 @@ def build(
         identifiers=IdentifierParser(),
         uow=db.uow,
         keys=Keys(hashing=derive(secret, "stored-secrets")),
+        sealer=AesGcmSealer(derive(secret, "sealed-secrets")),
         passwords=PasswordPolicy(
             min_length=settings.min_password_length, common=common_passwords(), strength=estimate
         ),

@@ -99,20 +99,38 @@ def code_hash(deps: Deps, flow_id_hash: str, code: str) -> str:
     return keyed_hash(deps.keys.hashing, "otp:" + flow_id_hash, code)
 
 
+PARTIAL_LIFETIME = timedelta(minutes=10)
+
+
 async def open_session(
-    deps: Deps, uow: UnitOfWork, account: Account, *, remember: bool, who: Requester, client: str
+    deps: Deps,
+    uow: UnitOfWork,
+    account: Account,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str,
+    level: SessionLevel = SessionLevel.FULL,
+    auth_at: datetime | None = None,
 ) -> str:
-    """A brand-new session (fresh id, SECURITY.md 24); returns the secret token."""
+    """A brand-new session (fresh id, SECURITY.md 24); returns the secret token.
+
+    A ``partial`` session (password passed, second step pending) lives ten minutes at most
+    and is refused everywhere but the second step (SECURITY.md 21).
+    """
     now = deps.clock.now()
     token = new_token(deps.rng)
-    idle, absolute = deps.session_policy.deadlines(now, remember=remember)
+    if level == SessionLevel.PARTIAL:
+        idle = absolute = now + PARTIAL_LIFETIME
+    else:
+        idle, absolute = deps.session_policy.deadlines(now, remember=remember)
     await uow.sessions.add(
         Session(
             id_hash=session_hash(deps, token),
             public_id=new_token(deps.rng, 16),
             site=account.site,
             account_id=account.id,
-            level=SessionLevel.FULL,
+            level=level,
             created_at=now,
             idle_deadline=idle,
             absolute_deadline=absolute,
@@ -121,6 +139,7 @@ async def open_session(
             user_agent=who.user_agent[:300],
             client=client,
             last_seen_at=now,
+            auth_at=auth_at or now,
         )
     )
     return token

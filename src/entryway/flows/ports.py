@@ -46,6 +46,8 @@ class Account:
     email_verified: bool = False
     phone_verified: bool = False
     password_changed_at: datetime | None = None
+    two_step: bool = False
+    preferred_factor: str | None = None
 
 
 @dataclass(slots=True)
@@ -63,6 +65,7 @@ class Session:
     user_agent: str
     client: str  # "web" or "api"
     last_seen_at: datetime
+    auth_at: datetime | None = None  # when the password was last given in this session
 
 
 @dataclass(slots=True)
@@ -83,6 +86,21 @@ class FlowState:
     stage: str = "code"  # password reset: choose -> code -> verified -> done
     last_sent_at: datetime | None = None
     channel: str = ""  # email, sms or voice, once chosen
+
+
+@dataclass(slots=True)
+class SecondFactor:
+    """An authenticator app (``totp``) or a phone (``phone``) that can pass the second step."""
+
+    id: str
+    site: str
+    account_id: str
+    kind: str
+    label: str
+    secret_sealed: str
+    phone: str
+    created_at: datetime
+    confirmed_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -143,6 +161,13 @@ class Texter(Protocol):
     async def send_text(self, *, to: str, body: str, kind: str, site: str) -> None:
         """Hand one SMS or voice message to the provider; raise on any failure."""
         ...
+
+
+class Sealer(Protocol):
+    """Encrypts secrets we must read back (TOTP keys) with a key kept outside the database."""
+
+    def seal(self, secret: bytes) -> str: ...
+    def unseal(self, sealed: str) -> bytes: ...
 
 
 class Accounts(Protocol):
@@ -206,6 +231,36 @@ class Counters(Protocol):
     async def reset(self, site: str, scope: FailureScope, key: str) -> None: ...
 
 
+class TwoStep(Protocol):
+    async def add_factor(self, factor: SecondFactor) -> None: ...
+    async def factors(self, site: str, account_id: str) -> list[SecondFactor]: ...
+    async def confirm_factor(
+        self, site: str, account_id: str, factor_id: str, now: datetime
+    ) -> bool: ...
+    async def delete_factor(self, site: str, account_id: str, factor_id: str) -> bool: ...
+    async def delete_unconfirmed(self, site: str, account_id: str) -> None: ...
+    async def use_step(self, site: str, account_id: str, step: int, now: datetime) -> bool:
+        """Record a TOTP step as used; false if it was used already (atomic, per account)."""
+        ...
+
+    async def replace_backup_codes(
+        self, site: str, account_id: str, hashes: list[str], now: datetime
+    ) -> None:
+        """A new set voids the old one."""
+        ...
+
+    async def use_backup_code(
+        self, site: str, account_id: str, code_hash: str, now: datetime
+    ) -> bool:
+        """Conditional write: true for exactly one caller with an unused code."""
+        ...
+
+    async def backup_codes_left(self, site: str, account_id: str) -> int: ...
+    async def clear(self, site: str, account_id: str) -> None:
+        """Every factor and backup code of the account goes (2SV turned off)."""
+        ...
+
+
 class Audit(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]: ...
@@ -246,6 +301,8 @@ class UnitOfWork(Protocol):
     def outbox(self) -> Outbox: ...
     @property
     def counters(self) -> Counters: ...
+    @property
+    def two_step(self) -> TwoStep: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -277,6 +334,7 @@ class Deps:
     uow: Callable[[], UnitOfWork]
     keys: Keys
     passwords: PasswordPolicy
+    sealer: Sealer
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
 

@@ -71,6 +71,8 @@ accounts = Table(
     Column("phone_verified", Boolean, nullable=False, default=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("password_changed_at", UtcDateTime),
+    Column("two_step", Boolean, nullable=False, server_default="0"),
+    Column("preferred_factor", String(32)),
     UniqueConstraint("site", "email"),
     UniqueConstraint("site", "phone"),
 )
@@ -91,6 +93,7 @@ sessions = Table(
     Column("user_agent", String(300), nullable=False),
     Column("client", String(8), nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("auth_at", UtcDateTime),  # last time the password (or a reauthentication) was given
     Index(None, "site", "account_id"),
 )
 
@@ -164,4 +167,39 @@ failure_counters = Table(
     Column("key_hash", String(64), primary_key=True),
     Column("window_start", UtcDateTime, primary_key=True),
     Column("count", Integer, nullable=False),
+)
+
+second_factors = Table(
+    "second_factors",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),  # totp or phone
+    Column("label", String(60), nullable=False),
+    Column("secret_sealed", Text, nullable=False),  # TOTP key, encrypted; "" for phones
+    Column("phone", String(20), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("confirmed_at", UtcDateTime),
+    Index(None, "site", "account_id"),
+)
+
+totp_steps = Table(
+    "totp_steps",
+    metadata,
+    # One row per accepted step: the primary key makes each step usable once per account.
+    Column("site", SITE, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", BigInteger, primary_key=True, autoincrement=False),
+    Column("used_at", UtcDateTime, nullable=False),
+)
+
+backup_codes = Table(
+    "backup_codes",
+    metadata,
+    Column("site", SITE, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("code_hash", String(64), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
 )
