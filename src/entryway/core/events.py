@@ -37,6 +37,15 @@ class AuditAction(enum.StrEnum):
     PHONE_CHANGED = "contact.phone_changed"
     PASSWORD_RESET_STARTED = "password.reset_started"  # noqa: S105 (an event name)
     PASSWORD_RESET = "password.reset"  # noqa: S105 (an event name)
+    SECOND_STEP_PENDING = "sign_in.second_step_pending"
+    SECOND_STEP_FAILED = "sign_in.second_step_failed"
+    TWO_STEP_ON = "two_step.turned_on"
+    TWO_STEP_OFF = "two_step.turned_off"
+    FACTOR_ADDED = "two_step.method_added"
+    FACTOR_REMOVED = "two_step.method_removed"
+    BACKUP_CODES_NEW = "two_step.backup_codes_replaced"
+    BACKUP_CODE_USED = "two_step.backup_code_used"
+    REAUTHENTICATED = "session.reauthenticated"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -55,6 +64,15 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.PHONE_CHANGED: "Mobile number changed",
     AuditAction.PASSWORD_RESET_STARTED: "Password reset requested",
     AuditAction.PASSWORD_RESET: "Password reset",
+    AuditAction.SECOND_STEP_PENDING: "Password entered, two-step verification pending",
+    AuditAction.SECOND_STEP_FAILED: "Wrong two-step verification code",
+    AuditAction.TWO_STEP_ON: "Two-step verification turned on",
+    AuditAction.TWO_STEP_OFF: "Two-step verification turned off",
+    AuditAction.FACTOR_ADDED: "Two-step verification method added",
+    AuditAction.FACTOR_REMOVED: "Two-step verification method removed",
+    AuditAction.BACKUP_CODES_NEW: "New backup codes",
+    AuditAction.BACKUP_CODE_USED: "Backup code used",
+    AuditAction.REAUTHENTICATED: "Password confirmed",
 }
 
 
@@ -72,6 +90,7 @@ class MessageKind(enum.StrEnum):
     CONTACT_CHANGED = "contact_changed"
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
     RESET_CODE = "reset_code"
+    TWO_STEP_CHANGED = "two_step_changed"
     RESET_UNKNOWN = "reset_unknown"
 
 

@@ -109,3 +109,12 @@ def password_reset(site: Site) -> tuple[str, str]:
         "from a device you trust, secure your email account, and contact us.\n\n"
         + GENUINE.format(origin=site.origin),
     )
+
+
+def two_step_changed(site: Site, what: str) -> tuple[str, str]:
+    return (
+        f"{site.brand}: two-step verification changed",
+        f"On your {site.brand} ({site.name}) account: {what}.\n\n"
+        "If you did this, no action is needed. If you didn't, reset your password at "
+        f"{site.url('/password/forgot')} and contact us.\n\n" + GENUINE.format(origin=site.origin),
+    )

@@ -18,6 +18,7 @@ from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKin
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
+from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.core.throttle import FailureScope, window_start
 from entryway.errors import SignInFailed
@@ -32,6 +33,13 @@ FAILED = "We couldn't sign you in with that email or mobile number and password.
 class SignedIn:
     session_token: str
     account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStep:
+    """The password was right; a partial session waits for the second step (SECURITY.md 21)."""
+
+    partial_token: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,7 @@ async def sign_in(
     remember: bool,
     who: Requester,
     client: str = "web",
-) -> SignedIn | MustVerify:
+) -> SignedIn | SecondStep | MustVerify:
     """Check the password; raises SignInFailed with one message for every kind of failure.
 
     The hasher runs exactly once whether or not the account exists (SECURITY.md 3).
@@ -86,6 +94,19 @@ async def sign_in(
             return MustVerify(flow_token=token)
         if rehashed:
             await uow.accounts.update(site_code, account.id, password_hash=rehashed)
+        if account.two_step:  # no full session before the second step, on every path
+            partial = await open_session(
+                deps,
+                uow,
+                account,
+                remember=False,
+                who=who,
+                client=client,
+                level=SessionLevel.PARTIAL,
+            )
+            await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
+            await uow.commit()
+            return SecondStep(partial_token=partial)
         # A success clears its own account's count only, never the IP's (SECURITY.md 8).
         await uow.counters.reset(
             site_code, FailureScope.ACCOUNT, counter_keys(deps, ident, who)[FailureScope.ACCOUNT]

@@ -15,7 +15,7 @@ from entryway import __version__
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import v1
-from entryway.web.pages import account, auth, dev, reset
+from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
@@ -40,6 +40,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.state.web = Web(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
+    app.include_router(two_step.router)  # before /account/{kind} can swallow its paths
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(v1.router)

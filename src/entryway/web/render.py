@@ -38,6 +38,8 @@ CSRF = "ew_csrf"
 IDENT = "ew_ident"
 FLOW = "ew_flow"
 DEVICE = "ew_device"
+PARTIAL = "ew_partial"  # the partial session, between password and second step
+REMEMBER_ASKED = "ew_keep"  # Keep me signed in, carried across the second step
 DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 
 

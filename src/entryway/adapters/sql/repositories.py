@@ -85,6 +85,13 @@ class SessionRepo(Repo):
         params = {"b_id_hash": id_hash, "b_site": site, "b_now": now, "b_idle": idle}
         await self.conn.execute(_SESSION_TOUCH, params)
 
+    async def reauthenticated(self, site: str, id_hash: str, now: datetime) -> None:
+        await self.conn.execute(
+            update(sessions)
+            .where(sessions.c.id_hash == id_hash, sessions.c.site == site)
+            .values(auth_at=now)
+        )
+
     async def list_for(self, site: str, account_id: str, now: datetime) -> list[Session]:
         query = (
             select(sessions)

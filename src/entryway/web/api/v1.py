@@ -18,7 +18,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.errors import Unauthenticated
 from entryway.flows import account as account_flow
-from entryway.flows import codes, password_reset, registration, sign_in
+from entryway.flows import codes, password_reset, registration, sign_in, two_step
 from entryway.flows.account import Current
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -46,6 +46,43 @@ class SignInIn(BaseModel):
 class SessionOut(BaseModel):
     session_token: str
     account_id: str
+
+
+class SecondStepNeeded(BaseModel):
+    next: Literal["two_step"]
+    partial_token: str
+
+
+class SecondStepIn(BaseModel):
+    partial_token: Text
+    code: Annotated[str, Field(max_length=40)]
+    method: Literal["app", "backup"] = "app"
+    keep_signed_in: bool = False
+
+
+class PasswordConfirmIn(BaseModel):
+    password: Secret
+
+
+class TwoStepOut(BaseModel):
+    enabled: bool
+    apps: list[dict[str, str]]
+    backup_codes_left: int
+
+
+class AppEnrolmentOut(BaseModel):
+    factor_id: str
+    key: str
+    otpauth_uri: str
+
+
+class AppConfirmIn(BaseModel):
+    factor_id: Text
+    code: Annotated[str, Field(max_length=20)]
+
+
+class BackupCodesOut(BaseModel):
+    backup_codes: list[str]
 
 
 class VerifyNeeded(BaseModel):
@@ -192,10 +229,14 @@ async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
 
 @router.post(
     "/sign-in",
-    response_model=SessionOut | VerifyNeeded,
+    response_model=SessionOut | SecondStepNeeded | VerifyNeeded,
     responses={401: {"description": "sign_in_failed (one answer for every cause)"}},
 )
-async def sign_in_step(body: SignInIn, request: Request) -> SessionOut | VerifyNeeded:
+async def sign_in_step(
+    body: SignInIn, request: Request
+) -> SessionOut | SecondStepNeeded | VerifyNeeded:
+    """Step two. With two-step verification on, the answer is a ``partial_token`` that can
+    only be used at ``/sign-in/two-step`` (for ten minutes)."""
     result = await sign_in.sign_in(
         web_of(request).deps,
         site_of(request).code,
@@ -207,7 +248,25 @@ async def sign_in_step(body: SignInIn, request: Request) -> SessionOut | VerifyN
     )
     if isinstance(result, sign_in.MustVerify):
         return VerifyNeeded(next="verify", flow_id=result.flow_token)
+    if isinstance(result, sign_in.SecondStep):
+        return SecondStepNeeded(next="two_step", partial_token=result.partial_token)
     return SessionOut(session_token=result.session_token, account_id=result.account_id)
+
+
+@router.post("/sign-in/two-step", response_model=SessionOut)
+async def second_step(body: SecondStepIn, request: Request) -> SessionOut:
+    """A code from an authenticator app (``method=app``) or a backup code (``backup``)."""
+    passer = two_step.pass_with_backup_code if body.method == "backup" else two_step.pass_with_app
+    passed = await passer(
+        web_of(request).deps,
+        site_of(request).code,
+        body.partial_token,
+        body.code,
+        remember=body.keep_signed_in,
+        who=who(request),
+        client="api",
+    )
+    return SessionOut(session_token=passed.session_token, account_id=passed.account_id)
 
 
 @router.post("/sign-out", status_code=204)
@@ -445,4 +504,57 @@ async def reset_complete(body: NewPasswordIn, request: Request) -> Response:
         password_again=body.password_again,
         who=who(request),
     )
+    return Response(status_code=204)
+
+
+@router.post("/account/reauthenticate", status_code=204)
+async def reauthenticate(body: PasswordConfirmIn, me: Me, request: Request) -> Response:
+    """Confirm the password: two-step changes need one given in the last ten minutes."""
+    await two_step.reauthenticate(web_of(request).deps, me, body.password, who(request))
+    return Response(status_code=204)
+
+
+@router.get("/account/two-step", response_model=TwoStepOut)
+async def two_step_settings(me: Me, request: Request) -> TwoStepOut:
+    info = await two_step.overview(web_of(request).deps, me)
+    return TwoStepOut(
+        enabled=info.enabled,
+        apps=[{"id": a.id, "label": a.label} for a in info.apps],
+        backup_codes_left=info.backup_codes_left,
+    )
+
+
+@router.post("/account/two-step/apps", response_model=AppEnrolmentOut, status_code=201)
+async def add_app(me: Me, request: Request) -> AppEnrolmentOut:
+    """A new authenticator key; it counts once confirmed with a code from the app."""
+    enrolment = await two_step.start_app(web_of(request).deps, me)
+    return AppEnrolmentOut(
+        factor_id=enrolment.factor_id, key=enrolment.key, otpauth_uri=enrolment.uri
+    )
+
+
+@router.post("/account/two-step/apps/verify", response_model=BackupCodesOut)
+async def confirm_app(body: AppConfirmIn, me: Me, request: Request) -> BackupCodesOut:
+    """Turning 2SV on answers with the first backup codes, shown this once."""
+    fresh = await two_step.confirm_app(
+        web_of(request).deps, me, body.factor_id, body.code, who(request)
+    )
+    return BackupCodesOut(backup_codes=fresh or [])
+
+
+@router.delete("/account/two-step/apps/{factor_id}", status_code=204)
+async def remove_app(factor_id: str, me: Me, request: Request) -> Response:
+    await two_step.remove_app(web_of(request).deps, me, factor_id, who(request))
+    return Response(status_code=204)
+
+
+@router.post("/account/two-step/backup-codes", response_model=BackupCodesOut)
+async def replace_backup_codes(me: Me, request: Request) -> BackupCodesOut:
+    fresh = await two_step.new_backup_codes(web_of(request).deps, me, who(request))
+    return BackupCodesOut(backup_codes=fresh)
+
+
+@router.post("/account/two-step/off", status_code=204)
+async def two_step_off(me: Me, request: Request) -> Response:
+    await two_step.turn_off(web_of(request).deps, me, who(request))
     return Response(status_code=204)

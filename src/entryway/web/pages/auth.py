@@ -15,6 +15,8 @@ from entryway.flows import codes, registration, sign_in
 from entryway.web.render import (
     FLOW,
     IDENT,
+    PARTIAL,
+    REMEMBER_ASKED,
     SESSION,
     form_of,
     me_or_none,
@@ -144,6 +146,11 @@ async def password_submit(request: Request) -> Response:
     if isinstance(result, sign_in.MustVerify):
         response = redirect("/register/verify")
         set_cookie(response, site, FLOW, result.flow_token)
+        return response
+    if isinstance(result, sign_in.SecondStep):
+        response = redirect("/signin/two-step?" + _qs(target))
+        set_cookie(response, site, PARTIAL, result.partial_token, max_age=600)
+        set_cookie(response, site, REMEMBER_ASKED, "yes" if remember else "", max_age=600)
         return response
     response = redirect(target)
     start_session(response, request, site, result.session_token, remember=remember)

@@ -1,0 +1,394 @@
+"""Two-step verification: settings (authenticator apps, backup codes) and the challenge.
+
+```mermaid
+stateDiagram-v2
+    [*] --> off
+    off --> on: an authenticator app confirmed by a code (backup codes issued)
+    on --> on: add or remove an app, new backup codes
+    on --> off: the last method removed, or turned off
+```
+
+Changes need a password given in the last ten minutes (``recent``) and a verified email;
+each is audited and notified (SECURITY.md 22, 23).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from entryway.core import backup_codes as codes_rule
+from entryway.core import totp
+from entryway.core.events import AuditAction, MessageKind
+from entryway.core.passwords import normalize_password, within_input_cap
+from entryway.core.secrets import keyed_hash, new_token
+from entryway.core.sessions import SessionLevel, is_live
+from entryway.core.throttle import FailureScope, window_start
+from entryway.errors import (
+    CodeRejected,
+    FlowExpired,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PasswordRejected,
+    Unauthenticated,
+)
+from entryway.flows import notices
+from entryway.flows.account import Current
+from entryway.flows.common import audit, notify_all, open_session, session_hash
+from entryway.flows.ports import Account, Deps, Requester, SecondFactor, Session, UnitOfWork
+from entryway.flows.sign_in import identifier_counter_key
+
+RECENT = timedelta(minutes=10)
+MAX_APPS = 5
+FEW_BACKUP_CODES = 3
+WRONG = "That code isn't right. Check your authenticator app or backup codes and try again."
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    enabled: bool
+    apps: list[SecondFactor]
+    backup_codes_left: int
+    preferred: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AppEnrolment:
+    factor_id: str
+    key: str  # grouped base32, for typing
+    uri: str  # otpauth:// for the QR code
+
+
+@dataclass(frozen=True, slots=True)
+class Passed:
+    session_token: str
+    account_id: str
+    backup_codes_left: int | None = None  # set when a backup code was used
+
+
+def _backup_hash(deps: Deps, account_id: str, canonical: str) -> str:
+    return keyed_hash(deps.keys.hashing, "backup:" + account_id, canonical)
+
+
+def require_recent(deps: Deps, me: Current) -> None:
+    """2SV changes need a password given in this session within the last ten minutes."""
+    auth_at = me.session.auth_at or me.session.created_at
+    if deps.clock.now() - auth_at > RECENT:
+        raise Forbidden("For your security, enter your password again to continue.")
+
+
+async def reauthenticate(deps: Deps, me: Current, password: str, who: Requester) -> None:
+    """Confirm the password within a signed-in session (for sensitive changes)."""
+    pw = normalize_password(password) if within_input_cap(password) else ""
+    if not pw or not await deps.hasher.verify(me.account.password_hash, pw):
+        raise PasswordRejected(["Your password is incorrect."], field="password")
+    async with deps.uow() as uow:
+        await uow.sessions.reauthenticated(me.account.site, me.session.id_hash, deps.clock.now())
+        await audit(deps, uow, me.account.site, me.account.id, AuditAction.REAUTHENTICATED, who)
+        await uow.commit()
+
+
+async def overview(deps: Deps, me: Current) -> Overview:
+    site, account_id = me.account.site, me.account.id
+    async with deps.uow() as uow:
+        factors = await uow.two_step.factors(site, account_id)
+        left = await uow.two_step.backup_codes_left(site, account_id)
+    apps = [f for f in factors if f.kind == "totp" and f.confirmed_at is not None]
+    return Overview(
+        enabled=me.account.two_step,
+        apps=apps,
+        backup_codes_left=left,
+        preferred=me.account.preferred_factor,
+    )
+
+
+async def start_app(deps: Deps, me: Current) -> AppEnrolment:
+    """A new authenticator key (160 bits), kept sealed until a code from the app confirms it."""
+    require_recent(deps, me)
+    if not (me.account.email and me.account.email_verified):
+        raise InvalidInput(
+            "Add and verify an email address before turning on two-step verification.",
+            field="email",
+        )
+    site = deps.site(me.account.site)
+    secret = totp.new_secret(deps.rng)
+    factor_id = new_token(deps.rng, 16)
+    async with deps.uow() as uow:
+        existing = await uow.two_step.factors(site.code, me.account.id)
+        if sum(f.confirmed_at is not None for f in existing) >= MAX_APPS:
+            raise InvalidInput(f"You can add up to {MAX_APPS} authenticator apps.")
+        await uow.two_step.delete_unconfirmed(site.code, me.account.id)
+        await uow.two_step.add_factor(
+            SecondFactor(
+                id=factor_id,
+                site=site.code,
+                account_id=me.account.id,
+                kind="totp",
+                label=f"Authenticator app {len(existing) + 1}",
+                secret_sealed=deps.sealer.seal(secret),
+                phone="",
+                created_at=deps.clock.now(),
+            )
+        )
+        await uow.commit()
+    label = me.account.email or me.account.phone or me.account.name
+    return AppEnrolment(
+        factor_id=factor_id,
+        key=totp.grouped_key(totp.base32_key(secret)),
+        uri=totp.provisioning_uri(secret, account=label, issuer=f"{site.brand} {site.name}"),
+    )
+
+
+async def confirm_app(
+    deps: Deps, me: Current, factor_id: str, code: str, who: Requester
+) -> list[str] | None:
+    """Confirm a new app with a code from it; turning 2SV on returns the first backup codes
+    (shown once). Enrolment codes are spent, so they never also pass a sign-in (SECURITY.md
+    23)."""
+    require_recent(deps, me)
+    site = deps.site(me.account.site)
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        factor = next(
+            (
+                f
+                for f in await uow.two_step.factors(site.code, me.account.id)
+                if f.id == factor_id and f.confirmed_at is None
+            ),
+            None,
+        )
+        if factor is None:
+            raise FlowExpired("This step has expired. Please start again.")
+        step = totp.matching_step(deps.sealer.unseal(factor.secret_sealed), code, now)
+        if step is None or not await uow.two_step.use_step(site.code, me.account.id, step, now):
+            raise CodeRejected("That code isn't right. Check the app and try again.", field="code")
+        await uow.two_step.confirm_factor(site.code, me.account.id, factor_id, now)
+        fresh: list[str] | None = None
+        what = f"{factor.label} was added for two-step verification"
+        if not me.account.two_step:
+            fresh = await _new_codes(deps, uow, me.account)
+            await uow.accounts.update(
+                site.code, me.account.id, two_step=True, preferred_factor=factor_id
+            )
+            await audit(deps, uow, site.code, me.account.id, AuditAction.TWO_STEP_ON, who)
+            what = "two-step verification was turned on with an authenticator app"
+        await audit(deps, uow, site.code, me.account.id, AuditAction.FACTOR_ADDED, who, kind="totp")
+        await _notify(deps, uow, me.account, what)
+        await uow.commit()
+    deps.on_message()
+    return fresh
+
+
+async def _new_codes(deps: Deps, uow: UnitOfWork, account: Account) -> list[str]:
+    fresh = codes_rule.new_backup_codes(deps.rng)
+    hashes = [_backup_hash(deps, account.id, codes_rule.normalize_backup_code(c)) for c in fresh]
+    await uow.two_step.replace_backup_codes(account.site, account.id, hashes, deps.clock.now())
+    return fresh
+
+
+async def new_backup_codes(deps: Deps, me: Current, who: Requester) -> list[str]:
+    """A fresh set of ten; the old set stops working at once."""
+    require_recent(deps, me)
+    if not me.account.two_step:
+        raise InvalidInput("Turn on two-step verification first.")
+    async with deps.uow() as uow:
+        fresh = await _new_codes(deps, uow, me.account)
+        await audit(deps, uow, me.account.site, me.account.id, AuditAction.BACKUP_CODES_NEW, who)
+        await _notify(
+            deps, uow, me.account, "a new set of backup codes was made; the old ones no longer work"
+        )
+        await uow.commit()
+    deps.on_message()
+    return fresh
+
+
+async def remove_app(deps: Deps, me: Current, factor_id: str, who: Requester) -> None:
+    """Remove one app; removing the last method turns 2SV off (codes and all)."""
+    require_recent(deps, me)
+    site = me.account.site
+    async with deps.uow() as uow:
+        if not await uow.two_step.delete_factor(site, me.account.id, factor_id):
+            raise NotFound("That method was already removed.")
+        left = [
+            f for f in await uow.two_step.factors(site, me.account.id) if f.confirmed_at is not None
+        ]
+        await audit(deps, uow, site, me.account.id, AuditAction.FACTOR_REMOVED, who)
+        if left:
+            await uow.accounts.update(site, me.account.id, preferred_factor=left[0].id)
+            await _notify(
+                deps, uow, me.account, "an authenticator app was removed from two-step verification"
+            )
+        else:
+            await _turn_off(deps, uow, me, who)
+        await uow.commit()
+    deps.on_message()
+
+
+async def turn_off(deps: Deps, me: Current, who: Requester) -> None:
+    require_recent(deps, me)
+    async with deps.uow() as uow:
+        await _turn_off(deps, uow, me, who)
+        await uow.commit()
+    deps.on_message()
+
+
+async def _turn_off(deps: Deps, uow: UnitOfWork, me: Current, who: Requester) -> None:
+    await uow.two_step.clear(me.account.site, me.account.id)
+    await uow.accounts.update(me.account.site, me.account.id, two_step=False, preferred_factor=None)
+    await audit(deps, uow, me.account.site, me.account.id, AuditAction.TWO_STEP_OFF, who)
+    await _notify(deps, uow, me.account, "two-step verification was turned off")
+
+
+async def _notify(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> None:
+    site = deps.site(account.site)
+    subject, body = notices.two_step_changed(site, what)
+    await notify_all(
+        deps,
+        uow,
+        site,
+        account,
+        MessageKind.TWO_STEP_CHANGED,
+        subject,
+        body,
+        f"{site.brand}: {what}. Not you? Contact us.",
+    )
+
+
+# --- the challenge -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A partial session: the password was right, the second step is still to come."""
+
+    session: Session
+    account: Account
+
+
+async def pending(deps: Deps, site_code: str, token: str | None) -> Pending:
+    """The partial session behind ``token``, or Unauthenticated (it lives ten minutes)."""
+    if not token or len(token) > 100:
+        raise Unauthenticated("Please sign in.")
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, session_hash(deps, token))
+        if (
+            session is None
+            or session.level != SessionLevel.PARTIAL
+            or not is_live(deps.clock.now(), session.idle_deadline, session.absolute_deadline)
+        ):
+            raise Unauthenticated("Please sign in.")
+        account = await uow.accounts.get(site_code, session.account_id)
+    if account is None:
+        raise Unauthenticated("Please sign in.")
+    return Pending(session=session, account=account)
+
+
+async def pass_with_app(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+) -> Passed:
+    """A code from any confirmed app, each TOTP step accepted once per account (RFC 6238
+    §5.2; SECURITY.md 18)."""
+    return await _second_step(deps, site_code, token, code, "totp", remember, who, client)
+
+
+async def pass_with_backup_code(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+) -> Passed:
+    """A backup code, single use by conditional write (SECURITY.md 20)."""
+    return await _second_step(deps, site_code, token, code, "backup", remember, who, client)
+
+
+async def _second_step(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    method: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+) -> Passed:
+    me = await pending(deps, site_code, token)
+    now = deps.clock.now()
+    account = me.account
+    async with deps.uow() as uow:
+        ok = False
+        if method == "totp":
+            for factor in await uow.two_step.factors(site_code, account.id):
+                if factor.kind != "totp" or factor.confirmed_at is None:
+                    continue
+                step = totp.matching_step(deps.sealer.unseal(factor.secret_sealed), code, now)
+                if step is not None:
+                    ok = await uow.two_step.use_step(site_code, account.id, step, now)
+                    break
+        else:
+            canonical = codes_rule.normalize_backup_code(code)
+            ok = bool(canonical) and await uow.two_step.use_backup_code(
+                site_code, account.id, _backup_hash(deps, account.id, canonical), now
+            )
+        if not ok:
+            await _count_wrong(deps, uow, account, who)
+            await uow.commit()
+            raise CodeRejected(WRONG, field="code")
+        await uow.sessions.delete(site_code, me.session.id_hash)
+        for value in (account.email, account.phone):  # the sign-in is complete only now
+            if value:
+                await uow.counters.reset(
+                    site_code, FailureScope.ACCOUNT, identifier_counter_key(deps, value)
+                )
+        full = await open_session(
+            deps,
+            uow,
+            account,
+            remember=remember,
+            who=who,
+            client=client,
+            auth_at=me.session.auth_at,
+        )
+        await audit(
+            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=method
+        )
+        left = None
+        if method == "backup":
+            left = await uow.two_step.backup_codes_left(site_code, account.id)
+            await audit(
+                deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
+            )
+        await uow.commit()
+    return Passed(session_token=full, account_id=account.id, backup_codes_left=left)
+
+
+async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+    """Wrong second-step codes count toward the account's lock, across challenges
+    (SECURITY.md 19), and are audited: a right password with a failing second step is a
+    signal worth telling (SECURITY.md 29)."""
+    window = window_start(deps.clock.now())
+    for value in (account.email, account.phone):
+        if value:
+            await uow.counters.hit(
+                account.site, FailureScope.ACCOUNT, identifier_counter_key(deps, value), window
+            )
+    await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
+
+
+async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:
+    """Leave the second step: the partial session ends."""
+    if token:
+        async with deps.uow() as uow:
+            await uow.sessions.delete(site_code, session_hash(deps, token))
+            await uow.commit()

@@ -1,0 +1,225 @@
+"""Two-step verification pages: the challenge after the password, and the settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from entryway.errors import EntrywayError, Forbidden, Unauthenticated
+from entryway.flows import two_step
+from entryway.flows.account import Current
+from entryway.web.render import (
+    PARTIAL,
+    REMEMBER_ASKED,
+    form_of,
+    page,
+    redirect,
+    return_to,
+    signed_in_page,
+    start_session,
+    text,
+    web_of,
+    who,
+)
+from entryway.web.security import clear_cookie, cookie_name, site_of
+
+router = APIRouter(include_in_schema=False)
+SETTINGS = "/account/two-step"
+
+
+def _partial(request: Request) -> str:
+    return request.cookies.get(cookie_name(site_of(request), PARTIAL), "")
+
+
+# --- the challenge -------------------------------------------------------------------------
+
+
+@router.get("/signin/two-step")
+async def challenge_form(request: Request, return_to: str = "", method: str = "app") -> Response:
+    try:
+        await two_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
+    except Unauthenticated:
+        return redirect("/signin")
+    template = "two_step_backup.html" if method == "backup" else "two_step_challenge.html"
+    return page(request, template, return_to=return_to)
+
+
+@router.post("/signin/two-step")
+async def challenge_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    backup = text(form, "method") == "backup"
+    remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
+    target = return_to(request, text(form, "return_to"))
+    passer = two_step.pass_with_backup_code if backup else two_step.pass_with_app
+    try:
+        passed = await passer(
+            deps,
+            site.code,
+            _partial(request),
+            text(form, "code"),
+            remember=remember,
+            who=who(request),
+        )
+    except Unauthenticated:
+        return redirect("/signin")
+    except EntrywayError as exc:
+        template = "two_step_backup.html" if backup else "two_step_challenge.html"
+        return page(request, template, return_to=target, errors={"code": exc.message}, status=422)
+    if passed.backup_codes_left is not None and passed.backup_codes_left <= 3:
+        target = SETTINGS + "?few=1"
+    response = redirect(target)
+    start_session(response, request, site, passed.session_token, remember=remember)
+    clear_cookie(response, site, PARTIAL)
+    clear_cookie(response, site, REMEMBER_ASKED)
+    return response
+
+
+@router.post("/signin/two-step/cancel")
+async def challenge_cancel(request: Request) -> Response:
+    await form_of(request)
+    site = site_of(request)
+    await two_step.sign_out_pending(web_of(request).deps, site.code, _partial(request))
+    response = redirect("/signin")
+    clear_cookie(response, site, PARTIAL)
+    return response
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+async def _settings_page(request: Request, me: Current, **extra: Any) -> Response:
+    deps = web_of(request).deps
+    try:
+        two_step.require_recent(deps, me)
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=request.url.path, **extra)
+    info = await two_step.overview(deps, me)
+    return page(
+        request,
+        "two_step_settings.html",
+        me=me,
+        info=info,
+        few=request.query_params.get("few") == "1",
+        **extra,
+    )
+
+
+@router.get(SETTINGS)
+async def settings(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    return await _settings_page(request, me)
+
+
+@router.post("/account/reauth")
+async def reauth(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    back = text(form, "back") if text(form, "back").startswith("/account") else SETTINGS
+    try:
+        await two_step.reauthenticate(
+            web_of(request).deps, me, text(form, "password"), who(request)
+        )
+    except EntrywayError as exc:
+        return page(
+            request, "reauth.html", me=me, back=back, errors={"password": exc.message}, status=422
+        )
+    return redirect(back)
+
+
+def _qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code (no JavaScript, no external requests)."""
+    return str(segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code"))
+
+
+@router.get(SETTINGS + "/app")
+async def app_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    deps = web_of(request).deps
+    try:
+        enrolment = await two_step.start_app(deps, me)
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=request.url.path)
+    except EntrywayError as exc:
+        return await _settings_page(request, me, problem=exc.message)
+    return page(request, "two_step_app.html", me=me, enrolment=enrolment, qr=_qr_svg(enrolment.uri))
+
+
+@router.post(SETTINGS + "/app")
+async def app_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    deps = web_of(request).deps
+    try:
+        fresh = await two_step.confirm_app(
+            deps, me, text(form, "factor_id"), text(form, "code"), who(request)
+        )
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    except EntrywayError as exc:
+        return page(
+            request,
+            "two_step_app.html",
+            me=me,
+            errors={"code": exc.message},
+            enrolment=two_step.AppEnrolment(
+                text(form, "factor_id"), text(form, "key"), text(form, "uri")
+            ),
+            qr=_qr_svg(text(form, "uri")),
+            status=422,
+        )
+    if fresh:
+        return page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
+    return redirect(SETTINGS + "?done=app")
+
+
+@router.post(SETTINGS + "/app/{factor_id}/remove")
+async def app_remove(
+    request: Request, factor_id: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    await form_of(request)
+    try:
+        await two_step.remove_app(web_of(request).deps, me, factor_id, who(request))
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    return redirect(SETTINGS + "?done=removed")
+
+
+@router.post(SETTINGS + "/backup-codes")
+async def backup_codes(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    try:
+        fresh = await two_step.new_backup_codes(web_of(request).deps, me, who(request))
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    return page(request, "two_step_codes.html", me=me, codes=fresh, first=False)
+
+
+@router.post(SETTINGS + "/backup-codes.txt")
+async def backup_codes_file(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    """The codes just shown, as a text file: they come from the form, never from storage."""
+    form = await form_of(request)
+    site = site_of(request)
+    codes = [c for c in form.getlist("codes") if isinstance(c, str)][:10]
+    body = (
+        f"{site.brand} {site.name} backup codes for {me.account.email or me.account.phone}\n"
+        "Each code works once. Keep them somewhere safe.\n\n" + "\n".join(codes) + "\n"
+    )
+    return PlainTextResponse(
+        body,
+        headers={
+            "content-disposition": 'attachment; filename="backup-codes.txt"',
+            "cache-control": "no-store",
+        },
+    )
+
+
+@router.post(SETTINGS + "/off")
+async def off(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    try:
+        await two_step.turn_off(web_of(request).deps, me, who(request))
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    return redirect(SETTINGS + "?done=off")
