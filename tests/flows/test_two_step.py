@@ -1,0 +1,255 @@
+"""Two-step verification through the flows: enrolment, the challenge, races and reach."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import pytest
+
+from entryway.core import totp
+from entryway.core.events import AuditAction
+from entryway.errors import CodeRejected, Forbidden, InvalidInput, Unauthenticated
+from entryway.flows import account, password_reset, registration, sign_in, two_step
+from entryway.flows.ports import Requester
+from tests.conftest import World
+
+PW = "quiet-meadow-lantern"
+WHO = Requester(ip="192.0.2.10", user_agent="pytest")
+
+
+@dataclass
+class Enrolled:
+    key: bytes
+    backup: list[str]
+    token: str
+
+
+async def enrolled(world: World, identifier: str = "ana@example.com") -> Enrolled:
+    started = await registration.start(
+        world.deps,
+        "us",
+        name="Ana Lopez",
+        identifier=identifier,
+        password=PW,
+        password_again=PW,
+        who=WHO,
+    )
+    done = await registration.verify(
+        world.deps, "us", flow_token=started.flow_token, code=await world.code(identifier), who=WHO
+    )
+    me = await account.current(world.deps, "us", done.session_token)
+    enrolment = await two_step.start_app(world.deps, me)
+    key = totp.parse_key(enrolment.key)
+    code = totp.totp(key, totp.step_at(world.clock.now()))
+    backup = await two_step.confirm_app(world.deps, me, enrolment.factor_id, code, WHO)
+    assert backup is not None and len(backup) == 10
+    return Enrolled(key=key, backup=backup, token=done.session_token)
+
+
+def code_now(world: World, key: bytes, offset: int = 0) -> str:
+    return totp.totp(key, totp.step_at(world.clock.now()) + offset)
+
+
+async def password_step(world: World, identifier: str = "ana@example.com") -> str:
+    result = await sign_in.sign_in(
+        world.deps, "us", identifier=identifier, password=PW, remember=False, who=WHO
+    )
+    assert isinstance(result, sign_in.SecondStep)
+    return result.partial_token
+
+
+async def test_sign_in_with_app_after_password(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    partial = await password_step(world)
+    passed = await two_step.pass_with_app(
+        world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
+    )
+    me = await account.current(world.deps, "us", passed.session_token)
+    assert me.account.two_step
+    with pytest.raises(Unauthenticated):  # the partial session is gone
+        await two_step.pending(world.deps, "us", partial)
+
+
+async def test_security_18_each_step_once_and_window_of_one(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=90)
+    code = code_now(world, e.key)
+    await two_step.pass_with_app(
+        world.deps, "us", await password_step(world), code, remember=False, who=WHO
+    )
+    with pytest.raises(CodeRejected):  # the same step again: a replay
+        await two_step.pass_with_app(
+            world.deps, "us", await password_step(world), code, remember=False, who=WHO
+        )
+    partial = await password_step(world)
+    await two_step.pass_with_app(
+        world.deps, "us", partial, code_now(world, e.key, -1), remember=False, who=WHO
+    )  # one step back is accepted
+    with pytest.raises(CodeRejected):
+        await two_step.pass_with_app(
+            world.deps,
+            "us",
+            await password_step(world),
+            code_now(world, e.key, -2),
+            remember=False,
+            who=WHO,
+        )
+
+
+async def test_security_19_wrong_codes_count_toward_the_account(world: World) -> None:
+    from entryway.core.throttle import FailureScope, window_start
+    from entryway.flows.sign_in import identifier_counter_key
+
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    for _ in range(3):
+        with pytest.raises(CodeRejected):
+            await two_step.pass_with_app(
+                world.deps, "us", await password_step(world), "000000", remember=False, who=WHO
+            )
+    key = identifier_counter_key(world.deps, "ana@example.com")
+    async with world.deps.uow() as uow:
+        count = await uow.counters.count(
+            "us", FailureScope.ACCOUNT, key, window_start(world.clock.now())
+        )
+        actions = [e.action for e in await uow.audit.recent("us", me.account.id)]
+    assert count == 3
+    assert actions.count(AuditAction.SECOND_STEP_FAILED) == 3
+
+
+async def test_security_20_parallel_uses_of_one_backup_code(world: World) -> None:
+    e = await enrolled(world)
+    partials = [await password_step(world) for _ in range(20)]
+
+    async def use(partial: str) -> bool:
+        try:
+            await two_step.pass_with_backup_code(
+                world.deps, "us", partial, e.backup[0], remember=False, who=WHO
+            )
+        except CodeRejected:
+            return False
+        return True
+
+    results = await asyncio.gather(*(use(p) for p in partials))
+    assert results.count(True) == 1
+
+
+async def test_parallel_uses_of_one_totp_step(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    partials = [await password_step(world) for _ in range(20)]
+    code = code_now(world, e.key)
+
+    async def use(partial: str) -> bool:
+        try:
+            await two_step.pass_with_app(world.deps, "us", partial, code, remember=False, who=WHO)
+        except CodeRejected:
+            return False
+        return True
+
+    results = await asyncio.gather(*(use(p) for p in partials))
+    assert results.count(True) == 1
+
+
+async def test_security_21_partial_session_reaches_nothing_else_and_expires(world: World) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+    with pytest.raises(Unauthenticated):
+        await account.current(world.deps, "us", partial)
+    world.clock.advance(minutes=11)
+    with pytest.raises(Unauthenticated):
+        await two_step.pass_with_app(
+            world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
+        )
+
+
+async def test_security_22_changes_need_recent_password_and_notify(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(minutes=11)
+    me = await account.current(world.deps, "us", e.token)
+    with pytest.raises(Forbidden):
+        await two_step.new_backup_codes(world.deps, me, WHO)
+    await two_step.reauthenticate(world.deps, me, PW, WHO)
+    me = await account.current(world.deps, "us", e.token)
+    fresh = await two_step.new_backup_codes(world.deps, me, WHO)
+    assert set(fresh).isdisjoint(e.backup)
+    with pytest.raises(CodeRejected):  # a new set voids the old
+        await two_step.pass_with_backup_code(
+            world.deps, "us", await password_step(world), e.backup[1], remember=False, who=WHO
+        )
+    await world.deliver()
+    subjects = [m.subject for m in world.mailer.sent if m.to == "ana@example.com"]
+    assert subjects.count("Acme Market: two-step verification changed") >= 2
+
+
+async def test_security_23_no_enrolment_without_verified_email(world: World) -> None:
+    started = await registration.start(
+        world.deps,
+        "us",
+        name="Bo",
+        identifier="201 555 0199",
+        password=PW,
+        password_again=PW,
+        who=WHO,
+    )
+    done = await registration.verify(
+        world.deps,
+        "us",
+        flow_token=started.flow_token,
+        code=await world.code("+12015550199"),
+        who=WHO,
+    )
+    me = await account.current(world.deps, "us", done.session_token)
+    with pytest.raises(InvalidInput, match="email"):
+        await two_step.start_app(world.deps, me)
+
+
+async def test_security_23_enrolment_code_is_not_a_sign_in_code(world: World) -> None:
+    e = await enrolled(world)  # confirmed with the code of the current step
+    with pytest.raises(CodeRejected):
+        await two_step.pass_with_app(
+            world.deps,
+            "us",
+            await password_step(world),
+            code_now(world, e.key),
+            remember=False,
+            who=WHO,
+        )
+
+
+async def test_security_16_reset_keeps_two_step(world: World) -> None:
+    await enrolled(world)
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    await password_reset.verify(
+        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
+    )
+    await password_reset.complete(
+        world.deps,
+        "us",
+        flow_token=progress.flow_token,
+        password="harbour-lights-at-dusk",
+        password_again="harbour-lights-at-dusk",
+        who=WHO,
+    )
+    result = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="ana@example.com",
+        password="harbour-lights-at-dusk",
+        remember=False,
+        who=WHO,
+    )
+    assert isinstance(result, sign_in.SecondStep)
+
+
+async def test_removing_the_last_app_turns_two_step_off(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    info = await two_step.overview(world.deps, me)
+    await two_step.remove_app(world.deps, me, info.apps[0].id, WHO)
+    result = await sign_in.sign_in(
+        world.deps, "us", identifier="ana@example.com", password=PW, remember=False, who=WHO
+    )
+    assert isinstance(result, sign_in.SignedIn)
