@@ -353,27 +353,6 @@ async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/account/{kind}", response_model=FlowOut, status_code=202)
-async def start_contact(
-    kind: Literal["email", "phone"], body: ContactIn, me: Me, request: Request
-) -> FlowOut:
-    """Send a code to a new email or phone; it replaces the old one once confirmed."""
-    started = await account_flow.start_contact_change(
-        web_of(request).deps, me, IdentifierKind(kind), body.identifier, who(request)
-    )
-    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
-
-
-@router.post("/account/{kind}/verify", status_code=204)
-async def confirm_contact(
-    kind: Literal["email", "phone"], body: CodeIn, me: Me, request: Request
-) -> Response:
-    await account_flow.confirm_contact_change(
-        web_of(request).deps, me, IdentifierKind(kind), body.flow_id, body.code, who(request)
-    )
-    return Response(status_code=204)
-
-
 @router.get("/account/devices", response_model=list[DeviceOut])
 async def devices(me: Me, request: Request) -> list[DeviceOut]:
     info = await account_flow.overview(web_of(request).deps, me)
@@ -557,4 +536,26 @@ async def replace_backup_codes(me: Me, request: Request) -> BackupCodesOut:
 @router.post("/account/two-step/off", status_code=204)
 async def two_step_off(me: Me, request: Request) -> Response:
     await two_step.turn_off(web_of(request).deps, me, who(request))
+    return Response(status_code=204)
+
+
+# Last: these paths would otherwise swallow every /account/<word> registered after them.
+@router.post("/account/{kind}", response_model=FlowOut, status_code=202)
+async def start_contact(
+    kind: Literal["email", "phone"], body: ContactIn, me: Me, request: Request
+) -> FlowOut:
+    """Send a code to a new email or phone; it replaces the old one once confirmed."""
+    started = await account_flow.start_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.identifier, who(request)
+    )
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@router.post("/account/{kind}/verify", status_code=204)
+async def confirm_contact(
+    kind: Literal["email", "phone"], body: CodeIn, me: Me, request: Request
+) -> Response:
+    await account_flow.confirm_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.flow_id, body.code, who(request)
+    )
     return Response(status_code=204)
