@@ -46,6 +46,8 @@ class AuditAction(enum.StrEnum):
     BACKUP_CODES_NEW = "two_step.backup_codes_replaced"
     BACKUP_CODE_USED = "two_step.backup_code_used"
     REAUTHENTICATED = "session.reauthenticated"
+    BROWSERS_FORGOTTEN = "two_step.browsers_forgotten"
+    SUPPORT_CASE_OPENED = "support.case_opened"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -73,6 +75,8 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.BACKUP_CODES_NEW: "New backup codes",
     AuditAction.BACKUP_CODE_USED: "Backup code used",
     AuditAction.REAUTHENTICATED: "Password confirmed",
+    AuditAction.BROWSERS_FORGOTTEN: "Remembered browsers forgotten",
+    AuditAction.SUPPORT_CASE_OPENED: "Customer Service contacted",
 }
 
 
@@ -91,6 +95,7 @@ class MessageKind(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
     RESET_CODE = "reset_code"
     TWO_STEP_CHANGED = "two_step_changed"
+    SUPPORT_CASE = "support_case"
     RESET_UNKNOWN = "reset_unknown"
 
 

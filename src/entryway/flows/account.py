@@ -147,6 +147,7 @@ async def change_password(
         )
         await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
         await uow.flows.void_all(site.code, me.account.id, keep="")  # SECURITY.md 14
+        await uow.two_step.forget(site.code, me.account.id)
         await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
         subject, body = notices.password_changed(site)
         await notify_all(

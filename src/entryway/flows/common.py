@@ -90,6 +90,11 @@ def session_hash(deps: Deps, token: str) -> str:
     return keyed_hash(deps.keys.hashing, "session", token)
 
 
+def browser_hash(deps: Deps, token: str) -> str:
+    """Remembered-browser tokens, like sessions, are stored only as keyed hashes."""
+    return keyed_hash(deps.keys.hashing, "browser", token)
+
+
 def flow_hash(deps: Deps, token: str) -> str:
     return keyed_hash(deps.keys.hashing, "flow", token)
 

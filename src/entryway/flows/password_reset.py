@@ -353,6 +353,7 @@ async def complete(
         )
         await uow.sessions.delete_all(site_code, account.id)
         await uow.flows.void_all(site_code, account.id, keep=state.id_hash)
+        await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
         for value in (account.email, account.phone):
             if value:  # a reset clears the failed-attempt count
                 key = identifier_counter_key(deps, value)

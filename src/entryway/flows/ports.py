@@ -104,6 +104,34 @@ class SecondFactor:
 
 
 @dataclass(slots=True)
+class RememberedBrowser:
+    """A browser that may skip the second step until ``expires_at`` (revocable)."""
+
+    token_hash: str
+    public_id: str
+    site: str
+    account_id: str
+    user_agent: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class SupportCase:
+    """A request for help, kept for the agents' console."""
+
+    id: str
+    number: str
+    site: str
+    account_id: str | None
+    topic: str
+    password_passed: bool
+    message: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
 class AuditEntry:
     site: str
     account_id: str | None
@@ -261,6 +289,22 @@ class TwoStep(Protocol):
         """Every factor and backup code of the account goes (2SV turned off)."""
         ...
 
+    async def remember(self, browser: RememberedBrowser) -> None: ...
+    async def is_remembered(
+        self, site: str, account_id: str, token_hash: str, now: datetime
+    ) -> bool: ...
+    async def browsers(
+        self, site: str, account_id: str, now: datetime
+    ) -> list[RememberedBrowser]: ...
+    async def forget(self, site: str, account_id: str, public_id: str | None = None) -> int:
+        """Forget one remembered browser, or all of them when ``public_id`` is None."""
+        ...
+
+
+class Cases(Protocol):
+    async def add(self, case: SupportCase) -> None: ...
+    async def for_account(self, site: str, account_id: str) -> list[SupportCase]: ...
+
 
 class Audit(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
@@ -304,6 +348,8 @@ class UnitOfWork(Protocol):
     def counters(self) -> Counters: ...
     @property
     def two_step(self) -> TwoStep: ...
+    @property
+    def cases(self) -> Cases: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

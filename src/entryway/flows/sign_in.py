@@ -23,7 +23,7 @@ from entryway.core.sites import Site
 from entryway.core.throttle import FailureScope, window_start
 from entryway.errors import SignInFailed
 from entryway.flows import notices, registration
-from entryway.flows.common import audit, open_session, send
+from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
@@ -63,6 +63,7 @@ async def sign_in(
     remember: bool,
     who: Requester,
     client: str = "web",
+    browser: str = "",
 ) -> SignedIn | SecondStep | MustVerify:
     """Check the password; raises SignInFailed with one message for every kind of failure.
 
@@ -94,7 +95,14 @@ async def sign_in(
             return MustVerify(flow_token=token)
         if rehashed:
             await uow.accounts.update(site_code, account.id, password_hash=rehashed)
-        if account.two_step:  # no full session before the second step, on every path
+        trusted = (
+            account.two_step
+            and 0 < len(browser) <= 100
+            and await uow.two_step.is_remembered(
+                site_code, account.id, browser_hash(deps, browser), deps.clock.now()
+            )
+        )
+        if account.two_step and not trusted:  # no full session before the second step
             partial = await open_session(
                 deps,
                 uow,
@@ -121,6 +129,7 @@ async def sign_in(
             who,
             via=ident.kind.value,
             remember=remember,
+            remembered_browser=trusted,
         )
         await uow.commit()
     return SignedIn(session_token=session, account_id=account.id)

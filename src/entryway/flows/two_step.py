@@ -35,11 +35,20 @@ from entryway.errors import (
 )
 from entryway.flows import notices
 from entryway.flows.account import Current
-from entryway.flows.common import audit, notify_all, open_session, session_hash
-from entryway.flows.ports import Account, Deps, Requester, SecondFactor, Session, UnitOfWork
+from entryway.flows.common import audit, browser_hash, notify_all, open_session, session_hash
+from entryway.flows.ports import (
+    Account,
+    Deps,
+    RememberedBrowser,
+    Requester,
+    SecondFactor,
+    Session,
+    UnitOfWork,
+)
 from entryway.flows.sign_in import identifier_counter_key
 
 RECENT = timedelta(minutes=10)
+REMEMBER_BROWSER = timedelta(days=30)
 MAX_APPS = 5
 FEW_BACKUP_CODES = 3
 WRONG = "That code isn't right. Check your authenticator app or backup codes and try again."
@@ -65,6 +74,43 @@ class Passed:
     session_token: str
     account_id: str
     backup_codes_left: int | None = None  # set when a backup code was used
+    browser_token: str | None = None  # set when the browser is to be remembered
+
+
+async def forget_browsers(deps: Deps, uow: UnitOfWork, account: Account) -> None:
+    """Every remembered browser must pass the second step again (after any 2SV change, a
+    password change or a reset)."""
+    await uow.two_step.forget(account.site, account.id)
+
+
+async def is_remembered(deps: Deps, uow: UnitOfWork, account: Account, token: str) -> bool:
+    """Whether this browser may skip the second step for this account."""
+    if not token or len(token) > 100:
+        return False
+    return await uow.two_step.is_remembered(
+        account.site, account.id, browser_hash(deps, token), deps.clock.now()
+    )
+
+
+async def remembered(deps: Deps, me: Current) -> list[RememberedBrowser]:
+    async with deps.uow() as uow:
+        return await uow.two_step.browsers(me.account.site, me.account.id, deps.clock.now())
+
+
+async def forget_browser(deps: Deps, me: Current, public_id: str | None, who: Requester) -> None:
+    """Forget one remembered browser, or all of them."""
+    async with deps.uow() as uow:
+        await uow.two_step.forget(me.account.site, me.account.id, public_id)
+        await audit(
+            deps,
+            uow,
+            me.account.site,
+            me.account.id,
+            AuditAction.BROWSERS_FORGOTTEN,
+            who,
+            all=public_id is None,
+        )
+        await uow.commit()
 
 
 def _backup_hash(deps: Deps, account_id: str, canonical: str) -> str:
@@ -194,6 +240,7 @@ async def new_backup_codes(deps: Deps, me: Current, who: Requester) -> list[str]
         raise InvalidInput("Turn on two-step verification first.")
     async with deps.uow() as uow:
         fresh = await _new_codes(deps, uow, me.account)
+        await forget_browsers(deps, uow, me.account)
         await audit(deps, uow, me.account.site, me.account.id, AuditAction.BACKUP_CODES_NEW, who)
         await _notify(
             deps, uow, me.account, "a new set of backup codes was made; the old ones no longer work"
@@ -214,6 +261,7 @@ async def remove_app(deps: Deps, me: Current, factor_id: str, who: Requester) ->
             f for f in await uow.two_step.factors(site, me.account.id) if f.confirmed_at is not None
         ]
         await audit(deps, uow, site, me.account.id, AuditAction.FACTOR_REMOVED, who)
+        await forget_browsers(deps, uow, me.account)
         if left:
             await uow.accounts.update(site, me.account.id, preferred_factor=left[0].id)
             await _notify(
@@ -235,6 +283,7 @@ async def turn_off(deps: Deps, me: Current, who: Requester) -> None:
 
 async def _turn_off(deps: Deps, uow: UnitOfWork, me: Current, who: Requester) -> None:
     await uow.two_step.clear(me.account.site, me.account.id)
+    await forget_browsers(deps, uow, me.account)
     await uow.accounts.update(me.account.site, me.account.id, two_step=False, preferred_factor=None)
     await audit(deps, uow, me.account.site, me.account.id, AuditAction.TWO_STEP_OFF, who)
     await _notify(deps, uow, me.account, "two-step verification was turned off")
@@ -293,10 +342,13 @@ async def pass_with_app(
     remember: bool,
     who: Requester,
     client: str = "web",
+    remember_browser: bool = False,
 ) -> Passed:
     """A code from any confirmed app, each TOTP step accepted once per account (RFC 6238
     §5.2; SECURITY.md 18)."""
-    return await _second_step(deps, site_code, token, code, "totp", remember, who, client)
+    return await _second_step(
+        deps, site_code, token, code, "totp", remember, who, client, remember_browser
+    )
 
 
 async def pass_with_backup_code(
@@ -308,9 +360,12 @@ async def pass_with_backup_code(
     remember: bool,
     who: Requester,
     client: str = "web",
+    remember_browser: bool = False,
 ) -> Passed:
     """A backup code, single use by conditional write (SECURITY.md 20)."""
-    return await _second_step(deps, site_code, token, code, "backup", remember, who, client)
+    return await _second_step(
+        deps, site_code, token, code, "backup", remember, who, client, remember_browser
+    )
 
 
 async def _second_step(
@@ -322,6 +377,7 @@ async def _second_step(
     remember: bool,
     who: Requester,
     client: str,
+    remember_browser: bool,
 ) -> Passed:
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
@@ -369,8 +425,24 @@ async def _second_step(
             await audit(
                 deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
             )
+        browser = None
+        if remember_browser:  # "Don't require OTP on this browser"
+            browser = new_token(deps.rng)
+            await uow.two_step.remember(
+                RememberedBrowser(
+                    token_hash=browser_hash(deps, browser),
+                    public_id=new_token(deps.rng, 16),
+                    site=site_code,
+                    account_id=account.id,
+                    user_agent=who.user_agent[:300],
+                    created_at=now,
+                    expires_at=now + REMEMBER_BROWSER,
+                )
+            )
         await uow.commit()
-    return Passed(session_token=full, account_id=account.id, backup_codes_left=left)
+    return Passed(
+        session_token=full, account_id=account.id, backup_codes_left=left, browser_token=browser
+    )
 
 
 async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
-from entryway.adapters.sql.two_step import TwoStepRepo
+from entryway.adapters.sql.two_step import CaseRepo, TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -50,6 +50,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.counters = CounterRepo(conn)
         self.two_step = TwoStepRepo(conn)
+        self.cases = CaseRepo(conn)
 
     async def commit(self) -> None:
         assert self._tx is not None

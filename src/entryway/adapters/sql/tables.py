@@ -203,3 +203,31 @@ backup_codes = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("used_at", UtcDateTime),
 )
+
+remembered_browsers = Table(
+    "remembered_browsers",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_agent", String(300), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Index(None, "site", "account_id"),
+)
+
+support_cases = Table(
+    "support_cases",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("number", String(16), nullable=False, unique=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("topic", String(32), nullable=False),
+    Column("password_passed", Boolean, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index(None, "site", "status", "created_at"),
+)

@@ -8,8 +8,14 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql.rows import Repo, load, values_of
-from entryway.adapters.sql.tables import backup_codes, second_factors, totp_steps
-from entryway.flows.ports import SecondFactor
+from entryway.adapters.sql.tables import (
+    backup_codes,
+    remembered_browsers,
+    second_factors,
+    support_cases,
+    totp_steps,
+)
+from entryway.flows.ports import RememberedBrowser, SecondFactor, SupportCase
 
 
 class TwoStepRepo(Repo):
@@ -115,3 +121,51 @@ class TwoStepRepo(Repo):
             await self.conn.execute(
                 delete(table).where(table.c.site == site, table.c.account_id == account_id)
             )
+
+    async def remember(self, browser: RememberedBrowser) -> None:
+        await self.conn.execute(insert(remembered_browsers).values(**values_of(browser)))
+
+    async def is_remembered(
+        self, site: str, account_id: str, token_hash: str, now: datetime
+    ) -> bool:
+        query = select(remembered_browsers.c.token_hash).where(
+            remembered_browsers.c.token_hash == token_hash,
+            remembered_browsers.c.site == site,
+            remembered_browsers.c.account_id == account_id,
+            remembered_browsers.c.expires_at > now,
+        )
+        return (await self.conn.execute(query)).first() is not None
+
+    async def browsers(self, site: str, account_id: str, now: datetime) -> list[RememberedBrowser]:
+        query = (
+            select(remembered_browsers)
+            .where(
+                remembered_browsers.c.site == site,
+                remembered_browsers.c.account_id == account_id,
+                remembered_browsers.c.expires_at > now,
+            )
+            .order_by(remembered_browsers.c.created_at.desc())
+        )
+        rows = (await self.conn.execute(query)).mappings().all()
+        return [load(RememberedBrowser, r) for r in rows]
+
+    async def forget(self, site: str, account_id: str, public_id: str | None = None) -> int:
+        query = delete(remembered_browsers).where(
+            remembered_browsers.c.site == site, remembered_browsers.c.account_id == account_id
+        )
+        if public_id is not None:
+            query = query.where(remembered_browsers.c.public_id == public_id)
+        return int((await self.conn.execute(query)).rowcount)
+
+
+class CaseRepo(Repo):
+    async def add(self, case: SupportCase) -> None:
+        await self.conn.execute(insert(support_cases).values(**values_of(case)))
+
+    async def for_account(self, site: str, account_id: str) -> list[SupportCase]:
+        query = (
+            select(support_cases)
+            .where(support_cases.c.site == site, support_cases.c.account_id == account_id)
+            .order_by(support_cases.c.created_at.desc())
+        )
+        return [load(SupportCase, r) for r in (await self.conn.execute(query)).mappings().all()]
