@@ -253,3 +253,109 @@ async def test_removing_the_last_app_turns_two_step_off(world: World) -> None:
         world.deps, "us", identifier="ana@example.com", password=PW, remember=False, who=WHO
     )
     assert isinstance(result, sign_in.SignedIn)
+
+
+async def test_remembered_browser_skips_the_challenge_until_forgotten(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    passed = await two_step.pass_with_app(
+        world.deps,
+        "us",
+        await password_step(world),
+        code_now(world, e.key),
+        remember=False,
+        who=WHO,
+        remember_browser=True,
+    )
+    assert passed.browser_token
+    again = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="ana@example.com",
+        password=PW,
+        remember=False,
+        who=WHO,
+        browser=passed.browser_token,
+    )
+    assert isinstance(again, sign_in.SignedIn)
+    other = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="ana@example.com",
+        password=PW,
+        remember=False,
+        who=WHO,
+        browser="forged-token",
+    )
+    assert isinstance(other, sign_in.SecondStep)
+    me = await account.current(world.deps, "us", again.session_token)
+    [browser] = await two_step.remembered(world.deps, me)
+    await two_step.forget_browser(world.deps, me, browser.public_id, WHO)
+    later = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="ana@example.com",
+        password=PW,
+        remember=False,
+        who=WHO,
+        browser=passed.browser_token,
+    )
+    assert isinstance(later, sign_in.SecondStep)
+
+
+async def test_remembered_browsers_forgotten_by_a_reset_and_by_2sv_changes(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    passed = await two_step.pass_with_app(
+        world.deps,
+        "us",
+        await password_step(world),
+        code_now(world, e.key),
+        remember=False,
+        who=WHO,
+        remember_browser=True,
+    )
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    await password_reset.verify(
+        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
+    )
+    await password_reset.complete(
+        world.deps,
+        "us",
+        flow_token=progress.flow_token,
+        password="harbour-lights-at-dusk",
+        password_again="harbour-lights-at-dusk",
+        who=WHO,
+    )
+    result = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="ana@example.com",
+        password="harbour-lights-at-dusk",
+        remember=False,
+        who=WHO,
+        browser=passed.browser_token or "",
+    )
+    assert isinstance(result, sign_in.SecondStep)  # SECURITY.md 16: 2SV still required
+
+
+async def test_contact_customer_service_from_the_partial_session(world: World) -> None:
+    from entryway.flows import support
+
+    await enrolled(world)
+    partial = await password_step(world)
+    number = await support.contact_from_second_step(
+        world.deps, "us", partial, "I lost my phone.", WHO
+    )
+    assert len(number) == 8 and number.isdigit()
+    me = await two_step.pending(world.deps, "us", partial)
+    async with world.deps.uow() as uow:
+        [case] = await uow.cases.for_account("us", me.account.id)
+        assert await uow.cases.for_account("uk", me.account.id) == []
+    assert case.number == number and case.password_passed and case.topic == "two_step"
+    await world.deliver()
+    assert number in world.mailer.sent[-1].subject
+    with pytest.raises(InvalidInput):
+        await support.contact_from_second_step(world.deps, "us", partial, "   ", WHO)
+    with pytest.raises(Unauthenticated):  # only from a partial session
+        await support.contact_from_second_step(world.deps, "us", "not-a-session", "hi", WHO)

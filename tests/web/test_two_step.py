@@ -185,3 +185,44 @@ async def test_backup_codes_download_is_a_text_file(
     )
     assert r.headers["content-disposition"].startswith("attachment")
     assert all(c in r.text for c in fresh)
+
+
+async def test_remembered_browser_and_contact_through_the_pages(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    key, _ = await turn_on(client, world)
+    await submit(client, "/account", "/signout", {})
+    world.clock.advance(seconds=60)
+    await sign_in(client, "ana@example.com", PW)
+    page = await client.get("/signin/two-step")
+    assert "Don't require OTP on this browser" in page.text
+    assert "Contact Customer Service" in page.text
+    r = await client.post(
+        "/signin/two-step",
+        data={
+            "csrf": csrf_of(page.text),
+            "method": "app",
+            "remember_browser": "yes",
+            "code": totp.totp(key, totp.step_at(world.clock.now())),
+        },
+    )
+    assert "ew_browser" in r.cookies
+    account_page = await client.get("/account")
+    assert "Remembered browsers" in account_page.text and "Forget all browsers" in account_page.text
+    await submit(client, "/account", "/signout", {})
+    r = await sign_in(client, "ana@example.com", PW)
+    assert r.headers["location"] == "/account"  # no challenge on a remembered browser
+
+    await submit(client, "/account", "/account/browsers/forget-all", {})
+    await submit(client, "/account", "/signout", {})
+    r = await sign_in(client, "ana@example.com", PW)
+    assert r.headers["location"].startswith("/signin/two-step")
+    form = await client.get("/signin/two-step/help")
+    assert "Contact Customer Service" in form.text and "ana@example.com" not in form.text
+    done = await client.post(
+        "/signin/two-step/help",
+        data={"csrf": csrf_of(form.text), "message": "My phone was stolen."},
+    )
+    assert re.search(r"Your case number is <strong>\d{8}</strong>", done.text)
+    assert "ana@example.com" not in done.text

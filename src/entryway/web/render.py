@@ -40,6 +40,8 @@ FLOW = "ew_flow"
 DEVICE = "ew_device"
 PARTIAL = "ew_partial"  # the partial session, between password and second step
 REMEMBER_ASKED = "ew_keep"  # Keep me signed in, carried across the second step
+BROWSER = "ew_browser"  # a remembered browser may skip the second step
+BROWSER_MAX_AGE = 30 * 24 * 3600
 DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 
 

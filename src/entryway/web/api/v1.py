@@ -18,7 +18,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.errors import Unauthenticated
 from entryway.flows import account as account_flow
-from entryway.flows import codes, password_reset, registration, sign_in, two_step
+from entryway.flows import codes, password_reset, registration, sign_in, support, two_step
 from entryway.flows.account import Current
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -41,6 +41,7 @@ class SignInIn(BaseModel):
     identifier: Text
     password: Secret
     keep_signed_in: bool = False
+    remembered_browser_token: Annotated[str, Field(max_length=100)] = ""
 
 
 class SessionOut(BaseModel):
@@ -58,6 +59,22 @@ class SecondStepIn(BaseModel):
     code: Annotated[str, Field(max_length=40)]
     method: Literal["app", "backup"] = "app"
     keep_signed_in: bool = False
+    remember_browser: bool = False
+
+
+class SecondStepOut(BaseModel):
+    session_token: str
+    account_id: str
+    remembered_browser_token: str | None = None
+
+
+class CaseIn(BaseModel):
+    partial_token: Text
+    message: Annotated[str, Field(max_length=4000)]
+
+
+class CaseOut(BaseModel):
+    case_number: str
 
 
 class PasswordConfirmIn(BaseModel):
@@ -245,6 +262,7 @@ async def sign_in_step(
         remember=body.keep_signed_in,
         who=who(request),
         client="api",
+        browser=body.remembered_browser_token,
     )
     if isinstance(result, sign_in.MustVerify):
         return VerifyNeeded(next="verify", flow_id=result.flow_token)
@@ -253,9 +271,11 @@ async def sign_in_step(
     return SessionOut(session_token=result.session_token, account_id=result.account_id)
 
 
-@router.post("/sign-in/two-step", response_model=SessionOut)
-async def second_step(body: SecondStepIn, request: Request) -> SessionOut:
-    """A code from an authenticator app (``method=app``) or a backup code (``backup``)."""
+@router.post("/sign-in/two-step", response_model=SecondStepOut)
+async def second_step(body: SecondStepIn, request: Request) -> SecondStepOut:
+    """A code from an authenticator app (``method=app``) or a backup code (``backup``).
+    ``remember_browser`` returns a token that skips this step for 30 days when sent with
+    ``/sign-in``."""
     passer = two_step.pass_with_backup_code if body.method == "backup" else two_step.pass_with_app
     passed = await passer(
         web_of(request).deps,
@@ -265,8 +285,26 @@ async def second_step(body: SecondStepIn, request: Request) -> SessionOut:
         remember=body.keep_signed_in,
         who=who(request),
         client="api",
+        remember_browser=body.remember_browser,
     )
-    return SessionOut(session_token=passed.session_token, account_id=passed.account_id)
+    return SecondStepOut(
+        session_token=passed.session_token,
+        account_id=passed.account_id,
+        remembered_browser_token=passed.browser_token,
+    )
+
+
+@router.post("/sign-in/two-step/contact", response_model=CaseOut, status_code=201)
+async def contact_customer_service(body: CaseIn, request: Request) -> CaseOut:
+    """Stuck at the second step: open a Customer Service case from the partial session."""
+    number = await support.contact_from_second_step(
+        web_of(request).deps,
+        site_of(request).code,
+        body.partial_token,
+        body.message,
+        who(request),
+    )
+    return CaseOut(case_number=number)
 
 
 @router.post("/sign-out", status_code=204)

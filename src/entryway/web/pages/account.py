@@ -12,7 +12,7 @@ from entryway.core.events import FlowPurpose
 from entryway.core.identifiers import IdentifierKind
 from entryway.errors import EntrywayError, FlowExpired, NotFound
 from entryway.flows import account as account_flow
-from entryway.flows import codes
+from entryway.flows import codes, two_step
 from entryway.flows.account import Current
 from entryway.web.render import (
     FLOW,
@@ -37,9 +37,11 @@ LABELS = {"email": "email address", "phone": "mobile phone number"}
 @router.get("/account")
 async def overview(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     info = await account_flow.overview(web_of(request).deps, me)
+    browsers = await two_step.remembered(web_of(request).deps, me)
     return page(
         request,
         "account.html",
+        browsers=browsers,
         me=me,
         info=info,
         this_session=me.session.public_id,

@@ -13,6 +13,7 @@ from entryway.errors import EntrywayError, FlowExpired, InvalidInput, SignInFail
 from entryway.flows import account as account_flow
 from entryway.flows import codes, registration, sign_in
 from entryway.web.render import (
+    BROWSER,
     FLOW,
     IDENT,
     PARTIAL,
@@ -131,6 +132,7 @@ async def password_submit(request: Request) -> Response:
             password=text(form, "password"),
             remember=remember,
             who=who(request),
+            browser=request.cookies.get(cookie_name(site, BROWSER), ""),
         )
     except SignInFailed as exc:
         return page(

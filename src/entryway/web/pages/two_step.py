@@ -10,9 +10,11 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from entryway.errors import EntrywayError, Forbidden, Unauthenticated
-from entryway.flows import two_step
+from entryway.flows import support, two_step
 from entryway.flows.account import Current
 from entryway.web.render import (
+    BROWSER,
+    BROWSER_MAX_AGE,
     PARTIAL,
     REMEMBER_ASKED,
     form_of,
@@ -25,7 +27,7 @@ from entryway.web.render import (
     web_of,
     who,
 )
-from entryway.web.security import clear_cookie, cookie_name, site_of
+from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
 SETTINGS = "/account/two-step"
@@ -65,6 +67,7 @@ async def challenge_submit(request: Request) -> Response:
             text(form, "code"),
             remember=remember,
             who=who(request),
+            remember_browser=text(form, "remember_browser") == "yes",
         )
     except Unauthenticated:
         return redirect("/signin")
@@ -77,7 +80,39 @@ async def challenge_submit(request: Request) -> Response:
     start_session(response, request, site, passed.session_token, remember=remember)
     clear_cookie(response, site, PARTIAL)
     clear_cookie(response, site, REMEMBER_ASKED)
+    if passed.browser_token:
+        set_cookie(response, site, BROWSER, passed.browser_token, max_age=BROWSER_MAX_AGE)
     return response
+
+
+@router.get("/signin/two-step/help")
+async def contact_form(request: Request) -> Response:
+    try:
+        await two_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
+    except Unauthenticated:
+        return redirect("/signin")
+    return page(request, "two_step_contact.html", value="")
+
+
+@router.post("/signin/two-step/help")
+async def contact_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    try:
+        number = await support.contact_from_second_step(
+            web_of(request).deps, site.code, _partial(request), text(form, "message"), who(request)
+        )
+    except Unauthenticated:
+        return redirect("/signin")
+    except EntrywayError as exc:
+        return page(
+            request,
+            "two_step_contact.html",
+            value=text(form, "message"),
+            errors={"message": exc.message},
+            status=422,
+        )
+    return page(request, "two_step_contact_done.html", number=number)
 
 
 @router.post("/signin/two-step/cancel")
@@ -223,3 +258,19 @@ async def off(request: Request, me: Current = Depends(signed_in_page)) -> Respon
     except Forbidden:
         return page(request, "reauth.html", me=me, back=SETTINGS)
     return redirect(SETTINGS + "?done=off")
+
+
+@router.post("/account/browsers/{public_id}/forget")
+async def forget_browser(
+    request: Request, public_id: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    await form_of(request)
+    await two_step.forget_browser(web_of(request).deps, me, public_id, who(request))
+    return redirect("/account?done=browser")
+
+
+@router.post("/account/browsers/forget-all")
+async def forget_all_browsers(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    await two_step.forget_browser(web_of(request).deps, me, None, who(request))
+    return redirect("/account?done=browser")
