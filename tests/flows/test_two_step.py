@@ -10,7 +10,7 @@ import pytest
 from entryway.core import totp
 from entryway.core.events import AuditAction
 from entryway.errors import CodeRejected, Forbidden, InvalidInput, Unauthenticated
-from entryway.flows import account, password_reset, registration, sign_in, two_step
+from entryway.flows import account, password_reset, registration, second_step, sign_in, two_step
 from entryway.flows.ports import Requester
 from tests.conftest import World
 
@@ -63,32 +63,32 @@ async def test_sign_in_with_app_after_password(world: World) -> None:
     e = await enrolled(world)
     world.clock.advance(seconds=60)
     partial = await password_step(world)
-    passed = await two_step.pass_with_app(
+    passed = await second_step.pass_with_app(
         world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
     )
     me = await account.current(world.deps, "us", passed.session_token)
     assert me.account.two_step
     with pytest.raises(Unauthenticated):  # the partial session is gone
-        await two_step.pending(world.deps, "us", partial)
+        await second_step.pending(world.deps, "us", partial)
 
 
 async def test_security_18_each_step_once_and_window_of_one(world: World) -> None:
     e = await enrolled(world)
     world.clock.advance(seconds=90)
     code = code_now(world, e.key)
-    await two_step.pass_with_app(
+    await second_step.pass_with_app(
         world.deps, "us", await password_step(world), code, remember=False, who=WHO
     )
     with pytest.raises(CodeRejected):  # the same step again: a replay
-        await two_step.pass_with_app(
+        await second_step.pass_with_app(
             world.deps, "us", await password_step(world), code, remember=False, who=WHO
         )
     partial = await password_step(world)
-    await two_step.pass_with_app(
+    await second_step.pass_with_app(
         world.deps, "us", partial, code_now(world, e.key, -1), remember=False, who=WHO
     )  # one step back is accepted
     with pytest.raises(CodeRejected):
-        await two_step.pass_with_app(
+        await second_step.pass_with_app(
             world.deps,
             "us",
             await password_step(world),
@@ -106,7 +106,7 @@ async def test_security_19_wrong_codes_count_toward_the_account(world: World) ->
     me = await account.current(world.deps, "us", e.token)
     for _ in range(3):
         with pytest.raises(CodeRejected):
-            await two_step.pass_with_app(
+            await second_step.pass_with_app(
                 world.deps, "us", await password_step(world), "000000", remember=False, who=WHO
             )
     key = identifier_counter_key(world.deps, "ana@example.com")
@@ -125,7 +125,7 @@ async def test_security_20_parallel_uses_of_one_backup_code(world: World) -> Non
 
     async def use(partial: str) -> bool:
         try:
-            await two_step.pass_with_backup_code(
+            await second_step.pass_with_backup_code(
                 world.deps, "us", partial, e.backup[0], remember=False, who=WHO
             )
         except CodeRejected:
@@ -144,7 +144,9 @@ async def test_parallel_uses_of_one_totp_step(world: World) -> None:
 
     async def use(partial: str) -> bool:
         try:
-            await two_step.pass_with_app(world.deps, "us", partial, code, remember=False, who=WHO)
+            await second_step.pass_with_app(
+                world.deps, "us", partial, code, remember=False, who=WHO
+            )
         except CodeRejected:
             return False
         return True
@@ -160,7 +162,7 @@ async def test_security_21_partial_session_reaches_nothing_else_and_expires(worl
         await account.current(world.deps, "us", partial)
     world.clock.advance(minutes=11)
     with pytest.raises(Unauthenticated):
-        await two_step.pass_with_app(
+        await second_step.pass_with_app(
             world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
         )
 
@@ -176,7 +178,7 @@ async def test_security_22_changes_need_recent_password_and_notify(world: World)
     fresh = await two_step.new_backup_codes(world.deps, me, WHO)
     assert set(fresh).isdisjoint(e.backup)
     with pytest.raises(CodeRejected):  # a new set voids the old
-        await two_step.pass_with_backup_code(
+        await second_step.pass_with_backup_code(
             world.deps, "us", await password_step(world), e.backup[1], remember=False, who=WHO
         )
     await world.deliver()
@@ -209,7 +211,7 @@ async def test_security_23_no_enrolment_without_verified_email(world: World) -> 
 async def test_security_23_enrolment_code_is_not_a_sign_in_code(world: World) -> None:
     e = await enrolled(world)  # confirmed with the code of the current step
     with pytest.raises(CodeRejected):
-        await two_step.pass_with_app(
+        await second_step.pass_with_app(
             world.deps,
             "us",
             await password_step(world),
@@ -258,7 +260,7 @@ async def test_removing_the_last_app_turns_two_step_off(world: World) -> None:
 async def test_remembered_browser_skips_the_challenge_until_forgotten(world: World) -> None:
     e = await enrolled(world)
     world.clock.advance(seconds=60)
-    passed = await two_step.pass_with_app(
+    passed = await second_step.pass_with_app(
         world.deps,
         "us",
         await password_step(world),
@@ -306,7 +308,7 @@ async def test_remembered_browser_skips_the_challenge_until_forgotten(world: Wor
 async def test_remembered_browsers_forgotten_by_a_reset_and_by_2sv_changes(world: World) -> None:
     e = await enrolled(world)
     world.clock.advance(seconds=60)
-    passed = await two_step.pass_with_app(
+    passed = await second_step.pass_with_app(
         world.deps,
         "us",
         await password_step(world),
@@ -348,7 +350,7 @@ async def test_contact_customer_service_from_the_partial_session(world: World) -
         world.deps, "us", partial, "I lost my phone.", WHO
     )
     assert len(number) == 8 and number.isdigit()
-    me = await two_step.pending(world.deps, "us", partial)
+    me = await second_step.pending(world.deps, "us", partial)
     async with world.deps.uow() as uow:
         [case] = await uow.cases.for_account("us", me.account.id)
         assert await uow.cases.for_account("uk", me.account.id) == []

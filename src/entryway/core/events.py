@@ -95,6 +95,7 @@ class MessageKind(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
     RESET_CODE = "reset_code"
     TWO_STEP_CHANGED = "two_step_changed"
+    TWO_STEP_CODE = "two_step_code"
     SUPPORT_CASE = "support_case"
     RESET_UNKNOWN = "reset_unknown"
 
@@ -107,6 +108,8 @@ class FlowPurpose(enum.StrEnum):
     CHANGE_EMAIL = "change_email"
     CHANGE_PHONE = "change_phone"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a flow name)
+    TWO_STEP_PHONE = "two_step_phone"  # confirming a phone as a second step
+    TWO_STEP_SIGN_IN = "two_step_sign_in"  # a code by SMS or voice at the challenge
 
 
 class MessageStatus(enum.StrEnum):

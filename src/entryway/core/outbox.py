@@ -22,7 +22,7 @@ def should_give_up(attempts: int) -> bool:
 
 # Messages that carry a one-time code: never shown in the Message Center, and their stored
 # text is replaced once a provider accepted them (codes are kept hashed, nowhere in plain).
-CODE_KINDS = frozenset({"verify_account", "verify_contact", "reset_code"})
+CODE_KINDS = frozenset({"verify_account", "verify_contact", "reset_code", "two_step_code"})
 
 
 def redacted_body(masked_to: str) -> str:

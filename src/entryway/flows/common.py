@@ -161,6 +161,7 @@ async def start_code_flow(
     target: str,
     who: Requester,
     decoy: bool = False,
+    token: str | None = None,
 ) -> tuple[str, str]:
     """A server-side flow holding one hashed code; returns (flow token, plain code).
 
@@ -170,7 +171,7 @@ async def start_code_flow(
     now = deps.clock.now()
     await count_send(deps, uow, site, account_id, target, who)
     await uow.flows.void_for(site, account_id, purpose)  # a newer code voids older ones
-    token = new_token(deps.rng)
+    token = token or new_token(deps.rng)
     id_hash = flow_hash(deps, token)
     code = new_otp(deps.rng)
     await uow.flows.add(

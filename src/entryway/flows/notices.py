@@ -118,3 +118,11 @@ def two_step_changed(site: Site, what: str) -> tuple[str, str]:
         "If you did this, no action is needed. If you didn't, reset your password at "
         f"{site.url('/password/forgot')} and contact us.\n\n" + GENUINE.format(origin=site.origin),
     )
+
+
+def phone_code(site: Site, code: str, channel: str) -> tuple[str, str]:
+    """A code by text, or the words a voice call reads out (each digit, twice)."""
+    if channel == "voice":
+        spaced = ", ".join(code)
+        return ("", f"Your {site.brand} one-time code is {spaced}. Again: {spaced}.")
+    return sms_code(site, code)

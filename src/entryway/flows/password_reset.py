@@ -251,10 +251,7 @@ async def _deliver(
     if channel == Channel.EMAIL:
         subject, body = notices.reset_code(site, code)
     else:
-        subject, body = notices.sms_code(site, code)
-        if channel == Channel.VOICE:
-            spaced = ", ".join(code)
-            body = f"Your {site.brand} one-time code is {spaced}. Again: {spaced}."
+        subject, body = notices.phone_code(site, code, channel)
     await send(
         deps,
         uow,

@@ -19,11 +19,11 @@ from datetime import timedelta
 
 from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
-from entryway.core.events import AuditAction, MessageKind
+from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
-from entryway.core.sessions import SessionLevel, is_live
-from entryway.core.throttle import FailureScope, window_start
 from entryway.errors import (
     CodeRejected,
     FlowExpired,
@@ -31,21 +31,25 @@ from entryway.errors import (
     InvalidInput,
     NotFound,
     PasswordRejected,
-    Unauthenticated,
 )
+from entryway.flows import codes as codes_flow
 from entryway.flows import notices
 from entryway.flows.account import Current
-from entryway.flows.common import audit, browser_hash, notify_all, open_session, session_hash
+from entryway.flows.common import (
+    audit,
+    browser_hash,
+    notify_all,
+    send,
+    start_code_flow,
+)
 from entryway.flows.ports import (
     Account,
     Deps,
     RememberedBrowser,
     Requester,
     SecondFactor,
-    Session,
     UnitOfWork,
 )
-from entryway.flows.sign_in import identifier_counter_key
 
 RECENT = timedelta(minutes=10)
 REMEMBER_BROWSER = timedelta(days=30)
@@ -67,14 +71,6 @@ class AppEnrolment:
     factor_id: str
     key: str  # grouped base32, for typing
     uri: str  # otpauth:// for the QR code
-
-
-@dataclass(frozen=True, slots=True)
-class Passed:
-    session_token: str
-    account_id: str
-    backup_codes_left: int | None = None  # set when a backup code was used
-    browser_token: str | None = None  # set when the browser is to be remembered
 
 
 async def forget_browsers(deps: Deps, uow: UnitOfWork, account: Account) -> None:
@@ -113,7 +109,7 @@ async def forget_browser(deps: Deps, me: Current, public_id: str | None, who: Re
         await uow.commit()
 
 
-def _backup_hash(deps: Deps, account_id: str, canonical: str) -> str:
+def backup_hash(deps: Deps, account_id: str, canonical: str) -> str:
     return keyed_hash(deps.keys.hashing, "backup:" + account_id, canonical)
 
 
@@ -228,7 +224,7 @@ async def confirm_app(
 
 async def _new_codes(deps: Deps, uow: UnitOfWork, account: Account) -> list[str]:
     fresh = codes_rule.new_backup_codes(deps.rng)
-    hashes = [_backup_hash(deps, account.id, codes_rule.normalize_backup_code(c)) for c in fresh]
+    hashes = [backup_hash(deps, account.id, codes_rule.normalize_backup_code(c)) for c in fresh]
     await uow.two_step.replace_backup_codes(account.site, account.id, hashes, deps.clock.now())
     return fresh
 
@@ -304,163 +300,113 @@ async def _notify(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> N
     )
 
 
-# --- the challenge -------------------------------------------------------------------------
+# --- phones ---
 
 
-@dataclass(frozen=True, slots=True)
-class Pending:
-    """A partial session: the password was right, the second step is still to come."""
-
-    session: Session
-    account: Account
-
-
-async def pending(deps: Deps, site_code: str, token: str | None) -> Pending:
-    """The partial session behind ``token``, or Unauthenticated (it lives ten minutes)."""
-    if not token or len(token) > 100:
-        raise Unauthenticated("Please sign in.")
+async def start_phone(
+    deps: Deps, me: Current, raw: str, channel: str, who: Requester
+) -> tuple[str, str]:
+    """Add a phone as a second step: a code to it first (returns flow token, masked)."""
+    require_recent(deps, me)
+    if not (me.account.email and me.account.email_verified):
+        raise InvalidInput(
+            "Add and verify an email address before turning on two-step verification.",
+            field="identifier",
+        )
+    if channel not in (Channel.SMS, Channel.VOICE):
+        raise InvalidInput("Choose a text message or a voice call.", field="channel")
+    site = deps.site(me.account.site)
+    ident = deps.identifiers.parse(raw, site.phone_region)
+    if ident.kind != IdentifierKind.PHONE:
+        raise InvalidInput("Enter a mobile phone number.", field="identifier")
     async with deps.uow() as uow:
-        session = await uow.sessions.get(site_code, session_hash(deps, token))
-        if (
-            session is None
-            or session.level != SessionLevel.PARTIAL
-            or not is_live(deps.clock.now(), session.idle_deadline, session.absolute_deadline)
-        ):
-            raise Unauthenticated("Please sign in.")
-        account = await uow.accounts.get(site_code, session.account_id)
-    if account is None:
-        raise Unauthenticated("Please sign in.")
-    return Pending(session=session, account=account)
-
-
-async def pass_with_app(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    *,
-    remember: bool,
-    who: Requester,
-    client: str = "web",
-    remember_browser: bool = False,
-) -> Passed:
-    """A code from any confirmed app, each TOTP step accepted once per account (RFC 6238
-    §5.2; SECURITY.md 18)."""
-    return await _second_step(
-        deps, site_code, token, code, "totp", remember, who, client, remember_browser
-    )
-
-
-async def pass_with_backup_code(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    *,
-    remember: bool,
-    who: Requester,
-    client: str = "web",
-    remember_browser: bool = False,
-) -> Passed:
-    """A backup code, single use by conditional write (SECURITY.md 20)."""
-    return await _second_step(
-        deps, site_code, token, code, "backup", remember, who, client, remember_browser
-    )
-
-
-async def _second_step(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    method: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-    remember_browser: bool,
-) -> Passed:
-    me = await pending(deps, site_code, token)
-    now = deps.clock.now()
-    account = me.account
-    async with deps.uow() as uow:
-        ok = False
-        if method == "totp":
-            for factor in await uow.two_step.factors(site_code, account.id):
-                if factor.kind != "totp" or factor.confirmed_at is None:
-                    continue
-                step = totp.matching_step(deps.sealer.unseal(factor.secret_sealed), code, now)
-                if step is not None:
-                    ok = await uow.two_step.use_step(site_code, account.id, step, now)
-                    break
-        else:
-            canonical = codes_rule.normalize_backup_code(code)
-            ok = bool(canonical) and await uow.two_step.use_backup_code(
-                site_code, account.id, _backup_hash(deps, account.id, canonical), now
-            )
-        if not ok:
-            await _count_wrong(deps, uow, account, who)
-            await uow.commit()
-            raise CodeRejected(WRONG, field="code")
-        await uow.sessions.delete(site_code, me.session.id_hash)
-        for value in (account.email, account.phone):  # the sign-in is complete only now
-            if value:
-                await uow.counters.reset(
-                    site_code, FailureScope.ACCOUNT, identifier_counter_key(deps, value)
-                )
-        full = await open_session(
+        token, code = await start_code_flow(
             deps,
             uow,
-            account,
-            remember=remember,
+            site=site.code,
+            purpose=FlowPurpose.TWO_STEP_PHONE,
+            account_id=me.account.id,
+            target_kind="phone",
+            target=ident.value,
             who=who,
-            client=client,
-            auth_at=me.session.auth_at,
         )
-        await audit(
-            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=method
+        subject, body = notices.phone_code(site, code, channel)
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=None,
+            channel=Channel(channel),
+            kind=MessageKind.TWO_STEP_CODE,
+            to=ident.value,
+            subject=subject,
+            body=body,
         )
-        left = None
-        if method == "backup":
-            left = await uow.two_step.backup_codes_left(site_code, account.id)
-            await audit(
-                deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
-            )
-        browser = None
-        if remember_browser:  # "Don't require OTP on this browser"
-            browser = new_token(deps.rng)
-            await uow.two_step.remember(
-                RememberedBrowser(
-                    token_hash=browser_hash(deps, browser),
-                    public_id=new_token(deps.rng, 16),
-                    site=site_code,
-                    account_id=account.id,
-                    user_agent=who.user_agent[:300],
-                    created_at=now,
-                    expires_at=now + REMEMBER_BROWSER,
-                )
-            )
         await uow.commit()
-    return Passed(
-        session_token=full, account_id=account.id, backup_codes_left=left, browser_token=browser
-    )
+    deps.on_message()
+    return token, mask("phone", ident.value)
 
 
-async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
-    """Wrong second-step codes count toward the account's lock, across challenges
-    (SECURITY.md 19), and are audited: a right password with a failing second step is a
-    signal worth telling (SECURITY.md 29)."""
-    window = window_start(deps.clock.now())
-    for value in (account.email, account.phone):
-        if value:
-            await uow.counters.hit(
-                account.site, FailureScope.ACCOUNT, identifier_counter_key(deps, value), window
+async def confirm_phone(
+    deps: Deps, me: Current, flow_token: str, code: str, who: Requester
+) -> list[str] | None:
+    """The code proves the phone; turning 2SV on returns the first backup codes."""
+    require_recent(deps, me)
+    site = deps.site(me.account.site)
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        state = await codes_flow.check_and_consume(
+            deps,
+            uow,
+            site.code,
+            flow_token,
+            FlowPurpose.TWO_STEP_PHONE,
+            code,
+            account_id=me.account.id,
+        )
+        factor_id = new_token(deps.rng, 16)
+        await uow.two_step.add_factor(
+            SecondFactor(
+                id=factor_id,
+                site=site.code,
+                account_id=me.account.id,
+                kind="phone",
+                label="Phone " + mask("phone", state.target),
+                secret_sealed="",
+                phone=state.target,
+                created_at=now,
+                confirmed_at=now,
             )
-    await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
+        )
+        fresh: list[str] | None = None
+        what = f"the phone {mask('phone', state.target)} was added for two-step verification"
+        if not me.account.two_step:
+            fresh = await _new_codes(deps, uow, me.account)
+            await uow.accounts.update(
+                site.code, me.account.id, two_step=True, preferred_factor=factor_id
+            )
+            await audit(deps, uow, site.code, me.account.id, AuditAction.TWO_STEP_ON, who)
+            what = "two-step verification was turned on with " + mask("phone", state.target)
+        await audit(
+            deps, uow, site.code, me.account.id, AuditAction.FACTOR_ADDED, who, kind="phone"
+        )
+        await forget_browsers(deps, uow, me.account)
+        await _notify(deps, uow, me.account, what)
+        await uow.commit()
+    deps.on_message()
+    return fresh
 
 
-async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:
-    """Leave the second step: the partial session ends."""
-    if token:
-        async with deps.uow() as uow:
-            await uow.sessions.delete(site_code, session_hash(deps, token))
-            await uow.commit()
+async def set_preferred(deps: Deps, me: Current, factor_id: str, who: Requester) -> None:
+    """Which method the challenge offers first."""
+    require_recent(deps, me)
+    async with deps.uow() as uow:
+        ids = {
+            f.id
+            for f in await uow.two_step.factors(me.account.site, me.account.id)
+            if f.confirmed_at is not None
+        }
+        if factor_id not in ids:
+            raise NotFound("That method was removed.")
+        await uow.accounts.update(me.account.site, me.account.id, preferred_factor=factor_id)
+        await uow.commit()

@@ -53,16 +53,18 @@ class SqlUnitOfWork:
         self.cases = CaseRepo(conn)
 
     async def commit(self) -> None:
-        assert self._tx is not None
-        await self._tx.commit()
+        """Commit whatever is open, so a flow may commit a step and then go on (a wrong code
+        is counted and committed before the flow records more)."""
+        assert self._conn is not None
+        await self._conn.commit()
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._conn is not None and self._tx is not None
+        assert self._conn is not None
         try:
-            if self._tx.is_active:
-                await self._tx.rollback()
+            if self._conn.in_transaction():
+                await self._conn.rollback()
         finally:
             await self._conn.close()
 
@@ -93,16 +95,16 @@ class SqliteUnitOfWork(SqlUnitOfWork):
         return self
 
     async def commit(self) -> None:
-        assert self._sync_tx is not None
-        self._sync_tx.commit()
+        assert self._sync is not None
+        self._sync.commit()
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
-        assert self._sync is not None and self._sync_tx is not None
+        assert self._sync is not None
         try:
-            if self._sync_tx.is_active:
-                self._sync_tx.rollback()
+            if self._sync.in_transaction():
+                self._sync.rollback()
         finally:
             self._sync.close()
             self._lock.release()

@@ -18,7 +18,15 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.errors import Unauthenticated
 from entryway.flows import account as account_flow
-from entryway.flows import codes, password_reset, registration, sign_in, support, two_step
+from entryway.flows import (
+    codes,
+    password_reset,
+    registration,
+    second_step,
+    sign_in,
+    support,
+    two_step,
+)
 from entryway.flows.account import Current
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -272,11 +280,13 @@ async def sign_in_step(
 
 
 @router.post("/sign-in/two-step", response_model=SecondStepOut)
-async def second_step(body: SecondStepIn, request: Request) -> SecondStepOut:
+async def pass_second_step(body: SecondStepIn, request: Request) -> SecondStepOut:
     """A code from an authenticator app (``method=app``) or a backup code (``backup``).
     ``remember_browser`` returns a token that skips this step for 30 days when sent with
     ``/sign-in``."""
-    passer = two_step.pass_with_backup_code if body.method == "backup" else two_step.pass_with_app
+    passer = (
+        second_step.pass_with_backup_code if body.method == "backup" else second_step.pass_with_app
+    )
     passed = await passer(
         web_of(request).deps,
         site_of(request).code,

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from entryway.errors import EntrywayError, Forbidden, Unauthenticated
-from entryway.flows import support, two_step
+from entryway.flows import second_step, support, two_step
 from entryway.flows.account import Current
 from entryway.web.render import (
     BROWSER,
@@ -43,7 +43,7 @@ def _partial(request: Request) -> str:
 @router.get("/signin/two-step")
 async def challenge_form(request: Request, return_to: str = "", method: str = "app") -> Response:
     try:
-        await two_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
+        await second_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
     except Unauthenticated:
         return redirect("/signin")
     template = "two_step_backup.html" if method == "backup" else "two_step_challenge.html"
@@ -58,7 +58,7 @@ async def challenge_submit(request: Request) -> Response:
     backup = text(form, "method") == "backup"
     remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
     target = return_to(request, text(form, "return_to"))
-    passer = two_step.pass_with_backup_code if backup else two_step.pass_with_app
+    passer = second_step.pass_with_backup_code if backup else second_step.pass_with_app
     try:
         passed = await passer(
             deps,
@@ -88,7 +88,7 @@ async def challenge_submit(request: Request) -> Response:
 @router.get("/signin/two-step/help")
 async def contact_form(request: Request) -> Response:
     try:
-        await two_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
+        await second_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
     except Unauthenticated:
         return redirect("/signin")
     return page(request, "two_step_contact.html", value="")
@@ -119,7 +119,7 @@ async def contact_submit(request: Request) -> Response:
 async def challenge_cancel(request: Request) -> Response:
     await form_of(request)
     site = site_of(request)
-    await two_step.sign_out_pending(web_of(request).deps, site.code, _partial(request))
+    await second_step.sign_out_pending(web_of(request).deps, site.code, _partial(request))
     response = redirect("/signin")
     clear_cookie(response, site, PARTIAL)
     return response

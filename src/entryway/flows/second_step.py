@@ -1,0 +1,326 @@
+"""The second step of sign-in: an app code, a code by text or call, or a backup code.
+
+```mermaid
+stateDiagram-v2
+    [*] --> partial: right password, 2SV on, browser not remembered
+    partial --> signed_in: right code (new session id)
+    partial --> partial: wrong code (counted toward the account's lock)
+    partial --> [*]: cancelled, or ten minutes passed
+    partial --> case_opened: Contact Customer Service
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from entryway.core import backup_codes as codes_rule
+from entryway.core import totp
+from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.masking import mask
+from entryway.core.secrets import keyed_hash, new_token
+from entryway.core.sessions import SessionLevel, is_live
+from entryway.core.throttle import FailureScope, window_start
+from entryway.errors import CodeRejected, FlowExpired, InvalidInput, Unauthenticated
+from entryway.flows import codes as codes_flow
+from entryway.flows import notices
+from entryway.flows.common import (
+    audit,
+    browser_hash,
+    open_session,
+    send,
+    session_hash,
+    start_code_flow,
+)
+from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
+from entryway.flows.sign_in import identifier_counter_key
+from entryway.flows.two_step import REMEMBER_BROWSER, WRONG, backup_hash
+
+
+@dataclass(frozen=True, slots=True)
+class Passed:
+    session_token: str
+    account_id: str
+    backup_codes_left: int | None = None  # set when a backup code was used
+    browser_token: str | None = None  # set when the browser is to be remembered
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A partial session: the password was right, the second step is still to come."""
+
+    session: Session
+    account: Account
+
+
+async def pending(deps: Deps, site_code: str, token: str | None) -> Pending:
+    """The partial session behind ``token``, or Unauthenticated (it lives ten minutes)."""
+    if not token or len(token) > 100:
+        raise Unauthenticated("Please sign in.")
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, session_hash(deps, token))
+        if (
+            session is None
+            or session.level != SessionLevel.PARTIAL
+            or not is_live(deps.clock.now(), session.idle_deadline, session.absolute_deadline)
+        ):
+            raise Unauthenticated("Please sign in.")
+        account = await uow.accounts.get(site_code, session.account_id)
+    if account is None:
+        raise Unauthenticated("Please sign in.")
+    return Pending(session=session, account=account)
+
+
+async def pass_with_app(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+    remember_browser: bool = False,
+) -> Passed:
+    """A code from any confirmed app, each TOTP step accepted once per account (RFC 6238
+    §5.2; SECURITY.md 18)."""
+    return await _second_step(
+        deps, site_code, token, code, "totp", remember, who, client, remember_browser
+    )
+
+
+async def pass_with_backup_code(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+    remember_browser: bool = False,
+) -> Passed:
+    """A backup code, single use by conditional write (SECURITY.md 20)."""
+    return await _second_step(
+        deps, site_code, token, code, "backup", remember, who, client, remember_browser
+    )
+
+
+async def _second_step(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    method: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+    remember_browser: bool,
+) -> Passed:
+    me = await pending(deps, site_code, token)
+    now = deps.clock.now()
+    account = me.account
+    async with deps.uow() as uow:
+        ok = False
+        if method == "totp":
+            for factor in await uow.two_step.factors(site_code, account.id):
+                if factor.kind != "totp" or factor.confirmed_at is None:
+                    continue
+                step = totp.matching_step(deps.sealer.unseal(factor.secret_sealed), code, now)
+                if step is not None:
+                    ok = await uow.two_step.use_step(site_code, account.id, step, now)
+                    break
+        elif method == "phone":
+            ok = await _phone_code_ok(deps, uow, site_code, token, account, code)
+        else:
+            canonical = codes_rule.normalize_backup_code(code)
+            ok = bool(canonical) and await uow.two_step.use_backup_code(
+                site_code, account.id, backup_hash(deps, account.id, canonical), now
+            )
+        if not ok:
+            await _count_wrong(deps, uow, account, who)
+            await uow.commit()
+            raise CodeRejected(WRONG, field="code")
+        await uow.sessions.delete(site_code, me.session.id_hash)
+        for value in (account.email, account.phone):  # the sign-in is complete only now
+            if value:
+                await uow.counters.reset(
+                    site_code, FailureScope.ACCOUNT, identifier_counter_key(deps, value)
+                )
+        full = await open_session(
+            deps,
+            uow,
+            account,
+            remember=remember,
+            who=who,
+            client=client,
+            auth_at=me.session.auth_at,
+        )
+        await audit(
+            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=method
+        )
+        left = None
+        if method == "backup":
+            left = await uow.two_step.backup_codes_left(site_code, account.id)
+            await audit(
+                deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
+            )
+        browser = None
+        if remember_browser:  # "Don't require OTP on this browser"
+            browser = new_token(deps.rng)
+            await uow.two_step.remember(
+                RememberedBrowser(
+                    token_hash=browser_hash(deps, browser),
+                    public_id=new_token(deps.rng, 16),
+                    site=site_code,
+                    account_id=account.id,
+                    user_agent=who.user_agent[:300],
+                    created_at=now,
+                    expires_at=now + REMEMBER_BROWSER,
+                )
+            )
+        await uow.commit()
+    return Passed(
+        session_token=full, account_id=account.id, backup_codes_left=left, browser_token=browser
+    )
+
+
+async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+    """Wrong second-step codes count toward the account's lock, across challenges
+    (SECURITY.md 19), and are audited: a right password with a failing second step is a
+    signal worth telling (SECURITY.md 29)."""
+    window = window_start(deps.clock.now())
+    for value in (account.email, account.phone):
+        if value:
+            await uow.counters.hit(
+                account.site, FailureScope.ACCOUNT, identifier_counter_key(deps, value), window
+            )
+    await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
+
+
+async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:
+    """Leave the second step: the partial session ends."""
+    if token:
+        async with deps.uow() as uow:
+            await uow.sessions.delete(site_code, session_hash(deps, token))
+            await uow.commit()
+
+
+def _challenge_token(deps: Deps, partial_token: str) -> str:
+    """The challenge's code flow is keyed by the partial session: no second secret to carry."""
+    return keyed_hash(deps.keys.hashing, "two-step-flow", partial_token)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneMethod:
+    factor_id: str
+    masked: str
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What the customer may use at the second step (shown masked)."""
+
+    app: bool
+    phones: list[PhoneMethod]
+    backup: bool
+    preferred: str  # "app", "backup" or a phone factor id
+
+
+async def options(deps: Deps, site_code: str, token: str | None) -> Options:
+    me = await pending(deps, site_code, token)
+    async with deps.uow() as uow:
+        factors = [
+            f
+            for f in await uow.two_step.factors(site_code, me.account.id)
+            if f.confirmed_at is not None
+        ]
+        left = await uow.two_step.backup_codes_left(site_code, me.account.id)
+    phones = [PhoneMethod(f.id, mask("phone", f.phone)) for f in factors if f.kind == "phone"]
+    app = any(f.kind == "totp" for f in factors)
+    preferred = me.account.preferred_factor or ""
+    if preferred not in {p.factor_id for p in phones}:
+        preferred = "app" if app else (phones[0].factor_id if phones else "backup")
+    return Options(app=app, phones=phones, backup=left > 0, preferred=preferred)
+
+
+async def send_phone_code(
+    deps: Deps, site_code: str, token: str | None, factor_id: str, channel: str, who: Requester
+) -> str:
+    """Text or call a code to one of the account's 2SV phones (within the send quotas)."""
+    if channel not in (Channel.SMS, Channel.VOICE):
+        raise InvalidInput("Choose a text message or a voice call.", field="channel")
+    me = await pending(deps, site_code, token)
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        phone = next(
+            (
+                f
+                for f in await uow.two_step.factors(site_code, me.account.id)
+                if f.id == factor_id and f.kind == "phone" and f.confirmed_at
+            ),
+            None,
+        )
+        if phone is None:
+            raise InvalidInput("Choose one of your phones.", field="channel")
+        _, code = await start_code_flow(
+            deps,
+            uow,
+            site=site_code,
+            purpose=FlowPurpose.TWO_STEP_SIGN_IN,
+            account_id=me.account.id,
+            target_kind="phone",
+            target=phone.phone,
+            who=who,
+            token=_challenge_token(deps, token or ""),
+        )
+        subject, body = notices.phone_code(site, code, channel)
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=me.account.id,
+            channel=Channel(channel),
+            kind=MessageKind.TWO_STEP_CODE,
+            to=phone.phone,
+            subject=subject,
+            body=body,
+        )
+        await uow.commit()
+    deps.on_message()
+    return mask("phone", phone.phone)
+
+
+async def pass_with_phone(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+    remember_browser: bool = False,
+) -> Passed:
+    """The code last texted or read out to a 2SV phone."""
+    return await _second_step(
+        deps, site_code, token, code, "phone", remember, who, client, remember_browser
+    )
+
+
+async def _phone_code_ok(
+    deps: Deps, uow: UnitOfWork, site_code: str, token: str | None, account: Account, code: str
+) -> bool:
+    try:
+        await codes_flow.check_and_consume(
+            deps,
+            uow,
+            site_code,
+            _challenge_token(deps, token or ""),
+            FlowPurpose.TWO_STEP_SIGN_IN,
+            code,
+            account_id=account.id,
+        )
+    except (CodeRejected, FlowExpired):
+        return False
+    return True
