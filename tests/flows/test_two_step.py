@@ -250,7 +250,7 @@ async def test_removing_the_last_app_turns_two_step_off(world: World) -> None:
     e = await enrolled(world)
     me = await account.current(world.deps, "us", e.token)
     info = await two_step.overview(world.deps, me)
-    await two_step.remove_app(world.deps, me, info.apps[0].id, WHO)
+    await two_step.remove_app(world.deps, me, info.methods[0].id, WHO)
     result = await sign_in.sign_in(
         world.deps, "us", identifier="ana@example.com", password=PW, remember=False, who=WHO
     )
@@ -361,3 +361,64 @@ async def test_contact_customer_service_from_the_partial_session(world: World) -
         await support.contact_from_second_step(world.deps, "us", partial, "   ", WHO)
     with pytest.raises(Unauthenticated):  # only from a partial session
         await support.contact_from_second_step(world.deps, "us", "not-a-session", "hi", WHO)
+
+
+async def test_phone_method_by_text_and_by_voice(world: World) -> None:
+    started = await registration.start(
+        world.deps,
+        "us",
+        name="Ana",
+        identifier="ana@example.com",
+        password=PW,
+        password_again=PW,
+        who=WHO,
+    )
+    done = await registration.verify(
+        world.deps,
+        "us",
+        flow_token=started.flow_token,
+        code=await world.code("ana@example.com"),
+        who=WHO,
+    )
+    me = await account.current(world.deps, "us", done.session_token)
+    token, sent_to = await two_step.start_phone(world.deps, me, "(201) 555-0147", "sms", WHO)
+    assert sent_to == "•••-•••-0147"
+    backup = await two_step.confirm_phone(
+        world.deps, me, token, await world.code("+12015550147"), WHO
+    )
+    assert backup is not None and len(backup) == 10
+    partial = await password_step(world)
+    options = await second_step.options(world.deps, "us", partial)
+    assert not options.app and options.backup
+    assert [p.masked for p in options.phones] == ["•••-•••-0147"]
+    assert options.preferred == options.phones[0].factor_id
+    await second_step.send_phone_code(
+        world.deps, "us", partial, options.phones[0].factor_id, "voice", WHO
+    )
+    await world.deliver()
+    call = world.texter.sent[-1]
+    assert call.kind == "voice" and call.to == "+12015550147"
+    code = "".join(c for c in call.body.split("Again")[0] if c.isdigit())
+    with pytest.raises(CodeRejected):
+        await second_step.pass_with_phone(
+            world.deps, "us", partial, "000000", remember=False, who=WHO
+        )
+    passed = await second_step.pass_with_phone(
+        world.deps, "us", partial, code, remember=False, who=WHO
+    )
+    assert (await account.current(world.deps, "us", passed.session_token)).account.two_step
+
+
+async def test_phone_codes_are_bound_to_their_partial_session(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    token, _ = await two_step.start_phone(world.deps, me, "201 555 0148", "sms", WHO)
+    await two_step.confirm_phone(world.deps, me, token, await world.code("+12015550148"), WHO)
+    first = await password_step(world)
+    second = await password_step(world)
+    phone = (await second_step.options(world.deps, "us", first)).phones[0]
+    await second_step.send_phone_code(world.deps, "us", first, phone.factor_id, "sms", WHO)
+    code = await world.code("+12015550148")
+    with pytest.raises(CodeRejected):  # another partial session cannot use that code
+        await second_step.pass_with_phone(world.deps, "us", second, code, remember=False, who=WHO)
+    await second_step.pass_with_phone(world.deps, "us", first, code, remember=False, who=WHO)

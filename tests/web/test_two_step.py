@@ -226,3 +226,61 @@ async def test_remembered_browser_and_contact_through_the_pages(
     )
     assert re.search(r"Your case number is <strong>\d{8}</strong>", done.text)
     assert "ana@example.com" not in done.text
+
+
+async def test_phone_method_through_the_pages_and_api(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    page = await client.get("/account/two-step/phone")
+    assert "Mobile phone number" in page.text
+    r = await client.post(
+        "/account/two-step/phone",
+        data={"csrf": csrf_of(page.text), "identifier": "201 555 0147", "channel": "sms"},
+    )
+    assert "•••-•••-0147" in r.text and "Enter OTP" in r.text
+    r = await client.post(
+        "/account/two-step/phone/verify",
+        data={"csrf": csrf_of(r.text), "code": await world.code("+12015550147")},
+    )
+    assert "Your backup codes" in r.text
+    await submit(client, "/account", "/signout", {})
+
+    await sign_in(client, "ana@example.com", PW)
+    page = await client.get("/signin/two-step")
+    assert "Text me a code" in page.text and "•••-•••-0147" in page.text
+    phone_id = re.search(r'name="phone_id" value="([^"]+)"', page.text)
+    assert phone_id is not None
+    r = await client.post(
+        "/signin/two-step/send",
+        data={"csrf": csrf_of(page.text), "phone_id": phone_id.group(1), "channel": "sms"},
+    )
+    assert "We've texted" in r.text and "Enter OTP" in r.text
+    r = await client.post(
+        "/signin/two-step",
+        data={"csrf": csrf_of(r.text), "method": "phone", "code": await world.code("+12015550147")},
+    )
+    assert r.status_code == 303 and (await client.get("/account")).status_code == 200
+
+    r = await client.post("/api/v1/sign-in", json={"identifier": "ana@example.com", "password": PW})
+    partial = r.json()["partial_token"]
+    options = (
+        await client.post("/api/v1/sign-in/two-step/options", json={"partial_token": partial})
+    ).json()
+    assert options["phones"][0]["masked"] == "•••-•••-0147" and not options["app"]
+    r = await client.post(
+        "/api/v1/sign-in/two-step/send",
+        json={"partial_token": partial, "phone_id": options["phones"][0]["id"], "channel": "sms"},
+    )
+    assert r.json() == {"sent_to": "•••-•••-0147"}
+    r = await client.post(
+        "/api/v1/sign-in/two-step",
+        json={
+            "partial_token": partial,
+            "method": "phone",
+            "code": await world.code("+12015550147"),
+        },
+    )
+    assert r.status_code == 200 and r.json()["session_token"], r.text
+    methods = await client.get("/signin/two-step/methods")
+    assert methods.status_code == 303  # no partial session any more

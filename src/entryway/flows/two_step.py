@@ -61,7 +61,7 @@ WRONG = "That code isn't right. Check your authenticator app or backup codes and
 @dataclass(frozen=True, slots=True)
 class Overview:
     enabled: bool
-    apps: list[SecondFactor]
+    methods: list[SecondFactor]  # confirmed apps and phones
     backup_codes_left: int
     preferred: str | None
 
@@ -136,10 +136,9 @@ async def overview(deps: Deps, me: Current) -> Overview:
     async with deps.uow() as uow:
         factors = await uow.two_step.factors(site, account_id)
         left = await uow.two_step.backup_codes_left(site, account_id)
-    apps = [f for f in factors if f.kind == "totp" and f.confirmed_at is not None]
     return Overview(
         enabled=me.account.two_step,
-        apps=apps,
+        methods=[f for f in factors if f.confirmed_at is not None],
         backup_codes_left=left,
         preferred=me.account.preferred_factor,
     )
@@ -260,9 +259,7 @@ async def remove_app(deps: Deps, me: Current, factor_id: str, who: Requester) ->
         await forget_browsers(deps, uow, me.account)
         if left:
             await uow.accounts.update(site, me.account.id, preferred_factor=left[0].id)
-            await _notify(
-                deps, uow, me.account, "an authenticator app was removed from two-step verification"
-            )
+            await _notify(deps, uow, me.account, "a method was removed from two-step verification")
         else:
             await _turn_off(deps, uow, me, who)
         await uow.commit()

@@ -65,7 +65,7 @@ class SecondStepNeeded(BaseModel):
 class SecondStepIn(BaseModel):
     partial_token: Text
     code: Annotated[str, Field(max_length=40)]
-    method: Literal["app", "backup"] = "app"
+    method: Literal["app", "phone", "backup"] = "app"
     keep_signed_in: bool = False
     remember_browser: bool = False
 
@@ -74,6 +74,36 @@ class SecondStepOut(BaseModel):
     session_token: str
     account_id: str
     remembered_browser_token: str | None = None
+
+
+class PartialIn(BaseModel):
+    partial_token: Text
+
+
+class OptionsOut(BaseModel):
+    app: bool
+    phones: list[dict[str, str]]
+    backup: bool
+    preferred: str
+
+
+class SendIn(BaseModel):
+    partial_token: Text
+    phone_id: Text
+    channel: Literal["sms", "voice"] = "sms"
+
+
+class SentOut(BaseModel):
+    sent_to: str
+
+
+class PhoneIn(BaseModel):
+    identifier: Text
+    channel: Literal["sms", "voice"] = "sms"
+
+
+class MethodIn(BaseModel):
+    method_id: Text
 
 
 class CaseIn(BaseModel):
@@ -91,8 +121,9 @@ class PasswordConfirmIn(BaseModel):
 
 class TwoStepOut(BaseModel):
     enabled: bool
-    apps: list[dict[str, str]]
+    methods: list[dict[str, str]]
     backup_codes_left: int
+    preferred: str | None
 
 
 class AppEnrolmentOut(BaseModel):
@@ -281,12 +312,15 @@ async def sign_in_step(
 
 @router.post("/sign-in/two-step", response_model=SecondStepOut)
 async def pass_second_step(body: SecondStepIn, request: Request) -> SecondStepOut:
-    """A code from an authenticator app (``method=app``) or a backup code (``backup``).
+    """A code from an authenticator app (``method=app``), one texted or read out by
+    ``/sign-in/two-step/send`` (``phone``), or a backup code (``backup``).
     ``remember_browser`` returns a token that skips this step for 30 days when sent with
     ``/sign-in``."""
-    passer = (
-        second_step.pass_with_backup_code if body.method == "backup" else second_step.pass_with_app
-    )
+    passer = {
+        "app": second_step.pass_with_app,
+        "phone": second_step.pass_with_phone,
+        "backup": second_step.pass_with_backup_code,
+    }[body.method]
     passed = await passer(
         web_of(request).deps,
         site_of(request).code,
@@ -302,6 +336,34 @@ async def pass_second_step(body: SecondStepIn, request: Request) -> SecondStepOu
         account_id=passed.account_id,
         remembered_browser_token=passed.browser_token,
     )
+
+
+@router.post("/sign-in/two-step/options", response_model=OptionsOut)
+async def second_step_options(body: PartialIn, request: Request) -> OptionsOut:
+    """The methods this account can use at the second step, phones masked."""
+    options = await second_step.options(
+        web_of(request).deps, site_of(request).code, body.partial_token
+    )
+    return OptionsOut(
+        app=options.app,
+        phones=[{"id": p.factor_id, "masked": p.masked} for p in options.phones],
+        backup=options.backup,
+        preferred=options.preferred,
+    )
+
+
+@router.post("/sign-in/two-step/send", response_model=SentOut)
+async def second_step_send(body: SendIn, request: Request) -> SentOut:
+    """Text or call a one-time code to one of the account's phones (by its id)."""
+    sent_to = await second_step.send_phone_code(
+        web_of(request).deps,
+        site_of(request).code,
+        body.partial_token,
+        body.phone_id,
+        body.channel,
+        who(request),
+    )
+    return SentOut(sent_to=sent_to)
 
 
 @router.post("/sign-in/two-step/contact", response_model=CaseOut, status_code=201)
@@ -546,8 +608,9 @@ async def two_step_settings(me: Me, request: Request) -> TwoStepOut:
     info = await two_step.overview(web_of(request).deps, me)
     return TwoStepOut(
         enabled=info.enabled,
-        apps=[{"id": a.id, "label": a.label} for a in info.apps],
+        methods=[{"id": m.id, "kind": m.kind, "label": m.label} for m in info.methods],
         backup_codes_left=info.backup_codes_left,
+        preferred=info.preferred,
     )
 
 
@@ -567,6 +630,36 @@ async def confirm_app(body: AppConfirmIn, me: Me, request: Request) -> BackupCod
         web_of(request).deps, me, body.factor_id, body.code, who(request)
     )
     return BackupCodesOut(backup_codes=fresh or [])
+
+
+@router.post("/account/two-step/phones", response_model=FlowOut, status_code=202)
+async def add_phone(body: PhoneIn, me: Me, request: Request) -> FlowOut:
+    """A phone as a second step: a code goes to it first."""
+    token, sent_to = await two_step.start_phone(
+        web_of(request).deps, me, body.identifier, body.channel, who(request)
+    )
+    return FlowOut(flow_id=token, sent_to=sent_to)
+
+
+@router.post("/account/two-step/phones/verify", response_model=BackupCodesOut)
+async def confirm_phone(body: CodeIn, me: Me, request: Request) -> BackupCodesOut:
+    fresh = await two_step.confirm_phone(
+        web_of(request).deps, me, body.flow_id, body.code, who(request)
+    )
+    return BackupCodesOut(backup_codes=fresh or [])
+
+
+@router.put("/account/two-step/preferred", status_code=204)
+async def put_preferred(body: MethodIn, me: Me, request: Request) -> Response:
+    await two_step.set_preferred(web_of(request).deps, me, body.method_id, who(request))
+    return Response(status_code=204)
+
+
+@router.delete("/account/two-step/methods/{factor_id}", status_code=204)
+async def remove_method(factor_id: str, me: Me, request: Request) -> Response:
+    """Remove an app or a phone; removing the last method turns 2SV off."""
+    await two_step.remove_app(web_of(request).deps, me, factor_id, who(request))
+    return Response(status_code=204)
 
 
 @router.delete("/account/two-step/apps/{factor_id}", status_code=204)

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from entryway.errors import EntrywayError, Forbidden, Unauthenticated
+from entryway.errors import EntrywayError, FlowExpired, Forbidden, Unauthenticated
 from entryway.flows import second_step, support, two_step
 from entryway.flows.account import Current
 from entryway.web.render import (
     BROWSER,
     BROWSER_MAX_AGE,
+    FLOW,
     PARTIAL,
     REMEMBER_ASKED,
     form_of,
@@ -40,14 +41,88 @@ def _partial(request: Request) -> str:
 # --- the challenge -------------------------------------------------------------------------
 
 
-@router.get("/signin/two-step")
-async def challenge_form(request: Request, return_to: str = "", method: str = "app") -> Response:
+PASSERS = {
+    "app": second_step.pass_with_app,
+    "phone": second_step.pass_with_phone,
+    "backup": second_step.pass_with_backup_code,
+}
+TEMPLATES = {"backup": "two_step_backup.html"}
+
+
+async def _challenge(
+    request: Request, method: str, return_to: str, *, status: int = 200, **extra: Any
+) -> Response:
+    """The challenge page for one method; phones first offer a text or a call."""
     try:
-        await second_step.pending(web_of(request).deps, site_of(request).code, _partial(request))
+        options = await second_step.options(
+            web_of(request).deps, site_of(request).code, _partial(request)
+        )
     except Unauthenticated:
         return redirect("/signin")
-    template = "two_step_backup.html" if method == "backup" else "two_step_challenge.html"
-    return page(request, template, return_to=return_to)
+    if method not in PASSERS:
+        method = (
+            "app"
+            if options.preferred == "app"
+            else ("backup" if options.preferred == "backup" else "phone")
+        )
+    phone = next(
+        (p for p in options.phones if p.factor_id == options.preferred),
+        options.phones[0] if options.phones else None,
+    )
+    template = TEMPLATES.get(method, "two_step_challenge.html")
+    return page(
+        request,
+        template,
+        return_to=return_to,
+        method=method,
+        options=options,
+        phone=phone,
+        status=status,
+        **extra,
+    )
+
+
+@router.get("/signin/two-step")
+async def challenge_form(request: Request, return_to: str = "", method: str = "") -> Response:
+    return await _challenge(request, method, return_to)
+
+
+@router.get("/signin/two-step/methods")
+async def methods(request: Request, return_to: str = "") -> Response:
+    try:
+        options = await second_step.options(
+            web_of(request).deps, site_of(request).code, _partial(request)
+        )
+    except Unauthenticated:
+        return redirect("/signin")
+    return page(request, "two_step_methods.html", options=options, return_to=return_to)
+
+
+@router.post("/signin/two-step/send")
+async def send_code(request: Request) -> Response:
+    form = await form_of(request)
+    target = return_to(request, text(form, "return_to"))
+    try:
+        sent_to = await second_step.send_phone_code(
+            web_of(request).deps,
+            site_of(request).code,
+            _partial(request),
+            text(form, "phone_id"),
+            text(form, "channel"),
+            who(request),
+        )
+    except Unauthenticated:
+        return redirect("/signin")
+    except EntrywayError as exc:
+        return await _challenge(request, "phone", target, problem=exc.message, status=422)
+    return await _challenge(
+        request,
+        "phone",
+        target,
+        sent_to=sent_to,
+        channel=text(form, "channel"),
+        phone_id=text(form, "phone_id"),
+    )
 
 
 @router.post("/signin/two-step")
@@ -55,10 +130,10 @@ async def challenge_submit(request: Request) -> Response:
     form = await form_of(request)
     site = site_of(request)
     deps = web_of(request).deps
-    backup = text(form, "method") == "backup"
+    method = text(form, "method") if text(form, "method") in PASSERS else "app"
     remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
     target = return_to(request, text(form, "return_to"))
-    passer = second_step.pass_with_backup_code if backup else second_step.pass_with_app
+    passer = PASSERS[method]
     try:
         passed = await passer(
             deps,
@@ -72,8 +147,14 @@ async def challenge_submit(request: Request) -> Response:
     except Unauthenticated:
         return redirect("/signin")
     except EntrywayError as exc:
-        template = "two_step_backup.html" if backup else "two_step_challenge.html"
-        return page(request, template, return_to=target, errors={"code": exc.message}, status=422)
+        return await _challenge(
+            request,
+            method,
+            target,
+            errors={"code": exc.message},
+            sent_to=text(form, "sent_to"),
+            status=422,
+        )
     if passed.backup_codes_left is not None and passed.backup_codes_left <= 3:
         target = SETTINGS + "?few=1"
     response = redirect(target)
@@ -248,6 +329,90 @@ async def backup_codes_file(request: Request, me: Current = Depends(signed_in_pa
             "cache-control": "no-store",
         },
     )
+
+
+@router.get(SETTINGS + "/phone")
+async def phone_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    try:
+        two_step.require_recent(web_of(request).deps, me)
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=request.url.path)
+    return page(request, "two_step_phone.html", me=me, value=me.account.phone or "")
+
+
+@router.post(SETTINGS + "/phone")
+async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    try:
+        token, sent_to = await two_step.start_phone(
+            web_of(request).deps,
+            me,
+            text(form, "identifier"),
+            text(form, "channel") or "sms",
+            who(request),
+        )
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS + "/phone")
+    except EntrywayError as exc:
+        return page(
+            request,
+            "two_step_phone.html",
+            me=me,
+            value=text(form, "identifier"),
+            errors={exc.field or "identifier": exc.message},
+            status=422,
+        )
+    response = page(request, "two_step_phone_code.html", me=me, sent_to=sent_to)
+    set_cookie(response, site_of(request), FLOW, token, max_age=1800)
+    return response
+
+
+@router.post(SETTINGS + "/phone/verify")
+async def phone_verify(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    try:
+        fresh = await two_step.confirm_phone(
+            web_of(request).deps,
+            me,
+            request.cookies.get(cookie_name(site, FLOW), ""),
+            text(form, "code"),
+            who(request),
+        )
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    except FlowExpired:
+        return redirect(SETTINGS + "/phone")
+    except EntrywayError as exc:
+        return page(
+            request,
+            "two_step_phone_code.html",
+            me=me,
+            sent_to=text(form, "sent_to"),
+            errors={"code": exc.message},
+            status=422,
+        )
+    response = (
+        page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
+        if fresh
+        else redirect(SETTINGS + "?done=phone")
+    )
+    clear_cookie(response, site, FLOW)
+    return response
+
+
+@router.post(SETTINGS + "/preferred/{factor_id}")
+async def preferred(
+    request: Request, factor_id: str, me: Current = Depends(signed_in_page)
+) -> Response:
+    await form_of(request)
+    try:
+        await two_step.set_preferred(web_of(request).deps, me, factor_id, who(request))
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=SETTINGS)
+    except EntrywayError:
+        pass  # removed in the meantime: the settings page shows what is left
+    return redirect(SETTINGS)
 
 
 @router.post(SETTINGS + "/off")
