@@ -422,3 +422,26 @@ async def test_phone_codes_are_bound_to_their_partial_session(world: World) -> N
     with pytest.raises(CodeRejected):  # another partial session cannot use that code
         await second_step.pass_with_phone(world.deps, "us", second, code, remember=False, who=WHO)
     await second_step.pass_with_phone(world.deps, "us", first, code, remember=False, who=WHO)
+
+
+async def test_security_22_changes_are_told_by_text_to_2sv_phones(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    token, _ = await two_step.start_phone(world.deps, me, "201 555 0150", "sms", WHO)
+    await two_step.confirm_phone(world.deps, me, token, await world.code("+12015550150"), WHO)
+    me = await account.current(world.deps, "us", e.token)
+    await two_step.new_backup_codes(world.deps, me, WHO)
+    await world.deliver()
+    texts = [t.body for t in world.texter.sent if t.to == "+12015550150"]
+    assert any("backup codes" in t for t in texts)
+
+
+async def test_security_26_sign_out_everywhere_ends_partial_sessions_too(world: World) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+    me = await account.current(world.deps, "us", e.token)
+    await account.end_all_sessions(world.deps, me, WHO)
+    with pytest.raises(Unauthenticated):
+        await second_step.pending(world.deps, "us", partial)
+    with pytest.raises(Unauthenticated):
+        await account.current(world.deps, "us", e.token)

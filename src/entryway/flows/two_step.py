@@ -283,18 +283,27 @@ async def _turn_off(deps: Deps, uow: UnitOfWork, me: Current, who: Requester) ->
 
 
 async def _notify(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> None:
+    """Every 2SV change is told by email, and by text to each phone that is a 2SV method
+    (another channel than the one a thief may hold, SECURITY.md 22)."""
     site = deps.site(account.site)
     subject, body = notices.two_step_changed(site, what)
-    await notify_all(
-        deps,
-        uow,
-        site,
-        account,
-        MessageKind.TWO_STEP_CHANGED,
-        subject,
-        body,
-        f"{site.brand}: {what}. Not you? Contact us.",
-    )
+    sms = f"{site.brand}: {what}. Not you? Contact us."
+    await notify_all(deps, uow, site, account, MessageKind.TWO_STEP_CHANGED, subject, body, sms)
+    told = {account.phone} if account.phone_verified else set()
+    for factor in await uow.two_step.factors(account.site, account.id):
+        if factor.kind == "phone" and factor.confirmed_at and factor.phone not in told:
+            told.add(factor.phone)
+            await send(
+                deps,
+                uow,
+                site,
+                account_id=account.id,
+                channel=Channel.SMS,
+                kind=MessageKind.TWO_STEP_CHANGED,
+                to=factor.phone,
+                subject="",
+                body=sms,
+            )
 
 
 # --- phones ---
