@@ -179,7 +179,7 @@ def test_reset_by_sms(
     masked = ("•••-•••-" if e164.startswith("+1") else "+44 ••••• ••") + e164[-4:]
 
     # Add a mobile number on Login & security.
-    page.get_by_role("link", name="Edit mobile number").click()
+    page.get_by_role("link", name="Add mobile number").click()
     page.get_by_label("New mobile phone number").fill(typed)
     page.get_by_role("button", name="Continue").click()
     expect(heading(page, "Confirm your new mobile phone number")).to_be_visible()

@@ -222,6 +222,7 @@ async def _settings_page(request: Request, me: Current, **extra: Any) -> Respons
         me=me,
         info=info,
         few=request.query_params.get("few") == "1",
+        done=request.query_params.get("done"),
         **extra,
     )
 
@@ -248,7 +249,9 @@ async def reauth(request: Request, me: Current = Depends(signed_in_page)) -> Res
 
 def _qr_svg(uri: str) -> str:
     """The otpauth URI as an inline SVG QR code (no JavaScript, no external requests)."""
-    return str(segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code"))
+    return str(
+        segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code", omitsize=True)
+    )
 
 
 @router.get(SETTINGS + "/app")
