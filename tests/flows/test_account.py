@@ -176,3 +176,32 @@ async def test_name_change_is_audited(world: World) -> None:
     assert stored is not None and stored.name == "Ana María"
     with pytest.raises(InvalidInput):
         await account.change_name(world.deps, me, "x" * 101, WHO)
+
+
+async def test_an_unverified_sign_up_cannot_squat_an_address(world: World) -> None:
+    squatter = await registration.start(
+        world.deps,
+        "us",
+        name="Eve",
+        identifier="ana@example.com",
+        password=PW,
+        password_again=PW,
+        who=WHO,
+    )
+    assert squatter.flow_token  # never verified
+    me = await signed_in(world, "+12015550123")
+    started = await account.start_contact_change(
+        world.deps, me, IdentifierKind.EMAIL, "ana@example.com", WHO
+    )
+    await account.confirm_contact_change(
+        world.deps,
+        me,
+        IdentifierKind.EMAIL,
+        started.flow_token,
+        await world.code("ana@example.com"),
+        WHO,
+    )
+    ok = await sign_in.sign_in(
+        world.deps, "us", identifier="ana@example.com", password=PW, remember=False, who=WHO
+    )
+    assert isinstance(ok, sign_in.SignedIn) and ok.account_id == me.account.id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
-from entryway.core.identifiers import IdentifierKind
+from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.masking import mask
 from entryway.core.outbox import CODE_KINDS, redacted_body
 from entryway.core.passwords import normalize_password, within_input_cap
@@ -185,7 +185,9 @@ async def start_contact_change(
         raise InvalidInput("That is already on your account.", field="identifier")
     purpose = _purpose(kind)
     async with deps.uow() as uow:
-        taken = await uow.accounts.find(site.code, ident) is not None
+        holder = await uow.accounts.find(site.code, ident)
+        # An address someone registered but never verified is not theirs: it stays free.
+        taken = holder is not None and holder.status == AccountStatus.ACTIVE
         token, code = await start_code_flow(
             deps,
             uow,
@@ -225,6 +227,10 @@ async def confirm_contact_change(
         state = await codes.check_and_consume(
             deps, uow, site.code, flow_token, purpose, code, account_id=me.account.id
         )
+        ident = Identifier(kind, state.target)
+        holder = await uow.accounts.find(site.code, ident)
+        if holder is not None and holder.status == AccountStatus.UNVERIFIED:
+            await uow.accounts.delete_unverified(site.code, holder.id)  # proven ownership wins
         try:
             await uow.accounts.update(site.code, me.account.id, **{field: state.target, flag: True})
         except Conflict:  # taken since the code was sent: nothing changes, the code stays unused

@@ -54,6 +54,16 @@ class AccountRepo(Repo):
             .values(**values)
         )
 
+    async def delete_unverified(self, site: str, account_id: str) -> bool:
+        result = await self.conn.execute(
+            delete(accounts).where(
+                accounts.c.site == site,
+                accounts.c.id == account_id,
+                accounts.c.status == AccountStatus.UNVERIFIED.value,
+            )
+        )
+        return bool(result.rowcount == 1)
+
     async def _one(self, by: str, site: str, value: str) -> Account | None:
         params = {"b_site": site, "b_value": value}
         row = (await self.conn.execute(_ACCOUNT_BY[by], params)).mappings().first()
