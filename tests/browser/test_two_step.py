@@ -44,7 +44,7 @@ CHALLENGE = "Two-Step Verification"
 BACKUP = "Use a backup method"
 ADD_APP = "Add an authenticator app"
 CODES = "Your backup codes"
-WRONG = "That code isn't right. Check your authenticator app or backup codes and try again."
+WRONG = re.compile(r"^That (backup )?code isn't right")
 BACKUP_CODE = re.compile(r"^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$")
 
 

@@ -332,7 +332,7 @@ def test_remembered_browser(
     forget_laptop.click()
     expect(heading(page, "Login & security")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(
-        "Done: those browsers will ask for a code again."
+        "Done: forgotten browsers will ask for a code again."
     )
     expect(rows).to_have_count(1)
     expect(page.get_by_role("button", name=re.compile(r"^Forget Firefox on Mac"))).to_have_count(0)
@@ -346,7 +346,7 @@ def test_remembered_browser(
     page.get_by_role("button", name="Forget all browsers").click()
     expect(heading(page, "Login & security")).to_be_visible()
     expect(page.get_by_role("status")).to_have_text(
-        "Done: those browsers will ask for a code again."
+        "Done: forgotten browsers will ask for a code again."
     )
     expect(rows).to_have_text(["No remembered browsers."])
     expect(page.get_by_role("button", name="Forget all browsers")).to_have_count(0)

@@ -445,3 +445,28 @@ async def test_security_26_sign_out_everywhere_ends_partial_sessions_too(world: 
         await second_step.pending(world.deps, "us", partial)
     with pytest.raises(Unauthenticated):
         await account.current(world.deps, "us", e.token)
+
+
+async def test_half_finished_sign_ins_are_not_listed_as_devices(world: World) -> None:
+    e = await enrolled(world)
+    await password_step(world)
+    me = await account.current(world.deps, "us", e.token)
+    info = await account.overview(world.deps, me)
+    assert [s.public_id for s in info.sessions] == [me.session.public_id]
+
+
+async def test_wrong_code_messages_name_the_method(world: World) -> None:
+    await enrolled(world)
+    with pytest.raises(CodeRejected, match="authenticator app"):
+        await second_step.pass_with_app(
+            world.deps, "us", await password_step(world), "000000", remember=False, who=WHO
+        )
+    with pytest.raises(CodeRejected, match="backup code"):
+        await second_step.pass_with_backup_code(
+            world.deps,
+            "us",
+            await password_step(world),
+            "0000-0000-0000-0000",
+            remember=False,
+            who=WHO,
+        )

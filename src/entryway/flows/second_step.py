@@ -34,7 +34,13 @@ from entryway.flows.common import (
 )
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
 from entryway.flows.sign_in import identifier_counter_key
-from entryway.flows.two_step import REMEMBER_BROWSER, WRONG, backup_hash
+from entryway.flows.two_step import REMEMBER_BROWSER, backup_hash
+
+WRONG = {
+    "totp": "That code isn't right. Check your authenticator app and try again.",
+    "phone": "That code isn't right. Check the latest text or call and try again.",
+    "backup": "That backup code isn't right, or it was used already.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +146,7 @@ async def _second_step(
         if not ok:
             await _count_wrong(deps, uow, account, who)
             await uow.commit()
-            raise CodeRejected(WRONG, field="code")
+            raise CodeRejected(WRONG[method], field="code")
         await uow.sessions.delete(site_code, me.session.id_hash)
         for value in (account.email, account.phone):  # the sign-in is complete only now
             if value:

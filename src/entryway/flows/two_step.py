@@ -55,7 +55,6 @@ RECENT = timedelta(minutes=10)
 REMEMBER_BROWSER = timedelta(days=30)
 MAX_APPS = 5
 FEW_BACKUP_CODES = 3
-WRONG = "That code isn't right. Check your authenticator app or backup codes and try again."
 
 
 @dataclass(frozen=True, slots=True)

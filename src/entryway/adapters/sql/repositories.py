@@ -108,6 +108,7 @@ class SessionRepo(Repo):
             .where(
                 sessions.c.site == site,
                 sessions.c.account_id == account_id,
+                sessions.c.level == SessionLevel.FULL.value,  # not half-finished sign-ins
                 sessions.c.idle_deadline > now,
                 sessions.c.absolute_deadline > now,
             )

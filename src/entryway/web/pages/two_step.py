@@ -16,6 +16,7 @@ from entryway.web.render import (
     BROWSER,
     BROWSER_MAX_AGE,
     FLOW,
+    IDENT,
     PARTIAL,
     REMEMBER_ASKED,
     form_of,
@@ -153,6 +154,8 @@ async def challenge_submit(request: Request) -> Response:
             target,
             errors={"code": exc.message},
             sent_to=text(form, "sent_to"),
+            channel=text(form, "channel"),
+            remember_browser=text(form, "remember_browser") == "yes",
             status=422,
         )
     if passed.backup_codes_left is not None and passed.backup_codes_left <= 3:
@@ -161,6 +164,7 @@ async def challenge_submit(request: Request) -> Response:
     start_session(response, request, site, passed.session_token, remember=remember)
     clear_cookie(response, site, PARTIAL)
     clear_cookie(response, site, REMEMBER_ASKED)
+    clear_cookie(response, site, IDENT)  # as after a sign-in without the second step
     if passed.browser_token:
         set_cookie(response, site, BROWSER, passed.browser_token, max_age=BROWSER_MAX_AGE)
     return response
@@ -365,7 +369,13 @@ async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) 
             errors={exc.field or "identifier": exc.message},
             status=422,
         )
-    response = page(request, "two_step_phone_code.html", me=me, sent_to=sent_to)
+    response = page(
+        request,
+        "two_step_phone_code.html",
+        me=me,
+        sent_to=sent_to,
+        channel=text(form, "channel") or "sms",
+    )
     set_cookie(response, site_of(request), FLOW, token, max_age=1800)
     return response
 
@@ -392,6 +402,7 @@ async def phone_verify(request: Request, me: Current = Depends(signed_in_page)) 
             "two_step_phone_code.html",
             me=me,
             sent_to=text(form, "sent_to"),
+            channel=text(form, "channel"),
             errors={"code": exc.message},
             status=422,
         )
