@@ -100,7 +100,7 @@ async def test_security_18_each_step_once_and_window_of_one(world: World) -> Non
 
 async def test_security_19_wrong_codes_count_toward_the_account(world: World) -> None:
     from entryway.core.throttle import FailureScope, window_start
-    from entryway.flows.sign_in import identifier_counter_key
+    from entryway.flows.common import identifier_counter_key
 
     e = await enrolled(world)
     me = await account.current(world.deps, "us", e.token)
@@ -470,3 +470,159 @@ async def test_wrong_code_messages_name_the_method(world: World) -> None:
             remember=False,
             who=WHO,
         )
+
+
+# From review: races, limits and notices around the second step.
+
+
+async def test_one_partial_session_gives_at_most_one_full_session(world: World) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+
+    async def use(code: str) -> bool:
+        try:
+            await second_step.pass_with_backup_code(
+                world.deps, "us", partial, code, remember=False, who=WHO
+            )
+        except (CodeRejected, Unauthenticated):
+            return False
+        return True
+
+    results = await asyncio.gather(*(use(c) for c in e.backup[:5]))
+    assert results.count(True) == 1
+    me = await account.current(world.deps, "us", e.token)
+    assert (await two_step.overview(world.deps, me)).backup_codes_left == 9  # others rolled back
+
+
+async def test_security_19_second_step_stops_checking_after_ten_failures(world: World) -> None:
+    e = await enrolled(world)
+    for _ in range(10):
+        with pytest.raises(CodeRejected, match="isn't right"):
+            await second_step.pass_with_backup_code(
+                world.deps,
+                "us",
+                await password_step(world),
+                "0000-0000-0000-0000",
+                remember=False,
+                who=WHO,
+            )
+    with pytest.raises(CodeRejected, match="Too many"):  # even the right code is not checked
+        await second_step.pass_with_backup_code(
+            world.deps, "us", await password_step(world), e.backup[0], remember=False, who=WHO
+        )
+    world.clock.advance(hours=1)
+    await second_step.pass_with_backup_code(
+        world.deps, "us", await password_step(world), e.backup[0], remember=False, who=WHO
+    )
+
+
+async def test_security_29_right_password_wrong_second_step_is_told_once_a_day(
+    world: World,
+) -> None:
+    await enrolled(world)
+    for _ in range(3):
+        with pytest.raises(CodeRejected):
+            await second_step.pass_with_app(
+                world.deps, "us", await password_step(world), "000000", remember=False, who=WHO
+            )
+    await world.deliver()
+    told = [m for m in world.mailer.sent if "someone entered your password" in m.subject]
+    assert len(told) == 1
+
+
+async def test_security_06_reauthentication_counts_wrong_passwords(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    for _ in range(10):
+        with pytest.raises(Exception, match="incorrect"):
+            await two_step.reauthenticate(world.deps, me, "wrong-password-1", WHO)
+    with pytest.raises(Exception, match="Too many"):
+        await two_step.reauthenticate(world.deps, me, PW, WHO)
+
+
+async def test_security_11_cases_share_the_message_quotas(world: World) -> None:
+    from entryway.flows import support
+    from entryway.flows.common import DAILY_CODES_PER_OWNER
+
+    await enrolled(world)  # its sign-up code was the first message counted today
+    partial = await password_step(world)
+    for _ in range(DAILY_CODES_PER_OWNER - 1):
+        await support.contact_from_second_step(world.deps, "us", partial, "help", WHO)
+    with pytest.raises(CodeRejected, match="too many"):
+        await support.contact_from_second_step(world.deps, "us", partial, "help", WHO)
+
+
+async def test_a_phone_that_just_reset_the_password_is_not_also_the_second_step(
+    world: World,
+) -> None:
+    started = await registration.start(
+        world.deps,
+        "us",
+        name="Ana",
+        identifier="201 555 0170",
+        password=PW,
+        password_again=PW,
+        who=WHO,
+    )
+    done = await registration.verify(
+        world.deps,
+        "us",
+        flow_token=started.flow_token,
+        code=await world.code("+12015550170"),
+        who=WHO,
+    )
+    me = await account.current(world.deps, "us", done.session_token)
+    from entryway.core.identifiers import IdentifierKind
+
+    change = await account.start_contact_change(
+        world.deps, me, IdentifierKind.EMAIL, "ana@example.com", WHO
+    )
+    await account.confirm_contact_change(
+        world.deps,
+        me,
+        IdentifierKind.EMAIL,
+        change.flow_token,
+        await world.code("ana@example.com"),
+        WHO,
+    )
+    me = await account.current(world.deps, "us", done.session_token)
+    token, _ = await two_step.start_phone(world.deps, me, "201 555 0170", "sms", WHO)
+    await two_step.confirm_phone(world.deps, me, token, await world.code("+12015550170"), WHO)
+
+    progress = await password_reset.start(world.deps, "us", identifier="201 555 0170", who=WHO)
+    progress = await password_reset.choose(
+        world.deps, "us", flow_token=progress.flow_token, index=1, channel="sms", who=WHO
+    )
+    await password_reset.verify(
+        world.deps, "us", flow_token=progress.flow_token, code=await world.code("+12015550170")
+    )
+    await password_reset.complete(
+        world.deps,
+        "us",
+        flow_token=progress.flow_token,
+        password="harbour-lights-at-dusk",
+        password_again="harbour-lights-at-dusk",
+        who=WHO,
+    )
+    result = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="201 555 0170",
+        password="harbour-lights-at-dusk",
+        remember=False,
+        who=WHO,
+    )
+    assert isinstance(result, sign_in.SecondStep)
+    options = await second_step.options(world.deps, "us", result.partial_token)
+    assert options.phones == [] and options.backup  # backup codes or Customer Service remain
+    world.clock.advance(days=2)
+    result = await sign_in.sign_in(
+        world.deps,
+        "us",
+        identifier="201 555 0170",
+        password="harbour-lights-at-dusk",
+        remember=False,
+        who=WHO,
+    )
+    assert isinstance(result, sign_in.SecondStep)
+    assert (await second_step.options(world.deps, "us", result.partial_token)).phones

@@ -46,6 +46,8 @@ class AuditAction(enum.StrEnum):
     BACKUP_CODES_NEW = "two_step.backup_codes_replaced"
     BACKUP_CODE_USED = "two_step.backup_code_used"
     REAUTHENTICATED = "session.reauthenticated"
+    REAUTHENTICATION_FAILED = "session.reauthentication_failed"
+    PREFERRED_CHANGED = "two_step.preferred_changed"
     BROWSERS_FORGOTTEN = "two_step.browsers_forgotten"
     SUPPORT_CASE_OPENED = "support.case_opened"
 
@@ -75,6 +77,8 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.BACKUP_CODES_NEW: "New backup codes",
     AuditAction.BACKUP_CODE_USED: "Backup code used",
     AuditAction.REAUTHENTICATED: "Password confirmed",
+    AuditAction.REAUTHENTICATION_FAILED: "Wrong password when confirming it",
+    AuditAction.PREFERRED_CHANGED: "Preferred two-step method changed",
     AuditAction.BROWSERS_FORGOTTEN: "Remembered browsers forgotten",
     AuditAction.SUPPORT_CASE_OPENED: "Customer Service contacted",
 }
@@ -97,6 +101,7 @@ class MessageKind(enum.StrEnum):
     TWO_STEP_CHANGED = "two_step_changed"
     TWO_STEP_CODE = "two_step_code"
     SUPPORT_CASE = "support_case"
+    SECOND_STEP_FAILED = "second_step_failed"
     RESET_UNKNOWN = "reset_unknown"
 
 

@@ -28,6 +28,7 @@ class FailureScope(enum.StrEnum):
     SENDS_DESTINATION = "sends_to"  # messages to one address or number
     SENDS_IP = "sends_ip"  # codes asked for from one client address
     CODE_FAILURES = "code_failures"  # wrong one-time codes for one account, every flow
+    RESET_BY_PHONE = "reset_by_phone"  # a password reset proven by this phone, today
 
 
 def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:

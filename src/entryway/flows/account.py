@@ -112,6 +112,7 @@ async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
     """Sign out everywhere, this device included."""
     async with deps.uow() as uow:
         n = await uow.sessions.delete_all(me.account.site, me.account.id)
+        await uow.two_step.forget(me.account.site, me.account.id)  # remembered browsers too
         await audit(
             deps, uow, me.account.site, me.account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n
         )

@@ -36,13 +36,14 @@ from entryway.flows.common import (
     count_send,
     decoy_hash,
     flow_hash,
+    identifier_counter_key,
+    mark_reset_by_phone,
     notify_all,
     owner_key,
     send,
 )
 from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
 from entryway.flows.registration import check_new_password
-from entryway.flows.sign_in import identifier_counter_key
 
 PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -351,6 +352,8 @@ async def complete(
         await uow.sessions.delete_all(site_code, account.id)
         await uow.flows.void_all(site_code, account.id, keep=state.id_hash)
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
+        if state.channel in (Channel.SMS, Channel.VOICE):
+            await mark_reset_by_phone(deps, uow, site_code, state.target)
         for value in (account.email, account.phone):
             if value:  # a reset clears the failed-attempt count
                 key = identifier_counter_key(deps, value)

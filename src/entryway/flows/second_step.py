@@ -20,20 +20,24 @@ from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sessions import SessionLevel, is_live
-from entryway.core.throttle import FailureScope, window_start
+from entryway.core.throttle import FailureScope
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, Unauthenticated
 from entryway.flows import codes as codes_flow
 from entryway.flows import notices
 from entryway.flows.common import (
+    TOO_MANY,
     audit,
     browser_hash,
+    count_account_failure,
+    identifier_counter_key,
     open_session,
+    over_limit,
+    reset_by_phone_lately,
     send,
     session_hash,
     start_code_flow,
 )
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
-from entryway.flows.sign_in import identifier_counter_key
 from entryway.flows.two_step import REMEMBER_BROWSER, backup_hash
 
 WRONG = {
@@ -127,6 +131,8 @@ async def _second_step(
     now = deps.clock.now()
     account = me.account
     async with deps.uow() as uow:
+        if await over_limit(deps, uow, account):
+            raise CodeRejected(TOO_MANY, field="code")
         ok = False
         if method == "totp":
             for factor in await uow.two_step.factors(site_code, account.id):
@@ -147,7 +153,10 @@ async def _second_step(
             await _count_wrong(deps, uow, account, who)
             await uow.commit()
             raise CodeRejected(WRONG[method], field="code")
-        await uow.sessions.delete(site_code, me.session.id_hash)
+        # The partial session is spent by a conditional delete: of parallel submissions on
+        # one partial session, one gets a session and the others roll back what they spent.
+        if not await uow.sessions.delete(site_code, me.session.id_hash):
+            raise Unauthenticated("Please sign in.")
         for value in (account.email, account.phone):  # the sign-in is complete only now
             if value:
                 await uow.counters.reset(
@@ -193,15 +202,27 @@ async def _second_step(
 
 async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
     """Wrong second-step codes count toward the account's lock, across challenges
-    (SECURITY.md 19), and are audited: a right password with a failing second step is a
-    signal worth telling (SECURITY.md 29)."""
-    window = window_start(deps.clock.now())
-    for value in (account.email, account.phone):
-        if value:
-            await uow.counters.hit(
-                account.site, FailureScope.ACCOUNT, identifier_counter_key(deps, value), window
-            )
+    (SECURITY.md 19), are audited, and the owner is told once a day: a right password with a
+    failing second step means someone may know the password (SECURITY.md 29)."""
+    await count_account_failure(deps, uow, account)
     await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
+    site = deps.site(account.site)
+    to = account.email if account.email and account.email_verified else None
+    if to:
+        subject, body = notices.second_step_failed(site)
+        day = deps.clock.now().date().isoformat()
+        await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=Channel.EMAIL,
+            kind=MessageKind.SECOND_STEP_FAILED,
+            to=to,
+            subject=subject,
+            body=body,
+            dedupe_key=keyed_hash(deps.keys.hashing, "second-step-failed", f"{account.id}|{day}"),
+        )
 
 
 async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:
@@ -242,7 +263,12 @@ async def options(deps: Deps, site_code: str, token: str | None) -> Options:
             if f.confirmed_at is not None
         ]
         left = await uow.two_step.backup_codes_left(site_code, me.account.id)
-    phones = [PhoneMethod(f.id, mask("phone", f.phone)) for f in factors if f.kind == "phone"]
+        usable = [
+            f
+            for f in factors
+            if f.kind != "phone" or not await reset_by_phone_lately(deps, uow, site_code, f.phone)
+        ]
+    phones = [PhoneMethod(f.id, mask("phone", f.phone)) for f in usable if f.kind == "phone"]
     app = any(f.kind == "totp" for f in factors)
     preferred = me.account.preferred_factor or ""
     if preferred not in {p.factor_id for p in phones}:
@@ -267,7 +293,7 @@ async def send_phone_code(
             ),
             None,
         )
-        if phone is None:
+        if phone is None or await reset_by_phone_lately(deps, uow, site_code, phone.phone):
             raise InvalidInput("Choose one of your phones.", field="channel")
         _, code = await start_code_flow(
             deps,

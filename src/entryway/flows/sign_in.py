@@ -23,7 +23,13 @@ from entryway.core.sites import Site
 from entryway.core.throttle import FailureScope, window_start
 from entryway.errors import SignInFailed
 from entryway.flows import notices, registration
-from entryway.flows.common import audit, browser_hash, open_session, send
+from entryway.flows.common import (
+    audit,
+    browser_hash,
+    identifier_counter_key,
+    open_session,
+    send,
+)
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
@@ -133,11 +139,6 @@ async def sign_in(
         )
         await uow.commit()
     return SignedIn(session_token=session, account_id=account.id)
-
-
-def identifier_counter_key(deps: Deps, canonical: str) -> str:
-    """The account-scope counter key for a canonical email or E.164 number."""
-    return keyed_hash(deps.keys.hashing, "count-id", canonical)
 
 
 def counter_keys(deps: Deps, ident: Identifier, who: Requester) -> dict[FailureScope, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from entryway.core.events import AuditAction, Channel, MessageKind
 from entryway.core.secrets import new_token
 from entryway.errors import Conflict, InvalidInput
-from entryway.flows.common import audit, send
+from entryway.flows.common import audit, count_send, send
 from entryway.flows.ports import Deps, Requester, SupportCase
 from entryway.flows.second_step import pending
 
@@ -54,7 +54,8 @@ async def contact_from_second_step(
                     case=number,
                 )
                 to = me.account.email if me.account.email_verified else me.account.phone
-                if to:
+                if to:  # the same message quotas as codes: no flooding the owner
+                    await count_send(deps, uow, site_code, me.account.id, to, who)
                     channel = Channel.EMAIL if to == me.account.email else Channel.SMS
                     await send(
                         deps,

@@ -36,9 +36,12 @@ from entryway.flows import codes as codes_flow
 from entryway.flows import notices
 from entryway.flows.account import Current
 from entryway.flows.common import (
+    TOO_MANY,
     audit,
     browser_hash,
+    count_account_failure,
     notify_all,
+    over_limit,
     send,
     start_code_flow,
 )
@@ -120,9 +123,21 @@ def require_recent(deps: Deps, me: Current) -> None:
 
 
 async def reauthenticate(deps: Deps, me: Current, password: str, who: Requester) -> None:
-    """Confirm the password within a signed-in session (for sensitive changes)."""
+    """Confirm the password within a signed-in session (for sensitive changes).
+
+    Wrong passwords count toward the account's limit like wrong sign-ins, so a stolen
+    session cannot be used to guess the password (SECURITY.md 6)."""
+    async with deps.uow() as uow:
+        if await over_limit(deps, uow, me.account):
+            raise PasswordRejected([TOO_MANY.replace("codes", "tries")], field="password")
     pw = normalize_password(password) if within_input_cap(password) else ""
     if not pw or not await deps.hasher.verify(me.account.password_hash, pw):
+        async with deps.uow() as uow:
+            await count_account_failure(deps, uow, me.account)
+            await audit(
+                deps, uow, me.account.site, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
+            )
+            await uow.commit()
         raise PasswordRejected(["Your password is incorrect."], field="password")
     async with deps.uow() as uow:
         await uow.sessions.reauthenticated(me.account.site, me.session.id_hash, deps.clock.now())
@@ -214,6 +229,7 @@ async def confirm_app(
             await audit(deps, uow, site.code, me.account.id, AuditAction.TWO_STEP_ON, who)
             what = "two-step verification was turned on with an authenticator app"
         await audit(deps, uow, site.code, me.account.id, AuditAction.FACTOR_ADDED, who, kind="totp")
+        await forget_browsers(deps, uow, me.account)
         await _notify(deps, uow, me.account, what)
         await uow.commit()
     deps.on_message()
@@ -251,6 +267,9 @@ async def remove_app(deps: Deps, me: Current, factor_id: str, who: Requester) ->
     async with deps.uow() as uow:
         if not await uow.two_step.delete_factor(site, me.account.id, factor_id):
             raise NotFound("That method was already removed.")
+        if not me.account.two_step:  # an enrolment never finished: nothing was on
+            await uow.commit()
+            return
         left = [
             f for f in await uow.two_step.factors(site, me.account.id) if f.confirmed_at is not None
         ]
@@ -414,4 +433,5 @@ async def set_preferred(deps: Deps, me: Current, factor_id: str, who: Requester)
         if factor_id not in ids:
             raise NotFound("That method was removed.")
         await uow.accounts.update(me.account.site, me.account.id, preferred_factor=factor_id)
+        await audit(deps, uow, me.account.site, me.account.id, AuditAction.PREFERRED_CHANGED, who)
         await uow.commit()
