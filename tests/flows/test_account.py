@@ -205,3 +205,26 @@ async def test_an_unverified_sign_up_cannot_squat_an_address(world: World) -> No
         world.deps, "us", identifier="ana@example.com", password=PW, remember=False, who=WHO
     )
     assert isinstance(ok, sign_in.SignedIn) and ok.account_id == me.account.id
+
+
+async def test_security_06_wrong_current_passwords_count(world: World) -> None:
+    me = await signed_in(world)
+    for _ in range(10):
+        with pytest.raises(PasswordRejected, match="incorrect"):
+            await account.change_password(
+                world.deps,
+                me,
+                current_password="wrong-one-1",
+                new="brand-new-phrase-7",
+                new_again="brand-new-phrase-7",
+                who=WHO,
+            )
+    with pytest.raises(PasswordRejected, match="Too many"):
+        await account.change_password(
+            world.deps,
+            me,
+            current_password=PW,
+            new="brand-new-phrase-7",
+            new_again="brand-new-phrase-7",
+            who=WHO,
+        )

@@ -19,7 +19,15 @@ from entryway.errors import (
     Unauthenticated,
 )
 from entryway.flows import codes, notices
-from entryway.flows.common import audit, notify_all, session_hash, start_code_flow
+from entryway.flows.common import (
+    TOO_MANY,
+    audit,
+    count_account_failure,
+    notify_all,
+    over_limit,
+    session_hash,
+    start_code_flow,
+)
 from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session
 from entryway.flows.registration import check_new_password, clean_name
 
@@ -131,10 +139,22 @@ async def change_name(deps: Deps, me: Current, raw: str, who: Requester) -> None
 async def change_password(
     deps: Deps, me: Current, *, current_password: str, new: str, new_again: str, who: Requester
 ) -> None:
-    """Needs the current password; ends every other session and notifies every contact."""
+    """Needs the current password; ends every other session and notifies every contact.
+
+    Wrong current passwords count like wrong sign-ins, so a stolen session cannot be used
+    to guess the password (SECURITY.md 6)."""
     site = deps.site(me.account.site)
+    async with deps.uow() as uow:
+        if await over_limit(deps, uow, me.account):
+            raise PasswordRejected([TOO_MANY.replace("codes", "tries")], field="current_password")
     cur = normalize_password(current_password) if within_input_cap(current_password) else ""
     if not cur or not await deps.hasher.verify(me.account.password_hash, cur):
+        async with deps.uow() as uow:
+            await count_account_failure(deps, uow, me.account)
+            await audit(
+                deps, uow, site.code, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
+            )
+            await uow.commit()
         raise PasswordRejected(["Your current password is incorrect."], field="current_password")
     pw = check_new_password(
         deps, site, new, new_again, name=me.account.name, email=me.account.email
