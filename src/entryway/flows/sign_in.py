@@ -80,8 +80,11 @@ async def sign_in(
     if not within_input_cap(password):
         raise SignInFailed(FAILED)
     pw = normalize_password(password)
+    account_key = identifier_counter_key(deps, ident.value)
     async with deps.uow() as uow:
-        account = await uow.accounts.find(site_code, ident)
+        account, failures = await uow.accounts.find_for_sign_in(
+            site_code, ident, account_key, window_start(deps.clock.now())
+        )
     if account is None:
         await deps.hasher.verify_dummy(pw)
         ok = False
@@ -121,10 +124,10 @@ async def sign_in(
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
             await uow.commit()
             return SecondStep(partial_token=partial)
-        # A success clears its own account's count only, never the IP's (SECURITY.md 8).
-        await uow.counters.reset(
-            site_code, FailureScope.ACCOUNT, counter_keys(deps, ident, who)[FailureScope.ACCOUNT]
-        )
+        # A success clears its own account's count only, never the IP's (SECURITY.md 8);
+        # most sign-ins have nothing to clear and skip the write.
+        if failures:
+            await uow.counters.reset(site_code, FailureScope.ACCOUNT, account_key)
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
         await audit(
             deps,

@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql.rows import Repo, load, values_of
-from entryway.adapters.sql.tables import accounts, flow_states, sessions
+from entryway.adapters.sql.tables import accounts, failure_counters, flow_states, sessions
 from entryway.core.events import AccountStatus, FlowPurpose
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.sessions import SessionLevel
+from entryway.core.throttle import FailureScope
 from entryway.errors import Conflict
 from entryway.flows.common import MAX_CODE_TRIES
 from entryway.flows.ports import Account, FlowState, Session
@@ -23,6 +24,25 @@ _ACCOUNT_BY = {
     "id": select(accounts).where(_SITE, accounts.c.id == bindparam("b_value")),
     IdentifierKind.EMAIL: select(accounts).where(_SITE, accounts.c.email == bindparam("b_value")),
     IdentifierKind.PHONE: select(accounts).where(_SITE, accounts.c.phone == bindparam("b_value")),
+}
+# Sign-in reads the account and its failures this window in one statement.
+_FAILURES = (
+    select(failure_counters.c.count)
+    .where(
+        failure_counters.c.site == bindparam("b_site"),
+        failure_counters.c.scope == FailureScope.ACCOUNT.value,
+        failure_counters.c.key_hash == bindparam("b_key"),
+        failure_counters.c.window_start == bindparam("b_window"),
+    )
+    .scalar_subquery()
+    .label("failures")
+)
+_SIGN_IN_BY = {
+    kind: select(accounts, _FAILURES).where(_SITE, column == bindparam("b_value"))
+    for kind, column in (
+        (IdentifierKind.EMAIL, accounts.c.email),
+        (IdentifierKind.PHONE, accounts.c.phone),
+    )
 }
 _SESSION_KEY = (
     sessions.c.id_hash == bindparam("b_id_hash"),
@@ -46,6 +66,16 @@ class AccountRepo(Repo):
 
     async def find(self, site: str, ident: Identifier) -> Account | None:
         return await self._one(ident.kind, site, ident.value)
+
+    async def find_for_sign_in(
+        self, site: str, ident: Identifier, counter_key: str, window: datetime
+    ) -> tuple[Account | None, int]:
+        params = {"b_site": site, "b_value": ident.value, "b_key": counter_key, "b_window": window}
+        row = (await self.conn.execute(_SIGN_IN_BY[ident.kind], params)).mappings().first()
+        if row is None:
+            return None, 0
+        data = {k: v for k, v in row.items() if k != "failures"}
+        return load(Account, data, convert={"status": AccountStatus}), int(row["failures"] or 0)
 
     async def update(self, site: str, account_id: str, **values: Any) -> None:
         await self._guarded(
