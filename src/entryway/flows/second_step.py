@@ -13,6 +13,8 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
+from typing import Literal
 
 from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
@@ -41,7 +43,7 @@ from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Se
 from entryway.flows.two_step import REMEMBER_BROWSER, backup_hash
 
 WRONG = {
-    "totp": "That code isn't right. Check your authenticator app and try again.",
+    "app": "That code isn't right. Check your authenticator app and try again.",
     "phone": "That code isn't right. Check the latest text or call and try again.",
     "backup": "That backup code isn't right, or it was used already.",
 }
@@ -81,52 +83,25 @@ async def pending(deps: Deps, site_code: str, token: str | None) -> Pending:
     return Pending(session=session, account=account)
 
 
-async def pass_with_app(
+Method = Literal["app", "phone", "backup"]
+METHODS: tuple[Method, ...] = ("app", "phone", "backup")
+
+
+async def pass_second_step(
     deps: Deps,
     site_code: str,
     token: str | None,
     code: str,
     *,
+    method: Method,
     remember: bool,
     who: Requester,
     client: str = "web",
     remember_browser: bool = False,
 ) -> Passed:
-    """A code from any confirmed app, each TOTP step accepted once per account (RFC 6238
-    §5.2; SECURITY.md 18)."""
-    return await _second_step(
-        deps, site_code, token, code, "totp", remember, who, client, remember_browser
-    )
-
-
-async def pass_with_backup_code(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    *,
-    remember: bool,
-    who: Requester,
-    client: str = "web",
-    remember_browser: bool = False,
-) -> Passed:
-    """A backup code, single use by conditional write (SECURITY.md 20)."""
-    return await _second_step(
-        deps, site_code, token, code, "backup", remember, who, client, remember_browser
-    )
-
-
-async def _second_step(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    method: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-    remember_browser: bool,
-) -> Passed:
+    """Finish sign-in with a code from any confirmed app (each TOTP step accepted once per
+    account, RFC 6238 §5.2, SECURITY.md 18), the code last texted or read out to a 2SV phone,
+    or a backup code (single use by conditional write, SECURITY.md 20)."""
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
     account = me.account
@@ -134,7 +109,7 @@ async def _second_step(
         if await over_limit(deps, uow, account):
             raise CodeRejected(TOO_MANY, field="code")
         ok = False
-        if method == "totp":
+        if method == "app":
             for factor in await uow.two_step.factors(site_code, account.id):
                 if factor.kind != "totp" or factor.confirmed_at is None:
                     continue
@@ -323,23 +298,6 @@ async def send_phone_code(
     return mask("phone", phone.phone)
 
 
-async def pass_with_phone(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    *,
-    remember: bool,
-    who: Requester,
-    client: str = "web",
-    remember_browser: bool = False,
-) -> Passed:
-    """The code last texted or read out to a 2SV phone."""
-    return await _second_step(
-        deps, site_code, token, code, "phone", remember, who, client, remember_browser
-    )
-
-
 async def _phone_code_ok(
     deps: Deps, uow: UnitOfWork, site_code: str, token: str | None, account: Account, code: str
 ) -> bool:
@@ -356,3 +314,9 @@ async def _phone_code_ok(
     except (CodeRejected, FlowExpired):
         return False
     return True
+
+
+# Named shorthands, one per method.
+pass_with_app = partial(pass_second_step, method="app")
+pass_with_phone = partial(pass_second_step, method="phone")
+pass_with_backup_code = partial(pass_second_step, method="backup")

@@ -316,16 +316,12 @@ async def pass_second_step(body: SecondStepIn, request: Request) -> SecondStepOu
     ``/sign-in/two-step/send`` (``phone``), or a backup code (``backup``).
     ``remember_browser`` returns a token that skips this step for 30 days when sent with
     ``/sign-in``."""
-    passer = {
-        "app": second_step.pass_with_app,
-        "phone": second_step.pass_with_phone,
-        "backup": second_step.pass_with_backup_code,
-    }[body.method]
-    passed = await passer(
+    passed = await second_step.pass_second_step(
         web_of(request).deps,
         site_of(request).code,
         body.partial_token,
         body.code,
+        method=body.method,
         remember=body.keep_signed_in,
         who=who(request),
         client="api",

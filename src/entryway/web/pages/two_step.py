@@ -42,11 +42,6 @@ def _partial(request: Request) -> str:
 # --- the challenge -------------------------------------------------------------------------
 
 
-PASSERS = {
-    "app": second_step.pass_with_app,
-    "phone": second_step.pass_with_phone,
-    "backup": second_step.pass_with_backup_code,
-}
 TEMPLATES = {"backup": "two_step_backup.html"}
 
 
@@ -60,7 +55,7 @@ async def _challenge(
         )
     except Unauthenticated:
         return redirect("/signin")
-    if method not in PASSERS:
+    if method not in second_step.METHODS:
         method = (
             "app"
             if options.preferred == "app"
@@ -131,16 +126,17 @@ async def challenge_submit(request: Request) -> Response:
     form = await form_of(request)
     site = site_of(request)
     deps = web_of(request).deps
-    method = text(form, "method") if text(form, "method") in PASSERS else "app"
+    typed = text(form, "method")
+    method: second_step.Method = next((m for m in second_step.METHODS if m == typed), "app")
     remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
     target = return_to(request, text(form, "return_to"))
-    passer = PASSERS[method]
     try:
-        passed = await passer(
+        passed = await second_step.pass_second_step(
             deps,
             site.code,
             _partial(request),
             text(form, "code"),
+            method=method,
             remember=remember,
             who=who(request),
             remember_browser=text(form, "remember_browser") == "yes",
