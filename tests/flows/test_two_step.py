@@ -16,6 +16,7 @@ from tests.conftest import World
 
 PW = "quiet-meadow-lantern"
 WHO = Requester(ip="192.0.2.10", user_agent="pytest")
+NEW = "harbour-lights-at-dusk"
 
 
 @dataclass
@@ -45,6 +46,17 @@ async def enrolled(world: World, identifier: str = "ana@example.com") -> Enrolle
     backup = await two_step.confirm_app(world.deps, me, enrolment.factor_id, code, WHO)
     assert backup is not None and len(backup) == 10
     return Enrolled(key=key, backup=backup, token=done.session_token)
+
+
+async def reset_by_email(world: World, new: str = NEW) -> None:
+    """Forgot your password? for ana@example.com, by the emailed code."""
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    await password_reset.verify(
+        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
+    )
+    await password_reset.complete(
+        world.deps, "us", flow_token=progress.flow_token, password=new, password_again=new, who=WHO
+    )
 
 
 def code_now(world: World, key: bytes, offset: int = 0) -> str:
@@ -223,18 +235,7 @@ async def test_security_23_enrolment_code_is_not_a_sign_in_code(world: World) ->
 
 async def test_security_16_reset_keeps_two_step(world: World) -> None:
     await enrolled(world)
-    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
-    await password_reset.verify(
-        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
-    )
-    await password_reset.complete(
-        world.deps,
-        "us",
-        flow_token=progress.flow_token,
-        password="harbour-lights-at-dusk",
-        password_again="harbour-lights-at-dusk",
-        who=WHO,
-    )
+    await reset_by_email(world)
     result = await sign_in.sign_in(
         world.deps,
         "us",
@@ -317,18 +318,7 @@ async def test_remembered_browsers_forgotten_by_a_reset_and_by_2sv_changes(world
         who=WHO,
         remember_browser=True,
     )
-    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
-    await password_reset.verify(
-        world.deps, "us", flow_token=progress.flow_token, code=await world.code("ana@example.com")
-    )
-    await password_reset.complete(
-        world.deps,
-        "us",
-        flow_token=progress.flow_token,
-        password="harbour-lights-at-dusk",
-        password_again="harbour-lights-at-dusk",
-        who=WHO,
-    )
+    await reset_by_email(world)
     result = await sign_in.sign_in(
         world.deps,
         "us",
