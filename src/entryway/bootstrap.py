@@ -25,6 +25,7 @@ from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
+from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
@@ -124,6 +125,7 @@ def build(
             min_length=settings.min_password_length, common=common_passwords(), strength=estimate
         ),
         session_policy=_session_policy(settings),
+        lock_policy=lock_policy(settings),
         on_message=delivery.wake,
     )
     web = WebConfig(
@@ -133,6 +135,19 @@ def build(
     )
     return Runtime(
         settings=settings, db=db, deps=deps, delivery=delivery, http=http, web=web, hasher=hasher
+    )
+
+
+def lock_policy(settings: Settings) -> LockPolicy:
+    """The lockout policy from settings; LockPolicy refuses inconsistent numbers at start."""
+    return LockPolicy(
+        delay_from=settings.delay_after_failures,
+        lock_at=settings.lock_after_failures,
+        known_device_lock_at=settings.known_device_lock_after,
+        lock_for=timedelta(minutes=settings.lock_minutes),
+        unusual_after=settings.unusual_after_failures,
+        ip_unusual_at=settings.ip_unusual_after,
+        ip_refuse_at=settings.ip_refuse_after,
     )
 
 

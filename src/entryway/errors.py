@@ -9,6 +9,8 @@ EntrywayError
 │   └── PasswordRejected    password_rejected    password policy says no (reasons)
 ├── Unauthenticated         unauthenticated      no valid session for this request
 ├── SignInFailed            sign_in_failed       identifier/password pair not accepted (generic)
+│   ├── SignInLocked        account_locked       locked for unusual activity (no password checked)
+│   └── SignInThrottled     sign_in_throttled    too soon after failures, or a busy network
 ├── CodeRejected            code_rejected        one-time code wrong, expired or used up
 ├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
 ├── NotFound                not_found            nothing of that id on this site
@@ -58,6 +60,22 @@ class Unauthenticated(EntrywayError):
 class SignInFailed(EntrywayError):
     code = "sign_in_failed"
     status = 401
+
+
+class SignInLocked(SignInFailed):
+    """Refused before any password check, so it says nothing about the password typed."""
+
+    code = "account_locked"
+    status = 423
+
+
+class SignInThrottled(SignInFailed):
+    code = "sign_in_throttled"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class CodeRejected(EntrywayError):

@@ -68,6 +68,14 @@ class Settings(BaseSettings):
     session_absolute_hours: int = 12
     remember_days: int = 30
     deliver_interval_seconds: float = 2.0
+    # Lockout (SECURITY.md 5-10): failures per hour, counted in a sliding window.
+    delay_after_failures: int = 3  # progressive delay from this many failures
+    lock_after_failures: int = 10  # per account, from unrecognised devices
+    known_device_lock_after: int = 20  # a device that signed in before keeps its own budget
+    lock_minutes: int = 60  # a lock lifts by itself after this long
+    unusual_after_failures: int = 3  # then a right password from a new device needs a code
+    ip_unusual_after: int = 20  # failures from one address, across accounts: the same
+    ip_refuse_after: int = 100  # failures from one address after which it is refused
     log_level: str = "info"
 
     @field_validator("trusted_proxies")

@@ -10,7 +10,6 @@ import pytest
 from entryway.core.throttle import FailureScope, window_start
 from entryway.flows import registration
 from entryway.flows.ports import Requester
-from entryway.flows.sign_in import counter_keys
 from tests.conftest import World
 from tests.web.helpers import csrf_of, register, sign_in, submit
 
@@ -253,27 +252,35 @@ async def test_security_05_failures_counted_per_account_ip_and_device_across_var
                 remember=False,
                 who=Requester(ip=ip, device=device),
             )
+    from entryway.flows import lockout, unusual
+
     ana = world.deps.identifiers.parse("ana@example.com", "US")
     window = window_start(world.clock.now())
+    async with world.deps.uow() as uow:
+        account = await uow.accounts.find("us", ana)
+    keys = lockout.budget_for(
+        world.deps, "us", Requester(ip="198.51.100.1", device="dev-a"), account=account
+    )
 
-    async def count(scope: FailureScope, who: Requester) -> int:
-        key = counter_keys(world.deps, ana, who)[scope]
+    async def count(scope: FailureScope, key: str) -> int:
         async with world.deps.uow() as uow:
             return int(await uow.counters.count("us", scope, key, window))
 
-    assert await count(FailureScope.ACCOUNT, Requester()) == 3  # across IPs and variants
-    assert await count(FailureScope.IP, Requester(ip="198.51.100.1")) == 2  # across accounts
-    assert await count(FailureScope.DEVICE, Requester(device="dev-a")) == 2
-    await flow.sign_in(
-        world.deps,
-        "us",
-        identifier="ana@example.com",
-        password=PASSWORD,
-        remember=False,
-        who=Requester(ip="198.51.100.1"),
+    assert await count(FailureScope.ACCOUNT, keys.lock_key) == 3  # across IPs and variants
+    assert await count(FailureScope.IP, keys.ip_key) == 2  # across accounts
+    assert await count(FailureScope.DEVICE, keys.device_key) == 2
+    world.clock.advance(seconds=2)  # past the progressive delay after three failures
+    who = Requester(ip="198.51.100.1")
+    result = await flow.sign_in(
+        world.deps, "us", identifier="ana@example.com", password=PASSWORD, remember=False, who=who
     )
-    assert await count(FailureScope.ACCOUNT, Requester()) == 0
-    assert await count(FailureScope.IP, Requester(ip="198.51.100.1")) == 2  # case 8
+    assert isinstance(result, flow.MustConfirm)  # a new device after three failures
+    code = await world.code("ana@example.com")
+    await unusual.confirm(
+        world.deps, "us", flow_token=result.flow_token, code=code, remember=False, who=who
+    )
+    assert await count(FailureScope.ACCOUNT, keys.lock_key) == 0
+    assert await count(FailureScope.IP, keys.ip_key) == 2  # case 8
 
 
 # 12 -----------------------------------------------------------------------------------------

@@ -50,6 +50,11 @@ class AuditAction(enum.StrEnum):
     PREFERRED_CHANGED = "two_step.preferred_changed"
     BROWSERS_FORGOTTEN = "two_step.browsers_forgotten"
     SUPPORT_CASE_OPENED = "support.case_opened"
+    ACCOUNT_LOCKED = "account.locked"
+    ACCOUNT_UNLOCKED = "account.unlocked"
+    UNLOCK_STARTED = "account.unlock_started"
+    UNUSUAL_SIGN_IN_CHALLENGED = "sign_in.unusual_challenged"
+    UNUSUAL_SIGN_IN_PASSED = "sign_in.unusual_passed"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -81,6 +86,11 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.PREFERRED_CHANGED: "Preferred two-step method changed",
     AuditAction.BROWSERS_FORGOTTEN: "Remembered browsers forgotten",
     AuditAction.SUPPORT_CASE_OPENED: "Customer Service contacted",
+    AuditAction.ACCOUNT_LOCKED: "Account locked after unusual activity",
+    AuditAction.ACCOUNT_UNLOCKED: "Account unlocked",
+    AuditAction.UNLOCK_STARTED: "Unlock link opened",
+    AuditAction.UNUSUAL_SIGN_IN_CHALLENGED: "Unusual sign-in: code requested",
+    AuditAction.UNUSUAL_SIGN_IN_PASSED: "Unusual sign-in confirmed with a code",
 }
 
 
@@ -103,6 +113,10 @@ class MessageKind(enum.StrEnum):
     SUPPORT_CASE = "support_case"
     SECOND_STEP_FAILED = "second_step_failed"
     RESET_UNKNOWN = "reset_unknown"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    UNUSUAL_SIGN_IN_CODE = "unusual_sign_in_code"
+    UNUSUAL_SIGN_IN = "unusual_sign_in"
 
 
 class FlowPurpose(enum.StrEnum):
@@ -115,6 +129,8 @@ class FlowPurpose(enum.StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a flow name)
     TWO_STEP_PHONE = "two_step_phone"  # confirming a phone as a second step
     TWO_STEP_SIGN_IN = "two_step_sign_in"  # a code by SMS or voice at the challenge
+    UNLOCK = "unlock"  # identity check after an unlock link, then a new password
+    UNUSUAL_SIGN_IN = "unusual_sign_in"  # a code that confirms a right password
 
 
 class MessageStatus(enum.StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 FIRST_RETRY = timedelta(seconds=5)
@@ -22,9 +23,22 @@ def should_give_up(attempts: int) -> bool:
 
 # Messages that carry a one-time code: never shown in the Message Center, and their stored
 # text is replaced once a provider accepted them (codes are kept hashed, nowhere in plain).
-CODE_KINDS = frozenset({"verify_account", "verify_contact", "reset_code", "two_step_code"})
+CODE_KINDS = frozenset(
+    {"verify_account", "verify_contact", "reset_code", "two_step_code", "unusual_sign_in_code"}
+)
 
 
 def redacted_body(masked_to: str) -> str:
     """What remains of a code message: where it went, not what it said."""
     return f"A one-time password was sent to {masked_to}. Codes are never shown here."
+
+
+# Messages that carry a single-use link: shown in the Message Center (so a customer can check
+# an email is ours) but with the token taken out, and stored that way once sent.
+LINK_KINDS = frozenset({"account_locked"})
+_LINK_TOKEN = re.compile(r"([?&]token=)[A-Za-z0-9_\-]+")
+
+
+def hide_link_tokens(body: str) -> str:
+    """The text with every link token replaced: the link is only in the message itself."""
+    return _LINK_TOKEN.sub(r"\1hidden", body)

@@ -23,6 +23,7 @@ class FailureScope(enum.StrEnum):
     ACCOUNT = "account"  # the canonical identifier, whether or not an account exists
     IP = "ip"  # the client address, across every account
     DEVICE = "device"  # the browser's device cookie
+    KNOWN_DEVICE = "known_device"  # a recognised device's own budget on one account
     # Message quotas (SECURITY.md 11), counted in daily windows:
     SENDS_ACCOUNT = "sends_account"  # codes sent for one account (or unknown identifier)
     SENDS_DESTINATION = "sends_to"  # messages to one address or number

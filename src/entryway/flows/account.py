@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.outbox import CODE_KINDS, redacted_body
 from entryway.core.passwords import normalize_password, within_input_cap
@@ -18,13 +19,10 @@ from entryway.errors import (
     PasswordRejected,
     Unauthenticated,
 )
-from entryway.flows import codes, notices
+from entryway.flows import codes, lockout, notices
 from entryway.flows.common import (
-    TOO_MANY,
     audit,
-    count_account_failure,
     notify_all,
-    over_limit,
     session_hash,
     start_code_flow,
 )
@@ -145,16 +143,21 @@ async def change_password(
     to guess the password (SECURITY.md 6)."""
     site = deps.site(me.account.site)
     async with deps.uow() as uow:
-        if await over_limit(deps, uow, me.account):
-            raise PasswordRejected([TOO_MANY.replace("codes", "tries")], field="current_password")
+        if await lockout.refuses(deps, uow, me.account, who):
+            raise PasswordRejected([lockout.LOCKED], field="current_password")
     cur = normalize_password(current_password) if within_input_cap(current_password) else ""
     if not cur or not await deps.hasher.verify(me.account.password_hash, cur):
         async with deps.uow() as uow:
-            await count_account_failure(deps, uow, me.account)
+            locked = await lockout.count_failure(
+                deps, uow, me.account, who, LockReason.PASSWORD_GUESSING
+            )
             await audit(
                 deps, uow, site.code, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
             )
             await uow.commit()
+        if locked:
+            deps.on_message()
+            raise PasswordRejected([lockout.LOCKED], field="current_password")
         raise PasswordRejected(["Your current password is incorrect."], field="current_password")
     pw = check_new_password(
         deps, site, new, new_again, name=me.account.name, email=me.account.email

@@ -31,11 +31,10 @@ async def deliver_code(
 ) -> None:
     """Send ``code`` to the flow's target, by email or SMS, through the outbox."""
     if state.target_kind == IdentifierKind.EMAIL:
-        maker = (
-            notices.verify_account
-            if state.purpose == FlowPurpose.REGISTRATION
-            else notices.verify_contact
-        )
+        maker = {
+            FlowPurpose.REGISTRATION: notices.verify_account,
+            FlowPurpose.UNUSUAL_SIGN_IN: notices.unusual_code,
+        }.get(state.purpose, notices.verify_contact)
         subject, body = maker(site, code)
         await send(
             deps,
@@ -65,15 +64,16 @@ async def deliver_code(
 
 def _listed_for(state: FlowState) -> str | None:
     """A code for an address not yet on the account is not the account's message."""
-    return state.account_id if state.purpose == FlowPurpose.REGISTRATION else None
+    if state.purpose in (FlowPurpose.REGISTRATION, FlowPurpose.UNUSUAL_SIGN_IN):
+        return state.account_id
+    return None
 
 
 def _kind(purpose: FlowPurpose) -> MessageKind:
-    return (
-        MessageKind.VERIFY_ACCOUNT
-        if purpose == FlowPurpose.REGISTRATION
-        else MessageKind.VERIFY_CONTACT
-    )
+    return {
+        FlowPurpose.REGISTRATION: MessageKind.VERIFY_ACCOUNT,
+        FlowPurpose.UNUSUAL_SIGN_IN: MessageKind.UNUSUAL_SIGN_IN_CODE,
+    }.get(purpose, MessageKind.VERIFY_CONTACT)
 
 
 async def load(

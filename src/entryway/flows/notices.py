@@ -137,3 +137,63 @@ def second_step_failed(site: Site) -> tuple[str, str]:
         f"change it now at {site.url('/password/forgot')}.\n\n"
         + GENUINE.format(origin=site.origin),
     )
+
+
+def account_locked(site: Site, link: str, new_password: bool) -> tuple[str, str]:
+    then = (
+        "confirm it's you with a one-time code, and choose a new password"
+        if new_password
+        else "confirm it's you with a one-time code"
+    )
+    return (
+        f"{site.brand}: your account is locked",
+        f"We locked your {site.brand} ({site.name}) account because of unusual activity: "
+        "several attempts to sign in failed. Nobody can sign in to it from a new device "
+        "for now.\n\n"
+        f"Unlock your account: {link}\n\n"
+        f"The link works once, for 24 hours. It asks you to {then}. "
+        "Signing in from a device you have used with us before still works, and Forgot your "
+        "password? also unlocks the account.\n\n"
+        "We never ask for your password or a code by email or phone. "
+        + GENUINE.format(origin=site.origin),
+    )
+
+
+def account_locked_sms(site: Site, link: str) -> str:
+    return (
+        f"Your {site.brand} account is locked after failed sign-in attempts. "
+        f"Unlock it (link works once, for 24 hours): {link}"
+    )
+
+
+def unusual_code(site: Site, code: str) -> tuple[str, str]:
+    return (
+        f"{site.brand}: confirm it's you signing in",
+        f"Your {site.brand} ({site.name}) one-time code is {code}.\n\n"
+        "Someone entered your password correctly from a device we don't recognise, after "
+        "some failed attempts. If that was you, enter the code to finish signing in. It "
+        "expires in 10 minutes.\n\n"
+        "If it wasn't you, don't share the code: change your password with Forgot your "
+        f"password? at {site.url('/signin')}.",
+    )
+
+
+def unusual_sign_in(site: Site) -> tuple[str, str]:
+    return (
+        f"{site.brand}: new sign-in confirmed",
+        f"Your {site.brand} ({site.name}) account was signed in from a new device after a "
+        "one-time code was entered.\n\n"
+        "If this wasn't you, reset your password with Forgot your password? at "
+        f"{site.url('/signin')} and sign out everywhere from Login & security.\n\n"
+        + GENUINE.format(origin=site.origin),
+    )
+
+
+def account_unlocked(site: Site) -> tuple[str, str]:
+    return (
+        f"{site.brand}: your account is unlocked",
+        f"Your {site.brand} ({site.name}) account was unlocked after a one-time code "
+        "confirmed it was you. Your password did not change.\n\n"
+        "If this wasn't you, reset your password now with Forgot your password? at "
+        f"{site.url('/signin')}.\n\n" + GENUINE.format(origin=site.origin),
+    )

@@ -26,9 +26,8 @@ from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sites import Site
-from entryway.core.throttle import FailureScope
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
-from entryway.flows import codes, notices
+from entryway.flows import codes, lockout, notices
 from entryway.flows.common import (
     CODE_LIFETIME,
     audit,
@@ -36,7 +35,6 @@ from entryway.flows.common import (
     count_send,
     decoy_hash,
     flow_hash,
-    identifier_counter_key,
     mark_reset_by_phone,
     notify_all,
     owner_key,
@@ -49,6 +47,7 @@ PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)
 RESEND_WAIT = timedelta(seconds=30)
 DECOY_SECOND_CONTACT_PERCENT = 40  # roughly how many real accounts have both contacts
+LINK_USED = "This unlock link was used already or has expired. Use Forgot your password? instead."
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,12 +169,26 @@ async def _tell_unknown(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifi
 
 
 async def choose(
-    deps: Deps, site_code: str, *, flow_token: str, index: int, channel: str, who: Requester
+    deps: Deps,
+    site_code: str,
+    *,
+    flow_token: str,
+    index: int,
+    channel: str,
+    who: Requester,
+    purpose: FlowPurpose = PURPOSE,
 ) -> Progress:
-    """Pick where the code goes, by index into the masked list (never a typed address)."""
+    """Pick where the code goes, by index into the masked list (never a typed address).
+
+    For an unlock, this is where the emailed link is used up (a conditional write): opening
+    the link only looked at it (SECURITY.md 15)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
-        state = await _load(deps, uow, site_code, flow_token, "choose")
+        state = await load(deps, uow, site_code, flow_token, "choose", purpose)
+        if purpose == FlowPurpose.UNLOCK and not await uow.links.use(
+            site_code, state.target, purpose, deps.clock.now()
+        ):
+            raise FlowExpired(LINK_USED)
         contacts = await _contacts_of(deps, uow, state)
         if not 0 <= index < len(contacts):
             raise InvalidInput("Choose where we should send the code.", field="choice")
@@ -191,9 +204,12 @@ async def choose(
 
 
 async def _contacts_of(deps: Deps, uow: UnitOfWork, state: FlowState) -> list[tuple[str, str]]:
-    account = await uow.accounts.get(state.site, state.account_id) if state.account_id else None
+    if state.account_id:
+        account = await uow.accounts.get(state.site, state.account_id)
+        if account is not None:
+            return _contacts(deps, account, Identifier(IdentifierKind.EMAIL, ""))
     ident = Identifier(IdentifierKind(state.target_kind), state.target)
-    return _contacts(deps, account, ident)
+    return _contacts(deps, None, ident)
 
 
 async def _send(
@@ -266,10 +282,12 @@ async def _deliver(
     )
 
 
-async def status(deps: Deps, site_code: str, flow_token: str) -> Progress:
+async def status(
+    deps: Deps, site_code: str, flow_token: str, purpose: FlowPurpose = PURPOSE
+) -> Progress:
     """Where the reset stands (for the page that shows it)."""
     async with deps.uow() as uow:
-        state = await _load(deps, uow, site_code, flow_token, None)
+        state = await load(deps, uow, site_code, flow_token, None, purpose)
         contacts = await _contacts_of(deps, uow, state)
     return _progress(deps, state, flow_token, contacts)
 
@@ -292,11 +310,18 @@ def _progress(
     )
 
 
-async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> Progress:
+async def resend(
+    deps: Deps,
+    site_code: str,
+    *,
+    flow_token: str,
+    who: Requester,
+    purpose: FlowPurpose = PURPOSE,
+) -> Progress:
     """A new code to the same contact, once the short wait has passed."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
-        state = await _load(deps, uow, site_code, flow_token, "code")
+        state = await load(deps, uow, site_code, flow_token, "code", purpose)
         current = _progress(deps, state, flow_token, [])
         if current.wait_seconds > 0:
             raise CodeRejected(
@@ -312,11 +337,13 @@ async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
     return progress
 
 
-async def verify(deps: Deps, site_code: str, *, flow_token: str, code: str) -> None:
+async def verify(
+    deps: Deps, site_code: str, *, flow_token: str, code: str, purpose: FlowPurpose = PURPOSE
+) -> None:
     """The right code moves the flow to the new-password step, exactly once."""
     async with deps.uow() as uow:
         await codes.check_and_consume(
-            deps, uow, site_code, flow_token, PURPOSE, code, next_stage="verified"
+            deps, uow, site_code, flow_token, purpose, code, next_stage="verified"
         )
         await uow.commit()
 
@@ -329,11 +356,12 @@ async def complete(
     password: str,
     password_again: str,
     who: Requester,
+    purpose: FlowPurpose = PURPOSE,
 ) -> None:
     """Save the new password; end every session and other flow; tell every contact."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
-        state = await _load(deps, uow, site_code, flow_token, "verified")
+        state = await load(deps, uow, site_code, flow_token, "verified", purpose)
         account = await uow.accounts.get(site_code, state.account_id or "")
     if account is None:
         raise FlowExpired("This step has expired. Please start again.")
@@ -354,10 +382,8 @@ async def complete(
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
         if state.channel in (Channel.SMS, Channel.VOICE):
             await mark_reset_by_phone(deps, uow, site_code, state.target)
-        for value in (account.email, account.phone):
-            if value:  # a reset clears the failed-attempt count
-                key = identifier_counter_key(deps, value)
-                await uow.counters.reset(site_code, FailureScope.ACCOUNT, key)
+        await uow.links.void_for(site_code, account.id)
+        await lockout.unlock_account(deps, uow, account, who)  # a reset also unlocks
         await audit(deps, uow, site_code, account.id, AuditAction.PASSWORD_RESET, who)
         subject, body = notices.password_reset(site)
         await notify_all(
@@ -374,10 +400,15 @@ async def complete(
     deps.on_message()
 
 
-async def _load(
-    deps: Deps, uow: UnitOfWork, site_code: str, token: str, stage: str | None
+async def load(
+    deps: Deps,
+    uow: UnitOfWork,
+    site_code: str,
+    token: str,
+    stage: str | None,
+    purpose: FlowPurpose = PURPOSE,
 ) -> FlowState:
-    state = await uow.flows.get(site_code, flow_hash(deps, token), PURPOSE) if token else None
+    state = await uow.flows.get(site_code, flow_hash(deps, token), purpose) if token else None
     now = deps.clock.now()
     if state is None or now >= state.expires_at or state.stage == "done":
         raise FlowExpired("This step has expired. Please start again.")

@@ -17,6 +17,7 @@ from entryway.core.events import (
     MessageStatus,
 )
 from entryway.core.identifiers import Identifier
+from entryway.core.lockout import LockPolicy, LockReason
 from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionLevel, SessionPolicy
@@ -86,6 +87,7 @@ class FlowState:
     stage: str = "code"  # password reset: choose -> code -> verified -> done
     last_sent_at: datetime | None = None
     channel: str = ""  # email, sms or voice, once chosen
+    note: str = ""  # unlock: why the account locked (whether a new password is required)
 
 
 @dataclass(slots=True)
@@ -129,6 +131,46 @@ class SupportCase:
     message: str
     status: str
     created_at: datetime
+
+
+@dataclass(slots=True)
+class Lock:
+    """A lock on one account (or on an identifier with no account: it must look the same)."""
+
+    site: str
+    key_hash: str
+    account_id: str | None
+    reason: LockReason
+    locked_at: datetime
+    until: datetime
+
+
+@dataclass(slots=True)
+class Link:
+    """An emailed single-use link, kept by keyed hash (SECURITY.md figures: >= 128 bits)."""
+
+    id_hash: str
+    site: str
+    account_id: str
+    purpose: FlowPurpose
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One budget's failures in this and the previous window, its latest hit, the lock on
+    the account, and the client address's failures: everything admit needs, in one read."""
+
+    current: int
+    previous: int
+    last_at: datetime | None
+    locked_until: datetime | None
+    lock_reason: str | None
+    ip_current: int
+    ip_previous: int
 
 
 @dataclass(slots=True)
@@ -206,10 +248,18 @@ class Accounts(Protocol):
     async def get(self, site: str, account_id: str) -> Account | None: ...
     async def find(self, site: str, ident: Identifier) -> Account | None: ...
     async def find_for_sign_in(
-        self, site: str, ident: Identifier, counter_key: str, window: datetime
-    ) -> tuple[Account | None, int]:
-        """The account and its failures in this window, in one indexed query."""
+        self, site: str, ident: Identifier, device_hash: str
+    ) -> tuple[Account | None, bool]:
+        """The account, and whether this device signed in to it before, in one query."""
         ...
+
+    async def remember_device(
+        self, site: str, account_id: str, device_hash: str, now: datetime
+    ) -> None:
+        """Recognise this device on the account from now on (idempotent)."""
+        ...
+
+    async def knows_device(self, site: str, account_id: str, device_hash: str) -> bool: ...
 
     async def update(self, site: str, account_id: str, **values: Any) -> None: ...
     async def delete_unverified(self, site: str, account_id: str) -> bool:
@@ -261,11 +311,36 @@ class Flows(Protocol):
 
 
 class Counters(Protocol):
-    async def hit(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+    async def hit(
+        self,
+        site: str,
+        scope: FailureScope,
+        key: str,
+        window: datetime,
+        now: datetime | None = None,
+    ) -> int:
         """Add one failure atomically (an upsert); returns the new count in that window."""
         ...
 
+    async def reading(
+        self,
+        site: str,
+        *,
+        scope: FailureScope,
+        key: str,
+        lock_key: str,
+        ip_key: str,
+        window: datetime,
+        previous: datetime,
+    ) -> Reading:
+        """A budget's counts, the lock under ``lock_key`` and the address's counts, at once."""
+        ...
+
     async def count(self, site: str, scope: FailureScope, key: str, window: datetime) -> int: ...
+    async def take_back(self, site: str, scope: FailureScope, key: str, window: datetime) -> None:
+        """One count fewer in that window (never below zero)."""
+        ...
+
     async def reset(self, site: str, scope: FailureScope, key: str) -> None: ...
 
 
@@ -307,6 +382,31 @@ class TwoStep(Protocol):
     ) -> list[RememberedBrowser]: ...
     async def forget(self, site: str, account_id: str, public_id: str | None = None) -> int:
         """Forget one remembered browser, or all of them when ``public_id`` is None."""
+        ...
+
+
+class Locks(Protocol):
+    async def get(self, site: str, key_hash: str) -> Lock | None: ...
+    async def acquire(self, lock: Lock, now: datetime) -> bool:
+        """Insert the lock, or replace one that has expired; false (nothing changed) while a
+        live lock holds, so attempts during a lock never extend it (SECURITY.md 10)."""
+        ...
+
+    async def release_account(self, site: str, account_id: str) -> int:
+        """Lift every lock on the account; how many were live or not."""
+        ...
+
+
+class Links(Protocol):
+    async def add(self, link: Link) -> None: ...
+    async def get(self, site: str, id_hash: str, purpose: FlowPurpose) -> Link | None: ...
+    async def use(self, site: str, id_hash: str, purpose: FlowPurpose, now: datetime) -> bool:
+        """Conditional write: true for exactly one caller while the link is unused and live."""
+        ...
+
+    async def void_for(self, site: str, account_id: str) -> None:
+        """Every unused link of the account stops working (a newer link, a new password or
+        email, SECURITY.md 14)."""
         ...
 
 
@@ -359,6 +459,10 @@ class UnitOfWork(Protocol):
     def two_step(self) -> TwoStep: ...
     @property
     def cases(self) -> Cases: ...
+    @property
+    def locks(self) -> Locks: ...
+    @property
+    def links(self) -> Links: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
@@ -392,6 +496,7 @@ class Deps:
     passwords: PasswordPolicy
     sealer: Sealer
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
+    lock_policy: LockPolicy = field(default_factory=LockPolicy)
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
 
     def site(self, code: str) -> Site:

@@ -19,21 +19,17 @@ from typing import Literal
 from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sessions import SessionLevel, is_live
-from entryway.core.throttle import FailureScope
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, Unauthenticated
 from entryway.flows import codes as codes_flow
-from entryway.flows import notices
+from entryway.flows import lockout, notices
 from entryway.flows.common import (
-    TOO_MANY,
     audit,
     browser_hash,
-    count_account_failure,
-    identifier_counter_key,
     open_session,
-    over_limit,
     reset_by_phone_lately,
     send,
     session_hash,
@@ -106,8 +102,8 @@ async def pass_second_step(
     now = deps.clock.now()
     account = me.account
     async with deps.uow() as uow:
-        if await over_limit(deps, uow, account):
-            raise CodeRejected(TOO_MANY, field="code")
+        if await lockout.refuses(deps, uow, account, who):
+            raise CodeRejected(lockout.LOCKED, field="code")
         ok = False
         if method == "app":
             for factor in await uow.two_step.factors(site_code, account.id):
@@ -132,11 +128,12 @@ async def pass_second_step(
         # one partial session, one gets a session and the others roll back what they spent.
         if not await uow.sessions.delete(site_code, me.session.id_hash):
             raise Unauthenticated("Please sign in.")
-        for value in (account.email, account.phone):  # the sign-in is complete only now
-            if value:
-                await uow.counters.reset(
-                    site_code, FailureScope.ACCOUNT, identifier_counter_key(deps, value)
-                )
+        # The sign-in is complete only now: it takes back its own count.
+        await lockout.clear(deps, uow, await lockout.budget_of_signed_in(deps, uow, account, who))
+        if who.device:
+            await uow.accounts.remember_device(
+                site_code, account.id, lockout.known_device_hash(deps, who.device), now
+            )
         full = await open_session(
             deps,
             uow,
@@ -179,7 +176,8 @@ async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Reque
     """Wrong second-step codes count toward the account's lock, across challenges
     (SECURITY.md 19), are audited, and the owner is told once a day: a right password with a
     failing second step means someone may know the password (SECURITY.md 29)."""
-    await count_account_failure(deps, uow, account)
+    if await lockout.count_failure(deps, uow, account, who, LockReason.CODE_GUESSING):
+        deps.on_message()
     await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
     site = deps.site(account.site)
     to = account.email if account.email and account.email_verified else None

@@ -5,7 +5,10 @@ stateDiagram-v2
     [*] --> identifier
     identifier --> password: any well-formed email or phone (same answer for all)
     password --> signed_in: right password, active account
+    password --> confirm_code: right password from a new device after failures (code sent)
+    password --> second_step: right password, two-step verification on
     password --> verify_code: right password, account never verified (new code sent)
+    password --> password: locked or too soon after failures (refused before any hash)
     password --> password: anything else (one generic failure + wrong-site hint)
 ```
 """
@@ -16,21 +19,15 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.lockout import LockReason, Verdict, locks_now, over_budget, wants_code
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
-from entryway.core.throttle import FailureScope, window_start
-from entryway.errors import SignInFailed
-from entryway.flows import notices, registration
-from entryway.flows.common import (
-    audit,
-    browser_hash,
-    identifier_counter_key,
-    open_session,
-    send,
-)
-from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+from entryway.errors import SignInFailed, SignInLocked
+from entryway.flows import lockout, notices, registration, unusual
+from entryway.flows.common import audit, browser_hash, open_session, send
+from entryway.flows.ports import Deps, Requester, UnitOfWork
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
 
@@ -46,6 +43,9 @@ class SecondStep:
     """The password was right; a partial session waits for the second step (SECURITY.md 21)."""
 
     partial_token: str
+
+
+MustConfirm = unusual.MustConfirm
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,34 +70,55 @@ async def sign_in(
     who: Requester,
     client: str = "web",
     browser: str = "",
-) -> SignedIn | SecondStep | MustVerify:
-    """Check the password; raises SignInFailed with one message for every kind of failure.
+) -> SignedIn | SecondStep | MustVerify | MustConfirm:
+    """Check the password; raises SignInFailed with one message for every kind of failure,
+    or its SignInLocked / SignInThrottled forms, which are decided before any hash.
 
-    The hasher runs exactly once whether or not the account exists (SECURITY.md 3).
+    The hasher runs exactly once whether or not the account exists (SECURITY.md 3), and
+    never for a refused attempt (DESIGN.md performance rules).
     """
     site = deps.site(site_code)
     ident = check_identifier(deps, site_code, identifier)
     if not within_input_cap(password):
         raise SignInFailed(FAILED)
     pw = normalize_password(password)
-    account_key = identifier_counter_key(deps, ident.value)
+    device = lockout.known_device_hash(deps, who.device) if who.device else ""
     async with deps.uow() as uow:
-        account, failures = await uow.accounts.find_for_sign_in(
-            site_code, ident, account_key, window_start(deps.clock.now())
+        account, recognised = await uow.accounts.find_for_sign_in(site_code, ident, device)
+        budget = lockout.budget_for(
+            deps, site_code, who, account=account, ident=ident, recognised=recognised
         )
+        decision, before, reading = await lockout.judge(deps, uow, budget)
+        if decision.verdict != Verdict.GO:
+            await lockout.count_beside(deps, uow, budget, device=False)
+            await uow.commit()
+            raise lockout.refusal(decision)
+        reserved = await lockout.reserve(deps, uow, budget, reading)
+        if over_budget(deps.lock_policy, reserved, budget.recognised):
+            await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
+            await uow.commit()
+            deps.on_message()
+            raise SignInLocked(lockout.LOCKED)
+        await uow.commit()
     if account is None:
         await deps.hasher.verify_dummy(pw)
         ok = False
     else:
         ok = await deps.hasher.verify(account.password_hash, pw)
     if not ok or account is None:
-        await _record_failure(deps, site, ident, account, who)
+        if await _record_failure(deps, site, ident, budget, reserved, who):
+            raise SignInLocked(lockout.LOCKED)
         raise SignInFailed(FAILED)
     rehashed = (
         await deps.hasher.hash(pw) if deps.hasher.needs_rehash(account.password_hash) else None
     )
     async with deps.uow() as uow:
+        # A right password counts only if no lock fell while it was being checked: of a
+        # burst of guesses, a right one inside it does not get through (SECURITY.md 7).
+        if await _locked_meanwhile(deps, uow, budget):
+            raise SignInLocked(lockout.LOCKED)
         if account.status != AccountStatus.ACTIVE:
+            await lockout.take_back(deps, uow, budget)
             token = await registration.resend_for_unverified(deps, uow, site, account, who)
             await uow.commit()
             deps.on_message()
@@ -112,6 +133,7 @@ async def sign_in(
             )
         )
         if account.two_step and not trusted:  # no full session before the second step
+            await lockout.take_back(deps, uow, budget)
             partial = await open_session(
                 deps,
                 uow,
@@ -124,10 +146,15 @@ async def sign_in(
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
             await uow.commit()
             return SecondStep(partial_token=partial)
-        # A success clears its own account's count only, never the IP's (SECURITY.md 8);
-        # most sign-ins have nothing to clear and skip the write.
-        if failures:
-            await uow.counters.reset(site_code, FailureScope.ACCOUNT, account_key)
+        if wants_code(deps.lock_policy, before.failures, before.ip_failures, budget.recognised):
+            started = await unusual.challenge(deps, uow, site, account, who)
+            await uow.commit()
+            deps.on_message()
+            return started
+        # A success takes back its own count only, never the address's (SECURITY.md 8).
+        await lockout.clear(deps, uow, budget)
+        if device and not recognised:
+            await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
         await audit(
             deps,
@@ -144,27 +171,27 @@ async def sign_in(
     return SignedIn(session_token=session, account_id=account.id)
 
 
-def counter_keys(deps: Deps, ident: Identifier, who: Requester) -> dict[FailureScope, str]:
-    """The keys one attempt is counted under; hashed so the table holds no addresses.
-
-    The account key is the canonical identifier, so case and Unicode variants of one address
-    share a counter whether or not an account exists (SECURITY.md 5).
-    """
-    keys = {FailureScope.ACCOUNT: identifier_counter_key(deps, ident.value)}
-    if who.ip:
-        keys[FailureScope.IP] = keyed_hash(deps.keys.hashing, "count-ip", who.ip)
-    if who.device:
-        keys[FailureScope.DEVICE] = keyed_hash(deps.keys.hashing, "count-device", who.device)
-    return keys
+async def _locked_meanwhile(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> bool:
+    now_standing, _reading = await lockout.standing(deps, uow, budget)
+    if not budget.recognised and now_standing.locked_until is not None:
+        return True
+    return over_budget(deps.lock_policy, now_standing.failures, budget.recognised)
 
 
 async def _record_failure(
-    deps: Deps, site: Site, ident: Identifier, account: Account | None, who: Requester
-) -> None:
-    window = window_start(deps.clock.now())
+    deps: Deps,
+    site: Site,
+    ident: Identifier,
+    budget: lockout.Budget,
+    failures: int,
+    who: Requester,
+) -> bool:
+    """The attempt was counted before the hash; here the address and device counts, the
+    audit row, the wrong-site hint, and the lock when this failure reached the limit.
+    True when the account is locked now (by this failure or a parallel one)."""
+    account = budget.account
     async with deps.uow() as uow:
-        for scope, key in counter_keys(deps, ident, who).items():
-            await uow.counters.hit(site.code, scope, key, window)
+        await lockout.count_beside(deps, uow, budget, device=True)
         await audit(
             deps,
             uow,
@@ -177,9 +204,15 @@ async def _record_failure(
         sent = False
         if account is None:
             sent = await _hint_other_sites(deps, uow, site, ident)
+        locked = locks_now(deps.lock_policy, failures, budget.recognised)
+        if locked:
+            sent |= await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
+        else:
+            locked = await _locked_meanwhile(deps, uow, budget)
         await uow.commit()
     if sent:
         deps.on_message()
+    return locked
 
 
 async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier) -> bool:

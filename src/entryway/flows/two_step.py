@@ -21,6 +21,7 @@ from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
+from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
@@ -33,15 +34,12 @@ from entryway.errors import (
     PasswordRejected,
 )
 from entryway.flows import codes as codes_flow
-from entryway.flows import notices
+from entryway.flows import lockout, notices
 from entryway.flows.account import Current
 from entryway.flows.common import (
-    TOO_MANY,
     audit,
     browser_hash,
-    count_account_failure,
     notify_all,
-    over_limit,
     send,
     start_code_flow,
 )
@@ -128,16 +126,21 @@ async def reauthenticate(deps: Deps, me: Current, password: str, who: Requester)
     Wrong passwords count toward the account's limit like wrong sign-ins, so a stolen
     session cannot be used to guess the password (SECURITY.md 6)."""
     async with deps.uow() as uow:
-        if await over_limit(deps, uow, me.account):
-            raise PasswordRejected([TOO_MANY.replace("codes", "tries")], field="password")
+        if await lockout.refuses(deps, uow, me.account, who):
+            raise PasswordRejected([lockout.LOCKED], field="password")
     pw = normalize_password(password) if within_input_cap(password) else ""
     if not pw or not await deps.hasher.verify(me.account.password_hash, pw):
         async with deps.uow() as uow:
-            await count_account_failure(deps, uow, me.account)
+            locked = await lockout.count_failure(
+                deps, uow, me.account, who, LockReason.PASSWORD_GUESSING
+            )
             await audit(
                 deps, uow, me.account.site, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
             )
             await uow.commit()
+        if locked:
+            deps.on_message()
+            raise PasswordRejected([lockout.LOCKED], field="password")
         raise PasswordRejected(["Your password is incorrect."], field="password")
     async with deps.uow() as uow:
         await uow.sessions.reauthenticated(me.account.site, me.session.id_hash, deps.clock.now())

@@ -12,8 +12,9 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from entryway import __version__
-from entryway.errors import EntrywayError
+from entryway.errors import EntrywayError, SignInThrottled
 from entryway.flows.ports import Deps
+from entryway.web.api import lockout as api_lockout
 from entryway.web.api import v1
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
@@ -44,6 +45,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(v1.router)
+    app.include_router(api_lockout.router)
     if config.demo:
         app.include_router(dev.router)
 
@@ -55,10 +57,13 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EntrywayError)
         if request.url.path.startswith("/api/"):
-            return JSONResponse(
+            response = JSONResponse(
                 {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
                 status_code=exc.status,
             )
+            if isinstance(exc, SignInThrottled):
+                response.headers["retry-after"] = str(exc.retry_after)
+            return response
         return page(
             request,
             "error.html",

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
@@ -51,6 +52,8 @@ class SqlUnitOfWork:
         self.counters = CounterRepo(conn)
         self.two_step = TwoStepRepo(conn)
         self.cases = CaseRepo(conn)
+        self.locks = LockRepo(conn)
+        self.links = LinkRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

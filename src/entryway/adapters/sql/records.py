@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 
 from entryway.adapters.sql.rows import Repo, load, values_of
-from entryway.adapters.sql.tables import audit_log, failure_counters, messages
+from entryway.adapters.sql.tables import audit_log, failure_counters, locks, messages
 from entryway.core.events import AuditAction, Channel, MessageKind, MessageStatus
 from entryway.core.throttle import FailureScope
-from entryway.flows.ports import AuditEntry, Message
+from entryway.flows.ports import AuditEntry, Message, Reading
 
 _INSERT_AUDIT = insert(audit_log)
 _RESET_COUNTER = delete(failure_counters).where(
@@ -40,27 +40,131 @@ class AuditRepo(Repo):
         return [load(AuditEntry, r, convert={"action": AuditAction}) for r in rows]
 
 
+def _count_of(scope: Any, key: str, window: str) -> Any:
+    return (
+        select(failure_counters.c.count)
+        .where(
+            failure_counters.c.site == bindparam("b_site"),
+            failure_counters.c.scope == scope,
+            failure_counters.c.key_hash == bindparam(key),
+            failure_counters.c.window_start == bindparam(window),
+        )
+        .scalar_subquery()
+    )
+
+
+def _lock_column(column: Any) -> Any:
+    return (
+        select(column)
+        .where(locks.c.site == bindparam("b_site"), locks.c.key_hash == bindparam("b_lock"))
+        .scalar_subquery()
+    )
+
+
+# Admit reads everything it decides on in one statement (built once: it is on the hot path).
+_READING = select(
+    _count_of(bindparam("b_scope"), "b_key", "b_now").label("cur"),
+    _count_of(bindparam("b_scope"), "b_key", "b_prev").label("prev"),
+    select(func.max(failure_counters.c.last_at))
+    .where(
+        failure_counters.c.site == bindparam("b_site"),
+        failure_counters.c.scope == bindparam("b_scope"),
+        failure_counters.c.key_hash == bindparam("b_key"),
+        failure_counters.c.window_start.in_([bindparam("b_now"), bindparam("b_prev")]),
+    )
+    .scalar_subquery()
+    .label("last_at"),
+    _lock_column(locks.c.until).label("until"),
+    _lock_column(locks.c.reason).label("reason"),
+    _count_of(FailureScope.IP.value, "b_ip", "b_now").label("ip_cur"),
+    _count_of(FailureScope.IP.value, "b_ip", "b_prev").label("ip_prev"),
+)
+
+
+def _aware(value: Any) -> datetime | None:
+    """Subqueries bypass the column type, so their datetimes come back naive (or as text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    assert isinstance(value, datetime)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 class CounterRepo(Repo):
     """Failure counters: one row per (site, scope, key, window), bumped by an upsert so
     parallel failures on any number of instances never lose a count."""
 
-    async def hit(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
+    async def hit(
+        self,
+        site: str,
+        scope: FailureScope,
+        key: str,
+        window: datetime,
+        now: datetime | None = None,
+    ) -> int:
+        at = now or window
         upsert = (
             self.upsert_dialect()(failure_counters)
-            .values(site=site, scope=scope.value, key_hash=key, window_start=window, count=1)
+            .values(
+                site=site, scope=scope.value, key_hash=key, window_start=window, count=1, last_at=at
+            )
             .on_conflict_do_update(
                 index_elements=["site", "scope", "key_hash", "window_start"],
-                set_={"count": failure_counters.c.count + 1},
+                set_={"count": failure_counters.c.count + 1, "last_at": at},
             )
             .returning(failure_counters.c.count)
         )
         return int((await self.conn.execute(upsert)).scalar_one())
+
+    async def reading(
+        self,
+        site: str,
+        *,
+        scope: FailureScope,
+        key: str,
+        lock_key: str,
+        ip_key: str,
+        window: datetime,
+        previous: datetime,
+    ) -> Reading:
+        params = {
+            "b_site": site,
+            "b_scope": scope.value,
+            "b_key": key,
+            "b_lock": lock_key,
+            "b_ip": ip_key,
+            "b_now": window,
+            "b_prev": previous,
+        }
+        row = (await self.conn.execute(_READING, params)).mappings().one()
+        return Reading(
+            current=int(row["cur"] or 0),
+            previous=int(row["prev"] or 0),
+            last_at=_aware(row["last_at"]),
+            locked_until=_aware(row["until"]),
+            lock_reason=row["reason"],
+            ip_current=int(row["ip_cur"] or 0),
+            ip_previous=int(row["ip_prev"] or 0),
+        )
 
     async def count(self, site: str, scope: FailureScope, key: str, window: datetime) -> int:
         query = select(failure_counters.c.count).where(
             *self._key(site, scope, key), failure_counters.c.window_start == window
         )
         return int((await self.conn.execute(query)).scalar_one_or_none() or 0)
+
+    async def take_back(self, site: str, scope: FailureScope, key: str, window: datetime) -> None:
+        query = (
+            update(failure_counters)
+            .where(
+                *self._key(site, scope, key),
+                failure_counters.c.window_start == window,
+                failure_counters.c.count > 0,
+            )
+            .values(count=failure_counters.c.count - 1)
+        )
+        await self.conn.execute(query)
 
     async def reset(self, site: str, scope: FailureScope, key: str) -> None:
         params = {"b_site": site, "b_scope": scope.value, "b_key": key}

@@ -5,15 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql.rows import Repo, load, values_of
-from entryway.adapters.sql.tables import accounts, failure_counters, flow_states, sessions
+from entryway.adapters.sql.tables import accounts, flow_states, known_devices, sessions
 from entryway.core.events import AccountStatus, FlowPurpose
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.sessions import SessionLevel
-from entryway.core.throttle import FailureScope
 from entryway.errors import Conflict
 from entryway.flows.common import MAX_CODE_TRIES
 from entryway.flows.ports import Account, FlowState, Session
@@ -25,20 +24,18 @@ _ACCOUNT_BY = {
     IdentifierKind.EMAIL: select(accounts).where(_SITE, accounts.c.email == bindparam("b_value")),
     IdentifierKind.PHONE: select(accounts).where(_SITE, accounts.c.phone == bindparam("b_value")),
 }
-# Sign-in reads the account and its failures this window in one statement.
-_FAILURES = (
-    select(failure_counters.c.count)
+# Sign-in reads the account and whether this device is recognised in one statement.
+_KNOWN = (
+    exists()
     .where(
-        failure_counters.c.site == bindparam("b_site"),
-        failure_counters.c.scope == FailureScope.ACCOUNT.value,
-        failure_counters.c.key_hash == bindparam("b_key"),
-        failure_counters.c.window_start == bindparam("b_window"),
+        known_devices.c.site == accounts.c.site,
+        known_devices.c.account_id == accounts.c.id,
+        known_devices.c.device_hash == bindparam("b_device"),
     )
-    .scalar_subquery()
-    .label("failures")
+    .label("known")
 )
 _SIGN_IN_BY = {
-    kind: select(accounts, _FAILURES).where(_SITE, column == bindparam("b_value"))
+    kind: select(accounts, _KNOWN).where(_SITE, column == bindparam("b_value"))
     for kind, column in (
         (IdentifierKind.EMAIL, accounts.c.email),
         (IdentifierKind.PHONE, accounts.c.phone),
@@ -68,14 +65,32 @@ class AccountRepo(Repo):
         return await self._one(ident.kind, site, ident.value)
 
     async def find_for_sign_in(
-        self, site: str, ident: Identifier, counter_key: str, window: datetime
-    ) -> tuple[Account | None, int]:
-        params = {"b_site": site, "b_value": ident.value, "b_key": counter_key, "b_window": window}
+        self, site: str, ident: Identifier, device_hash: str
+    ) -> tuple[Account | None, bool]:
+        params = {"b_site": site, "b_value": ident.value, "b_device": device_hash}
         row = (await self.conn.execute(_SIGN_IN_BY[ident.kind], params)).mappings().first()
         if row is None:
-            return None, 0
-        data = {k: v for k, v in row.items() if k != "failures"}
-        return load(Account, data, convert={"status": AccountStatus}), int(row["failures"] or 0)
+            return None, False
+        data = {k: v for k, v in row.items() if k != "known"}
+        return load(Account, data, convert={"status": AccountStatus}), bool(row["known"])
+
+    async def remember_device(
+        self, site: str, account_id: str, device_hash: str, now: datetime
+    ) -> None:
+        query = (
+            self.upsert_dialect()(known_devices)
+            .values(site=site, account_id=account_id, device_hash=device_hash, first_seen_at=now)
+            .on_conflict_do_nothing()
+        )
+        await self.conn.execute(query)
+
+    async def knows_device(self, site: str, account_id: str, device_hash: str) -> bool:
+        query = select(known_devices.c.first_seen_at).where(
+            known_devices.c.site == site,
+            known_devices.c.account_id == account_id,
+            known_devices.c.device_hash == device_hash,
+        )
+        return (await self.conn.execute(query)).first() is not None
 
     async def update(self, site: str, account_id: str, **values: Any) -> None:
         await self._guarded(

@@ -117,6 +117,7 @@ flow_states = Table(
     Column("stage", String(16), nullable=False, server_default="code"),
     Column("last_sent_at", UtcDateTime),
     Column("channel", String(8), nullable=False, server_default=""),
+    Column("note", String(32), nullable=False, server_default=""),
     Index(None, "site", "account_id", "purpose"),
 )
 
@@ -167,6 +168,46 @@ failure_counters = Table(
     Column("key_hash", String(64), primary_key=True),
     Column("window_start", UtcDateTime, primary_key=True),
     Column("count", Integer, nullable=False),
+    Column("last_at", UtcDateTime),  # the latest hit, for the progressive delay
+)
+
+locks = Table(
+    "locks",
+    metadata,
+    # Keyed like the account's failure counter, so an identifier with no account locks the
+    # same way as one with an account (the lock notice reveals nothing).
+    Column("site", SITE, primary_key=True),
+    Column("key_hash", String(64), primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
+    Column("reason", String(24), nullable=False),
+    Column("locked_at", UtcDateTime, nullable=False),
+    Column("until", UtcDateTime, nullable=False),
+    Index(None, "site", "account_id"),
+)
+
+links = Table(
+    "links",
+    metadata,
+    # Emailed single-use links (unlock; later appeal and recovery cancel), by keyed hash.
+    Column("id_hash", String(64), primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("purpose", String(24), nullable=False),
+    Column("reason", String(24), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index(None, "site", "account_id", "purpose"),
+)
+
+known_devices = Table(
+    "known_devices",
+    metadata,
+    # Devices that signed in to an account before: they keep their own failure budget.
+    Column("site", SITE, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("device_hash", String(64), primary_key=True),
+    Column("first_seen_at", UtcDateTime, nullable=False),
 )
 
 second_factors = Table(

@@ -5,6 +5,7 @@ Authentication is a bearer session token returned by sign-in; no cookies, so no 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -28,12 +29,15 @@ from entryway.flows import (
     two_step,
 )
 from entryway.flows.account import Current
+from entryway.flows.ports import Requester
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
 Secret = Annotated[str, Field(max_length=4096)]
+# At least 128 bits of the app's own randomness, so nobody else can claim to be that device.
+DeviceId = Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{22,64})?$")]
 Text = Annotated[str, Field(max_length=400)]
 
 
@@ -50,6 +54,9 @@ class SignInIn(BaseModel):
     password: Secret
     keep_signed_in: bool = False
     remembered_browser_token: Annotated[str, Field(max_length=100)] = ""
+    # An app's own install id (kept by the app): once it signed in, it keeps its own failure
+    # budget, so guesses from elsewhere cannot lock the owner's app out.
+    device_id: DeviceId = ""
 
 
 class SessionOut(BaseModel):
@@ -144,6 +151,15 @@ class BackupCodesOut(BaseModel):
 class VerifyNeeded(BaseModel):
     next: Literal["verify"]
     flow_id: str
+
+
+class ConfirmNeeded(BaseModel):
+    """A right password from a device we don't recognise after failures: a code went to
+    ``sent_to``; finish at ``/sign-in/confirm``."""
+
+    next: Literal["confirm"]
+    flow_id: str
+    sent_to: str
 
 
 class RegisterIn(BaseModel):
@@ -257,6 +273,12 @@ class Ended(BaseModel):
     ended: int
 
 
+def api_who(request: Request, device_id: str) -> Requester:
+    """The requester, with the app's install id as its device (apps keep no cookies)."""
+    found = who(request)
+    return replace(found, device=device_id) if device_id else found
+
+
 def _bearer(authorization: str | None) -> str | None:
     if authorization and authorization[:7].lower() == "bearer ":
         return authorization[7:].strip()
@@ -285,12 +307,16 @@ async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
 
 @router.post(
     "/sign-in",
-    response_model=SessionOut | SecondStepNeeded | VerifyNeeded,
-    responses={401: {"description": "sign_in_failed (one answer for every cause)"}},
+    response_model=SessionOut | SecondStepNeeded | VerifyNeeded | ConfirmNeeded,
+    responses={
+        401: {"description": "sign_in_failed (one answer for every cause)"},
+        423: {"description": "account_locked: refused before any password check"},
+        429: {"description": "sign_in_throttled: wait Retry-After seconds"},
+    },
 )
 async def sign_in_step(
     body: SignInIn, request: Request
-) -> SessionOut | SecondStepNeeded | VerifyNeeded:
+) -> SessionOut | SecondStepNeeded | VerifyNeeded | ConfirmNeeded:
     """Step two. With two-step verification on, the answer is a ``partial_token`` that can
     only be used at ``/sign-in/two-step`` (for ten minutes)."""
     result = await sign_in.sign_in(
@@ -299,12 +325,14 @@ async def sign_in_step(
         identifier=body.identifier,
         password=body.password,
         remember=body.keep_signed_in,
-        who=who(request),
+        who=api_who(request, body.device_id),
         client="api",
         browser=body.remembered_browser_token,
     )
     if isinstance(result, sign_in.MustVerify):
         return VerifyNeeded(next="verify", flow_id=result.flow_token)
+    if isinstance(result, sign_in.MustConfirm):
+        return ConfirmNeeded(next="confirm", flow_id=result.flow_token, sent_to=result.sent_to)
     if isinstance(result, sign_in.SecondStep):
         return SecondStepNeeded(next="two_step", partial_token=result.partial_token)
     return SessionOut(session_token=result.session_token, account_id=result.account_id)
@@ -520,7 +548,7 @@ async def message_center(me: Me, request: Request) -> list[MessageOut]:
     ]
 
 
-def _reset_out(p: password_reset.Progress) -> ResetOut:
+def reset_out(p: password_reset.Progress) -> ResetOut:
     return ResetOut(
         flow_id=p.flow_token,
         next=p.stage,
@@ -546,7 +574,7 @@ async def reset_start(body: ResetIn, request: Request) -> ResetOut:
     progress = await password_reset.start(
         web_of(request).deps, site_of(request).code, identifier=body.identifier, who=who(request)
     )
-    return _reset_out(progress)
+    return reset_out(progress)
 
 
 @router.post("/password-resets/choose", response_model=ResetOut)
@@ -560,7 +588,7 @@ async def reset_choose(body: ChooseIn, request: Request) -> ResetOut:
         channel=body.channel,
         who=who(request),
     )
-    return _reset_out(progress)
+    return reset_out(progress)
 
 
 @router.post("/password-resets/resend", response_model=ResetOut)
@@ -568,14 +596,14 @@ async def reset_resend(body: FlowIn, request: Request) -> ResetOut:
     progress = await password_reset.resend(
         web_of(request).deps, site_of(request).code, flow_token=body.flow_id, who=who(request)
     )
-    return _reset_out(progress)
+    return reset_out(progress)
 
 
 @router.post("/password-resets/verify", response_model=ResetOut)
 async def reset_verify(body: CodeIn, request: Request) -> ResetOut:
     deps, site = web_of(request).deps, site_of(request).code
     await password_reset.verify(deps, site, flow_token=body.flow_id, code=body.code)
-    return _reset_out(await password_reset.status(deps, site, body.flow_id))
+    return reset_out(await password_reset.status(deps, site, body.flow_id))
 
 
 @router.post("/password-resets/complete", status_code=204)

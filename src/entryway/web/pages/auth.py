@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
@@ -9,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
-from entryway.errors import EntrywayError, FlowExpired, InvalidInput, SignInFailed
+from entryway.errors import EntrywayError, FlowExpired, InvalidInput, SignInFailed, SignInLocked
 from entryway.flows import account as account_flow
-from entryway.flows import codes, registration, sign_in
+from entryway.flows import codes, registration, sign_in, unusual
 from entryway.web.render import (
     BROWSER,
     FLOW,
@@ -59,12 +60,13 @@ def _remembered_identifier(request: Request) -> str | None:
 
 
 @router.get("/signin")
-async def signin_form(request: Request, return_to: str = "") -> Response:
+async def signin_form(request: Request, return_to: str = "", unlocked: str = "") -> Response:
     return page(
         request,
         "signin.html",
         identifier=_remembered_identifier(request) or "",
         return_to=return_to,
+        unlocked=unlocked if unlocked in ("new", "kept") else "",
     )
 
 
@@ -134,6 +136,17 @@ async def password_submit(request: Request) -> Response:
             who=who(request),
             browser=request.cookies.get(cookie_name(site, BROWSER), ""),
         )
+    except SignInLocked as exc:
+        # Refused before the password was looked at, and shown alike for unknown
+        # identifiers at the same count: it tells nothing about the password or account.
+        return page(
+            request,
+            "password.html",
+            identifier=identifier,
+            return_to=target,
+            locked=exc.message,
+            remember=remember,
+        )
     except SignInFailed as exc:
         return page(
             request,
@@ -149,6 +162,11 @@ async def password_submit(request: Request) -> Response:
         response = redirect("/register/verify")
         set_cookie(response, site, FLOW, result.flow_token)
         return response
+    if isinstance(result, sign_in.MustConfirm):
+        response = redirect("/signin/confirm?" + _qs(target))
+        set_cookie(response, site, FLOW, result.flow_token, max_age=1800)
+        set_cookie(response, site, REMEMBER_ASKED, "yes" if remember else "", max_age=1800)
+        return response
     if isinstance(result, sign_in.SecondStep):
         response = redirect("/signin/two-step?" + _qs(target))
         set_cookie(response, site, PARTIAL, result.partial_token, max_age=600)
@@ -158,6 +176,77 @@ async def password_submit(request: Request) -> Response:
     start_session(response, request, site, result.session_token, remember=remember)
     clear_cookie(response, site, IDENT)
     return response
+
+
+CONFIRM_HEADING = "Confirm it's you"
+CONFIRM_INTRO = (
+    "Your password was right, but we don't recognise this device and there were failed "
+    "attempts to sign in to your account lately. Enter the code we sent to finish signing in."
+)
+
+
+def _confirm_page(request: Request, target: str, *, status: int = 200, **extra: Any) -> Response:
+    return page(
+        request,
+        "verify.html",
+        action="/signin/confirm",
+        heading=CONFIRM_HEADING,
+        intro=CONFIRM_INTRO,
+        return_to=target,
+        status=status,
+        **extra,
+    )
+
+
+@router.get("/signin/confirm")
+async def confirm_form(request: Request, return_to: str = "") -> Response:
+    site = site_of(request)
+    try:
+        sent_to = await codes.describe(
+            web_of(request).deps, site.code, _flow_token(request), FlowPurpose.UNUSUAL_SIGN_IN
+        )
+    except FlowExpired:
+        return redirect("/signin")
+    return _confirm_page(request, return_to, sent_to=sent_to)
+
+
+@router.post("/signin/confirm")
+async def confirm_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    token = _flow_token(request)
+    target = return_to(request, text(form, "return_to"))
+    remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
+    notice = None
+    try:
+        if text(form, "action") == "resend":
+            sent_to = await codes.resend(
+                deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request)
+            )
+            notice = f"We sent a new code to {sent_to}."
+        else:
+            done = await unusual.confirm(
+                deps,
+                site.code,
+                flow_token=token,
+                code=text(form, "code"),
+                remember=remember,
+                who=who(request),
+            )
+            response = redirect(target)
+            start_session(response, request, site, done.session_token, remember=remember)
+            for name in (FLOW, REMEMBER_ASKED, IDENT):
+                clear_cookie(response, site, name)
+            return response
+    except FlowExpired:
+        return redirect("/signin")
+    except EntrywayError as exc:
+        sent_to = await codes.describe(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN)
+        return _confirm_page(
+            request, target, sent_to=sent_to, errors={"code": exc.message}, status=422
+        )
+    return _confirm_page(request, target, sent_to=sent_to, notice=notice)
 
 
 @router.post("/signout")

@@ -1,13 +1,17 @@
-"""Password assistance pages: identifier, where to send the code, the code, a new password."""
+"""Password assistance and unlock pages: where to send the code, the code, a new password."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entryway.core.events import FlowPurpose
 from entryway.errors import EntrywayError, FlowExpired, InvalidInput
-from entryway.flows import password_reset
+from entryway.flows import password_reset, unlock
 from entryway.flows.password_reset import Progress
 from entryway.web.render import IDENT, form_of, page, redirect, text, web_of, who
 from entryway.web.security import (
@@ -20,29 +24,60 @@ from entryway.web.security import (
 )
 
 router = APIRouter(include_in_schema=False)
-RESET = "ew_reset"
-STEP_URL = {
-    "choose": "/password/forgot/choose",
-    "code": "/password/forgot/code",
-    "verified": "/password/new",
-}
 
 
-def _token(request: Request) -> str:
-    return request.cookies.get(cookie_name(site_of(request), RESET), "")
+@dataclass(frozen=True, slots=True)
+class Journey:
+    """The forgotten-password steps, as run by a reset or by an unlock."""
+
+    purpose: FlowPurpose
+    cookie: str
+    heading: str
+    restart: str  # where to go when the flow is gone
+    urls: dict[str, str]  # stage -> page
+    done: str  # where a finished journey lands (never signed in)
+
+    def to_step(self, progress: Progress) -> Response:
+        return redirect(self.urls[progress.stage])
 
 
-def _to_step(progress: Progress) -> Response:
-    return redirect(STEP_URL[progress.stage])
+RESET = Journey(
+    purpose=FlowPurpose.PASSWORD_RESET,
+    cookie="ew_reset",
+    heading="Password assistance",
+    restart="/password/forgot",
+    urls={
+        "choose": "/password/forgot/choose",
+        "code": "/password/forgot/code",
+        "verified": "/password/new",
+    },
+    done="/signin/password?reset=done",
+)
+UNLOCK = Journey(
+    purpose=FlowPurpose.UNLOCK,
+    cookie="ew_unlock",
+    heading="Unlock your account",
+    restart="/unlock/expired",
+    urls={"choose": "/unlock/choose", "code": "/unlock/code", "verified": "/unlock/new"},
+    done="/signin?unlocked=new",
+)
 
 
-async def _progress(request: Request) -> Progress | None:
+def _token(request: Request, journey: Journey) -> str:
+    return request.cookies.get(cookie_name(site_of(request), journey.cookie), "")
+
+
+async def _progress(request: Request, journey: Journey) -> Progress | None:
     try:
         return await password_reset.status(
-            web_of(request).deps, site_of(request).code, _token(request)
+            web_of(request).deps, site_of(request).code, _token(request, journey), journey.purpose
         )
     except FlowExpired:
         return None
+
+
+def _page(request: Request, journey: Journey, name: str, **ctx: Any) -> Response:
+    return page(request, name, journey=journey, **ctx)
 
 
 @router.get("/password/forgot")
@@ -71,8 +106,8 @@ async def forgot_submit(request: Request) -> Response:
             errors={"identifier": exc.message},
             status=422,
         )
-    response = _to_step(progress)
-    set_cookie(response, site, RESET, progress.flow_token, max_age=1800)
+    response = RESET.to_step(progress)
+    set_cookie(response, site, RESET.cookie, progress.flow_token, max_age=1800)
     set_cookie(
         response,
         site,
@@ -83,119 +118,180 @@ async def forgot_submit(request: Request) -> Response:
     return response
 
 
-@router.get("/password/forgot/choose")
-async def choose_form(request: Request) -> Response:
-    progress = await _progress(request)
-    if progress is None:
-        return redirect("/password/forgot")
-    if progress.stage != "choose":
-        return _to_step(progress)
-    return page(request, "reset_choose.html", progress=progress)
-
-
-@router.post("/password/forgot/choose")
-async def choose_submit(request: Request) -> Response:
-    form = await form_of(request)
-    index, _, channel = text(form, "choice").partition(":")
-    try:
-        progress = await password_reset.choose(
-            web_of(request).deps,
-            site_of(request).code,
-            flow_token=_token(request),
-            index=int(index) if index.isdigit() else -1,
-            channel=channel,
-            who=who(request),
-        )
-    except FlowExpired:
-        return redirect("/password/forgot")
-    except InvalidInput as exc:
-        current = await _progress(request)
-        if current is None:
-            return redirect("/password/forgot")
-        return page(
-            request,
-            "reset_choose.html",
-            progress=current,
-            errors={"choice": exc.message},
-            status=422,
-        )
-    except EntrywayError as exc:
-        return page(request, "error.html", message=exc.message, status=429)
-    return _to_step(progress)
-
-
-@router.get("/password/forgot/code")
-async def code_form(request: Request) -> Response:
-    progress = await _progress(request)
-    if progress is None:
-        return redirect("/password/forgot")
-    if progress.stage != "code":
-        return _to_step(progress)
-    return page(request, "reset_code.html", progress=progress)
-
-
-@router.post("/password/forgot/code")
-async def code_submit(request: Request) -> Response:
-    form = await form_of(request)
-    deps = web_of(request).deps
-    site = site_of(request)
-    token = _token(request)
-    notice = None
-    try:
-        if text(form, "action") == "resend":
-            progress = await password_reset.resend(
-                deps, site.code, flow_token=token, who=who(request)
-            )
-            notice = f"We sent a new code to {progress.sent_to}."
-        else:
-            await password_reset.verify(deps, site.code, flow_token=token, code=text(form, "code"))
-            return redirect("/password/new")
-    except FlowExpired:
-        return redirect("/password/forgot")
-    except EntrywayError as exc:
-        current = await _progress(request)
-        if current is None:
-            return redirect("/password/forgot")
-        if text(form, "action") == "resend":  # about the resend, not about a typed code
-            return page(
-                request, "reset_code.html", progress=current, resend_error=exc.message, status=429
-            )
-        return page(
-            request, "reset_code.html", progress=current, errors={"code": exc.message}, status=422
-        )
-    return page(request, "reset_code.html", progress=progress, notice=notice)
-
-
-@router.get("/password/new")
-async def new_form(request: Request) -> Response:
-    progress = await _progress(request)
-    if progress is None or progress.stage != "verified":
-        return redirect("/password/forgot")
-    return page(request, "reset_new.html")
-
-
-@router.post("/password/new")
-async def new_submit(request: Request) -> Response:
-    form = await form_of(request)
+@router.get("/unlock")
+async def unlock_link(request: Request, token: str = "") -> Response:
+    """The emailed link: the token becomes a flow in a cookie and the browser moves on to a
+    token-free address; the link itself is used only when a contact is picked."""
     site = site_of(request)
     try:
-        await password_reset.complete(
-            web_of(request).deps,
-            site.code,
-            flow_token=_token(request),
-            password=text(form, "password"),
-            password_again=text(form, "password_again"),
-            who=who(request),
-        )
+        flow = await unlock.open_link(web_of(request).deps, site.code, token, who(request))
     except FlowExpired:
-        return redirect("/password/forgot")
-    except EntrywayError as exc:
-        return page(
-            request, "reset_new.html", errors={exc.field or "password": exc.message}, status=422
-        )
-    response = redirect("/signin/password?reset=done")
-    clear_cookie(response, site, RESET)
+        return redirect(UNLOCK.restart)
+    response = redirect(UNLOCK.urls["choose"])
+    set_cookie(response, site, UNLOCK.cookie, flow, max_age=1800)
     return response
+
+
+@router.get("/unlock/expired")
+async def unlock_expired(request: Request) -> Response:
+    return page(request, "unlock_expired.html", status=410)
+
+
+def _journey_routes(journey: Journey) -> None:
+    """The pick, code and new-password pages of one journey."""
+    urls = journey.urls
+
+    async def choose_form(request: Request) -> Response:
+        progress = await _progress(request, journey)
+        if progress is None:
+            return redirect(journey.restart)
+        if progress.stage != "choose":
+            return journey.to_step(progress)
+        return _page(request, journey, "reset_choose.html", progress=progress)
+
+    async def choose_submit(request: Request) -> Response:
+        form = await form_of(request)
+        index, _, channel = text(form, "choice").partition(":")
+        try:
+            progress = await password_reset.choose(
+                web_of(request).deps,
+                site_of(request).code,
+                flow_token=_token(request, journey),
+                index=int(index) if index.isdigit() else -1,
+                channel=channel,
+                who=who(request),
+                purpose=journey.purpose,
+            )
+        except FlowExpired:
+            return redirect(journey.restart)
+        except InvalidInput as exc:
+            current = await _progress(request, journey)
+            if current is None:
+                return redirect(journey.restart)
+            return _page(
+                request,
+                journey,
+                "reset_choose.html",
+                progress=current,
+                errors={"choice": exc.message},
+                status=422,
+            )
+        except EntrywayError as exc:
+            return page(request, "error.html", message=exc.message, status=429)
+        return journey.to_step(progress)
+
+    async def code_form(request: Request) -> Response:
+        progress = await _progress(request, journey)
+        if progress is None:
+            return redirect(journey.restart)
+        if progress.stage != "code":
+            return journey.to_step(progress)
+        return _page(request, journey, "reset_code.html", progress=progress)
+
+    async def code_submit(request: Request) -> Response:
+        form = await form_of(request)
+        deps = web_of(request).deps
+        site = site_of(request)
+        token = _token(request, journey)
+        notice = None
+        try:
+            if text(form, "action") == "resend":
+                progress = await password_reset.resend(
+                    deps, site.code, flow_token=token, who=who(request), purpose=journey.purpose
+                )
+                notice = f"We sent a new code to {progress.sent_to}."
+            else:
+                await password_reset.verify(
+                    deps,
+                    site.code,
+                    flow_token=token,
+                    code=text(form, "code"),
+                    purpose=journey.purpose,
+                )
+                return redirect(urls["verified"])
+        except FlowExpired:
+            return redirect(journey.restart)
+        except EntrywayError as exc:
+            current = await _progress(request, journey)
+            if current is None:
+                return redirect(journey.restart)
+            if text(form, "action") == "resend":  # about the resend, not about a typed code
+                return _page(
+                    request,
+                    journey,
+                    "reset_code.html",
+                    progress=current,
+                    resend_error=exc.message,
+                    status=429,
+                )
+            return _page(
+                request,
+                journey,
+                "reset_code.html",
+                progress=current,
+                errors={"code": exc.message},
+                status=422,
+            )
+        return _page(request, journey, "reset_code.html", progress=progress, notice=notice)
+
+    async def new_form(request: Request) -> Response:
+        progress = await _progress(request, journey)
+        if progress is None or progress.stage != "verified":
+            return redirect(journey.restart)
+        return _page(request, journey, "reset_new.html", optional=await _optional(request))
+
+    async def _optional(request: Request) -> bool:
+        if journey.purpose != FlowPurpose.UNLOCK:
+            return False
+        return not await unlock.must_change_password(
+            web_of(request).deps, site_of(request).code, _token(request, journey)
+        )
+
+    async def new_submit(request: Request) -> Response:
+        form = await form_of(request)
+        site = site_of(request)
+        deps = web_of(request).deps
+        token = _token(request, journey)
+        done = journey.done
+        try:
+            if journey.purpose == FlowPurpose.UNLOCK and text(form, "action") == "keep":
+                await unlock.keep_password(deps, site.code, flow_token=token, who=who(request))
+                done = "/signin?unlocked=kept"
+            else:
+                await password_reset.complete(
+                    deps,
+                    site.code,
+                    flow_token=token,
+                    password=text(form, "password"),
+                    password_again=text(form, "password_again"),
+                    who=who(request),
+                    purpose=journey.purpose,
+                )
+        except FlowExpired:
+            return redirect(journey.restart)
+        except EntrywayError as exc:
+            return _page(
+                request,
+                journey,
+                "reset_new.html",
+                optional=await _optional(request),
+                errors={exc.field or "password": exc.message},
+                status=422,
+            )
+        response = redirect(done)
+        clear_cookie(response, site, journey.cookie)
+        return response
+
+    router.add_api_route(urls["choose"], choose_form, methods=["GET"])
+    router.add_api_route(urls["choose"], choose_submit, methods=["POST"])
+    router.add_api_route(urls["code"], code_form, methods=["GET"])
+    router.add_api_route(urls["code"], code_submit, methods=["POST"])
+    router.add_api_route(urls["verified"], new_form, methods=["GET"])
+    router.add_api_route(urls["verified"], new_submit, methods=["POST"])
+
+
+_journey_routes(RESET)
+_journey_routes(UNLOCK)
 
 
 @router.get("/help/no-access")

@@ -1,0 +1,75 @@
+"""Locks and emailed single-use links. Every query is scoped by site; none commits."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from entryway.adapters.sql.rows import Repo, load, values_of
+from entryway.adapters.sql.tables import links, locks
+from entryway.core.events import FlowPurpose
+from entryway.core.lockout import LockReason
+from entryway.flows.ports import Link, Lock
+
+
+class LockRepo(Repo):
+    async def get(self, site: str, key_hash: str) -> Lock | None:
+        query = select(locks).where(locks.c.site == site, locks.c.key_hash == key_hash)
+        row = (await self.conn.execute(query)).mappings().first()
+        return load(Lock, row, convert={"reason": LockReason}) if row else None
+
+    async def acquire(self, lock: Lock, now: datetime) -> bool:
+        values = values_of(lock)
+        query = (
+            self.upsert_dialect()(locks)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=["site", "key_hash"],
+                set_={k: values[k] for k in ("account_id", "reason", "locked_at", "until")},
+                where=locks.c.until <= now,  # a live lock is left exactly as it is
+            )
+        )
+        return bool((await self.conn.execute(query)).rowcount == 1)
+
+    async def release_account(self, site: str, account_id: str) -> int:
+        query = delete(locks).where(locks.c.site == site, locks.c.account_id == account_id)
+        return int((await self.conn.execute(query)).rowcount)
+
+
+class LinkRepo(Repo):
+    async def add(self, link: Link) -> None:
+        await self.conn.execute(links.insert().values(**values_of(link)))
+
+    async def get(self, site: str, id_hash: str, purpose: FlowPurpose) -> Link | None:
+        query = select(links).where(
+            links.c.site == site, links.c.id_hash == id_hash, links.c.purpose == purpose.value
+        )
+        row = (await self.conn.execute(query)).mappings().first()
+        return load(Link, row, convert={"purpose": FlowPurpose}) if row else None
+
+    async def use(self, site: str, id_hash: str, purpose: FlowPurpose, now: datetime) -> bool:
+        query = (
+            update(links)
+            .where(
+                links.c.site == site,
+                links.c.id_hash == id_hash,
+                links.c.purpose == purpose.value,
+                links.c.used_at.is_(None),
+                links.c.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return bool((await self.conn.execute(query)).rowcount == 1)
+
+    async def void_for(self, site: str, account_id: str) -> None:
+        query = (
+            update(links)
+            .where(
+                links.c.site == site,
+                links.c.account_id == account_id,
+                links.c.used_at.is_(None),
+            )
+            .values(used_at=links.c.created_at)  # spent, and marked as never really used
+        )
+        await self.conn.execute(query)

@@ -1,0 +1,302 @@
+"""Counting failures, deciding before the hash, locking, and the lock notice with its
+unlock link (SECURITY.md 5-10; the policy itself is ``core.lockout``).
+
+Every path that checks a secret (sign-in, the second step, the unusual sign-in code,
+password re-entry, changing the password) goes through ``refuses`` and ``count_failure``
+here, so one lock holds on all of them (SECURITY.md 6).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.identifiers import Identifier
+from entryway.core.lockout import (
+    Decision,
+    LockReason,
+    Standing,
+    Verdict,
+    decide,
+    locks_now,
+    sliding_count,
+)
+from entryway.core.secrets import keyed_hash, new_token
+from entryway.core.throttle import FailureScope, window_start
+from entryway.errors import SignInLocked, SignInThrottled
+from entryway.flows import notices
+from entryway.flows.common import audit, identifier_counter_key, send
+from entryway.flows.ports import Account, Deps, Link, Lock, Reading, Requester, UnitOfWork
+
+LINK_LIFETIME = timedelta(hours=24)
+LOCKED = (
+    "This account is locked because of unusual activity, such as several failed attempts "
+    "to sign in. We've sent instructions to unlock it to the email address on the account "
+    "(or by text, if it has no email)."
+)
+WAIT = "Too many failed attempts. Please wait {seconds} seconds before trying again."
+BUSY_NETWORK = (
+    "We're seeing too many failed sign-ins from your network. Please try again later, or "
+    "use Forgot your password? to get back in."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """The keys one attempt is judged and counted under."""
+
+    site: str
+    scope: FailureScope  # ACCOUNT, or KNOWN_DEVICE for a recognised device
+    key: str
+    lock_key: str  # the account's lock (or, with no account, the identifier's)
+    ip_key: str
+    device_key: str
+    account: Account | None
+    recognised: bool
+
+
+def account_key(deps: Deps, account_id: str) -> str:
+    """An account's counter and lock key: one budget whichever identifier is typed."""
+    return keyed_hash(deps.keys.hashing, "count-account", account_id)
+
+
+def known_device_hash(deps: Deps, device: str) -> str:
+    return keyed_hash(deps.keys.hashing, "known-device", device)
+
+
+def budget_for(
+    deps: Deps,
+    site: str,
+    who: Requester,
+    *,
+    account: Account | None,
+    ident: Identifier | None = None,
+    recognised: bool = False,
+) -> Budget:
+    """Unknown identifiers are counted and locked under the canonical identifier, exactly
+    like accounts, so a lock notice never tells whether an account exists."""
+    if account is not None:
+        lock_key = account_key(deps, account.id)
+    elif ident is not None:
+        lock_key = identifier_counter_key(deps, ident.value)
+    else:
+        raise ValueError("a budget needs an account or an identifier")
+    recognised = recognised and account is not None and bool(who.device)
+    key = lock_key
+    if recognised and account is not None:
+        key = keyed_hash(deps.keys.hashing, "count-known", f"{account.id}|{who.device}")
+    return Budget(
+        site=site,
+        scope=FailureScope.KNOWN_DEVICE if recognised else FailureScope.ACCOUNT,
+        key=key,
+        lock_key=lock_key,
+        ip_key=keyed_hash(deps.keys.hashing, "count-ip", who.ip) if who.ip else "",
+        device_key=keyed_hash(deps.keys.hashing, "count-device", who.device) if who.device else "",
+        account=account,
+        recognised=recognised,
+    )
+
+
+def _windows(deps: Deps) -> tuple[datetime, datetime, datetime]:
+    window = deps.lock_policy.window
+    now = deps.clock.now()
+    current = window_start(now, window)
+    return now, current, current - window
+
+
+async def standing(deps: Deps, uow: UnitOfWork, budget: Budget) -> tuple[Standing, Reading]:
+    """Everything the decision needs, in one read."""
+    now, current, previous = _windows(deps)
+    reading = await uow.counters.reading(
+        budget.site,
+        scope=budget.scope,
+        key=budget.key,
+        lock_key=budget.lock_key,
+        ip_key=budget.ip_key,
+        window=current,
+        previous=previous,
+    )
+    window = deps.lock_policy.window
+    live = reading.locked_until if reading.locked_until and reading.locked_until > now else None
+    return (
+        Standing(
+            failures=sliding_count(reading.current, reading.previous, now, current, window),
+            last_failure_at=reading.last_at,
+            locked_until=live,
+            recognised=budget.recognised,
+            ip_failures=sliding_count(
+                reading.ip_current, reading.ip_previous, now, current, window
+            ),
+        ),
+        reading,
+    )
+
+
+async def judge(deps: Deps, uow: UnitOfWork, budget: Budget) -> tuple[Decision, Standing, Reading]:
+    state, reading = await standing(deps, uow, budget)
+    return decide(deps.lock_policy, state, deps.clock.now()), state, reading
+
+
+def refusal(decision: Decision) -> SignInLocked | SignInThrottled:
+    """The one answer for each refusal; none depends on the password or on the account."""
+    if decision.verdict == Verdict.WAIT:
+        return SignInThrottled(
+            WAIT.format(seconds=decision.wait_seconds), retry_after=decision.wait_seconds
+        )
+    if decision.verdict == Verdict.BUSY_NETWORK:
+        return SignInThrottled(BUSY_NETWORK, retry_after=600)
+    return SignInLocked(LOCKED)
+
+
+async def reserve(deps: Deps, uow: UnitOfWork, budget: Budget, reading: Reading) -> int:
+    """Count this attempt *before* the hash, atomically; returns the sliding count with it.
+
+    Parallel attempts each get a different count, so past the limit they are refused
+    without hashing however many arrive at once (SECURITY.md 7). A right password takes its
+    count back when it signs in.
+    """
+    now, current, _previous = _windows(deps)
+    hits = await uow.counters.hit(budget.site, budget.scope, budget.key, current, now)
+    return sliding_count(hits, reading.previous, now, current, deps.lock_policy.window)
+
+
+async def count_beside(deps: Deps, uow: UnitOfWork, budget: Budget, *, device: bool) -> None:
+    """The address's count (and the device cookie's, for a checked password): a success
+    never resets these, only its own budget (SECURITY.md 8)."""
+    now, current, _previous = _windows(deps)
+    if budget.ip_key:
+        await uow.counters.hit(budget.site, FailureScope.IP, budget.ip_key, current, now)
+    if device and budget.device_key:
+        await uow.counters.hit(budget.site, FailureScope.DEVICE, budget.device_key, current, now)
+
+
+async def take_back(deps: Deps, uow: UnitOfWork, budget: Budget) -> None:
+    """A right password that still has a step to pass (the second step, or verifying a new
+    account) returns only its own reservation: failures before it still count, so signing
+    in again and again never buys fresh tries at the second step."""
+    _now, current, _previous = _windows(deps)
+    await uow.counters.take_back(budget.site, budget.scope, budget.key, current)
+
+
+async def clear(deps: Deps, uow: UnitOfWork, budget: Budget) -> None:
+    """A success takes back its own budget's count, never the address's."""
+    await uow.counters.reset(budget.site, budget.scope, budget.key)
+
+
+async def lock(
+    deps: Deps,
+    uow: UnitOfWork,
+    budget: Budget,
+    reason: LockReason,
+    who: Requester,
+) -> bool:
+    """Lock (unless a live lock holds already: then nothing changes, SECURITY.md 10); the
+    owner gets an unlock link by email, or by text with no email on file. True if new."""
+    now = deps.clock.now()
+    account = budget.account
+    acquired = await uow.locks.acquire(
+        Lock(
+            site=budget.site,
+            key_hash=budget.lock_key,
+            account_id=account.id if account else None,
+            reason=reason,
+            locked_at=now,
+            until=now + deps.lock_policy.lock_for,
+        ),
+        now,
+    )
+    if not acquired:
+        return False
+    # The lock now holds the state: when it lifts, the account starts with a clean count.
+    await uow.counters.reset(budget.site, FailureScope.ACCOUNT, budget.lock_key)
+    if account is None:
+        return True
+    await audit(deps, uow, budget.site, account.id, AuditAction.ACCOUNT_LOCKED, who, reason=reason)
+    await _send_unlock_link(deps, uow, account, reason)
+    return True
+
+
+async def _send_unlock_link(
+    deps: Deps, uow: UnitOfWork, account: Account, reason: LockReason
+) -> None:
+    site = deps.site(account.site)
+    now = deps.clock.now()
+    token = new_token(deps.rng)  # 256 bits
+    await uow.links.void_for(site.code, account.id)  # a newer link voids older ones
+    await uow.links.add(
+        Link(
+            id_hash=link_hash(deps, token),
+            site=site.code,
+            account_id=account.id,
+            purpose=FlowPurpose.UNLOCK,
+            reason=reason.value,
+            created_at=now,
+            expires_at=now + LINK_LIFETIME,
+        )
+    )
+    url = site.url("/unlock?token=" + token)  # the configured origin, never the request's
+    if account.email and account.email_verified:
+        subject, body = notices.account_locked(site, url, reason.needs_new_password)
+        channel, to = Channel.EMAIL, account.email
+    elif account.phone and account.phone_verified:
+        subject, body = "", notices.account_locked_sms(site, url)
+        channel, to = Channel.SMS, account.phone
+    else:
+        return
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=account.id,
+        channel=channel,
+        kind=MessageKind.ACCOUNT_LOCKED,
+        to=to,
+        subject=subject,
+        body=body,
+    )
+
+
+def link_hash(deps: Deps, token: str) -> str:
+    """Links are kept by keyed hash: a copy of the database opens nothing."""
+    return keyed_hash(deps.keys.hashing, "link", token)
+
+
+async def budget_of_signed_in(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester
+) -> Budget:
+    recognised = bool(who.device) and await uow.accounts.knows_device(
+        account.site, account.id, known_device_hash(deps, who.device)
+    )
+    return budget_for(deps, account.site, who, account=account, recognised=recognised)
+
+
+async def refuses(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> bool:
+    """Whether a lock (or a used-up budget) stops this account's secrets being checked on
+    this device: the second step, password re-entry and password changes ask this first."""
+    budget = await budget_of_signed_in(deps, uow, account, who)
+    decision, _state, _reading = await judge(deps, uow, budget)
+    return decision.verdict == Verdict.LOCKED
+
+
+async def count_failure(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, reason: LockReason
+) -> bool:
+    """One more failure on the account's budget (and the address's); locks at the limit.
+    True when the account is now locked."""
+    budget = await budget_of_signed_in(deps, uow, account, who)
+    _state, reading = await standing(deps, uow, budget)
+    failures = await reserve(deps, uow, budget, reading)
+    await count_beside(deps, uow, budget, device=True)
+    if locks_now(deps.lock_policy, failures, budget.recognised):
+        await lock(deps, uow, budget, reason, who)
+        return True
+    return False
+
+
+async def unlock_account(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+    """Lift every lock and clear the account's count (a reset or a finished unlock)."""
+    released = await uow.locks.release_account(account.site, account.id)
+    await uow.counters.reset(account.site, FailureScope.ACCOUNT, account_key(deps, account.id))
+    if released:
+        await audit(deps, uow, account.site, account.id, AuditAction.ACCOUNT_UNLOCKED, who)

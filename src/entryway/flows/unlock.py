@@ -1,0 +1,115 @@
+"""Unlocking an account from the emailed link: identity verification by a one-time code to
+a contact on file, then Create new password (required when the lock came from guessing).
+
+```mermaid
+stateDiagram-v2
+    [*] --> choose: link opened (GET: token swapped for a flow; the link is NOT used)
+    choose --> code: contact picked: the link is used (conditional write), code sent
+    code --> code: resend / wrong code
+    code --> verified: right code
+    verified --> done: new password saved (sessions end, locks lift, counts clear)
+    verified --> done: password kept, only when the lock did not come from guessing
+```
+
+The pick, resend, code and new-password steps are the forgotten-password steps run with
+purpose ``unlock`` (``password_reset``), so both journeys share one tested path. Finishing
+never signs anyone in, and the next sign-in still asks for the second step.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.lockout import LockReason
+from entryway.core.secrets import new_token
+from entryway.errors import FlowExpired, PasswordRejected
+from entryway.flows import lockout, notices, password_reset
+from entryway.flows.common import audit, decoy_hash, flow_hash, notify_all
+from entryway.flows.ports import Deps, FlowState, Requester
+
+PURPOSE = FlowPurpose.UNLOCK
+FLOW_LIFETIME = timedelta(minutes=30)
+MUST_CHANGE = (
+    "Your account was locked after attempts to guess your password, so choose a new one "
+    "to unlock it."
+)
+
+
+async def open_link(deps: Deps, site_code: str, token: str, who: Requester) -> str:
+    """Swap the link's token for a new flow (returned) without using the link up, so a mail
+    scanner that opens it spends nothing (SECURITY.md 15). Refuses a used, voided or expired
+    link, or one from another site (links are bound to site, account and purpose)."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        link = (
+            await uow.links.get(site_code, lockout.link_hash(deps, token), PURPOSE)
+            if 0 < len(token) <= 100
+            else None
+        )
+        if link is None or link.used_at is not None or now >= link.expires_at:
+            raise FlowExpired(password_reset.LINK_USED)
+        flow = new_token(deps.rng)
+        await uow.flows.add(
+            FlowState(
+                id_hash=flow_hash(deps, flow),
+                site=site_code,
+                purpose=PURPOSE,
+                account_id=link.account_id,
+                target_kind="link",
+                target=link.id_hash,  # used up when a contact is picked
+                code_hash=decoy_hash(deps),
+                code_expires_at=now,
+                code_attempts=0,
+                sends=0,
+                created_at=now,
+                expires_at=min(now + FLOW_LIFETIME, link.expires_at),
+                stage="choose",
+                note=link.reason,
+            )
+        )
+        await audit(deps, uow, site_code, link.account_id, AuditAction.UNLOCK_STARTED, who)
+        await uow.commit()
+    return flow
+
+
+async def must_change_password(deps: Deps, site_code: str, flow_token: str) -> bool:
+    """Whether this unlock must end with a new password (the lock came from guessing)."""
+    async with deps.uow() as uow:
+        state = await password_reset.load(deps, uow, site_code, flow_token, None, PURPOSE)
+    return _must_change(state)
+
+
+def _must_change(state: FlowState) -> bool:
+    try:
+        return LockReason(state.note).needs_new_password
+    except ValueError:  # an unknown reason is treated as the strictest
+        return True
+
+
+async def keep_password(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> None:
+    """Unlock without a new password, when the lock did not come from guessing."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await password_reset.load(deps, uow, site_code, flow_token, "verified", PURPOSE)
+        if _must_change(state):
+            raise PasswordRejected([MUST_CHANGE])
+        account = await uow.accounts.get(site_code, state.account_id or "")
+        if account is None or not await uow.flows.advance(
+            site_code, state.id_hash, "verified", "done"
+        ):
+            raise FlowExpired("This step has expired. Please start again.")
+        await lockout.unlock_account(deps, uow, account, who)
+        subject, body = notices.account_unlocked(site)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            account,
+            MessageKind.ACCOUNT_UNLOCKED,
+            subject,
+            body,
+            f"Your {site.brand} account was unlocked. Not you? Reset your password now.",
+        )
+        await uow.commit()
+    deps.on_message()

@@ -1,0 +1,125 @@
+"""Unusual sign-in: a right password from a device we don't recognise, after recent
+failures on the account or from an address with many failures across accounts, must be
+confirmed by a one-time code to a contact on file before it signs anyone in.
+
+```mermaid
+stateDiagram-v2
+    [*] --> code: right password, unusual (code sent to the email, else the phone)
+    code --> code: resend (newer code voids older) / wrong code (counts toward the lock)
+    code --> signed_in: right code (device recognised from then on; owner told)
+```
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.lockout import LockReason
+from entryway.core.masking import mask
+from entryway.core.sites import Site
+from entryway.errors import CodeRejected, FlowExpired
+from entryway.flows import codes, lockout, notices
+from entryway.flows.common import audit, notify_all, open_session, start_code_flow
+from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+
+PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
+
+
+@dataclass(frozen=True, slots=True)
+class MustConfirm:
+    """The password was right, but the sign-in is unusual: a code went to ``sent_to``."""
+
+    flow_token: str
+    sent_to: str
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    session_token: str
+    account_id: str
+
+
+async def challenge(
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, who: Requester
+) -> MustConfirm:
+    """Send the code (within the message quotas) in the caller's transaction."""
+    if account.email and account.email_verified:
+        kind, target = IdentifierKind.EMAIL, account.email
+    elif account.phone and account.phone_verified:
+        kind, target = IdentifierKind.PHONE, account.phone
+    else:  # an active account always has one verified contact
+        raise FlowExpired("This step has expired. Please start again.")
+    token, code = await start_code_flow(
+        deps,
+        uow,
+        site=site.code,
+        purpose=PURPOSE,
+        account_id=account.id,
+        target_kind=kind,
+        target=target,
+        who=who,
+    )
+    state = await codes.load(deps, uow, site.code, token, PURPOSE)
+    await codes.deliver_code(deps, uow, site, state, code)
+    await audit(
+        deps, uow, site.code, account.id, AuditAction.UNUSUAL_SIGN_IN_CHALLENGED, who, to=kind
+    )
+    return MustConfirm(flow_token=token, sent_to=mask(kind, target))
+
+
+async def confirm(
+    deps: Deps,
+    site_code: str,
+    *,
+    flow_token: str,
+    code: str,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+) -> Confirmed:
+    """The right code signs in with a fresh session; wrong codes count toward the lock
+    (the password is known to whoever is here, so such a lock asks for a new one)."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await codes.load(deps, uow, site_code, flow_token, PURPOSE)
+        account = await uow.accounts.get(site_code, state.account_id or "")
+        if account is None:
+            raise FlowExpired("This step has expired. Please start again.")
+        if await lockout.refuses(deps, uow, account, who):
+            raise CodeRejected(lockout.LOCKED, field="code")
+        try:
+            await codes.check_and_consume(deps, uow, site_code, flow_token, PURPOSE, code)
+        except CodeRejected:
+            locked = await lockout.count_failure(deps, uow, account, who, LockReason.CODE_GUESSING)
+            await uow.commit()
+            if locked:
+                deps.on_message()
+            raise
+        budget = await lockout.budget_of_signed_in(deps, uow, account, who)
+        await lockout.clear(deps, uow, budget)
+        if who.device:
+            await uow.accounts.remember_device(
+                site_code, account.id, lockout.known_device_hash(deps, who.device), state.created_at
+            )
+        session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
+        await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_PASSED, who)
+        await audit(
+            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="code"
+        )
+        subject, body = notices.unusual_sign_in(site)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            account,
+            MessageKind.UNUSUAL_SIGN_IN,
+            subject,
+            body,
+            f"Your {site.brand} account was signed in from a new device with a code. "
+            "Not you? Reset your password now.",
+        )
+        await uow.commit()
+    deps.on_message()
+    return Confirmed(session_token=session, account_id=account.id)

@@ -1,0 +1,155 @@
+"""The JSON API for the lockout journeys: confirming an unusual sign-in with a code, and
+unlocking an account from the emailed link (identity check, then a new password).
+
+The same counters and locks apply as on the pages: ``/api/v1/sign-in`` answers
+``account_locked`` (423) or ``sign_in_throttled`` (429, with ``Retry-After``) before any
+password is checked.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entryway.core.events import FlowPurpose
+from entryway.flows import codes, password_reset, unlock, unusual
+from entryway.web.api.v1 import (
+    ChooseIn,
+    CodeIn,
+    DeviceId,
+    FlowIn,
+    ResetOut,
+    SentOut,
+    SessionOut,
+    Text,
+    api_who,
+    reset_out,
+)
+from entryway.web.render import web_of, who
+from entryway.web.security import site_of
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+UNLOCK = FlowPurpose.UNLOCK
+
+
+class ConfirmIn(BaseModel):
+    flow_id: Text
+    code: Annotated[str, Field(max_length=20)]
+    keep_signed_in: bool = False
+    device_id: DeviceId = ""
+
+
+@router.post("/sign-in/confirm", response_model=SessionOut)
+async def confirm_sign_in(body: ConfirmIn, request: Request) -> SessionOut:
+    """Finish an unusual sign-in (``next: confirm`` from ``/sign-in``) with the code we
+    sent; wrong codes count toward the account's lock."""
+    done = await unusual.confirm(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        code=body.code,
+        remember=body.keep_signed_in,
+        who=api_who(request, body.device_id),
+        client="api",
+    )
+    return SessionOut(session_token=done.session_token, account_id=done.account_id)
+
+
+@router.post("/sign-in/confirm/resend", response_model=SentOut)
+async def confirm_resend(body: FlowIn, request: Request) -> SentOut:
+    sent_to = await codes.resend(
+        web_of(request).deps,
+        site_of(request).code,
+        body.flow_id,
+        FlowPurpose.UNUSUAL_SIGN_IN,
+        who(request),
+    )
+    return SentOut(sent_to=sent_to)
+
+
+class UnlockIn(BaseModel):
+    token: Annotated[str, Field(max_length=100)]
+
+
+class UnlockOut(ResetOut):
+    must_change_password: bool
+
+
+class UnlockCompleteIn(BaseModel):
+    flow_id: Text
+    password: Annotated[str, Field(max_length=4096)] = ""
+    password_again: Annotated[str, Field(max_length=4096)] = ""
+    keep_password: bool = False
+
+
+async def _unlock_out(request: Request, progress: password_reset.Progress) -> UnlockOut:
+    must = await unlock.must_change_password(
+        web_of(request).deps, site_of(request).code, progress.flow_token
+    )
+    return UnlockOut(**reset_out(progress).model_dump(), must_change_password=must)
+
+
+@router.post("/unlocks", response_model=UnlockOut, status_code=201)
+async def unlock_start(body: UnlockIn, request: Request) -> UnlockOut:
+    """Open the emailed unlock link (the ``token`` from its address). This does not use the
+    link up; picking a contact at ``/unlocks/choose`` does."""
+    deps, site = web_of(request).deps, site_of(request).code
+    flow = await unlock.open_link(deps, site, body.token, who(request))
+    return await _unlock_out(request, await password_reset.status(deps, site, flow, UNLOCK))
+
+
+@router.post("/unlocks/choose", response_model=UnlockOut)
+async def unlock_choose(body: ChooseIn, request: Request) -> UnlockOut:
+    progress = await password_reset.choose(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        index=body.index,
+        channel=body.channel,
+        who=who(request),
+        purpose=UNLOCK,
+    )
+    return await _unlock_out(request, progress)
+
+
+@router.post("/unlocks/resend", response_model=UnlockOut)
+async def unlock_resend(body: FlowIn, request: Request) -> UnlockOut:
+    progress = await password_reset.resend(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        who=who(request),
+        purpose=UNLOCK,
+    )
+    return await _unlock_out(request, progress)
+
+
+@router.post("/unlocks/verify", response_model=UnlockOut)
+async def unlock_verify(body: CodeIn, request: Request) -> UnlockOut:
+    deps, site = web_of(request).deps, site_of(request).code
+    await password_reset.verify(deps, site, flow_token=body.flow_id, code=body.code, purpose=UNLOCK)
+    return await _unlock_out(request, await password_reset.status(deps, site, body.flow_id, UNLOCK))
+
+
+@router.post("/unlocks/complete", status_code=204)
+async def unlock_complete(body: UnlockCompleteIn, request: Request) -> Response:
+    """A new password (required when ``must_change_password``), or ``keep_password``. The
+    account unlocks; nobody is signed in: sign in afterwards (two-step still applies)."""
+    deps, site = web_of(request).deps, site_of(request).code
+    if body.keep_password:
+        await unlock.keep_password(deps, site, flow_token=body.flow_id, who=who(request))
+    else:
+        await password_reset.complete(
+            deps,
+            site,
+            flow_token=body.flow_id,
+            password=body.password,
+            password_again=body.password_again,
+            who=who(request),
+            purpose=UNLOCK,
+        )
+    return Response(status_code=204)
