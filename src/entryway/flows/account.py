@@ -8,7 +8,7 @@ from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpos
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
-from entryway.core.outbox import CODE_KINDS, redacted_body
+from entryway.core.outbox import CODE_KINDS, LINK_KINDS, hide_link_tokens, redacted_body
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
@@ -91,6 +91,8 @@ async def messages(deps: Deps, me: Current) -> list[Message]:
         if message.kind in CODE_KINDS:
             kind = "email" if message.channel == Channel.EMAIL else "phone"
             message.body = redacted_body(mask(kind, message.to))
+        elif message.kind in LINK_KINDS:  # shown, so it can be checked, but not usable here
+            message.body = hide_link_tokens(message.body)
     return found
 
 

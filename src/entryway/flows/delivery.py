@@ -14,7 +14,14 @@ from datetime import timedelta
 
 from entryway.core.events import Channel
 from entryway.core.masking import mask
-from entryway.core.outbox import CODE_KINDS, redacted_body, retry_delay, should_give_up
+from entryway.core.outbox import (
+    CODE_KINDS,
+    LINK_KINDS,
+    hide_link_tokens,
+    redacted_body,
+    retry_delay,
+    should_give_up,
+)
 from entryway.flows.ports import Clock, Mailer, Message, Texter, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -58,8 +65,13 @@ class Courier:
         return sent
 
     def _after(self, message: Message) -> str | None:
-        """The stored text once sent: code messages keep only where they went."""
-        if message.kind not in CODE_KINDS or self.keep_code_bodies:
+        """The stored text once sent: code messages keep only where they went, and link
+        messages lose their tokens."""
+        if self.keep_code_bodies:
+            return None
+        if message.kind in LINK_KINDS:
+            return hide_link_tokens(message.body)
+        if message.kind not in CODE_KINDS:
             return None
         kind = "email" if message.channel == Channel.EMAIL else "phone"
         return redacted_body(mask(kind, message.to))

@@ -161,6 +161,19 @@ async def reserve(deps: Deps, uow: UnitOfWork, budget: Budget, reading: Reading)
     return sliding_count(hits, reading.previous, now, current, deps.lock_policy.window)
 
 
+async def locked_since_read(deps: Deps, uow: UnitOfWork, budget: Budget) -> bool:
+    """Whether a lock was taken between the read and this attempt's reservation (another
+    server may have locked the account and cleared its count in between). Such an attempt
+    is refused and hands its reservation back: attempts during a lock never extend it."""
+    if budget.recognised:
+        return False
+    found = await uow.locks.get(budget.site, budget.lock_key)
+    if found is None or found.until <= deps.clock.now():
+        return False
+    await take_back(deps, uow, budget)
+    return True
+
+
 async def count_beside(deps: Deps, uow: UnitOfWork, budget: Budget, *, device: bool) -> None:
     """The address's count (and the device cookie's, for a checked password): a success
     never resets these, only its own budget (SECURITY.md 8)."""

@@ -99,6 +99,9 @@ async def sign_in(
             await uow.commit()
             deps.on_message()
             raise SignInLocked(lockout.LOCKED)
+        if await lockout.locked_since_read(deps, uow, budget):
+            await uow.commit()
+            raise SignInLocked(lockout.LOCKED)
         await uow.commit()
     if account is None:
         await deps.hasher.verify_dummy(pw)

@@ -1,0 +1,402 @@
+"""Lockout through the flows: counting before the hash, locks, unlock links, unusual
+sign-ins (SECURITY.md 5-11). Runs on SQLite and, with --db=postgresql, on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from entryway.core.events import AuditAction, MessageKind
+from entryway.core.lockout import LockPolicy, LockReason
+from entryway.errors import (
+    CodeRejected,
+    FlowExpired,
+    PasswordRejected,
+    SignInFailed,
+    SignInLocked,
+    SignInThrottled,
+)
+from entryway.flows import account, lockout, password_reset, registration, sign_in, unlock, unusual
+from entryway.flows.ports import Deps, Requester
+from tests.conftest import World
+
+PW = "quiet-meadow-lantern"
+NEW = "harbour-lights-at-dusk"
+ANA = "ana@example.com"
+WHO = Requester(ip="192.0.2.10", user_agent="pytest")
+
+
+class CountingHasher:
+    """The real hasher, counting every password check (real or dummy)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.checks = 0
+
+    async def hash(self, password: str) -> str:
+        return str(await self.inner.hash(password))
+
+    async def verify(self, encoded: str, password: str) -> bool:
+        self.checks += 1
+        return bool(await self.inner.verify(encoded, password))
+
+    async def verify_dummy(self, password: str) -> None:
+        self.checks += 1
+        await self.inner.verify_dummy(password)
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return bool(self.inner.needs_rehash(encoded))
+
+
+@dataclass
+class Setup:
+    deps: Deps
+    hasher: CountingHasher
+    account_id: str
+
+
+async def setup(world: World, identifier: str = ANA, **policy: Any) -> Setup:
+    """An active account, and deps whose hasher counts and whose policy is ``policy``
+    (no progressive delay unless asked, so tests need not move the clock between tries)."""
+    hasher = CountingHasher(world.deps.hasher)
+    policy.setdefault("delay_from", 100)
+    deps = replace(world.deps, hasher=hasher, lock_policy=LockPolicy(**policy))
+    started = await registration.start(
+        deps, "us", name="Ana Lopez", identifier=identifier, password=PW, password_again=PW, who=WHO
+    )
+    done = await registration.verify(
+        deps, "us", flow_token=started.flow_token, code=await world.code(identifier), who=WHO
+    )
+    return Setup(deps=deps, hasher=hasher, account_id=done.account_id)
+
+
+def who(n: int, device: str = "") -> Requester:
+    return Requester(ip=f"198.51.100.{n % 250}", user_agent="pytest", device=device)
+
+
+async def attempt(
+    deps: Deps, password: str, requester: Requester = WHO, identifier: str = ANA
+) -> object:
+    try:
+        return await sign_in.sign_in(
+            deps, "us", identifier=identifier, password=password, remember=False, who=requester
+        )
+    except SignInFailed as exc:
+        return exc
+
+
+async def lock_ana(s: Setup, tries: int = 10) -> None:
+    for n in range(tries):
+        result = await attempt(s.deps, "wrong-guess-123", who(n))
+        assert isinstance(result, SignInFailed), result
+    assert isinstance(await attempt(s.deps, PW, who(99)), SignInLocked)
+
+
+async def unlock_token(world: World) -> str:
+    await world.deliver()
+    for message in reversed(world.mailer.sent):
+        found = re.search(r"/unlock\?token=([A-Za-z0-9_-]+)", message.body)
+        if message.to == ANA and found:
+            return found.group(1)
+    raise AssertionError("no unlock link was sent")
+
+
+async def actions(s: Setup) -> list[str]:
+    async with s.deps.uow() as uow:
+        return [e.action for e in await uow.audit.recent("us", s.account_id, 100)]
+
+
+# SECURITY.md 7 --------------------------------------------------------------------------------
+async def test_security_07_parallel_guesses_stop_at_the_limit_and_a_right_one_inside_fails(
+    world: World,
+) -> None:
+    s = await setup(world, lock_at=5)
+    passwords = ["wrong-guess-123"] * 50
+    passwords.insert(25, PW)
+    results = await asyncio.gather(*(attempt(s.deps, p, who(i)) for i, p in enumerate(passwords)))
+    assert not [r for r in results if not isinstance(r, SignInFailed)]  # nobody got in
+    checked = [r for r in results if type(r) is SignInFailed]
+    assert len(checked) <= 5 and s.hasher.checks <= 5  # the rest cost no hash
+    assert isinstance(await attempt(s.deps, PW, who(200)), SignInLocked)
+    await world.deliver()
+    locked_mails = [m for m in world.mailer.sent if "your account is locked" in m.subject]
+    assert len(locked_mails) == 1
+    assert (await actions(s)).count(AuditAction.ACCOUNT_LOCKED) == 1
+
+
+async def test_security_02_locked_and_unknown_identifiers_answer_alike(world: World) -> None:
+    """The lock notice is decided before any hash and shown for unknown identifiers at the
+    same count, so it is neither a password oracle nor an account oracle."""
+    s = await setup(world, lock_at=3)
+    answers = {}
+    for ident in (ANA, "nobody@example.com"):
+        for n in range(2):
+            assert type(await attempt(s.deps, "wrong-guess-123", who(n), ident)) is SignInFailed
+        # the failure that reaches the limit already says so, for accounts and unknowns alike
+        assert isinstance(await attempt(s.deps, "wrong-guess-123", who(2), ident), SignInLocked)
+        before = s.hasher.checks
+        right, wrong = (
+            await attempt(s.deps, PW, who(7), ident),
+            await attempt(s.deps, "wrong-guess-123", who(8), ident),
+        )
+        assert s.hasher.checks == before  # refused before any hash
+        assert isinstance(right, SignInLocked) and isinstance(wrong, SignInLocked)
+        answers[ident] = (right.message, wrong.message, right.code, right.status)
+    assert answers[ANA] == answers["nobody@example.com"]
+    await world.deliver()
+    assert not [m for m in world.mailer.sent if m.to == "nobody@example.com"]
+
+
+async def test_progressive_delay_from_the_third_failure(world: World) -> None:
+    s = await setup(world, delay_from=3)
+    for n in range(3):
+        assert type(await attempt(s.deps, "wrong-guess-123", who(n))) is SignInFailed
+    too_soon = await attempt(s.deps, PW, who(4))
+    assert isinstance(too_soon, SignInThrottled) and too_soon.retry_after == 1
+    world.clock.advance(seconds=1)
+    assert type(await attempt(s.deps, "wrong-guess-123", who(5))) is SignInFailed
+    again = await attempt(s.deps, PW, who(6))
+    assert isinstance(again, SignInThrottled) and again.retry_after == 2
+
+
+# SECURITY.md 10 -------------------------------------------------------------------------------
+async def test_security_10_a_recognised_device_keeps_its_own_budget(world: World) -> None:
+    s = await setup(world)
+    home = who(1, device="home-browser-device-cookie")
+    first = await attempt(s.deps, PW, home)
+    assert isinstance(first, sign_in.SignedIn)  # this device is recognised from now on
+    await lock_ana(s)
+    inside = await attempt(s.deps, PW, home)
+    assert isinstance(inside, sign_in.SignedIn)  # the owner's usual browser still works
+    me = await account.current(s.deps, "us", inside.session_token)
+    shown = [m for m in await account.messages(s.deps, me) if m.kind == MessageKind.ACCOUNT_LOCKED]
+    assert shown and "token=hidden" in shown[0].body  # checkable, not usable, in the Center
+
+
+async def test_security_10_attempts_during_a_lock_do_not_extend_it(world: World) -> None:
+    s = await setup(world)
+    await lock_ana(s)
+    world.clock.advance(minutes=30)
+    before = s.hasher.checks
+    for n in range(20):
+        assert isinstance(await attempt(s.deps, "wrong-guess-123", who(n)), SignInLocked)
+    assert s.hasher.checks == before
+    world.clock.advance(minutes=31)  # the lock was taken an hour and a minute ago
+    assert isinstance(await attempt(s.deps, PW, Requester(ip="203.0.113.50")), sign_in.SignedIn)
+
+
+async def test_security_10_reset_works_while_locked_and_unlocks(world: World) -> None:
+    s = await setup(world)
+    await lock_ana(s)
+    progress = await password_reset.start(s.deps, "us", identifier=ANA, who=WHO)
+    await password_reset.verify(
+        s.deps, "us", flow_token=progress.flow_token, code=await world.code(ANA)
+    )
+    await password_reset.complete(
+        s.deps, "us", flow_token=progress.flow_token, password=NEW, password_again=NEW, who=WHO
+    )
+    result = await attempt(s.deps, NEW, Requester(ip="203.0.113.51"))
+    assert isinstance(result, sign_in.SignedIn)
+    assert AuditAction.ACCOUNT_UNLOCKED in await actions(s)
+
+
+# The unlock link ------------------------------------------------------------------------------
+async def test_unlock_link_identity_check_then_new_password(world: World) -> None:
+    s = await setup(world)
+    home = who(1, device="home-browser-device-cookie")
+    session = await attempt(s.deps, PW, home)
+    assert isinstance(session, sign_in.SignedIn)
+    await lock_ana(s)
+    token = await unlock_token(world)
+    assert len(token) >= 22  # at least 128 bits
+    first = await unlock.open_link(s.deps, "us", token, WHO)
+    second = await unlock.open_link(s.deps, "us", token, WHO)  # opening spends nothing
+    picked = await password_reset.choose(
+        s.deps, "us", flow_token=first, index=0, channel="email", who=WHO, purpose=unlock.PURPOSE
+    )
+    assert picked.stage == "code"
+    with pytest.raises(FlowExpired):  # the link was used by the first pick
+        await password_reset.choose(
+            s.deps,
+            "us",
+            flow_token=second,
+            index=0,
+            channel="email",
+            who=WHO,
+            purpose=unlock.PURPOSE,
+        )
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", token, WHO)
+    with pytest.raises(FlowExpired):  # an unlock flow is not a reset flow
+        await password_reset.verify(s.deps, "us", flow_token=first, code=await world.code(ANA))
+    await password_reset.verify(
+        s.deps, "us", flow_token=first, code=await world.code(ANA), purpose=unlock.PURPOSE
+    )
+    assert await unlock.must_change_password(s.deps, "us", first)
+    with pytest.raises(PasswordRejected, match="choose a new one"):
+        await unlock.keep_password(s.deps, "us", flow_token=first, who=WHO)
+    await password_reset.complete(
+        s.deps,
+        "us",
+        flow_token=first,
+        password=NEW,
+        password_again=NEW,
+        who=WHO,
+        purpose=unlock.PURPOSE,
+    )
+    with pytest.raises(Exception, match="sign in"):  # every session ended; none was opened
+        await account.current(s.deps, "us", session.session_token)
+    assert isinstance(await attempt(s.deps, NEW, Requester(ip="203.0.113.52")), sign_in.SignedIn)
+    done = await actions(s)
+    assert AuditAction.UNLOCK_STARTED in done and AuditAction.ACCOUNT_UNLOCKED in done
+
+
+async def test_unlock_links_are_bound_to_their_site_and_expire(world: World) -> None:
+    s = await setup(world)
+    await lock_ana(s)
+    token = await unlock_token(world)
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "uk", token, WHO)
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", token + "x", WHO)
+    world.clock.advance(hours=24)
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", token, WHO)
+
+
+async def test_a_newer_link_or_a_reset_voids_the_older_link(world: World) -> None:
+    s = await setup(world)
+    await lock_ana(s)
+    older = await unlock_token(world)
+    world.clock.advance(minutes=61)  # the first lock lifted; lock again
+    await lock_ana(s)
+    newer = await unlock_token(world)
+    assert newer != older
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", older, WHO)
+    await unlock.open_link(s.deps, "us", newer, WHO)
+    progress = await password_reset.start(s.deps, "us", identifier=ANA, who=WHO)
+    await password_reset.verify(
+        s.deps, "us", flow_token=progress.flow_token, code=await world.code(ANA)
+    )
+    await password_reset.complete(
+        s.deps, "us", flow_token=progress.flow_token, password=NEW, password_again=NEW, who=WHO
+    )
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", newer, WHO)
+
+
+async def test_an_operator_lock_may_keep_the_password(world: World) -> None:
+    s = await setup(world)
+    async with s.deps.uow() as uow:
+        found = await uow.accounts.get("us", s.account_id)
+        assert found is not None
+        budget = lockout.budget_for(s.deps, "us", WHO, account=found)
+        assert await lockout.lock(s.deps, uow, budget, LockReason.OPERATOR, WHO)
+        await uow.commit()
+    assert isinstance(await attempt(s.deps, PW, who(3)), SignInLocked)
+    flow = await unlock.open_link(s.deps, "us", await unlock_token(world), WHO)
+    assert not await unlock.must_change_password(s.deps, "us", flow)
+    await password_reset.choose(
+        s.deps, "us", flow_token=flow, index=0, channel="email", who=WHO, purpose=unlock.PURPOSE
+    )
+    await password_reset.verify(
+        s.deps, "us", flow_token=flow, code=await world.code(ANA), purpose=unlock.PURPOSE
+    )
+    await unlock.keep_password(s.deps, "us", flow_token=flow, who=WHO)
+    assert isinstance(await attempt(s.deps, PW, who(4)), sign_in.SignedIn)
+    await world.deliver()
+    assert [m for m in world.mailer.sent if "your account is unlocked" in m.subject]
+
+
+# Unusual sign-ins -----------------------------------------------------------------------------
+async def test_unusual_sign_in_after_failures_needs_a_code_once_per_device(world: World) -> None:
+    s = await setup(world)
+    laptop = who(5, device="new-laptop-device-cookie")
+    for n in range(3):
+        assert type(await attempt(s.deps, "wrong-guess-123", who(n))) is SignInFailed
+    challenged = await attempt(s.deps, PW, laptop)
+    assert isinstance(challenged, sign_in.MustConfirm) and challenged.sent_to.startswith("a")
+    code = await world.code(ANA)
+    with pytest.raises(CodeRejected):
+        await unusual.confirm(
+            s.deps,
+            "us",
+            flow_token=challenged.flow_token,
+            code="000000",
+            remember=False,
+            who=laptop,
+        )
+    done = await unusual.confirm(
+        s.deps, "us", flow_token=challenged.flow_token, code=code, remember=False, who=laptop
+    )
+    assert done.account_id == s.account_id
+    for n in range(3):
+        assert type(await attempt(s.deps, "wrong-guess-123", who(n))) is SignInFailed
+    assert isinstance(await attempt(s.deps, PW, laptop), sign_in.SignedIn)  # recognised now
+    steps = await actions(s)
+    assert AuditAction.UNUSUAL_SIGN_IN_CHALLENGED in steps
+    assert AuditAction.UNUSUAL_SIGN_IN_PASSED in steps
+    await world.deliver()
+    assert [m for m in world.mailer.sent if "new sign-in confirmed" in m.subject]
+
+
+async def test_unusual_sign_in_from_an_address_with_many_failures(world: World) -> None:
+    s = await setup(world, ip_unusual_at=5, ip_refuse_at=8)
+    busy = Requester(ip="203.0.113.99", user_agent="pytest")
+    for n in range(5):
+        await attempt(s.deps, "wrong-guess-123", busy, f"someone{n}@example.com")
+    assert isinstance(await attempt(s.deps, PW, busy), sign_in.MustConfirm)
+    for n in range(3):
+        await attempt(s.deps, "wrong-guess-123", busy, f"other{n}@example.com")
+    refused = await attempt(s.deps, PW, busy)
+    assert isinstance(refused, SignInThrottled) and "network" in refused.message
+
+
+async def test_wrong_unusual_codes_count_toward_the_lock(world: World) -> None:
+    s = await setup(world, lock_at=5, unusual_after=2)
+    for n in range(2):
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    challenged = await attempt(s.deps, PW, who(9))
+    assert isinstance(challenged, sign_in.MustConfirm)
+    for _ in range(2):
+        with pytest.raises(CodeRejected):
+            await unusual.confirm(
+                s.deps,
+                "us",
+                flow_token=challenged.flow_token,
+                code="000000",
+                remember=False,
+                who=WHO,
+            )
+    # two wrong passwords, one right one still waiting for its code, two wrong codes: locked
+    with pytest.raises(CodeRejected, match="locked"):
+        await unusual.confirm(
+            s.deps,
+            "us",
+            flow_token=challenged.flow_token,
+            code=await world.code(ANA),
+            remember=False,
+            who=WHO,
+        )
+
+
+# SECURITY.md 6 --------------------------------------------------------------------------------
+async def test_security_06_a_lock_holds_on_password_reentry_and_change(world: World) -> None:
+    s = await setup(world)
+    signed = await attempt(s.deps, PW, WHO)
+    assert isinstance(signed, sign_in.SignedIn)
+    me = await account.current(s.deps, "us", signed.session_token)
+    await lock_ana(s)
+    with pytest.raises(PasswordRejected, match="locked"):
+        await account.change_password(
+            s.deps, me, current_password=PW, new=NEW, new_again=NEW, who=WHO
+        )
+    from entryway.flows import two_step
+
+    with pytest.raises(PasswordRejected, match="locked"):
+        await two_step.reauthenticate(s.deps, me, PW, WHO)
