@@ -150,6 +150,7 @@ async def sign_in(
             await uow.commit()
             return SecondStep(partial_token=partial)
         if wants_code(deps.lock_policy, before.failures, before.ip_failures, budget.recognised):
+            await lockout.take_back(deps, uow, budget)  # wrong codes are counted on their own
             started = await unusual.challenge(deps, uow, site, account, who)
             await uow.commit()
             deps.on_message()

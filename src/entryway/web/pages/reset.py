@@ -126,8 +126,11 @@ async def unlock_link(request: Request, token: str = "") -> Response:
     try:
         flow = await unlock.open_link(web_of(request).deps, site.code, token, who(request))
     except FlowExpired:
-        return redirect(UNLOCK.restart)
+        refused = redirect(UNLOCK.restart)
+        refused.headers["cache-control"] = "no-store"
+        return refused
     response = redirect(UNLOCK.urls["choose"])
+    response.headers["cache-control"] = "no-store"  # the request carried a token
     set_cookie(response, site, UNLOCK.cookie, flow, max_age=1800)
     return response
 
