@@ -363,7 +363,7 @@ async def test_wrong_unusual_codes_count_toward_the_lock(world: World) -> None:
         await attempt(s.deps, "wrong-guess-123", who(n))
     challenged = await attempt(s.deps, PW, who(9))
     assert isinstance(challenged, sign_in.MustConfirm)
-    for _ in range(2):
+    for _ in range(3):
         with pytest.raises(CodeRejected):
             await unusual.confirm(
                 s.deps,
@@ -373,7 +373,7 @@ async def test_wrong_unusual_codes_count_toward_the_lock(world: World) -> None:
                 remember=False,
                 who=WHO,
             )
-    # two wrong passwords, one right one still waiting for its code, two wrong codes: locked
+    # two wrong passwords and three wrong codes make five: locked, even for the right code
     with pytest.raises(CodeRejected, match="locked"):
         await unusual.confirm(
             s.deps,
@@ -400,3 +400,13 @@ async def test_security_06_a_lock_holds_on_password_reentry_and_change(world: Wo
 
     with pytest.raises(PasswordRejected, match="locked"):
         await two_step.reauthenticate(s.deps, me, PW, WHO)
+
+
+async def test_a_phone_only_account_gets_its_unlock_link_by_text(world: World) -> None:
+    s = await setup(world, identifier="+12015550123", lock_at=2)
+    for n in range(2):
+        await attempt(s.deps, "wrong-guess-123", who(n), "+12015550123")
+    await world.deliver()
+    texts = [t for t in world.texter.sent if "unlock" in t.body.lower()]
+    assert len(texts) == 1 and texts[0].to == "+12015550123"
+    assert "http://us.localhost:8000/unlock?token=" in texts[0].body

@@ -305,3 +305,20 @@ async def test_openapi_lists_the_lockout_endpoints(client: httpx.AsyncClient) ->
     ):
         assert path in paths, path
     assert "423" in paths["/api/v1/sign-in"]["post"]["responses"]
+
+
+async def test_too_soon_on_the_page_says_please_wait(world: World) -> None:
+    from dataclasses import replace
+
+    world.runtime.deps = replace(
+        world.runtime.deps,
+        lock_policy=replace(world.runtime.deps.lock_policy, delay_from=1),
+    )
+    async with new_client(world) as client:
+        first = await sign_in(client, "bob@example.com", "wrong-guess-123")
+        assert "There was a problem" in first.text
+        second = await submit(
+            client, "/signin/password", "/signin/password", {"password": "wrong-guess-123"}
+        )
+        assert second.status_code == 429
+        assert "Please wait" in second.text and "wait 1 seconds" in second.text

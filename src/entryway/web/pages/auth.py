@@ -10,7 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
-from entryway.errors import EntrywayError, FlowExpired, InvalidInput, SignInFailed, SignInLocked
+from entryway.errors import (
+    EntrywayError,
+    FlowExpired,
+    InvalidInput,
+    SignInFailed,
+    SignInLocked,
+    SignInThrottled,
+)
 from entryway.flows import account as account_flow
 from entryway.flows import codes, registration, sign_in, unusual
 from entryway.web.render import (
@@ -146,6 +153,16 @@ async def password_submit(request: Request) -> Response:
             return_to=target,
             locked=exc.message,
             remember=remember,
+        )
+    except SignInThrottled as exc:
+        return page(
+            request,
+            "password.html",
+            identifier=identifier,
+            return_to=target,
+            throttled=exc.message,
+            remember=remember,
+            status=429,
         )
     except SignInFailed as exc:
         return page(
