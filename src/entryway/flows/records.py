@@ -1,0 +1,197 @@
+"""The records the flows exchange with storage and with each other: plain dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from entryway.core.events import (
+    AccountStatus,
+    AuditAction,
+    Channel,
+    FlowPurpose,
+    MessageKind,
+    MessageStatus,
+)
+from entryway.core.lockout import LockReason
+from entryway.core.sessions import SessionLevel
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """Who is asking, as far as we can tell: for audit rows and device lists."""
+
+    ip: str = ""
+    user_agent: str = ""
+    device: str = ""  # the browser's long-lived device cookie, if any
+
+
+@dataclass(slots=True)
+class Account:
+    id: str
+    site: str
+    name: str
+    email: str | None
+    phone: str | None
+    password_hash: str
+    status: AccountStatus
+    created_at: datetime
+    email_verified: bool = False
+    phone_verified: bool = False
+    password_changed_at: datetime | None = None
+    two_step: bool = False
+    preferred_factor: str | None = None
+
+
+@dataclass(slots=True)
+class Session:
+    id_hash: str
+    public_id: str
+    site: str
+    account_id: str
+    level: SessionLevel
+    created_at: datetime
+    idle_deadline: datetime
+    absolute_deadline: datetime
+    remember: bool
+    ip: str
+    user_agent: str
+    client: str  # "web" or "api"
+    last_seen_at: datetime
+    auth_at: datetime | None = None  # when the password was last given in this session
+
+
+@dataclass(slots=True)
+class FlowState:
+    id_hash: str
+    site: str
+    purpose: FlowPurpose
+    account_id: str | None
+    target_kind: str
+    target: str
+    code_hash: str
+    code_expires_at: datetime
+    code_attempts: int
+    sends: int
+    created_at: datetime
+    expires_at: datetime
+    consumed_at: datetime | None = None
+    stage: str = "code"  # password reset: choose -> code -> verified -> done
+    last_sent_at: datetime | None = None
+    channel: str = ""  # email, sms or voice, once chosen
+    note: str = ""  # unlock: why the account locked (whether a new password is required)
+
+
+@dataclass(slots=True)
+class SecondFactor:
+    """An authenticator app (``totp``) or a phone (``phone``) that can pass the second step."""
+
+    id: str
+    site: str
+    account_id: str
+    kind: str
+    label: str
+    secret_sealed: str
+    phone: str
+    created_at: datetime
+    confirmed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class RememberedBrowser:
+    """A browser that may skip the second step until ``expires_at`` (revocable)."""
+
+    token_hash: str
+    public_id: str
+    site: str
+    account_id: str
+    user_agent: str
+    created_at: datetime
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class SupportCase:
+    """A request for help, kept for the agents' console."""
+
+    id: str
+    number: str
+    site: str
+    account_id: str | None
+    topic: str
+    password_passed: bool
+    message: str
+    status: str
+    created_at: datetime
+
+
+@dataclass(slots=True)
+class Lock:
+    """A lock on one account (or on an identifier with no account: it must look the same)."""
+
+    site: str
+    key_hash: str
+    account_id: str | None
+    reason: LockReason
+    locked_at: datetime
+    until: datetime
+
+
+@dataclass(slots=True)
+class Link:
+    """An emailed single-use link, kept by keyed hash (SECURITY.md figures: >= 128 bits)."""
+
+    id_hash: str
+    site: str
+    account_id: str
+    purpose: FlowPurpose
+    reason: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One budget's failures in this and the previous window, its latest hit, the lock on
+    the account, and the client address's failures: everything admit needs, in one read."""
+
+    current: int
+    previous: int
+    last_at: datetime | None
+    locked_until: datetime | None
+    lock_reason: str | None
+    ip_current: int
+    ip_previous: int
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    site: str
+    account_id: str | None
+    action: AuditAction
+    at: datetime
+    ip: str
+    user_agent: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Message:
+    id: str
+    site: str
+    account_id: str | None
+    channel: Channel
+    kind: MessageKind
+    to: str
+    subject: str
+    body: str
+    created_at: datetime
+    status: MessageStatus = MessageStatus.PENDING
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str = ""
+    dedupe_key: str | None = None
