@@ -21,7 +21,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,15 +138,18 @@ def _require_chromium() -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``python -m entryway demo`` on a free port with a fresh data folder."""
-    data = tmp_path_factory.mktemp("demo")
+@contextlib.contextmanager
+def running_demo(data: Path, settings: Mapping[str, str] | None = None) -> Iterator[Server]:
+    """``python -m entryway demo`` on a free port with the data folder ``data``.
+
+    ``settings`` are extra ``ENTRYWAY_*`` variables for this server only (a module that
+    needs another policy starts its own server with them; the default is none)."""
     log = data / "server.log"
     port = _free_port()
     # The demo lets ENTRYWAY_* settings win; a stray one (another database, other sites)
     # must not leak into the tests.
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENTRYWAY_")}
+    env.update(settings or {})
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "entryway", "demo", "--port", str(port), "--data", str(data)],
@@ -165,6 +168,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``python -m entryway demo`` on a free port with a fresh data folder."""
+    with running_demo(tmp_path_factory.mktemp("demo")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

@@ -321,4 +321,4 @@ async def test_too_soon_on_the_page_says_please_wait(world: World) -> None:
             client, "/signin/password", "/signin/password", {"password": "wrong-guess-123"}
         )
         assert second.status_code == 429
-        assert "Please wait" in second.text and "wait 1 seconds" in second.text
+        assert "Please wait" in second.text and "wait 1 second before" in second.text

@@ -35,7 +35,7 @@ LOCKED = (
     "to sign in. We've sent instructions to unlock it to the email address on the account "
     "(or by text, if it has no email)."
 )
-WAIT = "Too many failed attempts. Please wait {seconds} seconds before trying again."
+WAIT = "Too many failed attempts. Please wait {seconds} before trying again."
 BUSY_NETWORK = (
     "We're seeing too many failed sign-ins from your network. Please try again later, or "
     "use Forgot your password? to get back in."
@@ -141,8 +141,10 @@ async def judge(deps: Deps, uow: UnitOfWork, budget: Budget) -> tuple[Decision, 
 def refusal(decision: Decision) -> SignInLocked | SignInThrottled:
     """The one answer for each refusal; none depends on the password or on the account."""
     if decision.verdict == Verdict.WAIT:
+        seconds = decision.wait_seconds
         return SignInThrottled(
-            WAIT.format(seconds=decision.wait_seconds), retry_after=decision.wait_seconds
+            WAIT.format(seconds=f"{seconds} second{'' if seconds == 1 else 's'}"),
+            retry_after=seconds,
         )
     if decision.verdict == Verdict.BUSY_NETWORK:
         return SignInThrottled(BUSY_NETWORK, retry_after=600)

@@ -111,6 +111,17 @@ def password_reset(site: Site) -> tuple[str, str]:
     )
 
 
+def unlocked_new_password(site: Site) -> tuple[str, str]:
+    return (
+        f"{site.brand}: your account is unlocked",
+        f"Your {site.brand} ({site.name}) account is unlocked: a one-time code confirmed it "
+        "was you, a new password was saved and every device was signed out.\n\n"
+        "If you did this, no action is needed. If you didn't, reset your password again at "
+        f"{site.url('/password/forgot')} from a device you trust, secure your email account, "
+        "and contact us.\n\n" + GENUINE.format(origin=site.origin),
+    )
+
+
 def two_step_changed(site: Site, what: str) -> tuple[str, str]:
     return (
         f"{site.brand}: two-step verification changed",

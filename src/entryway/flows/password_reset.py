@@ -385,7 +385,10 @@ async def complete(
         await uow.links.void_for(site_code, account.id)
         await lockout.unlock_account(deps, uow, account, who)  # a reset also unlocks
         await audit(deps, uow, site_code, account.id, AuditAction.PASSWORD_RESET, who)
-        subject, body = notices.password_reset(site)
+        unlocking = purpose == FlowPurpose.UNLOCK
+        subject, body = (
+            notices.unlocked_new_password(site) if unlocking else notices.password_reset(site)
+        )
         await notify_all(
             deps,
             uow,
@@ -394,7 +397,10 @@ async def complete(
             MessageKind.PASSWORD_CHANGED,
             subject,
             body,
-            f"Your {site.brand} password was reset. Not you? Contact us now.",
+            f"Your {site.brand} account was unlocked and its password changed. "
+            "Not you? Contact us now."
+            if unlocking
+            else f"Your {site.brand} password was reset. Not you? Contact us now.",
         )
         await uow.commit()
     deps.on_message()

@@ -19,7 +19,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.sites import Site
-from entryway.errors import CodeRejected, FlowExpired
+from entryway.errors import CodeRejected, FlowExpired, SignInLocked
 from entryway.flows import codes, lockout, notices
 from entryway.flows.common import audit, notify_all, open_session, start_code_flow
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
@@ -88,7 +88,7 @@ async def confirm(
         if account is None:
             raise FlowExpired("This step has expired. Please start again.")
         if await lockout.refuses(deps, uow, account, who):
-            raise CodeRejected(lockout.LOCKED, field="code")
+            raise SignInLocked(lockout.LOCKED)
         try:
             await codes.check_and_consume(deps, uow, site_code, flow_token, PURPOSE, code)
         except CodeRejected:

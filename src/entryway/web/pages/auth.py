@@ -258,6 +258,9 @@ async def confirm_submit(request: Request) -> Response:
             return response
     except FlowExpired:
         return redirect("/signin")
+    except SignInLocked as exc:
+        sent_to = await codes.describe(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN)
+        return _confirm_page(request, target, sent_to=sent_to, locked=exc.message, status=423)
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN)
         return _confirm_page(
