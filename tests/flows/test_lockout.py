@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from entryway.core.events import AuditAction, MessageKind
+from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import LockPolicy, LockReason
 from entryway.errors import (
     CodeRejected,
@@ -410,3 +411,35 @@ async def test_a_phone_only_account_gets_its_unlock_link_by_text(world: World) -
     texts = [t for t in world.texter.sent if "unlock" in t.body.lower()]
     assert len(texts) == 1 and texts[0].to == "+12015550123"
     assert "http://us.localhost:8000/unlock?token=" in texts[0].body
+
+
+async def test_security_14_a_password_or_email_change_voids_the_unlock_link(world: World) -> None:
+    s = await setup(world)
+    home = who(1, device="home-browser-device-cookie")
+    signed = await attempt(s.deps, PW, home)
+    assert isinstance(signed, sign_in.SignedIn)
+    await lock_ana(s)
+    token = await unlock_token(world)
+    me = await account.current(s.deps, "us", signed.session_token)
+    await account.change_password(s.deps, me, current_password=PW, new=NEW, new_again=NEW, who=home)
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", token, WHO)
+    world.clock.advance(minutes=61)
+    await lock_ana(s)  # a new lock, a new link; then the email changes
+    token = await unlock_token(world)
+    again = await attempt(s.deps, NEW, home)  # the recognised browser, while locked
+    assert isinstance(again, sign_in.SignedIn)
+    me = await account.current(s.deps, "us", again.session_token)
+    started = await account.start_contact_change(
+        s.deps, me, IdentifierKind.EMAIL, "ana.new@example.com", home
+    )
+    await account.confirm_contact_change(
+        s.deps,
+        me,
+        IdentifierKind.EMAIL,
+        started.flow_token,
+        await world.code("ana.new@example.com"),
+        home,
+    )
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(s.deps, "us", token, WHO)

@@ -173,6 +173,7 @@ async def change_password(
         )
         await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
         await uow.flows.void_all(site.code, me.account.id, keep="")  # SECURITY.md 14
+        await uow.links.void_for(site.code, me.account.id)
         await uow.two_step.forget(site.code, me.account.id)
         await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
         subject, body = notices.password_changed(site)
@@ -267,6 +268,8 @@ async def confirm_contact_change(
         await audit(deps, uow, site.code, me.account.id, action, who)
         # A reset in progress may be sending codes to the old contact (SECURITY.md 14).
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.PASSWORD_RESET)
+        await uow.flows.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)
+        await uow.links.void_for(site.code, me.account.id)  # links went to the old contact
         subject, body = notices.contact_changed(site, what, mask(kind, state.target))
         sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
         await notify_all(
