@@ -136,3 +136,14 @@ def test_link_tokens_are_hidden_in_stored_texts() -> None:
     assert hide_link_tokens(body) == (
         "Unlock your account: https://us.example/unlock?token=hidden\nThanks"
     )
+
+
+def test_locks_in_a_row_are_capped_by_the_failures_allowed_in_a_row() -> None:
+    assert POLICY.max_strikes == 10  # 100 failures in a row, 10 per lock
+    assert LockPolicy(lock_at=30, known_device_lock_at=30, max_in_a_row=100).max_strikes == 3
+    assert LockPolicy(lock_at=200, known_device_lock_at=200).max_strikes == 1
+
+
+def test_a_suspected_password_always_wants_a_code_from_a_new_device() -> None:
+    assert wants_code(POLICY, 0, 0, recognised=False, suspected=True)
+    assert not wants_code(POLICY, 0, 0, recognised=True, suspected=True)

@@ -364,8 +364,9 @@ async def test_wrong_unusual_codes_count_toward_the_lock(world: World) -> None:
         await attempt(s.deps, "wrong-guess-123", who(n))
     challenged = await attempt(s.deps, PW, who(9))
     assert isinstance(challenged, sign_in.MustConfirm)
-    for _ in range(3):
-        with pytest.raises(CodeRejected):
+    for n in range(3):
+        # two wrong passwords and three wrong codes make five: the fifth locks
+        with pytest.raises(CodeRejected if n < 2 else SignInLocked):
             await unusual.confirm(
                 s.deps,
                 "us",
@@ -374,8 +375,13 @@ async def test_wrong_unusual_codes_count_toward_the_lock(world: World) -> None:
                 remember=False,
                 who=WHO,
             )
-    # two wrong passwords and three wrong codes make five: locked, even for the right code
-    with pytest.raises(SignInLocked):
+    steps = await actions(s)
+    assert steps.count(AuditAction.UNUSUAL_SIGN_IN_FAILED) == 3
+    assert steps.count(AuditAction.ACCOUNT_LOCKED) == 1
+    await world.deliver()
+    told = [m for m in world.mailer.sent if "someone entered your password" in m.subject]
+    assert len(told) == 1  # once a day
+    with pytest.raises(SignInLocked):  # even the right code now
         await unusual.confirm(
             s.deps,
             "us",
@@ -416,7 +422,9 @@ async def test_a_phone_only_account_gets_its_unlock_link_by_text(world: World) -
 async def test_security_14_a_password_or_email_change_voids_the_unlock_link(world: World) -> None:
     s = await setup(world)
     home = who(1, device="home-browser-device-cookie")
-    signed = await attempt(s.deps, PW, home)
+    signed = await sign_in.sign_in(
+        s.deps, "us", identifier=ANA, password=PW, remember=True, who=home
+    )
     assert isinstance(signed, sign_in.SignedIn)
     await lock_ana(s)
     token = await unlock_token(world)
@@ -427,9 +435,7 @@ async def test_security_14_a_password_or_email_change_voids_the_unlock_link(worl
     world.clock.advance(minutes=61)
     await lock_ana(s)  # a new lock, a new link; then the email changes
     token = await unlock_token(world)
-    again = await attempt(s.deps, NEW, home)  # the recognised browser, while locked
-    assert isinstance(again, sign_in.SignedIn)
-    me = await account.current(s.deps, "us", again.session_token)
+    me = await account.current(s.deps, "us", signed.session_token)  # kept signed in
     started = await account.start_contact_change(
         s.deps, me, IdentifierKind.EMAIL, "ana.new@example.com", home
     )
@@ -443,3 +449,143 @@ async def test_security_14_a_password_or_email_change_voids_the_unlock_link(worl
     )
     with pytest.raises(FlowExpired):
         await unlock.open_link(s.deps, "us", token, WHO)
+
+
+# Review findings: every path counts before it checks; locks remember ------------------------
+async def test_security_07_parallel_password_reentry_and_changes_stop_at_the_limit(
+    world: World,
+) -> None:
+    from entryway.flows import two_step
+
+    s = await setup(world, lock_at=5)
+    signed = await attempt(s.deps, PW, WHO)
+    assert isinstance(signed, sign_in.SignedIn)
+    me = await account.current(s.deps, "us", signed.session_token)
+    before = s.hasher.checks
+
+    async def reenter(n: int) -> Exception | None:
+        try:
+            if n % 2:
+                await two_step.reauthenticate(s.deps, me, f"wrong-guess-{n}", WHO)
+            else:
+                await account.change_password(
+                    s.deps, me, current_password=f"wrong-guess-{n}", new=NEW, new_again=NEW, who=WHO
+                )
+        except PasswordRejected as exc:
+            return exc
+        return None
+
+    results = await asyncio.gather(*(reenter(n) for n in range(40)))
+    assert all(isinstance(r, PasswordRejected) for r in results)
+    assert s.hasher.checks - before <= 5
+    assert isinstance(await attempt(s.deps, PW, who(3)), SignInLocked)
+
+
+async def test_security_19_parallel_second_step_guesses_stop_at_the_limit(world: World) -> None:
+    from entryway.core import totp
+    from entryway.flows import second_step, two_step
+
+    s = await setup(world, lock_at=10)
+    signed = await attempt(s.deps, PW, WHO)
+    assert isinstance(signed, sign_in.SignedIn)
+    me = await account.current(s.deps, "us", signed.session_token)
+    enrolment = await two_step.start_app(s.deps, me)
+    key = totp.parse_key(enrolment.key)
+    code = totp.totp(key, totp.step_at(world.clock.now()))
+    await two_step.confirm_app(s.deps, me, enrolment.factor_id, code, WHO)
+    partial = await attempt(s.deps, PW, WHO)
+    assert isinstance(partial, sign_in.SecondStep)
+
+    async def guess(n: int) -> str:
+        try:
+            await second_step.pass_second_step(
+                s.deps,
+                "us",
+                partial.partial_token,
+                f"{n:06d}",
+                method="app",
+                remember=False,
+                who=WHO,
+            )
+        except CodeRejected as exc:
+            return exc.message
+        return "in"
+
+    answers = await asyncio.gather(*(guess(n) for n in range(100000, 100060)))
+    assert "in" not in answers  # (a guess could match by chance: these are all wrong now)
+    checked = (await actions(s)).count(AuditAction.SECOND_STEP_FAILED)
+    assert checked <= 10, checked  # the rest were refused before any code was looked at
+
+
+async def test_a_lock_lifting_by_itself_still_asks_new_devices_for_a_code(world: World) -> None:
+    """Someone who knows the password cannot wait a lock out: the code step remains."""
+    s = await setup(world)
+    for n in range(3):
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    first = await attempt(s.deps, PW, who(50))
+    assert isinstance(first, sign_in.MustConfirm)
+    await lock_ana(s, tries=7)
+    world.clock.advance(hours=3)  # the lock lifted and every failure slid out of the window
+    again = await attempt(s.deps, PW, Requester(ip="203.0.113.60"))
+    assert isinstance(again, sign_in.MustConfirm)  # not signed in by the password alone
+    done = await unusual.confirm(
+        s.deps,
+        "us",
+        flow_token=again.flow_token,
+        code=await world.code(ANA),
+        remember=False,
+        who=Requester(ip="203.0.113.60"),
+    )
+    assert done.account_id == s.account_id
+    plain = await attempt(s.deps, PW, Requester(ip="203.0.113.61"))
+    assert isinstance(plain, sign_in.SignedIn)  # the right code ended the suspicion
+
+
+async def test_locks_in_a_row_stop_lifting_by_themselves(world: World) -> None:
+    """NIST SP 800-63B-4 §3.2.2: at most 100 failures in a row (here 6: three locks of 2)."""
+    s = await setup(world, lock_at=2, max_in_a_row=6)
+    for strike in range(3):
+        for n in range(2):
+            await attempt(s.deps, "wrong-guess-123", who(n))
+        assert isinstance(await attempt(s.deps, PW, who(7)), SignInLocked), strike
+        world.clock.advance(hours=2)
+    assert isinstance(await attempt(s.deps, PW, who(8)), SignInLocked)  # the third stays
+    world.clock.advance(days=30)
+    assert isinstance(await attempt(s.deps, PW, who(9)), SignInLocked)
+
+
+async def test_a_success_ends_the_run_of_locks(world: World) -> None:
+    s = await setup(world, lock_at=2, max_in_a_row=4)
+    for n in range(2):
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    world.clock.advance(hours=2)
+    signed = await attempt(s.deps, PW, Requester(ip="203.0.113.70"))
+    assert isinstance(signed, sign_in.SignedIn)
+    for n in range(2):  # without the success this would be the second lock: for good
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    world.clock.advance(hours=2)
+    assert isinstance(await attempt(s.deps, PW, Requester(ip="203.0.113.71")), sign_in.SignedIn)
+
+
+async def test_a_burst_with_the_right_password_inside_still_needs_a_code(world: World) -> None:
+    s = await setup(world)
+    passwords = ["wrong-guess-123"] * 9 + [PW]
+    results = await asyncio.gather(*(attempt(s.deps, p, who(i)) for i, p in enumerate(passwords)))
+    assert not [r for r in results if isinstance(r, sign_in.SignedIn)]
+
+
+async def test_a_new_password_forgets_recognised_devices(world: World) -> None:
+    s = await setup(world)
+    thief = who(1, device="stolen-laptop-device-cookie")
+    assert isinstance(await attempt(s.deps, PW, thief), sign_in.SignedIn)
+    progress = await password_reset.start(s.deps, "us", identifier=ANA, who=WHO)
+    await password_reset.verify(
+        s.deps, "us", flow_token=progress.flow_token, code=await world.code(ANA)
+    )
+    await password_reset.complete(
+        s.deps, "us", flow_token=progress.flow_token, password=NEW, password_again=NEW, who=WHO
+    )
+    await lock_ana(s)
+    before = s.hasher.checks
+    assert isinstance(await attempt(s.deps, "guess-again-1", thief), SignInLocked)
+    assert s.hasher.checks == before  # no separate budget for it any more

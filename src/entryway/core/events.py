@@ -55,6 +55,7 @@ class AuditAction(enum.StrEnum):
     UNLOCK_STARTED = "account.unlock_started"
     UNUSUAL_SIGN_IN_CHALLENGED = "sign_in.unusual_challenged"
     UNUSUAL_SIGN_IN_PASSED = "sign_in.unusual_passed"
+    UNUSUAL_SIGN_IN_FAILED = "sign_in.unusual_failed"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -91,6 +92,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.UNLOCK_STARTED: "Unlock link opened",
     AuditAction.UNUSUAL_SIGN_IN_CHALLENGED: "Unusual sign-in: code requested",
     AuditAction.UNUSUAL_SIGN_IN_PASSED: "Unusual sign-in confirmed with a code",
+    AuditAction.UNUSUAL_SIGN_IN_FAILED: "Unusual sign-in: wrong code",
 }
 
 

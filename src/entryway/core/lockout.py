@@ -61,6 +61,9 @@ class LockPolicy:
     unusual_after: int = 3  # failures that make a right password from a new device ask for a code
     ip_unusual_at: int = 20  # failures from one address (all accounts) with the same effect
     ip_refuse_at: int = 100  # failures from one address after which it is refused outright
+    max_in_a_row: int = 100  # failures in a row (locks lifting by themselves in between) at
+    # most, after which the lock stays until the owner acts (NIST SP 800-63B-4 §3.2.2)
+    known_device_for: timedelta = timedelta(days=180)  # a device stays recognised this long
 
     def __post_init__(self) -> None:
         counts = {
@@ -70,6 +73,7 @@ class LockPolicy:
             "unusual_after": self.unusual_after,
             "ip_unusual_at": self.ip_unusual_at,
             "ip_refuse_at": self.ip_refuse_at,
+            "max_in_a_row": self.max_in_a_row,
         }
         for name, value in counts.items():
             if value < 1:
@@ -104,6 +108,11 @@ class LockPolicy:
 
     def limit(self, recognised: bool) -> int:
         return self.known_device_lock_at if recognised else self.lock_at
+
+    @property
+    def max_strikes(self) -> int:
+        """How many locks in a row before one no longer lifts by itself."""
+        return max(1, self.max_in_a_row // self.lock_at)
 
 
 def sliding_count(
@@ -165,11 +174,17 @@ def locks_now(policy: LockPolicy, failures: int, recognised: bool) -> bool:
 
 
 def wants_code(
-    policy: LockPolicy, failures_before: int, ip_failures: int, recognised: bool
+    policy: LockPolicy,
+    failures_before: int,
+    ip_failures: int,
+    recognised: bool,
+    suspected: bool = False,
 ) -> bool:
     """A right password from an unrecognised device after recent failures on the account,
-    or from an address with many failures across accounts, must be confirmed by a
-    one-time code before it signs anyone in."""
+    from an address with many failures across accounts, or while someone may know the
+    password (``suspected``), must be confirmed by a one-time code before it signs anyone in."""
     if recognised:
         return False
-    return failures_before >= policy.unusual_after or ip_failures >= policy.ip_unusual_at
+    return (
+        suspected or failures_before >= policy.unusual_after or ip_failures >= policy.ip_unusual_at
+    )

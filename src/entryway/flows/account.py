@@ -6,10 +6,8 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
-from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.outbox import CODE_KINDS, LINK_KINDS, hide_link_tokens, redacted_body
-from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
     Conflict,
@@ -121,6 +119,7 @@ async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
     async with deps.uow() as uow:
         n = await uow.sessions.delete_all(me.account.site, me.account.id)
         await uow.two_step.forget(me.account.site, me.account.id)  # remembered browsers too
+        await uow.accounts.forget_devices(me.account.site, me.account.id)  # and recognised ones
         await audit(
             deps, uow, me.account.site, me.account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n
         )
@@ -144,23 +143,14 @@ async def change_password(
     Wrong current passwords count like wrong sign-ins, so a stolen session cannot be used
     to guess the password (SECURITY.md 6)."""
     site = deps.site(me.account.site)
-    async with deps.uow() as uow:
-        if await lockout.refuses(deps, uow, me.account, who):
-            raise PasswordRejected([lockout.LOCKED], field="current_password")
-    cur = normalize_password(current_password) if within_input_cap(current_password) else ""
-    if not cur or not await deps.hasher.verify(me.account.password_hash, cur):
-        async with deps.uow() as uow:
-            locked = await lockout.count_failure(
-                deps, uow, me.account, who, LockReason.PASSWORD_GUESSING
-            )
-            await audit(
-                deps, uow, site.code, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
-            )
-            await uow.commit()
-        if locked:
-            deps.on_message()
-            raise PasswordRejected([lockout.LOCKED], field="current_password")
-        raise PasswordRejected(["Your current password is incorrect."], field="current_password")
+    cur = await lockout.check_password(
+        deps,
+        me.account,
+        current_password,
+        who,
+        field="current_password",
+        wrong="Your current password is incorrect.",
+    )
     pw = check_new_password(
         deps, site, new, new_again, name=me.account.name, email=me.account.email
     )
@@ -173,7 +163,7 @@ async def change_password(
         )
         await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
         await uow.flows.void_all(site.code, me.account.id, keep="")  # SECURITY.md 14
-        await uow.links.void_for(site.code, me.account.id)
+        await lockout.new_password(deps, uow, me.account, who)
         await uow.two_step.forget(site.code, me.account.id)
         await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
         subject, body = notices.password_changed(site)
@@ -269,7 +259,7 @@ async def confirm_contact_change(
         # A reset in progress may be sending codes to the old contact (SECURITY.md 14).
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.PASSWORD_RESET)
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)
-        await uow.links.void_for(site.code, me.account.id)  # links went to the old contact
+        await uow.links.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)  # sent to the old
         subject, body = notices.contact_changed(site, what, mask(kind, state.target))
         sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
         await notify_all(

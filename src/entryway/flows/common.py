@@ -291,39 +291,6 @@ def identifier_counter_key(deps: Deps, canonical: str) -> str:
     return keyed_hash(deps.keys.hashing, "count-id", canonical)
 
 
-LIMIT_PER_HOUR = 10  # wrong passwords and second-step codes together, per account
-TOO_MANY = (
-    "Too many wrong codes. For your security, wait an hour before trying again, or "
-    "contact Customer Service."
-)
-
-
-async def over_limit(deps: Deps, uow: UnitOfWork, account: Account) -> bool:
-    """Whether the account's failures this hour reached the limit: then no code is even
-    checked, so guessing a 6-digit code stays hopeless (SECURITY.md 19). The full lockout
-    policy (locks, notices, unlock links) builds on the same counters."""
-    window = window_start(deps.clock.now())
-    for value in (account.email, account.phone):
-        if value:
-            key = identifier_counter_key(deps, value)
-            if (
-                await uow.counters.count(account.site, FailureScope.ACCOUNT, key, window)
-                >= LIMIT_PER_HOUR
-            ):
-                return True
-    return False
-
-
-async def count_account_failure(deps: Deps, uow: UnitOfWork, account: Account) -> None:
-    """One more failure on the account's counter (every identifier it has)."""
-    window = window_start(deps.clock.now())
-    for value in (account.email, account.phone):
-        if value:
-            await uow.counters.hit(
-                account.site, FailureScope.ACCOUNT, identifier_counter_key(deps, value), window
-            )
-
-
 async def mark_reset_by_phone(deps: Deps, uow: UnitOfWork, site: str, phone: str) -> None:
     """Remember for a day that this phone alone just reset a password."""
     await uow.counters.hit(site, FailureScope.RESET_BY_PHONE, _quota_key(deps, phone), _day(deps))

@@ -20,16 +20,19 @@ from entryway.core.lockout import (
     Verdict,
     decide,
     locks_now,
+    over_budget,
     sliding_count,
 )
+from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.throttle import FailureScope, window_start
-from entryway.errors import SignInLocked, SignInThrottled
+from entryway.errors import PasswordRejected, SignInLocked, SignInThrottled
 from entryway.flows import notices
 from entryway.flows.common import audit, identifier_counter_key, send
 from entryway.flows.ports import Account, Deps, Link, Lock, Reading, Requester, UnitOfWork
 
 LINK_LIFETIME = timedelta(hours=24)
+FOREVER = timedelta(days=3650)  # "until the owner acts": a lock that no longer lifts by itself
 LOCKED = (
     "This account is locked because of unusual activity, such as several failed attempts "
     "to sign in. We've sent instructions to unlock it to the email address on the account "
@@ -210,6 +213,7 @@ async def lock(
     owner gets an unlock link by email, or by text with no email on file. True if new."""
     now = deps.clock.now()
     account = budget.account
+    policy = deps.lock_policy
     acquired = await uow.locks.acquire(
         Lock(
             site=budget.site,
@@ -217,9 +221,11 @@ async def lock(
             account_id=account.id if account else None,
             reason=reason,
             locked_at=now,
-            until=now + deps.lock_policy.lock_for,
+            until=now + policy.lock_for,
         ),
         now,
+        max_strikes=policy.max_strikes,
+        forever=now + FOREVER,
     )
     if not acquired:
         return False
@@ -227,6 +233,8 @@ async def lock(
     await uow.counters.reset(budget.site, FailureScope.ACCOUNT, budget.lock_key)
     if account is None:
         return True
+    if reason == LockReason.CODE_GUESSING:  # wrong codes after a right password
+        await suspect(deps, uow, account)
     await audit(deps, uow, budget.site, account.id, AuditAction.ACCOUNT_LOCKED, who, reason=reason)
     await _send_unlock_link(deps, uow, account, reason)
     return True
@@ -238,7 +246,7 @@ async def _send_unlock_link(
     site = deps.site(account.site)
     now = deps.clock.now()
     token = new_token(deps.rng)  # 256 bits
-    await uow.links.void_for(site.code, account.id)  # a newer link voids older ones
+    await uow.links.void_for(site.code, account.id, FlowPurpose.UNLOCK)  # newer voids older
     await uow.links.add(
         Link(
             id_hash=link_hash(deps, token),
@@ -277,36 +285,136 @@ def link_hash(deps: Deps, token: str) -> str:
     return keyed_hash(deps.keys.hashing, "link", token)
 
 
+def known_since(deps: Deps) -> datetime:
+    """Devices that proved the password before this are no longer recognised."""
+    return deps.clock.now() - deps.lock_policy.known_device_for
+
+
 async def budget_of_signed_in(
     deps: Deps, uow: UnitOfWork, account: Account, who: Requester
 ) -> Budget:
     recognised = bool(who.device) and await uow.accounts.knows_device(
-        account.site, account.id, known_device_hash(deps, who.device)
+        account.site, account.id, known_device_hash(deps, who.device), known_since(deps)
     )
     return budget_for(deps, account.site, who, account=account, recognised=recognised)
 
 
-async def refuses(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> bool:
-    """Whether a lock (or a used-up budget) stops this account's secrets being checked on
-    this device: the second step, password re-entry and password changes ask this first."""
-    budget = await budget_of_signed_in(deps, uow, account, who)
-    decision, _state, _reading = await judge(deps, uow, budget)
-    return decision.verdict == Verdict.LOCKED
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """An attempt at a secret that was judged and counted before the check."""
+
+    budget: Budget
+    reserved: int
 
 
-async def count_failure(
-    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, reason: LockReason
+async def admit(
+    deps: Deps, account: Account, who: Requester, reason: LockReason, *, delay: bool = False
+) -> Admitted:
+    """Judge and count one attempt at a secret *before* checking it, in a transaction of its
+    own, so parallel attempts on any number of servers each see their own count: the second
+    step, the unusual sign-in code, password re-entry and password changes all go through
+    here, and one lock holds on all of them (SECURITY.md 6, 7, 19). Raises SignInLocked (or,
+    with ``delay``, SignInThrottled when the progressive delay has not passed)."""
+    async with deps.uow() as uow:
+        budget = await budget_of_signed_in(deps, uow, account, who)
+        decision, _state, reading = await judge(deps, uow, budget)
+        if decision.verdict == Verdict.LOCKED or (delay and decision.verdict == Verdict.WAIT):
+            raise refusal(decision)
+        reserved = await reserve(deps, uow, budget, reading)
+        if over_budget(deps.lock_policy, reserved, budget.recognised):
+            fresh = await lock(deps, uow, budget, reason, Requester(ip=who.ip))
+            await uow.commit()
+            if fresh:
+                deps.on_message()
+            raise SignInLocked(LOCKED)
+        if await locked_since_read(deps, uow, budget):
+            await uow.commit()
+            raise SignInLocked(LOCKED)
+        await uow.commit()
+    return Admitted(budget=budget, reserved=reserved)
+
+
+async def failed(
+    deps: Deps, uow: UnitOfWork, admitted: Admitted, reason: LockReason, who: Requester
 ) -> bool:
-    """One more failure on the account's budget (and the address's); locks at the limit.
-    True when the account is now locked."""
-    budget = await budget_of_signed_in(deps, uow, account, who)
-    _state, reading = await standing(deps, uow, budget)
-    failures = await reserve(deps, uow, budget, reading)
-    await count_beside(deps, uow, budget, device=True)
-    if locks_now(deps.lock_policy, failures, budget.recognised):
-        await lock(deps, uow, budget, reason, who)
+    """The secret was wrong: its reservation stays as the failure. Counts the address and
+    device too, and locks when this failure reached the limit (true then)."""
+    await count_beside(deps, uow, admitted.budget, device=True)
+    if locks_now(deps.lock_policy, admitted.reserved, admitted.budget.recognised):
+        await lock(deps, uow, admitted.budget, reason, who)
         return True
     return False
+
+
+async def check_password(
+    deps: Deps, account: Account, password: str, who: Requester, *, field: str, wrong: str
+) -> str:
+    """Password re-entry and password changes: judged and counted like a sign-in before the
+    hash, so a stolen session cannot be used to guess the password (SECURITY.md 6). Returns
+    the normalized password; raises PasswordRejected (``wrong``, or the lock notice)."""
+    try:
+        admitted = await admit(deps, account, who, LockReason.PASSWORD_GUESSING, delay=True)
+    except (SignInLocked, SignInThrottled) as exc:
+        raise PasswordRejected([exc.message], field=field) from None
+    typed = normalize_password(password) if within_input_cap(password) else ""
+    if not typed or not await deps.hasher.verify(account.password_hash, typed):
+        async with deps.uow() as uow:
+            locked = await failed(deps, uow, admitted, LockReason.PASSWORD_GUESSING, who)
+            await audit(
+                deps, uow, account.site, account.id, AuditAction.REAUTHENTICATION_FAILED, who
+            )
+            await uow.commit()
+        if locked:
+            deps.on_message()
+            raise PasswordRejected([LOCKED], field=field)
+        raise PasswordRejected([wrong], field=field)
+    async with deps.uow() as uow:
+        await take_back(deps, uow, admitted.budget)
+        await uow.commit()
+    return typed
+
+
+async def password_known(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> None:
+    """A right password followed by ``what``: someone may know the password. New devices
+    need a code from now on, and the owner is told, once a day at most (SECURITY.md 29)."""
+    await suspect(deps, uow, account)
+    site = deps.site(account.site)
+    if not (account.email and account.email_verified):
+        return
+    subject, body = notices.password_known(site, what)
+    day = deps.clock.now().date().isoformat()
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=account.id,
+        channel=Channel.EMAIL,
+        kind=MessageKind.SECOND_STEP_FAILED,
+        to=account.email,
+        subject=subject,
+        body=body,
+        dedupe_key=keyed_hash(deps.keys.hashing, "second-step-failed", f"{account.id}|{day}"),
+    )
+
+
+async def suspect(deps: Deps, uow: UnitOfWork, account: Account) -> None:
+    """Someone may know the password: new devices need a code until the owner proves
+    otherwise (a code, the second step) or the password changes."""
+    if account.suspect_since is None:
+        await uow.accounts.update(account.site, account.id, suspect_since=deps.clock.now())
+
+
+async def trust_again(deps: Deps, uow: UnitOfWork, account: Account) -> None:
+    if account.suspect_since is not None:
+        await uow.accounts.update(account.site, account.id, suspect_since=None)
+
+
+async def new_password(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+    """After a new password: devices must prove it again, suspicion ends, and any unlock link
+    stops working; a reset or a finished unlock also lifts the locks (see unlock_account)."""
+    await uow.accounts.forget_devices(account.site, account.id)
+    await uow.links.void_for(account.site, account.id, FlowPurpose.UNLOCK)
+    await trust_again(deps, uow, account)
 
 
 async def unlock_account(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:

@@ -382,7 +382,7 @@ async def complete(
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
         if state.channel in (Channel.SMS, Channel.VOICE):
             await mark_reset_by_phone(deps, uow, site_code, state.target)
-        await uow.links.void_for(site_code, account.id)
+        await lockout.new_password(deps, uow, account, who)
         await lockout.unlock_account(deps, uow, account, who)  # a reset also unlocks
         await audit(deps, uow, site_code, account.id, AuditAction.PASSWORD_RESET, who)
         unlocking = purpose == FlowPurpose.UNLOCK

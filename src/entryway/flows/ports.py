@@ -102,9 +102,10 @@ class Accounts(Protocol):
     async def get(self, site: str, account_id: str) -> Account | None: ...
     async def find(self, site: str, ident: Identifier) -> Account | None: ...
     async def find_for_sign_in(
-        self, site: str, ident: Identifier, device_hash: str
+        self, site: str, ident: Identifier, device_hash: str, known_since: datetime
     ) -> tuple[Account | None, bool]:
-        """The account, and whether this device signed in to it before, in one query."""
+        """The account, and whether this device proved its password after ``known_since``,
+        in one query."""
         ...
 
     async def remember_device(
@@ -113,7 +114,12 @@ class Accounts(Protocol):
         """Recognise this device on the account from now on (idempotent)."""
         ...
 
-    async def knows_device(self, site: str, account_id: str, device_hash: str) -> bool: ...
+    async def knows_device(
+        self, site: str, account_id: str, device_hash: str, known_since: datetime
+    ) -> bool: ...
+    async def forget_devices(self, site: str, account_id: str) -> None:
+        """No device is recognised any more (a new password, sign out everywhere)."""
+        ...
 
     async def update(self, site: str, account_id: str, **values: Any) -> None: ...
     async def delete_unverified(self, site: str, account_id: str) -> bool:
@@ -241,9 +247,16 @@ class TwoStep(Protocol):
 
 class Locks(Protocol):
     async def get(self, site: str, key_hash: str) -> Lock | None: ...
-    async def acquire(self, lock: Lock, now: datetime) -> bool:
-        """Insert the lock, or replace one that has expired; false (nothing changed) while a
-        live lock holds, so attempts during a lock never extend it (SECURITY.md 10)."""
+    async def acquire(
+        self, lock: Lock, now: datetime, *, max_strikes: int, forever: datetime
+    ) -> bool:
+        """Insert the lock, or replace one that has expired (one more strike; at
+        ``max_strikes`` it lasts until ``forever``); false (nothing changed) while a live lock
+        holds, so attempts during a lock never extend it (SECURITY.md 10)."""
+        ...
+
+    async def forget_expired(self, site: str, key_hash: str, now: datetime) -> None:
+        """A success ends the run of locks: the next one starts again at one strike."""
         ...
 
     async def release_account(self, site: str, account_id: str) -> int:
@@ -258,9 +271,9 @@ class Links(Protocol):
         """Conditional write: true for exactly one caller while the link is unused and live."""
         ...
 
-    async def void_for(self, site: str, account_id: str) -> None:
-        """Every unused link of the account stops working (a newer link, a new password or
-        email, SECURITY.md 14)."""
+    async def void_for(self, site: str, account_id: str, purpose: FlowPurpose) -> None:
+        """Every unused link of the account for ``purpose`` stops working (a newer link, a
+        new password or email, SECURITY.md 14)."""
         ...
 
 

@@ -42,6 +42,7 @@ class Account:
     password_changed_at: datetime | None = None
     two_step: bool = False
     preferred_factor: str | None = None
+    suspect_since: datetime | None = None  # someone may know the password (see lockout)
 
 
 @dataclass(slots=True)
@@ -136,6 +137,7 @@ class Lock:
     reason: LockReason
     locked_at: datetime
     until: datetime
+    strikes: int = 1
 
 
 @dataclass(slots=True)

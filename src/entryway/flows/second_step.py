@@ -23,7 +23,13 @@ from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sessions import SessionLevel, is_live
-from entryway.errors import CodeRejected, FlowExpired, InvalidInput, Unauthenticated
+from entryway.errors import (
+    CodeRejected,
+    FlowExpired,
+    InvalidInput,
+    SignInLocked,
+    Unauthenticated,
+)
 from entryway.flows import codes as codes_flow
 from entryway.flows import lockout, notices
 from entryway.flows.common import (
@@ -101,9 +107,11 @@ async def pass_second_step(
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
     account = me.account
+    try:  # counted before any code is checked, so parallel guesses stop at the limit
+        admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
+    except SignInLocked as exc:
+        raise CodeRejected(exc.message, field="code") from None
     async with deps.uow() as uow:
-        if await lockout.refuses(deps, uow, account, who):
-            raise CodeRejected(lockout.LOCKED, field="code")
         ok = False
         if method == "app":
             for factor in await uow.two_step.factors(site_code, account.id):
@@ -121,7 +129,7 @@ async def pass_second_step(
                 site_code, account.id, backup_hash(deps, account.id, canonical), now
             )
         if not ok:
-            await _count_wrong(deps, uow, account, who)
+            await _count_wrong(deps, uow, account, who, admitted)
             await uow.commit()
             raise CodeRejected(WRONG[method], field="code")
         # The partial session is spent by a conditional delete: of parallel submissions on
@@ -129,7 +137,8 @@ async def pass_second_step(
         if not await uow.sessions.delete(site_code, me.session.id_hash):
             raise Unauthenticated("Please sign in.")
         # The sign-in is complete only now: it takes back its own count.
-        await lockout.clear(deps, uow, await lockout.budget_of_signed_in(deps, uow, account, who))
+        await lockout.clear(deps, uow, admitted.budget)
+        await lockout.trust_again(deps, uow, account)
         if who.device:
             await uow.accounts.remember_device(
                 site_code, account.id, lockout.known_device_hash(deps, who.device), now
@@ -172,30 +181,16 @@ async def pass_second_step(
     )
 
 
-async def _count_wrong(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+async def _count_wrong(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, admitted: lockout.Admitted
+) -> None:
     """Wrong second-step codes count toward the account's lock, across challenges
     (SECURITY.md 19), are audited, and the owner is told once a day: a right password with a
     failing second step means someone may know the password (SECURITY.md 29)."""
-    if await lockout.count_failure(deps, uow, account, who, LockReason.CODE_GUESSING):
+    if await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who):
         deps.on_message()
     await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
-    site = deps.site(account.site)
-    to = account.email if account.email and account.email_verified else None
-    if to:
-        subject, body = notices.second_step_failed(site)
-        day = deps.clock.now().date().isoformat()
-        await send(
-            deps,
-            uow,
-            site,
-            account_id=account.id,
-            channel=Channel.EMAIL,
-            kind=MessageKind.SECOND_STEP_FAILED,
-            to=to,
-            subject=subject,
-            body=body,
-            dedupe_key=keyed_hash(deps.keys.hashing, "second-step-failed", f"{account.id}|{day}"),
-        )
+    await lockout.password_known(deps, uow, account, "a wrong two-step verification code")
 
 
 async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:

@@ -84,7 +84,9 @@ async def sign_in(
     pw = normalize_password(password)
     device = lockout.known_device_hash(deps, who.device) if who.device else ""
     async with deps.uow() as uow:
-        account, recognised = await uow.accounts.find_for_sign_in(site_code, ident, device)
+        account, recognised = await uow.accounts.find_for_sign_in(
+            site_code, ident, device, lockout.known_since(deps)
+        )
         budget = lockout.budget_for(
             deps, site_code, who, account=account, ident=ident, recognised=recognised
         )
@@ -149,14 +151,23 @@ async def sign_in(
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
             await uow.commit()
             return SecondStep(partial_token=partial)
-        if wants_code(deps.lock_policy, before.failures, before.ip_failures, budget.recognised):
+        # Counted from this attempt's own reservation too: a burst of guesses read together
+        # must not hide the failures before a right password (SECURITY.md 7).
+        failures_before = max(before.failures, reserved - 1)
+        suspected = account.suspect_since is not None
+        if wants_code(
+            deps.lock_policy, failures_before, before.ip_failures, budget.recognised, suspected
+        ):
             await lockout.take_back(deps, uow, budget)  # wrong codes are counted on their own
             started = await unusual.challenge(deps, uow, site, account, who)
             await uow.commit()
             deps.on_message()
             return started
-        # A success takes back its own count only, never the address's (SECURITY.md 8).
+        # A success takes back its own count only, never the address's (SECURITY.md 8), and
+        # ends a run of locks (the next lock starts again at one strike).
         await lockout.clear(deps, uow, budget)
+        if reading.locked_until is not None:
+            await uow.locks.forget_expired(site_code, budget.lock_key, deps.clock.now())
         if device and not recognised:
             await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)

@@ -21,9 +21,7 @@ from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
-from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
-from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.errors import (
     CodeRejected,
@@ -31,7 +29,6 @@ from entryway.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
-    PasswordRejected,
 )
 from entryway.flows import codes as codes_flow
 from entryway.flows import lockout, notices
@@ -125,23 +122,9 @@ async def reauthenticate(deps: Deps, me: Current, password: str, who: Requester)
 
     Wrong passwords count toward the account's limit like wrong sign-ins, so a stolen
     session cannot be used to guess the password (SECURITY.md 6)."""
-    async with deps.uow() as uow:
-        if await lockout.refuses(deps, uow, me.account, who):
-            raise PasswordRejected([lockout.LOCKED], field="password")
-    pw = normalize_password(password) if within_input_cap(password) else ""
-    if not pw or not await deps.hasher.verify(me.account.password_hash, pw):
-        async with deps.uow() as uow:
-            locked = await lockout.count_failure(
-                deps, uow, me.account, who, LockReason.PASSWORD_GUESSING
-            )
-            await audit(
-                deps, uow, me.account.site, me.account.id, AuditAction.REAUTHENTICATION_FAILED, who
-            )
-            await uow.commit()
-        if locked:
-            deps.on_message()
-            raise PasswordRejected([lockout.LOCKED], field="password")
-        raise PasswordRejected(["Your password is incorrect."], field="password")
+    await lockout.check_password(
+        deps, me.account, password, who, field="password", wrong="Your password is incorrect."
+    )
     async with deps.uow() as uow:
         await uow.sessions.reauthenticated(me.account.site, me.session.id_hash, deps.clock.now())
         await audit(deps, uow, me.account.site, me.account.id, AuditAction.REAUTHENTICATED, who)

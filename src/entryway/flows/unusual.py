@@ -63,6 +63,7 @@ async def challenge(
     )
     state = await codes.load(deps, uow, site.code, token, PURPOSE)
     await codes.deliver_code(deps, uow, site, state, code)
+    await lockout.suspect(deps, uow, account)  # until a code or a new password says otherwise
     await audit(
         deps, uow, site.code, account.id, AuditAction.UNUSUAL_SIGN_IN_CHALLENGED, who, to=kind
     )
@@ -85,23 +86,29 @@ async def confirm(
     async with deps.uow() as uow:
         state = await codes.load(deps, uow, site_code, flow_token, PURPOSE)
         account = await uow.accounts.get(site_code, state.account_id or "")
-        if account is None:
-            raise FlowExpired("This step has expired. Please start again.")
-        if await lockout.refuses(deps, uow, account, who):
-            raise SignInLocked(lockout.LOCKED)
+    if account is None:
+        raise FlowExpired("This step has expired. Please start again.")
+    admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
+    async with deps.uow() as uow:
         try:
             await codes.check_and_consume(deps, uow, site_code, flow_token, PURPOSE, code)
         except CodeRejected:
-            locked = await lockout.count_failure(deps, uow, account, who, LockReason.CODE_GUESSING)
+            locked = await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who)
+            await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_FAILED, who)
+            await lockout.password_known(deps, uow, account, "a wrong one-time code")
             await uow.commit()
+            deps.on_message()
             if locked:
-                deps.on_message()
+                raise SignInLocked(lockout.LOCKED) from None
             raise
-        budget = await lockout.budget_of_signed_in(deps, uow, account, who)
-        await lockout.clear(deps, uow, budget)
+        await lockout.clear(deps, uow, admitted.budget)
+        await lockout.trust_again(deps, uow, account)
         if who.device:
             await uow.accounts.remember_device(
-                site_code, account.id, lockout.known_device_hash(deps, who.device), state.created_at
+                site_code,
+                account.id,
+                lockout.known_device_hash(deps, who.device),
+                deps.clock.now(),
             )
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
         await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_PASSED, who)

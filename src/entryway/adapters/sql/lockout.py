@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import links, locks
@@ -19,18 +19,36 @@ class LockRepo(Repo):
         row = (await self.conn.execute(query)).mappings().first()
         return load(Lock, row, convert={"reason": LockReason}) if row else None
 
-    async def acquire(self, lock: Lock, now: datetime) -> bool:
+    async def acquire(
+        self, lock: Lock, now: datetime, *, max_strikes: int, forever: datetime
+    ) -> bool:
         values = values_of(lock)
+        values["strikes"] = 1
+        if max_strikes <= 1:
+            values["until"] = forever
+        strikes = locks.c.strikes + 1
         query = (
             self.upsert_dialect()(locks)
             .values(**values)
             .on_conflict_do_update(
                 index_elements=["site", "key_hash"],
-                set_={k: values[k] for k in ("account_id", "reason", "locked_at", "until")},
+                set_={
+                    "account_id": lock.account_id,
+                    "reason": lock.reason.value,
+                    "locked_at": lock.locked_at,
+                    "strikes": strikes,
+                    "until": case((strikes >= max_strikes, forever), else_=lock.until),
+                },
                 where=locks.c.until <= now,  # a live lock is left exactly as it is
             )
         )
         return bool((await self.conn.execute(query)).rowcount == 1)
+
+    async def forget_expired(self, site: str, key_hash: str, now: datetime) -> None:
+        query = delete(locks).where(
+            locks.c.site == site, locks.c.key_hash == key_hash, locks.c.until <= now
+        )
+        await self.conn.execute(query)
 
     async def release_account(self, site: str, account_id: str) -> int:
         query = delete(locks).where(locks.c.site == site, locks.c.account_id == account_id)
@@ -62,12 +80,13 @@ class LinkRepo(Repo):
         )
         return bool((await self.conn.execute(query)).rowcount == 1)
 
-    async def void_for(self, site: str, account_id: str) -> None:
+    async def void_for(self, site: str, account_id: str, purpose: FlowPurpose) -> None:
         query = (
             update(links)
             .where(
                 links.c.site == site,
                 links.c.account_id == account_id,
+                links.c.purpose == purpose.value,
                 links.c.used_at.is_(None),
             )
             .values(used_at=links.c.created_at)  # spent, and marked as never really used

@@ -31,6 +31,7 @@ _KNOWN = (
         known_devices.c.site == accounts.c.site,
         known_devices.c.account_id == accounts.c.id,
         known_devices.c.device_hash == bindparam("b_device"),
+        known_devices.c.first_seen_at > bindparam("b_cutoff"),
     )
     .label("known")
 )
@@ -65,9 +66,14 @@ class AccountRepo(Repo):
         return await self._one(ident.kind, site, ident.value)
 
     async def find_for_sign_in(
-        self, site: str, ident: Identifier, device_hash: str
+        self, site: str, ident: Identifier, device_hash: str, known_since: datetime
     ) -> tuple[Account | None, bool]:
-        params = {"b_site": site, "b_value": ident.value, "b_device": device_hash}
+        params = {
+            "b_site": site,
+            "b_value": ident.value,
+            "b_device": device_hash,
+            "b_cutoff": known_since,
+        }
         row = (await self.conn.execute(_SIGN_IN_BY[ident.kind], params)).mappings().first()
         if row is None:
             return None, False
@@ -80,17 +86,29 @@ class AccountRepo(Repo):
         query = (
             self.upsert_dialect()(known_devices)
             .values(site=site, account_id=account_id, device_hash=device_hash, first_seen_at=now)
-            .on_conflict_do_nothing()
+            .on_conflict_do_update(
+                index_elements=["site", "account_id", "device_hash"], set_={"first_seen_at": now}
+            )
         )
         await self.conn.execute(query)
 
-    async def knows_device(self, site: str, account_id: str, device_hash: str) -> bool:
+    async def knows_device(
+        self, site: str, account_id: str, device_hash: str, known_since: datetime
+    ) -> bool:
         query = select(known_devices.c.first_seen_at).where(
             known_devices.c.site == site,
             known_devices.c.account_id == account_id,
             known_devices.c.device_hash == device_hash,
+            known_devices.c.first_seen_at > known_since,
         )
         return (await self.conn.execute(query)).first() is not None
+
+    async def forget_devices(self, site: str, account_id: str) -> None:
+        await self.conn.execute(
+            delete(known_devices).where(
+                known_devices.c.site == site, known_devices.c.account_id == account_id
+            )
+        )
 
     async def update(self, site: str, account_id: str, **values: Any) -> None:
         await self._guarded(

@@ -73,6 +73,9 @@ accounts = Table(
     Column("password_changed_at", UtcDateTime),
     Column("two_step", Boolean, nullable=False, server_default="0"),
     Column("preferred_factor", String(32)),
+    # Set while someone may know the password (a right password stopped at a code, or a lock
+    # from wrong codes): new devices then need a code whatever the recent counts say.
+    Column("suspect_since", UtcDateTime),
     UniqueConstraint("site", "email"),
     UniqueConstraint("site", "phone"),
 )
@@ -182,6 +185,9 @@ locks = Table(
     Column("reason", String(24), nullable=False),
     Column("locked_at", UtcDateTime, nullable=False),
     Column("until", UtcDateTime, nullable=False),
+    # Locks in a row without a success in between: past the policy's cap on consecutive
+    # failures, the lock no longer lifts by itself (NIST SP 800-63B-4 §3.2.2).
+    Column("strikes", Integer, nullable=False, server_default="1"),
     Index(None, "site", "account_id"),
 )
 

@@ -24,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("last_at", sa.DateTime(), nullable=True))
     with op.batch_alter_table("flow_states") as batch:
         batch.add_column(sa.Column("note", sa.String(32), nullable=False, server_default=""))
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("suspect_since", sa.DateTime(), nullable=True))
     op.create_table(
         "locks",
         sa.Column("site", sa.String(16), nullable=False),
@@ -32,6 +34,7 @@ def upgrade() -> None:
         sa.Column("reason", sa.String(24), nullable=False),
         sa.Column("locked_at", sa.DateTime(), nullable=False),
         sa.Column("until", sa.DateTime(), nullable=False),
+        sa.Column("strikes", sa.Integer(), nullable=False, server_default="1"),
         _account_fk("locks"),
         sa.PrimaryKeyConstraint("site", "key_hash", name="pk_locks"),
     )
@@ -67,6 +70,8 @@ def downgrade() -> None:
     op.drop_table("links")
     op.drop_index("ix_locks_site_account_id", table_name="locks")
     op.drop_table("locks")
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_column("suspect_since")
     with op.batch_alter_table("flow_states") as batch:
         batch.drop_column("note")
     with op.batch_alter_table("failure_counters") as batch:
