@@ -589,3 +589,21 @@ async def test_a_new_password_forgets_recognised_devices(world: World) -> None:
     before = s.hasher.checks
     assert isinstance(await attempt(s.deps, "guess-again-1", thief), SignInLocked)
     assert s.hasher.checks == before  # no separate budget for it any more
+
+
+async def test_security_07_a_burst_locks_with_the_progressive_delay_on_too(world: World) -> None:
+    """The delay runs from recorded failures, so a burst read at once still reaches the
+    lock, and the guesses past the limit cost no hash."""
+    s = await setup(world, lock_at=5, delay_from=3)
+    results = await asyncio.gather(*(attempt(s.deps, "wrong-guess-123", who(i)) for i in range(50)))
+    assert all(isinstance(r, SignInFailed) for r in results)
+    assert s.hasher.checks <= 5
+    assert isinstance(await attempt(s.deps, PW, who(200)), SignInLocked)
+
+
+async def test_right_passwords_at_once_do_not_make_each_other_wait(world: World) -> None:
+    s = await setup(world, delay_from=3)
+    results = await asyncio.gather(*(attempt(s.deps, PW, who(i)) for i in range(6)))
+    # Tries still being checked are not failures: nobody is told to wait. (With several at
+    # once, some may be asked for a code: their outcome was unknown when they were counted.)
+    assert not [r for r in results if isinstance(r, SignInFailed)], results

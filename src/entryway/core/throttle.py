@@ -10,6 +10,7 @@ import enum
 from datetime import UTC, datetime, timedelta
 
 WINDOW = timedelta(hours=1)
+ALL_SITES = "*"  # the site under which an address's failures are counted: across every site
 DAY = timedelta(days=1)
 
 

@@ -25,7 +25,7 @@ from entryway.core.lockout import (
 )
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
-from entryway.core.throttle import FailureScope, window_start
+from entryway.core.throttle import ALL_SITES, FailureScope, window_start
 from entryway.errors import PasswordRejected, SignInLocked, SignInThrottled
 from entryway.flows import notices
 from entryway.flows.common import audit, identifier_counter_key, send
@@ -162,7 +162,9 @@ async def reserve(deps: Deps, uow: UnitOfWork, budget: Budget, reading: Reading)
     count back when it signs in.
     """
     now, current, _previous = _windows(deps)
-    hits = await uow.counters.hit(budget.site, budget.scope, budget.key, current, now)
+    # No time is recorded here: the progressive delay runs from failures, not from tries
+    # still being checked (several right passwords at once must not make each other wait).
+    hits = await uow.counters.hit(budget.site, budget.scope, budget.key, current)
     return sliding_count(hits, reading.previous, now, current, deps.lock_policy.window)
 
 
@@ -180,11 +182,16 @@ async def locked_since_read(deps: Deps, uow: UnitOfWork, budget: Budget) -> bool
 
 
 async def count_beside(deps: Deps, uow: UnitOfWork, budget: Budget, *, device: bool) -> None:
-    """The address's count (and the device cookie's, for a checked password): a success
-    never resets these, only its own budget (SECURITY.md 8)."""
+    """The address's count (across every site) and, for a checked password, the device
+    cookie's and the time of this failure: a success never resets the address's or the
+    device's, only its own budget (SECURITY.md 8)."""
+    # Rows are always locked in one order (lock, budget, address, device), so failures
+    # finishing together on PostgreSQL cannot deadlock.
     now, current, _previous = _windows(deps)
+    if device:
+        await uow.counters.touch(budget.site, budget.scope, budget.key, current, now)
     if budget.ip_key:
-        await uow.counters.hit(budget.site, FailureScope.IP, budget.ip_key, current, now)
+        await uow.counters.hit(ALL_SITES, FailureScope.IP, budget.ip_key, current, now)
     if device and budget.device_key:
         await uow.counters.hit(budget.site, FailureScope.DEVICE, budget.device_key, current, now)
 
@@ -322,6 +329,7 @@ async def admit(
             raise refusal(decision)
         reserved = await reserve(deps, uow, budget, reading)
         if over_budget(deps.lock_policy, reserved, budget.recognised):
+            await uow.commit()  # visible at once to checks in flight (see sign_in)
             fresh = await lock(deps, uow, budget, reason, Requester(ip=who.ip))
             await uow.commit()
             if fresh:
@@ -339,11 +347,11 @@ async def failed(
 ) -> bool:
     """The secret was wrong: its reservation stays as the failure. Counts the address and
     device too, and locks when this failure reached the limit (true then)."""
-    await count_beside(deps, uow, admitted.budget, device=True)
-    if locks_now(deps.lock_policy, admitted.reserved, admitted.budget.recognised):
+    locked = locks_now(deps.lock_policy, admitted.reserved, admitted.budget.recognised)
+    if locked:  # the lock row first, then counters: the one order every path keeps
         await lock(deps, uow, admitted.budget, reason, who)
-        return True
-    return False
+    await count_beside(deps, uow, admitted.budget, device=True)
+    return locked
 
 
 async def check_password(

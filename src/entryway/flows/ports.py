@@ -179,7 +179,14 @@ class Counters(Protocol):
         window: datetime,
         now: datetime | None = None,
     ) -> int:
-        """Add one failure atomically (an upsert); returns the new count in that window."""
+        """Add one atomically (an upsert); returns the new count in that window. ``now``,
+        when given, becomes the time of the latest failure (reservations leave it alone)."""
+        ...
+
+    async def touch(
+        self, site: str, scope: FailureScope, key: str, window: datetime, now: datetime
+    ) -> None:
+        """Record ``now`` as the time of the latest failure in that window."""
         ...
 
     async def reading(

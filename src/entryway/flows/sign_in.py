@@ -97,6 +97,9 @@ async def sign_in(
             raise lockout.refusal(decision)
         reserved = await lockout.reserve(deps, uow, budget, reading)
         if over_budget(deps.lock_policy, reserved, budget.recognised):
+            # The count past the limit is made visible at once, before the slower work of
+            # locking, so a right password being checked elsewhere sees it (SECURITY.md 7).
+            await uow.commit()
             await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
             await uow.commit()
             deps.on_message()
@@ -120,7 +123,8 @@ async def sign_in(
     async with deps.uow() as uow:
         # A right password counts only if no lock fell while it was being checked: of a
         # burst of guesses, a right one inside it does not get through (SECURITY.md 7).
-        if await _locked_meanwhile(deps, uow, budget):
+        locked, failures_now = await _after_check(deps, uow, budget)
+        if locked:
             raise SignInLocked(lockout.LOCKED)
         if account.status != AccountStatus.ACTIVE:
             await lockout.take_back(deps, uow, budget)
@@ -153,7 +157,7 @@ async def sign_in(
             return SecondStep(partial_token=partial)
         # Counted from this attempt's own reservation too: a burst of guesses read together
         # must not hide the failures before a right password (SECURITY.md 7).
-        failures_before = max(before.failures, reserved - 1)
+        failures_before = max(before.failures, reserved - 1, failures_now - 1)
         suspected = account.suspect_since is not None
         if wants_code(
             deps.lock_policy, failures_before, before.ip_failures, budget.recognised, suspected
@@ -187,10 +191,16 @@ async def sign_in(
 
 
 async def _locked_meanwhile(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> bool:
+    return (await _after_check(deps, uow, budget))[0]
+
+
+async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:
+    """Whether a lock fell while the password was being checked, and the count now."""
     now_standing, _reading = await lockout.standing(deps, uow, budget)
     if not budget.recognised and now_standing.locked_until is not None:
-        return True
-    return over_budget(deps.lock_policy, now_standing.failures, budget.recognised)
+        return True, now_standing.failures
+    locked = over_budget(deps.lock_policy, now_standing.failures, budget.recognised)
+    return locked, now_standing.failures
 
 
 async def _record_failure(
@@ -206,6 +216,12 @@ async def _record_failure(
     True when the account is locked now (by this failure or a parallel one)."""
     account = budget.account
     async with deps.uow() as uow:
+        # Row locks are always taken lock first, then counters (as lockout.lock does), so
+        # two failures finishing at once on PostgreSQL cannot deadlock.
+        sent = False
+        locked = locks_now(deps.lock_policy, failures, budget.recognised)
+        if locked:
+            sent = await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
         await lockout.count_beside(deps, uow, budget, device=True)
         await audit(
             deps,
@@ -216,13 +232,9 @@ async def _record_failure(
             who,
             via=ident.kind.value,
         )
-        sent = False
         if account is None:
-            sent = await _hint_other_sites(deps, uow, site, ident)
-        locked = locks_now(deps.lock_policy, failures, budget.recognised)
-        if locked:
-            sent |= await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
-        else:
+            sent |= await _hint_other_sites(deps, uow, site, ident)
+        if not locked:
             locked = await _locked_meanwhile(deps, uow, budget)
         await uow.commit()
     if sent:

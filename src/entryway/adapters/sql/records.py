@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import audit_log, failure_counters, locks, messages
 from entryway.core.events import AuditAction, Channel, MessageKind, MessageStatus
-from entryway.core.throttle import FailureScope
+from entryway.core.throttle import ALL_SITES, FailureScope
 from entryway.flows.ports import AuditEntry, Message, Reading
 
 _INSERT_AUDIT = insert(audit_log)
@@ -40,11 +40,11 @@ class AuditRepo(Repo):
         return [load(AuditEntry, r, convert={"action": AuditAction}) for r in rows]
 
 
-def _count_of(scope: Any, key: str, window: str) -> Any:
+def _count_of(scope: Any, key: str, window: str, site: Any = None) -> Any:
     return (
         select(failure_counters.c.count)
         .where(
-            failure_counters.c.site == bindparam("b_site"),
+            failure_counters.c.site == (bindparam("b_site") if site is None else site),
             failure_counters.c.scope == scope,
             failure_counters.c.key_hash == bindparam(key),
             failure_counters.c.window_start == bindparam(window),
@@ -76,8 +76,8 @@ _READING = select(
     .label("last_at"),
     _lock_column(locks.c.until).label("until"),
     _lock_column(locks.c.reason).label("reason"),
-    _count_of(FailureScope.IP.value, "b_ip", "b_now").label("ip_cur"),
-    _count_of(FailureScope.IP.value, "b_ip", "b_prev").label("ip_prev"),
+    _count_of(FailureScope.IP.value, "b_ip", "b_now", ALL_SITES).label("ip_cur"),
+    _count_of(FailureScope.IP.value, "b_ip", "b_prev", ALL_SITES).label("ip_prev"),
 )
 
 
@@ -103,19 +103,35 @@ class CounterRepo(Repo):
         window: datetime,
         now: datetime | None = None,
     ) -> int:
-        at = now or window
+        changes: dict[str, Any] = {"count": failure_counters.c.count + 1}
+        if now is not None:
+            changes["last_at"] = now
         upsert = (
             self.upsert_dialect()(failure_counters)
             .values(
-                site=site, scope=scope.value, key_hash=key, window_start=window, count=1, last_at=at
+                site=site,
+                scope=scope.value,
+                key_hash=key,
+                window_start=window,
+                count=1,
+                last_at=now,
             )
             .on_conflict_do_update(
-                index_elements=["site", "scope", "key_hash", "window_start"],
-                set_={"count": failure_counters.c.count + 1, "last_at": at},
+                index_elements=["site", "scope", "key_hash", "window_start"], set_=changes
             )
             .returning(failure_counters.c.count)
         )
         return int((await self.conn.execute(upsert)).scalar_one())
+
+    async def touch(
+        self, site: str, scope: FailureScope, key: str, window: datetime, now: datetime
+    ) -> None:
+        query = (
+            update(failure_counters)
+            .where(*self._key(site, scope, key), failure_counters.c.window_start == window)
+            .values(last_at=now)
+        )
+        await self.conn.execute(query)
 
     async def reading(
         self,
