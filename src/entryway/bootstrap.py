@@ -31,6 +31,7 @@ from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
 from entryway.flows.delivery import Courier
+from entryway.flows.gate import HashGate
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
 from entryway.flows.worker import DeliveryLoop
 from entryway.settings import Settings
@@ -126,6 +127,7 @@ def build(
         ),
         session_policy=_session_policy(settings),
         lock_policy=lock_policy(settings),
+        hash_gate=HashGate(settings.hash_slots_per_address),
         on_message=delivery.wake,
     )
     web = WebConfig(

@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = 19 * 1024
     argon2_time_cost: int = 2
     hash_concurrency: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    hash_slots_per_address: int = 2  # sign-in password checks in flight per client address
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     remember_days: int = 30

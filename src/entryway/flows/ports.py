@@ -18,6 +18,7 @@ from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
 from entryway.core.throttle import FailureScope
+from entryway.flows.gate import HashGate
 from entryway.flows.records import (
     Account as Account,
 )
@@ -371,6 +372,7 @@ class Deps:
     sealer: Sealer
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     lock_policy: LockPolicy = field(default_factory=LockPolicy)
+    hash_gate: HashGate = field(default_factory=lambda: HashGate(2))
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
 
     def site(self, code: str) -> Site:
