@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench
+.PHONY: demo test test-postgres lint bench bench-lockout
 
 PORT ?= 8000
 
@@ -26,3 +26,7 @@ lint:
 bench:
 	@./scripts/setup
 	.venv/bin/python bench/signin.py
+
+bench-lockout:
+	@./scripts/setup
+	.venv/bin/python bench/lockout.py

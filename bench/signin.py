@@ -93,7 +93,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def demo_server(host_header: Callable[[int], str], timeout: float = 60.0) -> Iterator[Server]:
+def demo_server(
+    host_header: Callable[[int], str], timeout: float = 60.0, shoppers: int = 0
+) -> Iterator[Server]:
     """Run ``python -m entryway demo`` in a temp folder; always stopped on the way out.
 
     The folder (database included) lives until the block ends, so a caller may ``stop()``
@@ -105,7 +107,18 @@ def demo_server(host_header: Callable[[int], str], timeout: float = 60.0) -> Ite
         port = free_port()
         with log.open("wb") as out:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "entryway", "demo", "--port", str(port), "--data", data],
+                [
+                    sys.executable,
+                    "-m",
+                    "entryway",
+                    "demo",
+                    "--port",
+                    str(port),
+                    "--data",
+                    data,
+                    "--shoppers",
+                    str(shoppers),
+                ],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -482,7 +495,7 @@ async def http_phase(
     connection: Connection,
     server: Server,
     host: str,
-    identifier: str,
+    identifiers: list[str],
     *,
     connections: int,
     warmup: float,
@@ -491,8 +504,8 @@ async def http_phase(
     """Warm up, then count sign-ins that finish inside a fixed window; drain and report."""
     load = Load()
     tasks = [
-        asyncio.create_task(connection(load, server.port, host, identifier))
-        for _ in range(connections)
+        asyncio.create_task(connection(load, server.port, host, identifiers[n % len(identifiers)]))
+        for n in range(connections)
     ]
     cpu = CpuWindow(server.pid, os.cpu_count() or 1)
     try:
@@ -641,7 +654,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=12, help="keep-alive connections")
     parser.add_argument("--threads", type=int, default=cores, help="raw verify threads")
     parser.add_argument("--site", default="us", help="demo site (selected by the Host header)")
-    parser.add_argument("--identifier", default="jane@example.com")
+    parser.add_argument(
+        "--identifier",
+        default="",
+        help="sign in this one account on every connection (default: a demo shopper each)",
+    )
     parser.add_argument("--no-api", action="store_true", help="skip the JSON API phase")
     parser.add_argument("--no-json", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
@@ -673,7 +690,18 @@ def main(argv: list[str] | None = None) -> int:
 
     phases: list[dict[str, Any]] = []
     raws: list[dict[str, Any]] = []
-    with demo_server(host_of) as server:
+    # One account per connection, as real traffic signs in many accounts: tries still being
+    # checked count toward an account's lock (SECURITY.md 7), so a dozen at once on one
+    # account would be refused as an attack.
+    shoppers = 0 if args.identifier else args.connections
+    identifiers = (
+        [args.identifier]
+        if args.identifier
+        else [f"shopper{n}@example.com" for n in range(1, shoppers + 1)]
+    )
+    if args.identifier == "" and args.site != "us":
+        parser.error("the demo shoppers live on the us site: pass --identifier for another")
+    with demo_server(host_of, shoppers=shoppers) as server:
         host = host_of(server.port)
 
         def raw_phase(name: str) -> dict[str, Any]:
@@ -699,7 +727,7 @@ def main(argv: list[str] | None = None) -> int:
                         connection,
                         server,
                         host,
-                        args.identifier,
+                        identifiers,
                         connections=args.connections,
                         warmup=args.warmup,
                         seconds=args.seconds,

@@ -41,6 +41,12 @@ def main(argv: list[str] | None = None) -> int:
         default=Path("var/demo"),
         help="folder for the demo database and key (default: var/demo)",
     )
+    demo.add_argument(
+        "--shoppers",
+        type=int,
+        default=0,
+        help="also create shopper1..N@example.com on the US site (for load tests)",
+    )
 
     serve = sub.add_parser("serve", help="run the service from ENTRYWAY_* settings")
     serve.add_argument("--port", type=int)
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
-            return _demo(args.host, args.port, args.data)
+            return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":
             settings = load_settings(host=args.host, port=args.port)
             return _serve(settings, migrate=args.migrate)
@@ -80,9 +86,11 @@ def demo_settings(host: str, port: int, data: Path) -> Settings:
     )
 
 
-def _demo(host: str, port: int, data: Path) -> int:
+def _demo(host: str, port: int, data: Path, shoppers: int = 0) -> int:
+    if not 0 <= shoppers <= 10_000:
+        raise SystemExit(f"--shoppers must be between 0 and 10000, got {shoppers}")
     settings = demo_settings(host, port, data)
-    asyncio.run(_prepare_demo(settings))
+    asyncio.run(_prepare_demo(settings, shoppers))
     sites = list(settings.sites)
     print("Entryway demo. Sites:")
     for site in sites:
@@ -92,15 +100,17 @@ def _demo(host: str, port: int, data: Path) -> int:
     for account in demo_flow.DEMO_ACCOUNTS:
         ident = " / ".join(x for x in (account.email, account.phone) if x)
         print(f"  {account.site}: {account.name} <{ident}>")
+    if shoppers:
+        print(f"  us: shopper1@example.com ... shopper{shoppers}@example.com")
     sys.stdout.flush()
     return _serve(settings, migrate=False)
 
 
-async def _prepare_demo(settings: Settings) -> None:
+async def _prepare_demo(settings: Settings, shoppers: int = 0) -> None:
     runtime = build(settings)
     try:
         await runtime.db.upgrade()
-        await demo_flow.seed(runtime.deps)
+        await demo_flow.seed(runtime.deps, shoppers)
     finally:
         await runtime.close()
 

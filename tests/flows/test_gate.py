@@ -51,6 +51,28 @@ async def test_a_cancelled_waiter_leaves_no_line_behind() -> None:
     assert gate.waiting() == 0
 
 
+async def test_an_address_without_failures_has_a_wider_line() -> None:
+    gate = HashGate(1, clean=3)
+    inside = 0
+    most = 0
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        nonlocal inside, most
+        async with gate.slot("a", failing=False):
+            inside += 1
+            most = max(most, inside)
+            await release.wait()
+            inside -= 1
+
+    tasks = [asyncio.create_task(hold()) for _ in range(6)]
+    await asyncio.sleep(0.01)
+    assert inside == 3
+    release.set()
+    await asyncio.gather(*tasks)
+    assert most == 3
+
+
 def test_no_cap_and_bad_values() -> None:
     assert HashGate(0).per_key == 0
     with pytest.raises(ValueError, match="got -1"):

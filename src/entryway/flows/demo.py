@@ -29,11 +29,22 @@ DEMO_ACCOUNTS = [
 ]
 
 
-async def seed(deps: Deps) -> list[DemoAccount]:
-    """Create the demo accounts that are missing (idempotent); returns all of them."""
+def shoppers(count: int) -> list[DemoAccount]:
+    """Extra US accounts for load tests: shopper1@example.com ... (one per client, as real
+    traffic signs in many accounts, not one account many times at once)."""
+    return [
+        DemoAccount("us", f"Shopper {n}", f"shopper{n}@example.com", None)
+        for n in range(1, count + 1)
+    ]
+
+
+async def seed(deps: Deps, extra: int = 0) -> list[DemoAccount]:
+    """Create the demo accounts that are missing (idempotent), plus ``extra`` shoppers;
+    returns all of them."""
     encoded = await deps.hasher.hash(DEMO_PASSWORD)
+    wanted = DEMO_ACCOUNTS + shoppers(extra)
     async with deps.uow() as uow:
-        for demo in DEMO_ACCOUNTS:
+        for demo in wanted:
             site = deps.site(demo.site)
             email = deps.identifiers.parse(demo.email, site.phone_region) if demo.email else None
             phone = deps.identifiers.parse(demo.phone, site.phone_region) if demo.phone else None
@@ -66,4 +77,4 @@ async def seed(deps: Deps) -> list[DemoAccount]:
                 via=(IdentifierKind.EMAIL if email else IdentifierKind.PHONE).value,
             )
         await uow.commit()
-    return DEMO_ACCOUNTS
+    return wanted

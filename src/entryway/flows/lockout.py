@@ -172,7 +172,7 @@ async def locked_since_read(deps: Deps, uow: UnitOfWork, budget: Budget) -> bool
     """Whether a lock was taken between the read and this attempt's reservation (another
     server may have locked the account and cleared its count in between). Such an attempt
     is refused and hands its reservation back: attempts during a lock never extend it."""
-    if budget.recognised:
+    if budget.recognised or uow.serialized:  # serialized: nothing can have changed
         return False
     found = await uow.locks.get(budget.site, budget.lock_key)
     if found is None or found.until <= deps.clock.now():

@@ -339,6 +339,13 @@ class UnitOfWork(Protocol):
     @property
     def links(self) -> Links: ...
 
+    @property
+    def serialized(self) -> bool:
+        """True when every transaction runs alone from its first statement (SQLite's
+        BEGIN IMMEDIATE): nothing another one commits can appear between a read and a
+        write of this one."""
+        ...
+
     async def __aenter__(self) -> Self: ...
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None

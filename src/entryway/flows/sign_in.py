@@ -110,7 +110,8 @@ async def sign_in(
         await uow.commit()
     # Each address checks a few passwords at a time, so a flood from a few addresses waits
     # in its own line instead of ahead of everyone (recognised devices skip the line).
-    async with deps.hash_gate.slot("" if budget.recognised else budget.ip_key):
+    failing = before.ip_failures > 0
+    async with deps.hash_gate.slot("" if budget.recognised else budget.ip_key, failing=failing):
         if account is None:
             await deps.hasher.verify_dummy(pw)
             ok = False

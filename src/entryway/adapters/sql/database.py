@@ -32,6 +32,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 class SqlUnitOfWork:
     """One transaction. Leaving without ``commit()`` rolls everything back (house rule 2)."""
 
+    serialized = False  # PostgreSQL: READ COMMITTED, transactions run side by side
+
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._conn: AsyncConnection | None = None
@@ -79,6 +81,8 @@ class SqliteUnitOfWork(SqlUnitOfWork):
     Write transactions queue on an asyncio lock rather than on SQLite's busy wait, so a
     transaction can never block the loop while another one that holds the lock waits to run.
     """
+
+    serialized = True  # one transaction at a time, across processes too (BEGIN IMMEDIATE)
 
     def __init__(self, engine: Engine, lock: asyncio.Lock) -> None:
         self._sync_engine = engine
