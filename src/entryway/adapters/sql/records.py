@@ -91,6 +91,9 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+_HITS: dict[tuple[str, bool], Any] = {}
+
+
 class CounterRepo(Repo):
     """Failure counters: one row per (site, scope, key, window), bumped by an upsert so
     parallel failures on any number of instances never lose a count."""
@@ -103,25 +106,41 @@ class CounterRepo(Repo):
         window: datetime,
         now: datetime | None = None,
     ) -> int:
-        changes: dict[str, Any] = {"count": failure_counters.c.count + 1}
-        if now is not None:
-            changes["last_at"] = now
-        upsert = (
-            self.upsert_dialect()(failure_counters)
-            .values(
-                site=site,
-                scope=scope.value,
-                key_hash=key,
-                window_start=window,
-                count=1,
-                last_at=now,
+        params = {
+            "b_site": site,
+            "b_scope": scope.value,
+            "b_key": key,
+            "b_window": window,
+            "b_at": now,
+        }
+        statement = self._hit_statement(now is not None)
+        return int((await self.conn.execute(statement, params)).scalar_one())
+
+    def _hit_statement(self, timed: bool) -> Any:
+        """The upsert, built once per dialect: every sign-in runs it before its hash."""
+        key = (self.conn.dialect.name, timed)
+        found = _HITS.get(key)
+        if found is None:
+            counters = failure_counters.c
+            changes: dict[str, Any] = {"count": counters.count + 1}
+            if timed:
+                changes["last_at"] = bindparam("b_at", type_=counters.last_at.type)
+            found = _HITS[key] = (
+                self.upsert_dialect()(failure_counters)
+                .values(
+                    site=bindparam("b_site", type_=counters.site.type),
+                    scope=bindparam("b_scope", type_=counters.scope.type),
+                    key_hash=bindparam("b_key", type_=counters.key_hash.type),
+                    window_start=bindparam("b_window", type_=counters.window_start.type),
+                    count=1,
+                    last_at=bindparam("b_at", type_=counters.last_at.type),
+                )
+                .on_conflict_do_update(
+                    index_elements=["site", "scope", "key_hash", "window_start"], set_=changes
+                )
+                .returning(counters.count)
             )
-            .on_conflict_do_update(
-                index_elements=["site", "scope", "key_hash", "window_start"], set_=changes
-            )
-            .returning(failure_counters.c.count)
-        )
-        return int((await self.conn.execute(upsert)).scalar_one())
+        return found
 
     async def touch(
         self, site: str, scope: FailureScope, key: str, window: datetime, now: datetime
