@@ -38,3 +38,31 @@ async def test_pepper_is_required_to_verify() -> None:
     encoded = await peppered.hash("pw-one-two-three")
     assert await peppered.verify(encoded, "pw-one-two-three")
     assert not await plain.verify(encoded, "pw-one-two-three")
+
+
+async def test_urgent_checks_go_ahead_of_queued_ones() -> None:
+    """With one worker busy and ten ordinary checks queued, an urgent check is done next."""
+    import asyncio
+
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await hasher.hash("pw-one-two-three")
+    finished: list[str] = []
+
+    async def check(name: str, urgent: bool) -> None:
+        await hasher.verify(encoded, "wrong-guess", urgent=urgent)
+        finished.append(name)
+
+    queued = [asyncio.create_task(check(f"guess{n}", False)) for n in range(10)]
+    await asyncio.sleep(0)  # all ten are queued (one of them already running)
+    await check("owner", True)
+    assert finished.index("owner") <= 1  # behind at most the one already running
+    await asyncio.gather(*queued)
+    hasher.close()
+
+
+async def test_a_failing_check_reports_its_error_to_the_caller() -> None:
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    with pytest.raises((TypeError, AttributeError)):  # raised in the worker thread
+        await hasher.verify(None, "pw")  # type: ignore[arg-type]
+    assert await hasher.verify(await hasher.hash("still-works-1"), "still-works-1")
+    hasher.close()

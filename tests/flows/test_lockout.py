@@ -41,11 +41,11 @@ class CountingHasher:
     async def hash(self, password: str) -> str:
         return str(await self.inner.hash(password))
 
-    async def verify(self, encoded: str, password: str) -> bool:
+    async def verify(self, encoded: str, password: str, *, urgent: bool = False) -> bool:
         self.checks += 1
         return bool(await self.inner.verify(encoded, password))
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, urgent: bool = False) -> None:
         self.checks += 1
         await self.inner.verify_dummy(password)
 

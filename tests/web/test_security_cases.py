@@ -100,11 +100,11 @@ class CountingHasher:
     def __getattr__(self, name: str) -> object:
         return getattr(self.inner, name)
 
-    async def verify(self, encoded: str, password: str) -> bool:
+    async def verify(self, encoded: str, password: str, *, urgent: bool = False) -> bool:
         self.verifies += 1
         return bool(await self.inner.verify(encoded, password))  # type: ignore[attr-defined]
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, urgent: bool = False) -> None:
         self.verifies += 1
         await self.inner.verify_dummy(password)  # type: ignore[attr-defined]
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from concurrent.futures import ThreadPoolExecutor
+import itertools
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
@@ -29,14 +34,51 @@ class Argon2Params:
             raise ValueError(f"parallelism must be 1, got {self.parallelism}")
 
 
-class Argon2Hasher:
-    """Hashes and verifies off the event loop, in a pool of ``concurrency`` threads of its own.
+class _Workers:
+    """``count`` threads taking jobs from one priority queue: urgent jobs first, then in
+    arrival order. A worker that finishes takes the next job at once, without a round trip
+    through the event loop (a semaphore in front of ``asyncio.to_thread`` left the cores idle
+    10% of the time, bench/signin.py)."""
 
-    At most ``concurrency`` hashes hold their 19 MiB at once; the rest wait in the pool's
-    queue, so overload queues instead of exhausting memory. A worker that finishes takes the
-    next queued hash at once, without a round trip through the event loop: that kept both
-    cores busy where a semaphore in front of ``asyncio.to_thread`` left them idle 10% of the
-    time (bench/signin.py).
+    def __init__(self, count: int) -> None:
+        self._jobs: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"argon2-{n}", daemon=True)
+            for n in range(count)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, urgent: bool, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+        future: Future[Any] = Future()
+        self._jobs.put((0 if urgent else 1, next(self._order), (future, fn, args)))
+        return future
+
+    def _work(self) -> None:
+        while True:
+            _priority, _order, job = self._jobs.get()
+            if job is None:  # shutdown
+                return
+            future, fn, args = job
+            if not future.set_running_or_notify_cancel():
+                continue  # its caller went away while it waited
+            try:
+                future.set_result(fn(*args))
+            except BaseException as exc:  # handed to the awaiting caller
+                future.set_exception(exc)
+
+    def shutdown(self) -> None:
+        for _ in self._threads:
+            self._jobs.put((2, next(self._order), None))  # after every queued job
+
+
+class Argon2Hasher:
+    """Hashes and verifies off the event loop, in ``concurrency`` threads of its own.
+
+    At most ``concurrency`` hashes hold their 19 MiB at once; the rest wait in a queue, so
+    overload queues instead of exhausting memory. ``urgent`` checks (devices that signed in
+    before) go ahead of the queue, so a flood of guesses delays returning customers least.
     """
 
     def __init__(self, params: Argon2Params, *, concurrency: int, pepper: bytes = b"") -> None:
@@ -50,7 +92,7 @@ class Argon2Hasher:
             salt_len=16,
             type=Type.ID,
         )
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="argon2")
+        self._pool = _Workers(concurrency)
         self._pepper = pepper
         # A real hash of a random secret, so unknown identifiers cost exactly one verify.
         self._dummy = self._ph.hash("dummy password that matches nothing")
@@ -63,20 +105,20 @@ class Argon2Hasher:
         return hmac.new(self._pepper, raw, "sha256").hexdigest().encode()
 
     async def hash(self, password: str) -> str:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._ph.hash, self._peppered(password))
+        future = self._pool.submit(False, self._ph.hash, self._peppered(password))
+        return str(await asyncio.wrap_future(future))
 
-    async def verify(self, encoded: str, password: str) -> bool:
-        loop = asyncio.get_running_loop()
+    async def verify(self, encoded: str, password: str, *, urgent: bool = False) -> bool:
         secret = self._peppered(password)
-        return await loop.run_in_executor(self._pool, self._verify_sync, encoded, secret)
+        future = self._pool.submit(urgent, self._verify_sync, encoded, secret)
+        return bool(await asyncio.wrap_future(future))
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool.shutdown()
 
-    async def verify_dummy(self, password: str) -> None:
+    async def verify_dummy(self, password: str, *, urgent: bool = False) -> None:
         """Spend one verify's worth of work on a hash that never matches (SECURITY.md 3)."""
-        await self.verify(self._dummy, password + "\x00")
+        await self.verify(self._dummy, password + "\x00", urgent=urgent)
 
     def needs_rehash(self, encoded: str) -> bool:
         try:

@@ -115,8 +115,8 @@ async def sign_in(
         if account is None:
             await deps.hasher.verify_dummy(pw)
             ok = False
-        else:
-            ok = await deps.hasher.verify(account.password_hash, pw)
+        else:  # a returning device goes ahead of queued guesses
+            ok = await deps.hasher.verify(account.password_hash, pw, urgent=budget.recognised)
     if not ok or account is None:
         if await _record_failure(deps, site, ident, budget, reserved, who):
             raise SignInLocked(lockout.LOCKED)
