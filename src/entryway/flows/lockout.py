@@ -322,24 +322,49 @@ async def admit(
     step, the unusual sign-in code, password re-entry and password changes all go through
     here, and one lock holds on all of them (SECURITY.md 6, 7, 19). Raises SignInLocked (or,
     with ``delay``, SignInThrottled when the progressive delay has not passed)."""
+    refuse = {Verdict.LOCKED, Verdict.WAIT} if delay else {Verdict.LOCKED}
     async with deps.uow() as uow:
         budget = await budget_of_signed_in(deps, uow, account, who)
-        decision, _state, reading = await judge(deps, uow, budget)
-        if decision.verdict == Verdict.LOCKED or (delay and decision.verdict == Verdict.WAIT):
-            raise refusal(decision)
-        reserved = await reserve(deps, uow, budget, reading)
-        if over_budget(deps.lock_policy, reserved, budget.recognised):
-            await uow.commit()  # visible at once to checks in flight (see sign_in)
-            fresh = await lock(deps, uow, budget, reason, Requester(ip=who.ip))
-            await uow.commit()
-            if fresh:
-                deps.on_message()
-            raise SignInLocked(LOCKED)
-        if await locked_since_read(deps, uow, budget):
-            await uow.commit()
-            raise SignInLocked(LOCKED)
-        await uow.commit()
+        reserved, _before, _reading = await reserve_or_refuse(
+            deps, uow, budget, reason, who, refuse=frozenset(refuse)
+        )
     return Admitted(budget=budget, reserved=reserved)
+
+
+EVERY_REFUSAL = frozenset({Verdict.LOCKED, Verdict.WAIT, Verdict.BUSY_NETWORK})
+
+
+async def reserve_or_refuse(
+    deps: Deps,
+    uow: UnitOfWork,
+    budget: Budget,
+    reason: LockReason,
+    who: Requester,
+    *,
+    refuse: frozenset[Verdict] = EVERY_REFUSAL,
+) -> tuple[int, Standing, Reading]:
+    """Judge the attempt, then count it before its check, and commit; returns the count with
+    it and what was read. A refusal (any verdict in ``refuse``) counts on the address only and
+    raises; a count past the limit locks, after committing the count itself, so a right
+    password being checked elsewhere sees it at once (SECURITY.md 7)."""
+    decision, before, reading = await judge(deps, uow, budget)
+    if decision.verdict in refuse:
+        await count_beside(deps, uow, budget, device=False)
+        await uow.commit()
+        raise refusal(decision)
+    reserved = await reserve(deps, uow, budget, reading)
+    if over_budget(deps.lock_policy, reserved, budget.recognised):
+        await uow.commit()
+        fresh = await lock(deps, uow, budget, reason, who)
+        await uow.commit()
+        if fresh:
+            deps.on_message()
+        raise SignInLocked(LOCKED)
+    if await locked_since_read(deps, uow, budget):
+        await uow.commit()
+        raise SignInLocked(LOCKED)
+    await uow.commit()
+    return reserved, before, reading
 
 
 async def failed(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
-from entryway.core.lockout import LockReason, Verdict, locks_now, over_budget, wants_code
+from entryway.core.lockout import LockReason, locks_now, over_budget, wants_code
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
@@ -90,24 +90,9 @@ async def sign_in(
         budget = lockout.budget_for(
             deps, site_code, who, account=account, ident=ident, recognised=recognised
         )
-        decision, before, reading = await lockout.judge(deps, uow, budget)
-        if decision.verdict != Verdict.GO:
-            await lockout.count_beside(deps, uow, budget, device=False)
-            await uow.commit()
-            raise lockout.refusal(decision)
-        reserved = await lockout.reserve(deps, uow, budget, reading)
-        if over_budget(deps.lock_policy, reserved, budget.recognised):
-            # The count past the limit is made visible at once, before the slower work of
-            # locking, so a right password being checked elsewhere sees it (SECURITY.md 7).
-            await uow.commit()
-            await lockout.lock(deps, uow, budget, LockReason.PASSWORD_GUESSING, who)
-            await uow.commit()
-            deps.on_message()
-            raise SignInLocked(lockout.LOCKED)
-        if await lockout.locked_since_read(deps, uow, budget):
-            await uow.commit()
-            raise SignInLocked(lockout.LOCKED)
-        await uow.commit()
+        reserved, before, reading = await lockout.reserve_or_refuse(
+            deps, uow, budget, LockReason.PASSWORD_GUESSING, who
+        )
     # Each address checks a few passwords at a time, so a flood from a few addresses waits
     # in its own line instead of ahead of everyone (recognised devices skip the line).
     failing = before.ip_failures > 0
@@ -194,10 +179,6 @@ async def sign_in(
     return SignedIn(session_token=session, account_id=account.id)
 
 
-async def _locked_meanwhile(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> bool:
-    return (await _after_check(deps, uow, budget))[0]
-
-
 async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:
     """Whether a lock fell while the password was being checked, and the count now."""
     now_standing, _reading = await lockout.standing(deps, uow, budget)
@@ -239,7 +220,7 @@ async def _record_failure(
         if account is None:
             sent |= await _hint_other_sites(deps, uow, site, ident)
         if not locked:
-            locked = await _locked_meanwhile(deps, uow, budget)
+            locked, _failures = await _after_check(deps, uow, budget)
         await uow.commit()
     if sent:
         deps.on_message()
