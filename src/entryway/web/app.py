@@ -14,8 +14,7 @@ from starlette.staticfiles import StaticFiles
 from entryway import __version__
 from entryway.errors import EntrywayError, SignInThrottled
 from entryway.flows.ports import Deps
-from entryway.web.api import lockout as api_lockout
-from entryway.web.api import v1
+from entryway.web.api import recovery, v1
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -45,7 +44,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(v1.router)
-    app.include_router(api_lockout.router)
+    app.include_router(recovery.router)
     if config.demo:
         app.include_router(dev.router)
 

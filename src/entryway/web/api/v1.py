@@ -570,40 +570,12 @@ def reset_out(p: password_reset.Progress) -> ResetOut:
 @router.post("/password-resets", response_model=ResetOut, status_code=202)
 async def reset_start(body: ResetIn, request: Request) -> ResetOut:
     """Forgotten password, step one: the same kind of answer for known and unknown
-    identifiers. ``next`` says what to send next: ``choose`` or ``code``."""
+    identifiers. ``next`` says what to send next: ``choose`` or ``code`` (the steps are in
+    ``web/api/recovery.py``, shared with the unlock journey)."""
     progress = await password_reset.start(
         web_of(request).deps, site_of(request).code, identifier=body.identifier, who=who(request)
     )
     return reset_out(progress)
-
-
-@router.post("/password-resets/choose", response_model=ResetOut)
-async def reset_choose(body: ChooseIn, request: Request) -> ResetOut:
-    """Pick a contact by its index in ``choices`` and a channel it offers; the code is sent."""
-    progress = await password_reset.choose(
-        web_of(request).deps,
-        site_of(request).code,
-        flow_token=body.flow_id,
-        index=body.index,
-        channel=body.channel,
-        who=who(request),
-    )
-    return reset_out(progress)
-
-
-@router.post("/password-resets/resend", response_model=ResetOut)
-async def reset_resend(body: FlowIn, request: Request) -> ResetOut:
-    progress = await password_reset.resend(
-        web_of(request).deps, site_of(request).code, flow_token=body.flow_id, who=who(request)
-    )
-    return reset_out(progress)
-
-
-@router.post("/password-resets/verify", response_model=ResetOut)
-async def reset_verify(body: CodeIn, request: Request) -> ResetOut:
-    deps, site = web_of(request).deps, site_of(request).code
-    await password_reset.verify(deps, site, flow_token=body.flow_id, code=body.code)
-    return reset_out(await password_reset.status(deps, site, body.flow_id))
 
 
 @router.post("/password-resets/complete", status_code=204)

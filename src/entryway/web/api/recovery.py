@@ -1,5 +1,6 @@
-"""The JSON API for the lockout journeys: confirming an unusual sign-in with a code, and
-unlocking an account from the emailed link (identity check, then a new password).
+"""The JSON API for getting back in: confirming an unusual sign-in with a code, unlocking
+an account from the emailed link, and the code steps the unlock shares with a forgotten
+password (``/password-resets/...`` and ``/unlocks/...``).
 
 The same counters and locks apply as on the pages: ``/api/v1/sign-in`` answers
 ``account_locked`` (423) or ``sign_in_throttled`` (429, with ``Retry-After``) before any
@@ -8,6 +9,7 @@ password is checked.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter
@@ -102,37 +104,63 @@ async def unlock_start(body: UnlockIn, request: Request) -> UnlockOut:
     return await _unlock_out(request, await password_reset.status(deps, site, flow, UNLOCK))
 
 
-@router.post("/unlocks/choose", response_model=UnlockOut)
-async def unlock_choose(body: ChooseIn, request: Request) -> UnlockOut:
-    progress = await password_reset.choose(
-        web_of(request).deps,
-        site_of(request).code,
-        flow_token=body.flow_id,
-        index=body.index,
-        channel=body.channel,
-        who=who(request),
-        purpose=UNLOCK,
-    )
-    return await _unlock_out(request, progress)
+Shape = Callable[[Request, password_reset.Progress], Awaitable[ResetOut]]
 
 
-@router.post("/unlocks/resend", response_model=UnlockOut)
-async def unlock_resend(body: FlowIn, request: Request) -> UnlockOut:
-    progress = await password_reset.resend(
-        web_of(request).deps,
-        site_of(request).code,
-        flow_token=body.flow_id,
-        who=who(request),
-        purpose=UNLOCK,
-    )
-    return await _unlock_out(request, progress)
+async def _reset_shape(_request: Request, progress: password_reset.Progress) -> ResetOut:
+    return reset_out(progress)
 
 
-@router.post("/unlocks/verify", response_model=UnlockOut)
-async def unlock_verify(body: CodeIn, request: Request) -> UnlockOut:
-    deps, site = web_of(request).deps, site_of(request).code
-    await password_reset.verify(deps, site, flow_token=body.flow_id, code=body.code, purpose=UNLOCK)
-    return await _unlock_out(request, await password_reset.status(deps, site, body.flow_id, UNLOCK))
+def _code_steps(prefix: str, purpose: FlowPurpose, model: type[ResetOut], shape: Shape) -> None:
+    """Pick a contact, resend, enter the code: the same three steps for a forgotten
+    password and an unlock (the flow ids of one are refused by the other)."""
+
+    async def choose(body: ChooseIn, request: Request) -> ResetOut:
+        """Pick a contact by its index in ``choices`` and a channel it offers; the code is
+        sent. For an unlock this is what uses the emailed link up."""
+        progress = await password_reset.choose(
+            web_of(request).deps,
+            site_of(request).code,
+            flow_token=body.flow_id,
+            index=body.index,
+            channel=body.channel,
+            who=who(request),
+            purpose=purpose,
+        )
+        return await shape(request, progress)
+
+    async def resend(body: FlowIn, request: Request) -> ResetOut:
+        """A new code to the same contact, once ``resend_after_seconds`` has passed."""
+        progress = await password_reset.resend(
+            web_of(request).deps,
+            site_of(request).code,
+            flow_token=body.flow_id,
+            who=who(request),
+            purpose=purpose,
+        )
+        return await shape(request, progress)
+
+    async def verify(body: CodeIn, request: Request) -> ResetOut:
+        """The code; ``next`` becomes ``verified`` and the journey ends at ``/complete``."""
+        deps, site = web_of(request).deps, site_of(request).code
+        await password_reset.verify(
+            deps, site, flow_token=body.flow_id, code=body.code, purpose=purpose
+        )
+        return await shape(request, await password_reset.status(deps, site, body.flow_id, purpose))
+
+    name = prefix.strip("/").replace("-", "_")
+    for step, endpoint in (("choose", choose), ("resend", resend), ("verify", verify)):
+        router.add_api_route(
+            f"{prefix}/{step}",
+            endpoint,
+            methods=["POST"],
+            response_model=model,
+            name=f"{name}_{step}",
+        )
+
+
+_code_steps("/password-resets", FlowPurpose.PASSWORD_RESET, ResetOut, _reset_shape)
+_code_steps("/unlocks", UNLOCK, UnlockOut, _unlock_out)
 
 
 @router.post("/unlocks/complete", status_code=204)
