@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -118,13 +119,14 @@ async def test_api_locked_answer_and_the_lock_lifting(
     assert signed.status_code == 200 and signed.json()["session_token"], signed.text
 
 
-async def test_api_progressive_delay_says_when_to_retry(world: World) -> None:
-    from dataclasses import replace
+def delay_from_the_first_failure(world: World) -> None:
+    """This module's policy, but with the progressive delay from the first failure."""
+    deps = world.runtime.deps
+    world.runtime.deps = replace(deps, lock_policy=replace(deps.lock_policy, delay_from=1))
 
-    world.runtime.deps = replace(
-        world.runtime.deps,
-        lock_policy=replace(world.runtime.deps.lock_policy, delay_from=1),
-    )
+
+async def test_api_progressive_delay_says_when_to_retry(world: World) -> None:
+    delay_from_the_first_failure(world)
     async with new_client(world) as client:
         first = await api_sign_in(client, "wrong-guess-123", "bob@example.com")
         assert first.status_code == 401
@@ -308,12 +310,7 @@ async def test_openapi_lists_the_lockout_endpoints(client: httpx.AsyncClient) ->
 
 
 async def test_too_soon_on_the_page_says_please_wait(world: World) -> None:
-    from dataclasses import replace
-
-    world.runtime.deps = replace(
-        world.runtime.deps,
-        lock_policy=replace(world.runtime.deps.lock_policy, delay_from=1),
-    )
+    delay_from_the_first_failure(world)
     async with new_client(world) as client:
         first = await sign_in(client, "bob@example.com", "wrong-guess-123")
         assert "There was a problem" in first.text
