@@ -14,7 +14,10 @@ from starlette.staticfiles import StaticFiles
 from entryway import __version__
 from entryway.errors import EntrywayError, SignInThrottled
 from entryway.flows.ports import Deps
-from entryway.web.api import recovery, v1
+from entryway.web.api import account as account_api
+from entryway.web.api import recovery, registration, resets
+from entryway.web.api import sign_in as sign_in_api
+from entryway.web.api import two_step as two_step_api
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -43,8 +46,9 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(two_step.router)  # before /account/{kind} can swallow its paths
     app.include_router(account.router)
     app.include_router(reset.router)
-    app.include_router(v1.router)
-    app.include_router(recovery.router)
+    for api in (sign_in_api, registration, account_api, resets, recovery, two_step_api):
+        app.include_router(api.router)
+    app.include_router(account_api.contact_router)  # last: /account/{kind}
     if config.demo:
         app.include_router(dev.router)
 

@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
 from entryway.flows import codes, password_reset, unlock, unusual
-from entryway.web.api.v1 import (
+from entryway.web.api.contract import (
     ChooseIn,
     CodeIn,
     DeviceId,

@@ -1,0 +1,202 @@
+"""The JSON API's Login & security: the account, name, password, devices, activity,
+Message Center, and email or phone changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
+
+from entryway.core.events import ACTIVITY_LABELS
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.masking import mask
+from entryway.flows import account as account_flow
+from entryway.web.api.contract import (
+    CodeIn,
+    Ended,
+    FlowOut,
+    Me,
+    Secret,
+    Text,
+)
+from entryway.web.render import web_of, who
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+class AccountOut(BaseModel):
+    id: str
+    site: str
+    name: str
+    email: str | None
+    email_verified: bool
+    phone: str | None
+    phone_verified: bool
+    created_at: datetime
+
+
+class NameIn(BaseModel):
+    name: Text
+
+
+class PasswordIn(BaseModel):
+    current_password: Secret
+    password: Secret
+    password_again: Secret
+
+
+class ContactIn(BaseModel):
+    identifier: Text
+
+
+class DeviceOut(BaseModel):
+    id: str
+    current: bool
+    client: str
+    user_agent: str
+    ip: str
+    signed_in_at: datetime
+    last_seen_at: datetime
+
+
+class ActivityOut(BaseModel):
+    action: str
+    label: str
+    at: datetime
+    ip: str
+    user_agent: str
+
+
+class MessageOut(BaseModel):
+    id: str
+    channel: str
+    kind: str
+    to: str
+    subject: str
+    body: str
+    created_at: datetime
+    status: str
+
+
+@router.get("/account", response_model=AccountOut)
+async def get_account(me: Me) -> AccountOut:
+    a = me.account
+    return AccountOut(
+        id=a.id,
+        site=a.site,
+        name=a.name,
+        email=a.email,
+        email_verified=a.email_verified,
+        phone=a.phone,
+        phone_verified=a.phone_verified,
+        created_at=a.created_at,
+    )
+
+
+@router.put("/account/name", status_code=204)
+async def put_name(body: NameIn, me: Me, request: Request) -> Response:
+    await account_flow.change_name(web_of(request).deps, me, body.name, who(request))
+    return Response(status_code=204)
+
+
+@router.put("/account/password", status_code=204)
+async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
+    await account_flow.change_password(
+        web_of(request).deps,
+        me,
+        current_password=body.current_password,
+        new=body.password,
+        new_again=body.password_again,
+        who=who(request),
+    )
+    return Response(status_code=204)
+
+
+@router.get("/account/devices", response_model=list[DeviceOut])
+async def devices(me: Me, request: Request) -> list[DeviceOut]:
+    info = await account_flow.overview(web_of(request).deps, me)
+    return [
+        DeviceOut(
+            id=s.public_id,
+            current=s.public_id == me.session.public_id,
+            client=s.client,
+            user_agent=s.user_agent,
+            ip=s.ip,
+            signed_in_at=s.created_at,
+            last_seen_at=s.last_seen_at,
+        )
+        for s in info.sessions
+    ]
+
+
+@router.delete("/account/devices/{device_id}", status_code=204)
+async def end_device(device_id: str, me: Me, request: Request) -> Response:
+    await account_flow.end_session(web_of(request).deps, me, device_id, who(request))
+    return Response(status_code=204)
+
+
+@router.post("/account/devices/sign-out-everywhere", response_model=Ended)
+async def end_all(me: Me, request: Request) -> Ended:
+    return Ended(ended=await account_flow.end_all_sessions(web_of(request).deps, me, who(request)))
+
+
+@router.get("/account/activity", response_model=list[ActivityOut])
+async def activity(me: Me, request: Request) -> list[ActivityOut]:
+    info = await account_flow.overview(web_of(request).deps, me)
+    return [
+        ActivityOut(
+            action=e.action.value,
+            label=ACTIVITY_LABELS.get(e.action, e.action),
+            at=e.at,
+            ip=e.ip,
+            user_agent=e.user_agent,
+        )
+        for e in info.activity
+    ]
+
+
+@router.get("/account/messages", response_model=list[MessageOut])
+async def message_center(me: Me, request: Request) -> list[MessageOut]:
+    found = await account_flow.messages(web_of(request).deps, me)
+    return [
+        MessageOut(
+            id=m.id,
+            channel=m.channel.value,
+            kind=m.kind.value,
+            to=mask("email" if m.channel == "email" else "phone", m.to),
+            subject=m.subject,
+            body=m.body,
+            created_at=m.created_at,
+            status=m.status.value,
+        )
+        for m in found
+    ]
+
+
+# Included last: these paths would otherwise swallow every /account/<word> registered after them.
+contact_router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+@contact_router.post("/account/{kind}", response_model=FlowOut, status_code=202)
+async def start_contact(
+    kind: Literal["email", "phone"], body: ContactIn, me: Me, request: Request
+) -> FlowOut:
+    """Send a code to a new email or phone; it replaces the old one once confirmed."""
+    started = await account_flow.start_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.identifier, who(request)
+    )
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@contact_router.post("/account/{kind}/verify", status_code=204)
+async def confirm_contact(
+    kind: Literal["email", "phone"], body: CodeIn, me: Me, request: Request
+) -> Response:
+    await account_flow.confirm_contact_change(
+        web_of(request).deps, me, IdentifierKind(kind), body.flow_id, body.code, who(request)
+    )
+    return Response(status_code=204)

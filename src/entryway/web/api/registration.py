@@ -1,0 +1,72 @@
+"""The JSON API's account creation: register, verify with the code, resend it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+from starlette.requests import Request
+
+from entryway.core.events import FlowPurpose
+from entryway.flows import (
+    codes,
+    registration,
+)
+from entryway.web.api.contract import (
+    CodeIn,
+    FlowIn,
+    FlowOut,
+    Secret,
+    SessionOut,
+    Text,
+)
+from entryway.web.render import web_of, who
+from entryway.web.security import site_of
+
+router = APIRouter(prefix="/api/v1", tags=["v1"])
+
+
+class RegisterIn(BaseModel):
+    name: Text
+    identifier: Text
+    password: Secret
+    password_again: Secret
+
+
+@router.post("/registrations", response_model=FlowOut, status_code=202)
+async def register(body: RegisterIn, request: Request) -> FlowOut:
+    """Same answer for new and taken identifiers; the code goes to the identifier."""
+    started = await registration.start(
+        web_of(request).deps,
+        site_of(request).code,
+        name=body.name,
+        identifier=body.identifier,
+        password=body.password,
+        password_again=body.password_again,
+        who=who(request),
+    )
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@router.post("/registrations/verify", response_model=SessionOut)
+async def register_verify(body: CodeIn, request: Request) -> SessionOut:
+    done = await registration.verify(
+        web_of(request).deps,
+        site_of(request).code,
+        flow_token=body.flow_id,
+        code=body.code,
+        who=who(request),
+        client="api",
+    )
+    return SessionOut(session_token=done.session_token, account_id=done.account_id)
+
+
+@router.post("/registrations/resend", response_model=FlowOut)
+async def register_resend(body: FlowIn, request: Request) -> FlowOut:
+    sent_to = await codes.resend(
+        web_of(request).deps,
+        site_of(request).code,
+        body.flow_id,
+        FlowPurpose.REGISTRATION,
+        who(request),
+    )
+    return FlowOut(flow_id=body.flow_id, sent_to=sent_to)
