@@ -122,14 +122,13 @@ async def test_api_two_step(client: httpx.AsyncClient, world: World) -> None:
 
     r = await client.post("/api/v1/sign-in", json={"identifier": "ana@example.com", "password": PW})
     assert r.json()["next"] == "two_step" and "session_token" not in r.json()
-    partial = r.json()["partial_token"]
-    r = await client.post(
-        "/api/v1/sign-in/two-step", json={"partial_token": partial, "code": "000000"}
-    )
+    partial = {"authorization": f"Bearer {r.json()['partial_token']}"}
+    r = await client.post("/api/v1/sign-in/two-step", headers=partial, json={"code": "000000"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "code_rejected"
     r = await client.post(
         "/api/v1/sign-in/two-step",
-        json={"partial_token": partial, "code": backup[3], "method": "backup"},
+        headers=partial,
+        json={"code": backup[3], "method": "backup"},
     )
     assert r.status_code == 200
     new_auth = {"authorization": f"Bearer {r.json()['session_token']}"}
@@ -263,20 +262,19 @@ async def test_phone_method_through_the_pages_and_api(
     assert r.status_code == 303 and (await client.get("/account")).status_code == 200
 
     r = await client.post("/api/v1/sign-in", json={"identifier": "ana@example.com", "password": PW})
-    partial = r.json()["partial_token"]
-    options = (
-        await client.post("/api/v1/sign-in/two-step/options", json={"partial_token": partial})
-    ).json()
+    partial = {"authorization": f"Bearer {r.json()['partial_token']}"}
+    options = (await client.get("/api/v1/sign-in/two-step/options", headers=partial)).json()
     assert options["phones"][0]["masked"] == "•••-•••-0147" and not options["app"]
     r = await client.post(
         "/api/v1/sign-in/two-step/send",
-        json={"partial_token": partial, "phone_id": options["phones"][0]["id"], "channel": "sms"},
+        headers=partial,
+        json={"phone_id": options["phones"][0]["id"], "channel": "sms"},
     )
     assert r.json() == {"sent_to": "•••-•••-0147"}
     r = await client.post(
         "/api/v1/sign-in/two-step",
+        headers=partial,
         json={
-            "partial_token": partial,
             "method": "phone",
             "code": await world.code("+12015550147"),
         },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
@@ -72,6 +73,38 @@ async def current(deps: Deps, site_code: str, token: str | None) -> Current:
             await uow.sessions.touch(site_code, id_hash, now, idle)
             await uow.commit()
     return Current(session=session, account=account)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What an app may know of its own token: how far it got and until when it lives."""
+
+    level: SessionLevel
+    account_id: str | None  # only for a full session
+    expires_at: datetime  # unless used before then (idle deadline)
+    ends_at: datetime  # however much it is used (absolute deadline)
+
+
+async def describe_session(deps: Deps, site_code: str, token: str) -> SessionInfo:
+    """A live session's level and deadlines, without extending it; else Unauthenticated."""
+    if not token or len(token) > 100:
+        raise Unauthenticated("Please sign in.")
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, session_hash(deps, token))
+        if session is None or not is_live(
+            deps.clock.now(), session.idle_deadline, session.absolute_deadline
+        ):
+            raise Unauthenticated("Please sign in.")
+        account = await uow.accounts.get(site_code, session.account_id)
+    if account is None or account.status != AccountStatus.ACTIVE:
+        raise Unauthenticated("Please sign in.")
+    full = session.level == SessionLevel.FULL
+    return SessionInfo(
+        level=session.level,
+        account_id=account.id if full else None,
+        expires_at=min(session.idle_deadline, session.absolute_deadline),
+        ends_at=session.absolute_deadline,
+    )
 
 
 async def overview(deps: Deps, me: Current) -> Overview:

@@ -7,23 +7,32 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from entryway import __version__
-from entryway.errors import EntrywayError, SignInThrottled
+from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
-from entryway.web.api import recovery, registration, resets
+from entryway.web.api import recovery, registration, second_step
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
+from entryway.web.errors import BodyLimit, from_entryway, from_http, from_validation, is_api
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
 STATIC = Path(__file__).with_name("static")
 NOT_FOUND = "We couldn't find that page."
+UNREADABLE_FORM = "We couldn't read that request. Go back and try again."
+PAGE_ERRORS = {
+    404: NOT_FOUND,
+    405: "That address doesn't take that kind of request.",
+    413: "That request is too large.",
+}
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -46,9 +55,8 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(two_step.router)  # before /account/{kind} can swallow its paths
     app.include_router(account.router)
     app.include_router(reset.router)
-    for api in (sign_in_api, registration, account_api, resets, recovery, two_step_api):
+    for api in (sign_in_api, second_step, registration, account_api, two_step_api, recovery):
         app.include_router(api.router)
-    app.include_router(account_api.contact_router)  # last: /account/{kind}
     if config.demo:
         app.include_router(dev.router)
 
@@ -59,14 +67,8 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     @app.exception_handler(EntrywayError)
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EntrywayError)
-        if request.url.path.startswith("/api/"):
-            response = JSONResponse(
-                {"error": {"code": exc.code, "message": exc.message, "field": exc.field}},
-                status_code=exc.status,
-            )
-            if isinstance(exc, SignInThrottled):
-                response.headers["retry-after"] = str(exc.retry_after)
-            return response
+        if is_api(request):
+            return from_entryway(request, exc)
         return page(
             request,
             "error.html",
@@ -75,19 +77,28 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
             me=await me_or_none(request),
         )
 
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if is_api(request):
+            return from_validation(exc.errors())
+        return page(request, "error.html", status=400, message=UNREADABLE_FORM)
+
     @app.exception_handler(NeedsSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, NeedsSignIn)
         return redirect(exc.back_to)
 
-    @app.exception_handler(404)
-    async def on_missing(request: Request, exc: Exception) -> Response:
-        if request.url.path.startswith(("/api/", "/static/")):
-            return JSONResponse(
-                {"error": {"code": "not_found", "message": "Not found.", "field": None}},
-                status_code=404,
-            )
-        return page(request, "error.html", status=404, message="We couldn't find that page.")
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if is_api(request) or request.url.path.startswith("/static/"):
+            return from_http(exc)
+        message = PAGE_ERRORS.get(exc.status_code, UNREADABLE_FORM)
+        response = page(request, "error.html", status=exc.status_code, message=message)
+        response.headers.update(dict(exc.headers or {}))
+        return response
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SiteMiddleware, sites=deps.sites)
     return app

@@ -4,10 +4,10 @@ Message Center, and email or phone changes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,13 +19,16 @@ from entryway.web.api.contract import (
     CodeIn,
     Ended,
     FlowOut,
+    In,
     Me,
     Secret,
     Text,
+    again,
+    answers,
 )
 from entryway.web.render import web_of, who
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["account"])
 
 
 class AccountOut(BaseModel):
@@ -39,17 +42,19 @@ class AccountOut(BaseModel):
     created_at: datetime
 
 
-class NameIn(BaseModel):
+class NameIn(In):
     name: Text
 
 
-class PasswordIn(BaseModel):
+class PasswordIn(In):
     current_password: Secret
     password: Secret
-    password_again: Secret
+    password_again: Secret | None = Field(
+        default=None, description="Optional for apps; when sent it must match `password`."
+    )
 
 
-class ContactIn(BaseModel):
+class ContactIn(In):
     identifier: Text
 
 
@@ -82,7 +87,7 @@ class MessageOut(BaseModel):
     status: str
 
 
-@router.get("/account", response_model=AccountOut)
+@router.get("/account", response_model=AccountOut, responses=answers(401))
 async def get_account(me: Me) -> AccountOut:
     a = me.account
     return AccountOut(
@@ -97,26 +102,26 @@ async def get_account(me: Me) -> AccountOut:
     )
 
 
-@router.put("/account/name", status_code=204)
+@router.put("/account/name", status_code=204, responses=answers(401))
 async def put_name(body: NameIn, me: Me, request: Request) -> Response:
     await account_flow.change_name(web_of(request).deps, me, body.name, who(request))
     return Response(status_code=204)
 
 
-@router.put("/account/password", status_code=204)
+@router.put("/account/password", status_code=204, responses=answers(401, 423, 429))
 async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
     await account_flow.change_password(
         web_of(request).deps,
         me,
         current_password=body.current_password,
         new=body.password,
-        new_again=body.password_again,
+        new_again=again(body.password, body.password_again),
         who=who(request),
     )
     return Response(status_code=204)
 
 
-@router.get("/account/devices", response_model=list[DeviceOut])
+@router.get("/account/devices", response_model=list[DeviceOut], responses=answers(401))
 async def devices(me: Me, request: Request) -> list[DeviceOut]:
     info = await account_flow.overview(web_of(request).deps, me)
     return [
@@ -133,18 +138,20 @@ async def devices(me: Me, request: Request) -> list[DeviceOut]:
     ]
 
 
-@router.delete("/account/devices/{device_id}", status_code=204)
-async def end_device(device_id: str, me: Me, request: Request) -> Response:
+@router.delete("/account/devices/{device_id}", status_code=204, responses=answers(401, 404))
+async def end_device(
+    device_id: Annotated[str, Path(max_length=100)], me: Me, request: Request
+) -> Response:
     await account_flow.end_session(web_of(request).deps, me, device_id, who(request))
     return Response(status_code=204)
 
 
-@router.post("/account/devices/sign-out-everywhere", response_model=Ended)
+@router.post("/account/sign-out-everywhere", response_model=Ended, responses=answers(401))
 async def end_all(me: Me, request: Request) -> Ended:
     return Ended(ended=await account_flow.end_all_sessions(web_of(request).deps, me, who(request)))
 
 
-@router.get("/account/activity", response_model=list[ActivityOut])
+@router.get("/account/activity", response_model=list[ActivityOut], responses=answers(401))
 async def activity(me: Me, request: Request) -> list[ActivityOut]:
     info = await account_flow.overview(web_of(request).deps, me)
     return [
@@ -159,7 +166,7 @@ async def activity(me: Me, request: Request) -> list[ActivityOut]:
     ]
 
 
-@router.get("/account/messages", response_model=list[MessageOut])
+@router.get("/account/messages", response_model=list[MessageOut], responses=answers(401))
 async def message_center(me: Me, request: Request) -> list[MessageOut]:
     found = await account_flow.messages(web_of(request).deps, me)
     return [
@@ -177,26 +184,42 @@ async def message_center(me: Me, request: Request) -> list[MessageOut]:
     ]
 
 
-# Included last: these paths would otherwise swallow every /account/<word> registered after them.
-contact_router = APIRouter(prefix="/api/v1", tags=["v1"])
+def _contact_routes(kind: IdentifierKind) -> None:
+    """``/account/email`` and ``/account/phone``: a code to the new one, then ``/verify``."""
 
+    async def start(body: ContactIn, me: Me, request: Request) -> FlowOut:
+        """Send a code to the new contact; it replaces the old one once confirmed."""
+        started = await account_flow.start_contact_change(
+            web_of(request).deps, me, kind, body.identifier, who(request)
+        )
+        return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
 
-@contact_router.post("/account/{kind}", response_model=FlowOut, status_code=202)
-async def start_contact(
-    kind: Literal["email", "phone"], body: ContactIn, me: Me, request: Request
-) -> FlowOut:
-    """Send a code to a new email or phone; it replaces the old one once confirmed."""
-    started = await account_flow.start_contact_change(
-        web_of(request).deps, me, IdentifierKind(kind), body.identifier, who(request)
+    async def confirm(body: CodeIn, me: Me, request: Request) -> Response:
+        """The code from the new contact: it becomes the account's, and the old one is told."""
+        await account_flow.confirm_contact_change(
+            web_of(request).deps, me, kind, body.flow_id, body.code, who(request)
+        )
+        return Response(status_code=204)
+
+    path = f"/account/{kind.value}"
+    router.add_api_route(
+        path,
+        start,
+        methods=["POST"],
+        response_model=FlowOut,
+        status_code=202,
+        name=f"change_{kind.value}",
+        responses=answers(401, 429),
     )
-    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
-
-
-@contact_router.post("/account/{kind}/verify", status_code=204)
-async def confirm_contact(
-    kind: Literal["email", "phone"], body: CodeIn, me: Me, request: Request
-) -> Response:
-    await account_flow.confirm_contact_change(
-        web_of(request).deps, me, IdentifierKind(kind), body.flow_id, body.code, who(request)
+    router.add_api_route(
+        f"{path}/verify",
+        confirm,
+        methods=["POST"],
+        status_code=204,
+        name=f"confirm_{kind.value}",
+        responses=answers(401, 410),
     )
-    return Response(status_code=204)
+
+
+for _kind in (IdentifierKind.EMAIL, IdentifierKind.PHONE):
+    _contact_routes(_kind)

@@ -1,34 +1,168 @@
-"""Shared parts of the JSON API: field types, the bearer session, the answers several
-journeys return."""
+"""The JSON API's contract, shared by every journey's module: strict input types, the one
+error shape, the bearer token, and the answers several journeys return.
+
+Rules every route keeps (README "JSON API" says the same to app developers):
+- input is strict JSON: a string is never read as a boolean or a number, and no string may
+  hold a NUL character or half a surrogate pair (PostgreSQL and the hasher refuse them);
+- every error is ``{"error": {"code", "message", "field"}}`` and never repeats the input;
+- session tokens, full and partial, travel only in ``Authorization: Bearer``; flow ids and
+  the remembered-browser token travel in the body.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header
-from pydantic import BaseModel, Field
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 
 from entryway.errors import Unauthenticated
 from entryway.flows import account as account_flow
-from entryway.flows import (
-    password_reset,
-)
+from entryway.flows import password_reset
 from entryway.flows.account import Current
 from entryway.flows.ports import Requester
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
-Secret = Annotated[str, Field(max_length=4096)]
+
+def clean_text(value: str) -> str:
+    """Refuse what no column or hash can hold: NUL characters and lone surrogates."""
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "This must not contain a NUL character.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid_unicode", "This is not valid Unicode text.") from None
+    return value
+
+
+Clean = AfterValidator(clean_text)
+Secret = Annotated[str, Field(max_length=4096), Clean]
+Text = Annotated[str, Field(max_length=400), Clean]
+Code = Annotated[str, Field(max_length=40), Clean]
 # At least 128 bits of the app's own randomness, so nobody else can claim to be that device.
 DeviceId = Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{22,64})?$")]
-Text = Annotated[str, Field(max_length=400)]
 
 
-class SessionOut(BaseModel):
+class In(BaseModel):
+    """Every request body: strict types, so ``"true"`` is not a boolean nor ``"1"`` a number."""
+
+    model_config = ConfigDict(strict=True)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="Stable: match on this, never on the message.")
+    message: str = Field(description="For people; may change.")
+    field: str | None = Field(description="The request field at fault, when there is one.")
+
+
+class ErrorOut(BaseModel):
+    """The one shape of every error the API answers."""
+
+    error: ErrorDetail
+
+
+WHY: dict[int, str] = {
+    400: "`malformed_request`: the body is not readable JSON (or not UTF-8)",
+    401: "`unauthenticated` (no valid bearer token) or `sign_in_failed`",
+    403: "`forbidden`: enter the password again first (`/account/reauthenticate`)",
+    404: "`not_found`: nothing of that id on this site",
+    405: "`method_not_allowed`: see the `Allow` header",
+    409: "`conflict`: already done, or one already open",
+    410: "`flow_expired`: the flow id is unknown, finished or expired; start again",
+    413: "`payload_too_large`: the body is over 64 KiB",
+    422: "`invalid_input` (names the field), `invalid_identifier`, `password_rejected` "
+    "or `code_rejected`",
+    423: "`account_locked`: refused before any password check",
+    429: "`sign_in_throttled` or `too_many_requests`: wait `Retry-After` seconds",
+}
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
+    405: {"Allow": {"schema": {"type": "string"}, "description": "the methods this path takes"}},
+    429: {"Retry-After": {"schema": {"type": "string"}, "description": "seconds to wait"}},
+}
+# What any route may answer: an unreadable, oversized or invalid body.
+COMMON = (400, 413, 422)
+
+
+def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of the error statuses a route can answer, in the error shape."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({*COMMON, *statuses}):
+        entry: dict[str, Any] = {"model": ErrorOut, "description": WHY[status]}
+        if status in HEADERS:
+            entry["headers"] = HEADERS[status]
+        out[status] = entry
+    return out
+
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A session token from sign-in: a full one, or the partial one that only the "
+    "second step (`/sign-in/two-step/...`), `/session` and `/sign-out` accept.",
+)
+
+
+def bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> str:
+    """The token of ``Authorization: Bearer <token>``; without one the answer is 401."""
+    if credentials is None or not credentials.credentials:
+        raise Unauthenticated("Send Authorization: Bearer <session token>.")
+    return credentials.credentials.strip()
+
+
+def maybe_bearer(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> str | None:
+    """The bearer token if one was sent (sign-out accepts a missing one)."""
+    return credentials.credentials.strip() if credentials else None
+
+
+Token = Annotated[str, Depends(bearer_token)]
+
+
+async def signed_in(request: Request, token: Token) -> Current:
+    """The API's full session, from ``Authorization: Bearer <session_token>``."""
+    return await account_flow.current(web_of(request).deps, site_of(request).code, token)
+
+
+Me = Annotated[Current, Depends(signed_in)]
+
+
+def api_who(request: Request, device_id: str) -> Requester:
+    """The requester, with the app's install id as its device (apps keep no cookies)."""
+    found = who(request)
+    return replace(found, device=device_id) if device_id else found
+
+
+class Done(BaseModel):
+    """Signed in: the session token, and until when it lives."""
+
+    next: Literal["done"] = "done"
     session_token: str
     account_id: str
+    expires_at: datetime = Field(description="Ends here unless used before; each use extends it.")
+    ends_at: datetime = Field(description="Ends here however much it is used.")
+
+
+async def done(request: Request, session_token: str, account_id: str) -> Done:
+    """The ``done`` answer for a session just opened."""
+    info = await account_flow.describe_session(
+        web_of(request).deps, site_of(request).code, session_token
+    )
+    return Done(
+        session_token=session_token,
+        account_id=account_id,
+        expires_at=info.expires_at,
+        ends_at=info.ends_at,
+    )
 
 
 class SentOut(BaseModel):
@@ -40,16 +174,16 @@ class FlowOut(BaseModel):
     sent_to: str
 
 
-class CodeIn(BaseModel):
+class CodeIn(In):
     flow_id: Text
-    code: Annotated[str, Field(max_length=20)]
+    code: Code
 
 
-class FlowIn(BaseModel):
+class FlowIn(In):
     flow_id: Text
 
 
-class ResetIn(BaseModel):
+class ResetIn(In):
     identifier: Text
 
 
@@ -69,45 +203,27 @@ class ResetOut(BaseModel):
     resend_after_seconds: int = 0
 
 
-class ChooseIn(BaseModel):
+class ChooseIn(In):
     flow_id: Text
-    index: int
+    index: int = Field(ge=0, le=20)
     channel: Literal["email", "sms", "voice"]
 
 
-class NewPasswordIn(BaseModel):
+class NewPasswordIn(In):
     flow_id: Text
     password: Secret
-    password_again: Secret
+    password_again: Secret | None = Field(
+        default=None, description="Optional for apps; when sent it must match `password`."
+    )
+
+
+def again(password: str, password_again: str | None) -> str:
+    """Pages ask for the password twice; apps may send it once."""
+    return password if password_again is None else password_again
 
 
 class Ended(BaseModel):
     ended: int
-
-
-def api_who(request: Request, device_id: str) -> Requester:
-    """The requester, with the app's install id as its device (apps keep no cookies)."""
-    found = who(request)
-    return replace(found, device=device_id) if device_id else found
-
-
-def bearer_token(authorization: str | None) -> str | None:
-    if authorization and authorization[:7].lower() == "bearer ":
-        return authorization[7:].strip()
-    return None
-
-
-async def signed_in(
-    request: Request, authorization: Annotated[str | None, Header()] = None
-) -> Current:
-    """The API's session: ``Authorization: Bearer <session_token>``."""
-    token = bearer_token(authorization)
-    if not token:
-        raise Unauthenticated("Send Authorization: Bearer <session_token>.")
-    return await account_flow.current(web_of(request).deps, site_of(request).code, token)
-
-
-Me = Annotated[Current, Depends(signed_in)]
 
 
 def reset_out(p: password_reset.Progress) -> ResetOut:

@@ -1,6 +1,6 @@
-"""The JSON API for getting back in: confirming an unusual sign-in with a code, unlocking
-an account from the emailed link, and the code steps the unlock shares with a forgotten
-password (``/password-resets/...`` and ``/unlocks/...``).
+"""The JSON API for getting back in: a forgotten password, and unlocking an account from
+the emailed link, with the code steps they share (``/password-resets/...`` and
+``/unlocks/...``).
 
 The same counters and locks apply as on the pages: ``/api/v1/sign-in`` answers
 ``account_locked`` (423) or ``sign_in_throttled`` (429, with ``Retry-After``) before any
@@ -13,78 +13,70 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
-from entryway.flows import codes, password_reset, unlock, unusual
+from entryway.flows import password_reset, unlock
 from entryway.web.api.contract import (
     ChooseIn,
+    Clean,
     CodeIn,
-    DeviceId,
     FlowIn,
+    In,
+    NewPasswordIn,
+    ResetIn,
     ResetOut,
-    SentOut,
-    SessionOut,
+    Secret,
     Text,
-    api_who,
+    again,
+    answers,
     reset_out,
 )
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["recovery"])
 UNLOCK = FlowPurpose.UNLOCK
 
 
-class ConfirmIn(BaseModel):
-    flow_id: Text
-    code: Annotated[str, Field(max_length=20)]
-    keep_signed_in: bool = False
-    device_id: DeviceId = ""
+@router.post("/password-resets", response_model=ResetOut, status_code=202, responses=answers())
+async def reset_start(body: ResetIn, request: Request) -> ResetOut:
+    """Forgotten password, step one: the same kind of answer for known and unknown
+    identifiers. ``next`` says what to send next: ``choose`` or ``code``."""
+    progress = await password_reset.start(
+        web_of(request).deps, site_of(request).code, identifier=body.identifier, who=who(request)
+    )
+    return reset_out(progress)
 
 
-@router.post("/sign-in/confirm", response_model=SessionOut)
-async def confirm_sign_in(body: ConfirmIn, request: Request) -> SessionOut:
-    """Finish an unusual sign-in (``next: confirm`` from ``/sign-in``) with the code we
-    sent; wrong codes count toward the account's lock."""
-    done = await unusual.confirm(
+@router.post("/password-resets/complete", status_code=204, responses=answers(410))
+async def reset_complete(body: NewPasswordIn, request: Request) -> Response:
+    """Save the new password. Every session ends; sign in again afterwards."""
+    await password_reset.complete(
         web_of(request).deps,
         site_of(request).code,
         flow_token=body.flow_id,
-        code=body.code,
-        remember=body.keep_signed_in,
-        who=api_who(request, body.device_id),
-        client="api",
+        password=body.password,
+        password_again=again(body.password, body.password_again),
+        who=who(request),
     )
-    return SessionOut(session_token=done.session_token, account_id=done.account_id)
+    return Response(status_code=204)
 
 
-@router.post("/sign-in/confirm/resend", response_model=SentOut)
-async def confirm_resend(body: FlowIn, request: Request) -> SentOut:
-    sent_to = await codes.resend(
-        web_of(request).deps,
-        site_of(request).code,
-        body.flow_id,
-        FlowPurpose.UNUSUAL_SIGN_IN,
-        who(request),
-    )
-    return SentOut(sent_to=sent_to)
-
-
-class UnlockIn(BaseModel):
-    token: Annotated[str, Field(max_length=100)]
+class UnlockIn(In):
+    token: Annotated[str, Field(max_length=100), Clean]
 
 
 class UnlockOut(ResetOut):
     must_change_password: bool
 
 
-class UnlockCompleteIn(BaseModel):
+class UnlockCompleteIn(In):
     flow_id: Text
-    password: Annotated[str, Field(max_length=4096)] = ""
-    password_again: Annotated[str, Field(max_length=4096)] = ""
+    password: Secret = ""
+    password_again: Secret | None = None
     keep_password: bool = False
 
 
@@ -95,7 +87,7 @@ async def _unlock_out(request: Request, progress: password_reset.Progress) -> Un
     return UnlockOut(**reset_out(progress).model_dump(), must_change_password=must)
 
 
-@router.post("/unlocks", response_model=UnlockOut, status_code=201)
+@router.post("/unlocks", response_model=UnlockOut, status_code=201, responses=answers(410))
 async def unlock_start(body: UnlockIn, request: Request) -> UnlockOut:
     """Open the emailed unlock link (the ``token`` from its address). This does not use the
     link up; picking a contact at ``/unlocks/choose`` does."""
@@ -156,6 +148,7 @@ def _code_steps(prefix: str, purpose: FlowPurpose, model: type[ResetOut], shape:
             methods=["POST"],
             response_model=model,
             name=f"{name}_{step}",
+            responses=answers(410),
         )
 
 
@@ -163,7 +156,7 @@ _code_steps("/password-resets", FlowPurpose.PASSWORD_RESET, ResetOut, _reset_sha
 _code_steps("/unlocks", UNLOCK, UnlockOut, _unlock_out)
 
 
-@router.post("/unlocks/complete", status_code=204)
+@router.post("/unlocks/complete", status_code=204, responses=answers(410))
 async def unlock_complete(body: UnlockCompleteIn, request: Request) -> Response:
     """A new password (required when ``must_change_password``), or ``keep_password``. The
     account unlocks; nobody is signed in: sign in afterwards (two-step still applies)."""
@@ -176,7 +169,7 @@ async def unlock_complete(body: UnlockCompleteIn, request: Request) -> Response:
             site,
             flow_token=body.flow_id,
             password=body.password,
-            password_again=body.password_again,
+            password_again=again(body.password, body.password_again),
             who=who(request),
             purpose=UNLOCK,
         )

@@ -3,36 +3,39 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import Field
 from starlette.requests import Request
 
 from entryway.core.events import FlowPurpose
-from entryway.flows import (
-    codes,
-    registration,
-)
+from entryway.flows import codes, registration
 from entryway.web.api.contract import (
     CodeIn,
+    Done,
     FlowIn,
     FlowOut,
+    In,
     Secret,
-    SessionOut,
     Text,
+    again,
+    answers,
+    done,
 )
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["registration"])
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(In):
     name: Text
     identifier: Text
     password: Secret
-    password_again: Secret
+    password_again: Secret | None = Field(
+        default=None, description="Optional for apps; when sent it must match `password`."
+    )
 
 
-@router.post("/registrations", response_model=FlowOut, status_code=202)
+@router.post("/registrations", response_model=FlowOut, status_code=202, responses=answers(429))
 async def register(body: RegisterIn, request: Request) -> FlowOut:
     """Same answer for new and taken identifiers; the code goes to the identifier."""
     started = await registration.start(
@@ -41,15 +44,16 @@ async def register(body: RegisterIn, request: Request) -> FlowOut:
         name=body.name,
         identifier=body.identifier,
         password=body.password,
-        password_again=body.password_again,
+        password_again=again(body.password, body.password_again),
         who=who(request),
     )
     return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
 
 
-@router.post("/registrations/verify", response_model=SessionOut)
-async def register_verify(body: CodeIn, request: Request) -> SessionOut:
-    done = await registration.verify(
+@router.post("/registrations/verify", response_model=Done, responses=answers(410, 429))
+async def register_verify(body: CodeIn, request: Request) -> Done:
+    """The code we sent: the account becomes usable and this answer signs it in."""
+    verified = await registration.verify(
         web_of(request).deps,
         site_of(request).code,
         flow_token=body.flow_id,
@@ -57,11 +61,12 @@ async def register_verify(body: CodeIn, request: Request) -> SessionOut:
         who=who(request),
         client="api",
     )
-    return SessionOut(session_token=done.session_token, account_id=done.account_id)
+    return await done(request, verified.session_token, verified.account_id)
 
 
-@router.post("/registrations/resend", response_model=FlowOut)
+@router.post("/registrations/resend", response_model=FlowOut, responses=answers(410, 429))
 async def register_resend(body: FlowIn, request: Request) -> FlowOut:
+    """A new code to the same identifier, once the wait has passed."""
     sent_to = await codes.resend(
         web_of(request).deps,
         site_of(request).code,

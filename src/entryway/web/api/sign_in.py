@@ -1,37 +1,46 @@
-"""The JSON API's sign-in: identifier, password, the second step, Customer Service from
-the second step, and sign-out."""
+"""The JSON API's sign-in: the identifier, the password, an unusual sign-in's code, the
+session's standing and sign-out. The second step is in ``second_step.py``.
+
+Every sign-in answer names its ``next`` step, so an app switches on one field:
+``done`` (a session), ``two_step`` (a partial token for the second step), ``confirm``
+(a code went out for an unusual sign-in) or ``verify`` (the account was never verified).
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entryway.core.events import FlowPurpose
 from entryway.flows import account as account_flow
-from entryway.flows import (
-    second_step,
-    sign_in,
-    support,
-)
+from entryway.flows import codes, sign_in, unusual
 from entryway.web.api.contract import (
+    Code,
     DeviceId,
+    Done,
+    FlowIn,
+    In,
     Secret,
     SentOut,
-    SessionOut,
     Text,
+    Token,
+    answers,
     api_who,
-    bearer_token,
+    done,
+    maybe_bearer,
 )
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
-router = APIRouter(prefix="/api/v1", tags=["v1"])
+router = APIRouter(prefix="/api/v1", tags=["sign-in"])
 
 
-class IdentifierIn(BaseModel):
+class IdentifierIn(In):
     identifier: Text
 
 
@@ -39,7 +48,7 @@ class NextStep(BaseModel):
     next: Literal["password"]
 
 
-class SignInIn(BaseModel):
+class SignInIn(In):
     identifier: Text
     password: Secret
     keep_signed_in: bool = False
@@ -49,86 +58,45 @@ class SignInIn(BaseModel):
     device_id: DeviceId = ""
 
 
-class SecondStepNeeded(BaseModel):
-    next: Literal["two_step"]
+class TwoStepNext(BaseModel):
+    """The password was right; finish at ``/sign-in/two-step`` with this token as bearer."""
+
+    next: Literal["two_step"] = "two_step"
     partial_token: str
+    expires_at: datetime
 
 
-class SecondStepIn(BaseModel):
-    partial_token: Text
-    code: Annotated[str, Field(max_length=40)]
-    method: Literal["app", "phone", "backup"] = "app"
-    keep_signed_in: bool = False
-    remember_browser: bool = False
+class VerifyNext(BaseModel):
+    """The account was never verified: a new code went out; finish at
+    ``/registrations/verify``."""
 
-
-class SecondStepOut(BaseModel):
-    session_token: str
-    account_id: str
-    remembered_browser_token: str | None = None
-
-
-class PartialIn(BaseModel):
-    partial_token: Text
-
-
-class OptionsOut(BaseModel):
-    app: bool
-    phones: list[dict[str, str]]
-    backup: bool
-    preferred: str
-
-
-class SendIn(BaseModel):
-    partial_token: Text
-    phone_id: Text
-    channel: Literal["sms", "voice"] = "sms"
-
-
-class CaseIn(BaseModel):
-    partial_token: Text
-    message: Annotated[str, Field(max_length=4000)]
-
-
-class CaseOut(BaseModel):
-    case_number: str
-
-
-class VerifyNeeded(BaseModel):
-    next: Literal["verify"]
+    next: Literal["verify"] = "verify"
     flow_id: str
 
 
-class ConfirmNeeded(BaseModel):
+class ConfirmNext(BaseModel):
     """A right password from a device we don't recognise after failures: a code went to
     ``sent_to``; finish at ``/sign-in/confirm``."""
 
-    next: Literal["confirm"]
+    next: Literal["confirm"] = "confirm"
     flow_id: str
     sent_to: str
 
 
-@router.post("/sign-in/identifier", response_model=NextStep)
+SignInOut = Annotated[Done | TwoStepNext | ConfirmNext | VerifyNext, Field(discriminator="next")]
+
+
+@router.post("/sign-in/identifier", response_model=NextStep, responses=answers())
 async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
     """Step one: the same answer for every well-formed identifier, known or not."""
     sign_in.check_identifier(web_of(request).deps, site_of(request).code, body.identifier)
     return NextStep(next="password")
 
 
-@router.post(
-    "/sign-in",
-    response_model=SessionOut | SecondStepNeeded | VerifyNeeded | ConfirmNeeded,
-    responses={
-        401: {"description": "sign_in_failed (one answer for every cause)"},
-        423: {"description": "account_locked: refused before any password check"},
-        429: {"description": "sign_in_throttled: wait Retry-After seconds"},
-    },
-)
-async def sign_in_step(
-    body: SignInIn, request: Request
-) -> SessionOut | SecondStepNeeded | VerifyNeeded | ConfirmNeeded:
-    """Step two. With two-step verification on, the answer is a ``partial_token`` that can
-    only be used at ``/sign-in/two-step`` (for ten minutes)."""
+@router.post("/sign-in", response_model=SignInOut, responses=answers(401, 423, 429))
+async def sign_in_step(body: SignInIn, request: Request) -> SignInOut:
+    """Step two: one 401 ``sign_in_failed`` for every wrong pair; ``account_locked`` and
+    ``sign_in_throttled`` are decided before any password check."""
     result = await sign_in.sign_in(
         web_of(request).deps,
         site_of(request).code,
@@ -140,84 +108,84 @@ async def sign_in_step(
         browser=body.remembered_browser_token,
     )
     if isinstance(result, sign_in.MustVerify):
-        return VerifyNeeded(next="verify", flow_id=result.flow_token)
+        return VerifyNext(flow_id=result.flow_token)
     if isinstance(result, sign_in.MustConfirm):
-        return ConfirmNeeded(next="confirm", flow_id=result.flow_token, sent_to=result.sent_to)
+        return ConfirmNext(flow_id=result.flow_token, sent_to=result.sent_to)
     if isinstance(result, sign_in.SecondStep):
-        return SecondStepNeeded(next="two_step", partial_token=result.partial_token)
-    return SessionOut(session_token=result.session_token, account_id=result.account_id)
+        info = await account_flow.describe_session(
+            web_of(request).deps, site_of(request).code, result.partial_token
+        )
+        return TwoStepNext(partial_token=result.partial_token, expires_at=info.expires_at)
+    return await done(request, result.session_token, result.account_id)
 
 
-@router.post("/sign-in/two-step", response_model=SecondStepOut)
-async def pass_second_step(body: SecondStepIn, request: Request) -> SecondStepOut:
-    """A code from an authenticator app (``method=app``), one texted or read out by
-    ``/sign-in/two-step/send`` (``phone``), or a backup code (``backup``).
-    ``remember_browser`` returns a token that skips this step for 30 days when sent with
-    ``/sign-in``."""
-    passed = await second_step.pass_second_step(
+class ConfirmIn(In):
+    flow_id: Text
+    code: Code
+    keep_signed_in: bool = False
+    device_id: DeviceId = ""
+
+
+@router.post("/sign-in/confirm", response_model=Done, responses=answers(410, 423, 429))
+async def confirm_sign_in(body: ConfirmIn, request: Request) -> Done:
+    """Finish an unusual sign-in (``next: confirm``) with the code we sent; wrong codes
+    count toward the account's lock."""
+    passed = await unusual.confirm(
         web_of(request).deps,
         site_of(request).code,
-        body.partial_token,
-        body.code,
-        method=body.method,
+        flow_token=body.flow_id,
+        code=body.code,
         remember=body.keep_signed_in,
-        who=who(request),
+        who=api_who(request, body.device_id),
         client="api",
-        remember_browser=body.remember_browser,
     )
-    return SecondStepOut(
-        session_token=passed.session_token,
-        account_id=passed.account_id,
-        remembered_browser_token=passed.browser_token,
-    )
+    return await done(request, passed.session_token, passed.account_id)
 
 
-@router.post("/sign-in/two-step/options", response_model=OptionsOut)
-async def second_step_options(body: PartialIn, request: Request) -> OptionsOut:
-    """The methods this account can use at the second step, phones masked."""
-    options = await second_step.options(
-        web_of(request).deps, site_of(request).code, body.partial_token
-    )
-    return OptionsOut(
-        app=options.app,
-        phones=[{"id": p.factor_id, "masked": p.masked} for p in options.phones],
-        backup=options.backup,
-        preferred=options.preferred,
-    )
-
-
-@router.post("/sign-in/two-step/send", response_model=SentOut)
-async def second_step_send(body: SendIn, request: Request) -> SentOut:
-    """Text or call a one-time code to one of the account's phones (by its id)."""
-    sent_to = await second_step.send_phone_code(
+@router.post("/sign-in/confirm/resend", response_model=SentOut, responses=answers(410, 429))
+async def confirm_resend(body: FlowIn, request: Request) -> SentOut:
+    """A new code for an unusual sign-in, to the same contact."""
+    sent_to = await codes.resend(
         web_of(request).deps,
         site_of(request).code,
-        body.partial_token,
-        body.phone_id,
-        body.channel,
+        body.flow_id,
+        FlowPurpose.UNUSUAL_SIGN_IN,
         who(request),
     )
     return SentOut(sent_to=sent_to)
 
 
-@router.post("/sign-in/two-step/contact", response_model=CaseOut, status_code=201)
-async def contact_customer_service(body: CaseIn, request: Request) -> CaseOut:
-    """Stuck at the second step: open a Customer Service case from the partial session."""
-    number = await support.contact_from_second_step(
-        web_of(request).deps,
-        site_of(request).code,
-        body.partial_token,
-        body.message,
-        who(request),
+class SessionStanding(BaseModel):
+    level: Literal["partial", "full"] = Field(
+        description="`partial`: only the second step, `/session` and `/sign-out` accept it."
     )
-    return CaseOut(case_number=number)
+    account_id: str | None = Field(description="Set for a full session.")
+    expires_at: datetime = Field(description="Ends here unless used before; use extends it.")
+    ends_at: datetime = Field(description="Ends here however much it is used.")
 
 
-@router.post("/sign-out", status_code=204)
+@router.get("/session", response_model=SessionStanding, responses=answers(401))
+async def session_standing(token: Token, request: Request) -> SessionStanding:
+    """Whether the bearer token is still good, how far it got and until when; asking does
+    not extend it."""
+    info = await account_flow.describe_session(web_of(request).deps, site_of(request).code, token)
+    return SessionStanding(
+        level=info.level.value,
+        account_id=info.account_id,
+        expires_at=info.expires_at,
+        ends_at=info.ends_at,
+    )
+
+
+@router.post(
+    "/sign-out",
+    status_code=204,
+    responses=answers(),
+    openapi_extra={"security": [{"bearer": []}, {}]},  # the token is optional here
+)
 async def sign_out(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, token: Annotated[str | None, Depends(maybe_bearer)]
 ) -> Response:
-    await account_flow.sign_out(
-        web_of(request).deps, site_of(request).code, bearer_token(authorization), who(request)
-    )
+    """End the bearer's session, full or partial; an unknown or missing one changes nothing."""
+    await account_flow.sign_out(web_of(request).deps, site_of(request).code, token, who(request))
     return Response(status_code=204)

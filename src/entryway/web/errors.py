@@ -1,0 +1,177 @@
+"""How errors leave the JSON API: always ``{"error": {"code", "message", "field"}}``.
+
+FastAPI's own answers (``{"detail": ...}``, the input echoed back inside a 422) never reach
+an app: request validation, unreadable bodies, wrong methods and oversized bodies are all
+mapped here to stable codes, with messages of our own that never repeat the input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entryway.errors import EntrywayError, SignInThrottled, Unauthenticated
+
+MAX_BODY = 64 * 1024  # no journey needs more; larger bodies are refused before parsing
+
+HTTP_CODES = {
+    400: "malformed_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+HTTP_MESSAGES = {
+    400: "The request body is not readable JSON.",
+    404: "Not found.",
+    405: "This path does not take that method.",
+    413: "The request body is too large.",
+}
+# Our own words for pydantic's error types, so nothing of the input is repeated.
+SENTENCES = {
+    "missing": "This field is required.",
+    "string_type": "This must be a string.",
+    "bool_type": "This must be true or false.",
+    "int_type": "This must be a whole number.",
+    "int_from_float": "This must be a whole number.",
+    "string_too_long": "This is too long: at most {max_length} characters.",
+    "string_too_short": "This is too short: at least {min_length} characters.",
+    "string_pattern_mismatch": "This is not in the expected format.",
+    "greater_than_equal": "This must be at least {ge}.",
+    "less_than_equal": "This must be at most {le}.",
+    "literal_error": "This must be one of {expected}.",
+    "nul_character": "This must not contain a NUL character.",
+    "invalid_unicode": "This is not valid Unicode text.",
+    "model_attributes_type": "The request body must be a JSON object.",
+    "model_type": "The request body must be a JSON object.",
+    "dict_type": "The request body must be a JSON object.",
+}
+FALLBACK = "This value is not accepted."
+
+
+def api_error(
+    status: int, code: str, message: str, field: str | None = None, **headers: str
+) -> JSONResponse:
+    """The one error shape."""
+    response = JSONResponse(
+        {"error": {"code": code, "message": message, "field": field}}, status_code=status
+    )
+    response.headers.update(headers)
+    return response
+
+
+def is_api(request: Request) -> bool:
+    """Errors under ``/api/`` answer in JSON; everywhere else, as a page."""
+    return request.url.path.startswith("/api/")
+
+
+def from_entryway(request: Request, exc: EntrywayError) -> JSONResponse:
+    """A deliberate error; 401s name the scheme (RFC 6750 §3)."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, SignInThrottled):
+        headers["retry-after"] = str(exc.retry_after)
+    if exc.status == 401:
+        sent = request.headers.get("authorization", "")[:7].lower() == "bearer "
+        wrong_token = isinstance(exc, Unauthenticated) and sent
+        headers["www-authenticate"] = 'Bearer error="invalid_token"' if wrong_token else "Bearer"
+    return api_error(exc.status, exc.code, exc.message, exc.field, **headers)
+
+
+def from_validation(errors: Sequence[Any]) -> JSONResponse:
+    """Request validation: 400 for an unreadable body, else 422 naming the first bad field."""
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return api_error(400, "malformed_request", HTTP_MESSAGES[400])
+    first = errors[0] if errors else {}
+    loc = [str(part) for part in first.get("loc", ())]
+    if loc and loc[0] in {"body", "query", "path", "header"}:
+        loc = loc[1:]
+    field = ".".join(loc) or None
+    template = SENTENCES.get(str(first.get("type")), FALLBACK)
+    try:
+        sentence = template.format(**_safe_context(first.get("ctx") or {}))
+    except (KeyError, IndexError):
+        sentence = FALLBACK
+    message = f"{field}: {sentence}" if field else sentence
+    return api_error(422, "invalid_input", message, field)
+
+
+def _safe_context(ctx: dict[str, Any]) -> dict[str, str]:
+    """Only the limits we set ourselves; values longer than a limit could be input."""
+    keep = {"max_length", "min_length", "ge", "le", "expected"}
+    return {k: str(v)[:200] for k, v in ctx.items() if k in keep}
+
+
+def from_http(exc: HTTPException) -> JSONResponse:
+    """Starlette's and FastAPI's own errors (404, 405, unreadable bodies), in our shape."""
+    status = exc.status_code
+    code = HTTP_CODES.get(status, "error")
+    message = HTTP_MESSAGES.get(status, "The request was not accepted.")
+    return api_error(status, code, message, **dict(exc.headers or {}))
+
+
+class BodyLimit:
+    """Refuse bodies over ``limit`` bytes before anything parses them (413).
+
+    A declared Content-Length over the limit is answered at once; a body that streams past
+    it raises 413 from ``receive``, which FastAPI and Starlette pass on unchanged.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = _content_length(scope)
+        if declared is not None and declared > self.limit:
+            await _too_large(scope, send)
+            return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise HTTPException(413, HTTP_MESSAGES[413])
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            text = value.decode("latin-1").strip()
+            return int(text) if text.isdigit() else MAX_BODY * 1024  # unreadable: too large
+    return None
+
+
+async def _too_large(scope: Scope, send: Send) -> None:
+    if str(scope.get("path", "")).startswith("/api/"):
+        body = json.dumps(
+            {"error": {"code": "payload_too_large", "message": HTTP_MESSAGES[413], "field": None}}
+        ).encode()
+        kind = b"application/json"
+    else:
+        body, kind = b"That request is too large.", b"text/plain; charset=utf-8"
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", kind),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
