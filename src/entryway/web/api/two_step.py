@@ -101,7 +101,9 @@ async def add_app(me: Me, request: Request) -> AppEnrolmentOut:
 
 
 @router.post(
-    "/account/two-step/apps/verify", response_model=BackupCodesOut, responses=answers(401, 403, 404)
+    "/account/two-step/apps/verify",
+    response_model=BackupCodesOut,
+    responses=answers(401, 403, 404, 410),
 )
 async def confirm_app(body: AppConfirmIn, me: Me, request: Request) -> BackupCodesOut:
     """Turning 2SV on answers with the first backup codes, shown this once."""
