@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 from entryway import __version__
 from entryway.errors import EntrywayError, SignInThrottled
 from entryway.flows.ports import Deps
-from entryway.web.api import recovery, v1
+from entryway.web.api import docs, recovery, v1
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -31,7 +31,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
         title="Entryway",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # our own page in web/api/docs.py: FastAPI's has inline script
         redoc_url=None,
         openapi_url="/openapi.json",
         description="Sign-in and account recovery for one regional site. Every "
@@ -45,6 +45,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(reset.router)
     app.include_router(v1.router)
     app.include_router(recovery.router)
+    app.include_router(docs.router)
     if config.demo:
         app.include_router(dev.router)
 
