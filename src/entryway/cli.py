@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 
@@ -21,6 +22,8 @@ from entryway.bootstrap import (
 from entryway.flows import demo as demo_flow
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.settings import Settings, demo_sites, load_settings
+
+GRACEFUL_STOP_SECONDS = 5  # requests in flight get this long to finish after Ctrl-C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,36 +93,64 @@ def _demo(host: str, port: int, data: Path, shoppers: int = 0) -> int:
     if not 0 <= shoppers <= 10_000:
         raise SystemExit(f"--shoppers must be between 0 and 10000, got {shoppers}")
     settings = demo_settings(host, port, data)
-    asyncio.run(_prepare_demo(settings, shoppers))
-    sites = list(settings.sites)
-    print("Entryway demo. Sites:")
-    for site in sites:
-        print(f"  {site.name:15} {site.origin}/")
-    print(f"Messages it would send: {sites[0].origin}/dev/outbox")
-    print(f"Demo accounts (password: {DEMO_PASSWORD}):")
-    for account in demo_flow.DEMO_ACCOUNTS:
-        ident = " / ".join(x for x in (account.email, account.phone) if x)
-        print(f"  {account.site}: {account.name} <{ident}>")
-    if shoppers:
-        print(f"  us: shopper1@example.com ... shopper{shoppers}@example.com")
-    sys.stdout.flush()
+    seeded = asyncio.run(_prepare_demo(settings, shoppers))
+    print(demo_banner(settings, seeded, data), flush=True)
     return _serve(settings, migrate=False)
 
 
-async def _prepare_demo(settings: Settings, shoppers: int = 0) -> None:
+def demo_banner(settings: Settings, seeded: demo_flow.Seeded, data: Path) -> str:
+    """What the demo prints at start: its sites, its accounts and how to start afresh."""
+    sites = list(settings.sites)
+    lines = ["Entryway demo. Sites:"]
+    lines += [f"  {site.name:15} {site.origin}/" for site in sites]
+    lines.append(f"Messages it would send: {sites[0].origin}/dev/outbox")
+
+    def listed(accounts: list[demo_flow.DemoAccount]) -> list[str]:
+        return [
+            f"  {a.site}: {a.name} <{' / '.join(x for x in (a.email, a.phone) if x)}>"
+            for a in accounts
+        ]
+
+    if seeded.with_password:
+        lines.append(f"Demo accounts (password: {DEMO_PASSWORD}):")
+        lines += listed(seeded.with_password)
+    if seeded.without_password:
+        lines.append("Demo accounts whose password is no longer the demo password:")
+        lines += listed(seeded.without_password)
+    if seeded.shoppers:
+        lines.append("Load-test shoppers (made with the demo password, not checked since):")
+        lines.append(f"  us: shopper1@example.com ... shopper{seeded.shoppers}@example.com")
+    lines.append(f"Demo data: {data.resolve()} (stop the demo and delete it to start afresh)")
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+async def _prepare_demo(settings: Settings, shoppers: int = 0) -> demo_flow.Seeded:
     runtime = build(settings)
     try:
         await runtime.db.upgrade()
-        await demo_flow.seed(runtime.deps, shoppers)
+        return await demo_flow.seed(runtime.deps, shoppers)
     finally:
         await runtime.close()
+
+
+class _Server(uvicorn.Server):
+    """uvicorn, except that every Ctrl-C (or SIGTERM) only asks for the graceful stop.
+
+    uvicorn's own second Ctrl-C abandons the stop half-way (requests cancelled, the
+    lifespan's cleanup skipped, tracebacks printed), and it re-raises the signal once
+    stopped, which ends the process in KeyboardInterrupt. The graceful stop is bounded by
+    ``timeout_graceful_shutdown`` instead, so nothing is left to force."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        self.should_exit = True
 
 
 def _serve(settings: Settings, *, migrate: bool) -> int:
     configure_logging(settings.log_level)
     runtime = build(settings)
     app = app_for(runtime, migrate=migrate)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
@@ -130,8 +161,11 @@ def _serve(settings: Settings, *, migrate: bool) -> int:
         access_log=False,
         log_level=settings.log_level,
         log_config=None,
+        timeout_graceful_shutdown=GRACEFUL_STOP_SECONDS,
     )
-    return 0
+    server = _Server(config)
+    server.run()
+    return 0 if server.started else 3  # 3: it could not start (e.g. the port is taken)
 
 
 def _upgrade(settings: Settings) -> int:

@@ -17,7 +17,7 @@ from entryway import __version__
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
-from entryway.web.api import recovery, registration, second_step
+from entryway.web.api import docs, recovery, registration, second_step
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import BodyLimit, from_entryway, from_http, from_validation, is_api
@@ -43,7 +43,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
         title="Entryway",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # our own page in web/api/docs.py: FastAPI's has inline script
         redoc_url=None,
         openapi_url="/openapi.json",
         description="Sign-in and account recovery for one regional site. Every "
@@ -57,6 +57,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(reset.router)
     for api in (sign_in_api, second_step, registration, account_api, two_step_api, recovery):
         app.include_router(api.router)
+    app.include_router(docs.router)
     if config.demo:
         app.include_router(dev.router)
 
