@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from entryway.bootstrap import app_for
 from entryway.core import totp
 from tests.conftest import World
 from tests.web.test_api import PW, api_account
@@ -255,3 +256,66 @@ async def test_openapi_has_a_bearer_scheme_and_documents_errors(
     schema = sign_in["content"]["application/json"]["schema"]
     assert schema["discriminator"]["propertyName"] == "next"
     assert set(schema["discriminator"]["mapping"]) == {"done", "two_step", "confirm", "verify"}
+
+
+async def test_a_nul_in_a_path_is_not_found_before_any_lookup(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    auth = await api_account(client, world)
+    for path in ("/api/v1/account/devices/%00", "/api/v1/account/two-step/methods/a%00b"):
+        r = await client.delete(path, headers=auth)
+        assert r.status_code == 404 and error_of(r)["code"] == "not_found", path
+    r = await client.post("/account/devices/%00/sign-out")
+    assert r.status_code == 404 and "text/plain" in r.headers["content-type"]
+
+
+async def test_an_unknown_host_gets_the_one_shape_under_api(client: httpx.AsyncClient) -> None:
+    r = await client.get("/api/v1/account", headers={"host": "evil.example"})
+    assert r.status_code == 400 and error_of(r)["code"] == "unknown_site"
+    r = await client.get("/signin", headers={"host": "evil.example"})
+    assert r.status_code == 400 and r.text == "Unknown host."
+
+
+async def test_no_string_field_takes_a_nul(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/api/v1/sign-in",
+        json={"identifier": ANA, "password": PW, "remembered_browser_token": "a\u0000b"},
+    )
+    assert r.status_code == 422 and error_of(r)["field"] == "remembered_browser_token"
+
+
+async def test_a_missing_body_says_so(client: httpx.AsyncClient) -> None:
+    r = await client.post("/api/v1/sign-in")
+    assert r.status_code == 422
+    assert error_of(r) == {
+        "code": "invalid_input",
+        "message": "The request needs a JSON object as its body.",
+        "field": None,
+    }
+
+
+async def test_a_crash_answers_in_the_one_shape(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from entryway.flows import sign_in
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(sign_in, "check_identifier", broken)
+    app = app_for(world.runtime, deliver=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://us.localhost:8000") as c:
+        r = await c.post("/api/v1/sign-in/identifier", json={"identifier": ANA})
+    assert r.status_code == 500 and error_of(r)["code"] == "internal_error"
+    assert "a bug" not in r.text
+
+
+async def test_optional_and_bodyless_routes_are_documented_as_such(
+    client: httpx.AsyncClient,
+) -> None:
+    spec = (await client.get("/openapi.json")).json()["paths"]
+    assert spec["/api/v1/sign-out"]["post"]["security"] == [{"bearer": []}, {}]
+    assert set(spec["/api/v1/account"]["get"]["responses"]) == {"200", "401"}
+    assert "429" not in spec["/api/v1/sign-in/two-step"]["post"]["responses"]
+    assert {"401", "423", "429"} <= set(spec["/api/v1/sign-in"]["post"]["responses"])

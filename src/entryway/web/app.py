@@ -20,7 +20,14 @@ from entryway.web.api import account as account_api
 from entryway.web.api import docs, recovery, registration, second_step
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
-from entryway.web.errors import BodyLimit, from_entryway, from_http, from_validation, is_api
+from entryway.web.errors import (
+    BodyLimit,
+    api_error,
+    from_entryway,
+    from_http,
+    from_validation,
+    is_api,
+)
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -84,6 +91,13 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
         if is_api(request):
             return from_validation(exc.errors())
         return page(request, "error.html", status=400, message=UNREADABLE_FORM)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        # Starlette logs the exception and re-raises it after this answer.
+        if is_api(request):
+            return api_error(500, "internal_error", "Something went wrong on our side.")
+        return PlainTextResponse("Something went wrong on our side.", status_code=500)
 
     @app.exception_handler(NeedsSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:

@@ -46,7 +46,7 @@ SENTENCES = {
     "less_than_equal": "This must be at most {le}.",
     "literal_error": "This must be one of {expected}.",
     "nul_character": "This must not contain a NUL character.",
-    "invalid_unicode": "This is not valid Unicode text.",
+    "string_unicode": "This is not valid Unicode text.",
     "model_attributes_type": "The request body must be a JSON object.",
     "model_type": "The request body must be a JSON object.",
     "dict_type": "The request body must be a JSON object.",
@@ -91,7 +91,10 @@ def from_validation(errors: Sequence[Any]) -> JSONResponse:
     if loc and loc[0] in {"body", "query", "path", "header"}:
         loc = loc[1:]
     field = ".".join(loc) or None
-    template = SENTENCES.get(str(first.get("type")), FALLBACK)
+    kind = str(first.get("type"))
+    template = SENTENCES.get(kind, FALLBACK)
+    if field is None and kind == "missing":
+        template = "The request needs a JSON object as its body."
     try:
         sentence = template.format(**_safe_context(first.get("ctx") or {}))
     except (KeyError, IndexError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
@@ -66,8 +67,12 @@ class SiteMiddleware:
                 host = value.decode("latin-1")
                 break
         site = self.sites.by_host(host)
+        api = str(scope.get("path", "")).startswith("/api/")
         if site is None:
-            await _plain(send, 400, b"Unknown host.")
+            await _refuse(send, 400, "unknown_site", "Unknown host.", api=api)
+            return
+        if "\x00" in str(scope.get("path", "")):  # no page or id has one; PostgreSQL refuses it
+            await _refuse(send, 404, "not_found", "Not found.", api=api)
             return
         scope.setdefault("state", {})["site"] = site
 
@@ -79,14 +84,21 @@ class SiteMiddleware:
         await self.app(scope, receive, with_headers)
 
 
-async def _plain(send: Send, status: int, body: bytes) -> None:
+async def _refuse(send: Send, status: int, code: str, message: str, *, api: bool) -> None:
+    """An answer before any route runs: the API's error shape under /api/, else plain text."""
+    if api:
+        error = {"error": {"code": code, "message": message, "field": None}}
+        body, kind = json.dumps(error).encode(), b"application/json"
+    else:
+        body, kind = message.encode(), b"text/plain; charset=utf-8"
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
+                *SECURITY_HEADERS,
             ],
         }
     )

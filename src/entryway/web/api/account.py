@@ -4,9 +4,8 @@ Message Center, and email or phone changes."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +20,7 @@ from entryway.web.api.contract import (
     FlowOut,
     In,
     Me,
+    PathId,
     Secret,
     Text,
     again,
@@ -87,7 +87,7 @@ class MessageOut(BaseModel):
     status: str
 
 
-@router.get("/account", response_model=AccountOut, responses=answers(401))
+@router.get("/account", response_model=AccountOut, responses=answers(401, body=False))
 async def get_account(me: Me) -> AccountOut:
     a = me.account
     return AccountOut(
@@ -108,7 +108,7 @@ async def put_name(body: NameIn, me: Me, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.put("/account/password", status_code=204, responses=answers(401, 423, 429))
+@router.put("/account/password", status_code=204, responses=answers(401))
 async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
     await account_flow.change_password(
         web_of(request).deps,
@@ -121,7 +121,7 @@ async def put_password(body: PasswordIn, me: Me, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/account/devices", response_model=list[DeviceOut], responses=answers(401))
+@router.get("/account/devices", response_model=list[DeviceOut], responses=answers(401, body=False))
 async def devices(me: Me, request: Request) -> list[DeviceOut]:
     info = await account_flow.overview(web_of(request).deps, me)
     return [
@@ -139,19 +139,21 @@ async def devices(me: Me, request: Request) -> list[DeviceOut]:
 
 
 @router.delete("/account/devices/{device_id}", status_code=204, responses=answers(401, 404))
-async def end_device(
-    device_id: Annotated[str, Path(max_length=100)], me: Me, request: Request
-) -> Response:
+async def end_device(device_id: PathId, me: Me, request: Request) -> Response:
     await account_flow.end_session(web_of(request).deps, me, device_id, who(request))
     return Response(status_code=204)
 
 
-@router.post("/account/sign-out-everywhere", response_model=Ended, responses=answers(401))
+@router.post(
+    "/account/sign-out-everywhere", response_model=Ended, responses=answers(401, body=False)
+)
 async def end_all(me: Me, request: Request) -> Ended:
     return Ended(ended=await account_flow.end_all_sessions(web_of(request).deps, me, who(request)))
 
 
-@router.get("/account/activity", response_model=list[ActivityOut], responses=answers(401))
+@router.get(
+    "/account/activity", response_model=list[ActivityOut], responses=answers(401, body=False)
+)
 async def activity(me: Me, request: Request) -> list[ActivityOut]:
     info = await account_flow.overview(web_of(request).deps, me)
     return [
@@ -166,7 +168,9 @@ async def activity(me: Me, request: Request) -> list[ActivityOut]:
     ]
 
 
-@router.get("/account/messages", response_model=list[MessageOut], responses=answers(401))
+@router.get(
+    "/account/messages", response_model=list[MessageOut], responses=answers(401, body=False)
+)
 async def message_center(me: Me, request: Request) -> list[MessageOut]:
     found = await account_flow.messages(web_of(request).deps, me)
     return [
@@ -209,7 +213,7 @@ def _contact_routes(kind: IdentifierKind) -> None:
         response_model=FlowOut,
         status_code=202,
         name=f"change_{kind.value}",
-        responses=answers(401, 429),
+        responses=answers(401),
     )
     router.add_api_route(
         f"{path}/verify",

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends
+from fastapi import Depends, Path
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
@@ -34,17 +34,14 @@ def clean_text(value: str) -> str:
     """Refuse what no column or hash can hold: NUL characters and lone surrogates."""
     if "\x00" in value:
         raise PydanticCustomError("nul_character", "This must not contain a NUL character.")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PydanticCustomError("invalid_unicode", "This is not valid Unicode text.") from None
-    return value
+    return value  # lone surrogates: pydantic refuses them itself (``string_unicode``)
 
 
 Clean = AfterValidator(clean_text)
 Secret = Annotated[str, Field(max_length=4096), Clean]
 Text = Annotated[str, Field(max_length=400), Clean]
 Code = Annotated[str, Field(max_length=40), Clean]
+PathId = Annotated[str, Path(max_length=100), Clean]  # ids in paths: a device, a method
 # At least 128 bits of the app's own randomness, so nobody else can claim to be that device.
 DeviceId = Annotated[str, Field(pattern=r"^([A-Za-z0-9_-]{22,64})?$")]
 
@@ -69,7 +66,8 @@ class ErrorOut(BaseModel):
 
 WHY: dict[int, str] = {
     400: "`malformed_request`: the body is not readable JSON (or not UTF-8)",
-    401: "`unauthenticated` (no valid bearer token) or `sign_in_failed`",
+    401: "`unauthenticated`: no valid bearer token (at `/sign-in`: `sign_in_failed`, one "
+    "answer for every wrong pair)",
     403: "`forbidden`: enter the password again first (`/account/reauthenticate`)",
     404: "`not_found`: nothing of that id on this site",
     405: "`method_not_allowed`: see the `Allow` header",
@@ -79,21 +77,22 @@ WHY: dict[int, str] = {
     422: "`invalid_input` (names the field), `invalid_identifier`, `password_rejected` "
     "or `code_rejected`",
     423: "`account_locked`: refused before any password check",
-    429: "`sign_in_throttled` or `too_many_requests`: wait `Retry-After` seconds",
+    429: "`sign_in_throttled`: wait `Retry-After` seconds",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
     405: {"Allow": {"schema": {"type": "string"}, "description": "the methods this path takes"}},
     429: {"Retry-After": {"schema": {"type": "string"}, "description": "seconds to wait"}},
 }
-# What any route may answer: an unreadable, oversized or invalid body.
+# What any route with a body may answer: an unreadable, oversized or invalid body.
 COMMON = (400, 413, 422)
 
 
-def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI ``responses`` of the error statuses a route can answer, in the error shape."""
+def answers(*statuses: int, body: bool = True) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI ``responses`` of the error statuses a route can answer, in the error shape
+    (``body=False``: a route that reads no body, so only ``statuses``)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*COMMON, *statuses}):
+    for status in sorted({*(COMMON if body else ()), *statuses}):
         entry: dict[str, Any] = {"model": ErrorOut, "description": WHY[status]}
         if status in HEADERS:
             entry["headers"] = HEADERS[status]

@@ -35,7 +35,7 @@ class RegisterIn(In):
     )
 
 
-@router.post("/registrations", response_model=FlowOut, status_code=202, responses=answers(429))
+@router.post("/registrations", response_model=FlowOut, status_code=202, responses=answers())
 async def register(body: RegisterIn, request: Request) -> FlowOut:
     """Same answer for new and taken identifiers; the code goes to the identifier."""
     started = await registration.start(
@@ -50,7 +50,7 @@ async def register(body: RegisterIn, request: Request) -> FlowOut:
     return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
 
 
-@router.post("/registrations/verify", response_model=Done, responses=answers(410, 429))
+@router.post("/registrations/verify", response_model=Done, responses=answers(410))
 async def register_verify(body: CodeIn, request: Request) -> Done:
     """The code we sent: the account becomes usable and this answer signs it in."""
     verified = await registration.verify(
@@ -64,7 +64,7 @@ async def register_verify(body: CodeIn, request: Request) -> Done:
     return await done(request, verified.session_token, verified.account_id)
 
 
-@router.post("/registrations/resend", response_model=FlowOut, responses=answers(410, 429))
+@router.post("/registrations/resend", response_model=FlowOut, responses=answers(410))
 async def register_resend(body: FlowIn, request: Request) -> FlowOut:
     """A new code to the same identifier, once the wait has passed."""
     sent_to = await codes.resend(

@@ -57,7 +57,7 @@ class CaseOut(BaseModel):
     case_number: str
 
 
-@router.post("/sign-in/two-step", response_model=SecondStepDone, responses=answers(401, 423, 429))
+@router.post("/sign-in/two-step", response_model=SecondStepDone, responses=answers(401))
 async def pass_second_step(body: SecondStepIn, token: Token, request: Request) -> SecondStepDone:
     """A code from an authenticator app (``method=app``), one texted or read out by
     ``/sign-in/two-step/send`` (``phone``), or a backup code (``backup``)."""
@@ -76,7 +76,9 @@ async def pass_second_step(body: SecondStepIn, token: Token, request: Request) -
     return SecondStepDone(**session.model_dump(), remembered_browser_token=passed.browser_token)
 
 
-@router.get("/sign-in/two-step/options", response_model=OptionsOut, responses=answers(401))
+@router.get(
+    "/sign-in/two-step/options", response_model=OptionsOut, responses=answers(401, body=False)
+)
 async def second_step_options(token: Token, request: Request) -> OptionsOut:
     """The methods this account can use at the second step, phones masked."""
     options = await second_step.options(web_of(request).deps, site_of(request).code, token)
@@ -88,7 +90,7 @@ async def second_step_options(token: Token, request: Request) -> OptionsOut:
     )
 
 
-@router.post("/sign-in/two-step/send", response_model=SentOut, responses=answers(401, 404, 429))
+@router.post("/sign-in/two-step/send", response_model=SentOut, responses=answers(401, 404))
 async def second_step_send(body: SendIn, token: Token, request: Request) -> SentOut:
     """Text or call a one-time code to one of the account's phones (by its id)."""
     sent_to = await second_step.send_phone_code(

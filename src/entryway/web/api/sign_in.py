@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +20,7 @@ from entryway.core.events import FlowPurpose
 from entryway.flows import account as account_flow
 from entryway.flows import codes, sign_in, unusual
 from entryway.web.api.contract import (
+    Clean,
     Code,
     DeviceId,
     Done,
@@ -31,6 +32,7 @@ from entryway.web.api.contract import (
     Token,
     answers,
     api_who,
+    bearer_scheme,
     done,
     maybe_bearer,
 )
@@ -52,7 +54,7 @@ class SignInIn(In):
     identifier: Text
     password: Secret
     keep_signed_in: bool = False
-    remembered_browser_token: Annotated[str, Field(max_length=100)] = ""
+    remembered_browser_token: Annotated[str, Field(max_length=100), Clean] = ""
     # An app's own install id (kept by the app): once it signed in, it keeps its own failure
     # budget, so guesses from elsewhere cannot lock the owner's app out.
     device_id: DeviceId = ""
@@ -142,7 +144,7 @@ async def confirm_sign_in(body: ConfirmIn, request: Request) -> Done:
     return await done(request, passed.session_token, passed.account_id)
 
 
-@router.post("/sign-in/confirm/resend", response_model=SentOut, responses=answers(410, 429))
+@router.post("/sign-in/confirm/resend", response_model=SentOut, responses=answers(410))
 async def confirm_resend(body: FlowIn, request: Request) -> SentOut:
     """A new code for an unusual sign-in, to the same contact."""
     sent_to = await codes.resend(
@@ -164,7 +166,7 @@ class SessionStanding(BaseModel):
     ends_at: datetime = Field(description="Ends here however much it is used.")
 
 
-@router.get("/session", response_model=SessionStanding, responses=answers(401))
+@router.get("/session", response_model=SessionStanding, responses=answers(401, body=False))
 async def session_standing(token: Token, request: Request) -> SessionStanding:
     """Whether the bearer token is still good, how far it got and until when; asking does
     not extend it."""
@@ -180,12 +182,11 @@ async def session_standing(token: Token, request: Request) -> SessionStanding:
 @router.post(
     "/sign-out",
     status_code=204,
-    responses=answers(),
+    responses=answers(body=False),
     openapi_extra={"security": [{"bearer": []}, {}]},  # the token is optional here
 )
-async def sign_out(
-    request: Request, token: Annotated[str | None, Depends(maybe_bearer)]
-) -> Response:
+async def sign_out(request: Request) -> Response:
     """End the bearer's session, full or partial; an unknown or missing one changes nothing."""
+    token = maybe_bearer(await bearer_scheme(request))
     await account_flow.sign_out(web_of(request).deps, site_of(request).code, token, who(request))
     return Response(status_code=204)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +18,7 @@ from entryway.web.api.contract import (
     FlowOut,
     In,
     Me,
+    PathId,
     Secret,
     Text,
     answers,
@@ -68,14 +69,14 @@ class BackupCodesOut(BaseModel):
     backup_codes: list[str]
 
 
-@router.post("/account/reauthenticate", status_code=204, responses=answers(401, 423, 429))
+@router.post("/account/reauthenticate", status_code=204, responses=answers(401))
 async def reauthenticate(body: PasswordConfirmIn, me: Me, request: Request) -> Response:
     """Confirm the password: two-step changes need one given in the last ten minutes."""
     await two_step.reauthenticate(web_of(request).deps, me, body.password, who(request))
     return Response(status_code=204)
 
 
-@router.get("/account/two-step", response_model=TwoStepOut, responses=answers(401))
+@router.get("/account/two-step", response_model=TwoStepOut, responses=answers(401, body=False))
 async def two_step_settings(me: Me, request: Request) -> TwoStepOut:
     info = await two_step.overview(web_of(request).deps, me)
     return TwoStepOut(
@@ -90,7 +91,7 @@ async def two_step_settings(me: Me, request: Request) -> TwoStepOut:
     "/account/two-step/apps",
     response_model=AppEnrolmentOut,
     status_code=201,
-    responses=answers(401, 403),
+    responses=answers(401, 403, 422, body=False),
 )
 async def add_app(me: Me, request: Request) -> AppEnrolmentOut:
     """A new authenticator key; it counts once confirmed with a code from the app."""
@@ -117,7 +118,7 @@ async def confirm_app(body: AppConfirmIn, me: Me, request: Request) -> BackupCod
     "/account/two-step/phones",
     response_model=FlowOut,
     status_code=202,
-    responses=answers(401, 403, 429),
+    responses=answers(401, 403),
 )
 async def add_phone(body: PhoneIn, me: Me, request: Request) -> FlowOut:
     """A phone as a second step: a code goes to it first."""
@@ -148,23 +149,23 @@ async def put_preferred(body: MethodIn, me: Me, request: Request) -> Response:
 @router.delete(
     "/account/two-step/methods/{factor_id}", status_code=204, responses=answers(401, 403, 404)
 )
-async def remove_method(
-    factor_id: Annotated[str, Path(max_length=100)], me: Me, request: Request
-) -> Response:
+async def remove_method(factor_id: PathId, me: Me, request: Request) -> Response:
     """Remove an app or a phone; removing the last method turns 2SV off."""
     await two_step.remove_app(web_of(request).deps, me, factor_id, who(request))
     return Response(status_code=204)
 
 
 @router.post(
-    "/account/two-step/backup-codes", response_model=BackupCodesOut, responses=answers(401, 403)
+    "/account/two-step/backup-codes",
+    response_model=BackupCodesOut,
+    responses=answers(401, 403, 422, body=False),
 )
 async def replace_backup_codes(me: Me, request: Request) -> BackupCodesOut:
     fresh = await two_step.new_backup_codes(web_of(request).deps, me, who(request))
     return BackupCodesOut(backup_codes=fresh)
 
 
-@router.post("/account/two-step/off", status_code=204, responses=answers(401, 403))
+@router.post("/account/two-step/off", status_code=204, responses=answers(401, 403, 422, body=False))
 async def two_step_off(me: Me, request: Request) -> Response:
     await two_step.turn_off(web_of(request).deps, me, who(request))
     return Response(status_code=204)
