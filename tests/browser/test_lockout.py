@@ -208,7 +208,7 @@ def test_lock_and_unlock(server: Server, page: Page, shot: Shots, new_context: N
     expect(mail_reader.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(mail_reader)
     mail_reader.get_by_label("Enter OTP").fill(
-        code_in(server, email, site, "reset_code", sent_before)
+        code_in(server, email, site, "unlock_code", sent_before)
     )
     shot(mail_reader, "unlock-code")
     mail_reader.get_by_role("button", name="Continue").click()

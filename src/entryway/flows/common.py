@@ -162,6 +162,7 @@ async def start_code_flow(
     who: Requester,
     decoy: bool = False,
     token: str | None = None,
+    note: str = "",
 ) -> tuple[str, str]:
     """A server-side flow holding one hashed code; returns (flow token, plain code).
 
@@ -188,6 +189,7 @@ async def start_code_flow(
             sends=1,
             created_at=now,
             expires_at=now + FLOW_LIFETIME,
+            note=note,
         )
     )
     return token, code

@@ -162,7 +162,8 @@ async def pass_second_step(
                 deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
             )
         browser = None
-        if remember_browser:  # "Don't require OTP on this browser"
+        # "Don't require OTP on this browser" ("Don't ask for a code" with a backup code)
+        if remember_browser:
             browser = new_token(deps.rng)
             await uow.two_step.remember(
                 RememberedBrowser(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
-from entryway.core.lockout import LockReason, locks_now, over_budget, wants_code
+from entryway.core.lockout import LockReason, locks_now, over_budget, unusual_reason
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
@@ -148,11 +148,12 @@ async def sign_in(
         # must not hide the failures before a right password (SECURITY.md 7).
         failures_before = max(before.failures, reserved - 1, failures_now - 1)
         suspected = account.suspect_since is not None
-        if wants_code(
+        reason = unusual_reason(
             deps.lock_policy, failures_before, before.ip_failures, budget.recognised, suspected
-        ):
+        )
+        if reason is not None:
             await lockout.take_back(deps, uow, budget)  # wrong codes are counted on their own
-            started = await unusual.challenge(deps, uow, site, account, who)
+            started = await unusual.challenge(deps, uow, site, account, who, reason)
             await uow.commit()
             deps.on_message()
             return started
