@@ -150,11 +150,12 @@ def phone_code(site: Site, code: str, channel: str) -> tuple[str, str]:
     return sms_code(site, code)
 
 
-def password_known(site: Site, what: str) -> tuple[str, str]:
+def password_known(site: Site) -> tuple[str, str]:
+    """Sent only once a partial session ended without the second step (flows.unfinished)."""
     return (
         f"{site.brand}: someone entered your password",
-        f"Someone entered the right password for your {site.brand} ({site.name}) account, then "
-        f"{what}, so they could not get in.\n\n"
+        f"Someone entered the right password for your {site.brand} ({site.name}) account but "
+        "did not finish two-step verification, so they could not get in.\n\n"
         "If it was you, no action is needed. If it wasn't, someone knows your password: "
         f"change it now at {site.url('/password/forgot')}.\n\n"
         + GENUINE.format(origin=site.origin),

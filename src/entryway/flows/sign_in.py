@@ -25,7 +25,7 @@ from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.errors import SignInFailed, SignInLocked
-from entryway.flows import lockout, notices, registration, unusual
+from entryway.flows import lockout, notices, registration, unfinished, unusual
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
@@ -142,6 +142,7 @@ async def sign_in(
                 level=SessionLevel.PARTIAL,
             )
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
+            await unfinished.expect(deps, uow, account)  # told if the second step never ends
             await uow.commit()
             return SecondStep(partial_token=partial)
         # Counted from this attempt's own reservation too: a burst of guesses read together

@@ -124,7 +124,8 @@ async def confirm(
         except CodeRejected:
             locked = await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who)
             await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_FAILED, who)
-            await lockout.password_known(deps, uow, account, "a wrong one-time code")
+            # No second notice: the code's own email told the owner that the password was
+            # right; a lock after enough wrong codes sends its own.
             await uow.commit()
             deps.on_message()
             if locked:
