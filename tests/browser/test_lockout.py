@@ -336,6 +336,7 @@ def test_unusual_sign_in(server: Server, page: Page, shot: Shots, new_context: N
     expect(heading(stranger, CONFIRM_HEADING)).to_be_visible()
     main = stranger.get_by_role("main")
     expect(main).to_contain_text("we don't recognise this device")
+    expect(main).to_contain_text("failed attempts to sign in to your account")  # the reason
     expect(main).to_contain_text("u***@example.com")
     expect(stranger.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(stranger)

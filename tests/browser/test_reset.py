@@ -39,7 +39,7 @@ NO_ACCESS = "I no longer have access to this phone number/email"
 NO_ACCESS_EMAIL = "I no longer have access to this email"
 # The label names what the account has: both contacts, only an email or only a phone.
 ANY_NO_ACCESS = re.compile(
-    r"^I no longer have access to this (phone number/email|email|phone number)$"
+    r"^I no longer have access to this (phone number\/email|email|phone number)$"
 )
 
 

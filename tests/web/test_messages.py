@@ -161,3 +161,14 @@ async def test_an_unknown_address_names_what_its_decoy_shows(
     assert no_access_link(await forgot(client, one)) == "I no longer have access to this email"
     both = "I no longer have access to this phone number/email"
     assert no_access_link(await forgot(client, two)) == both
+
+
+def test_every_reason_has_words_on_the_confirm_page() -> None:
+    from entryway.core.lockout import Unusual
+    from entryway.web.pages.auth import confirm_intro
+
+    texts = {confirm_intro(reason) for reason in Unusual}
+    assert len(texts) == len(Unusual)
+    assert confirm_intro(None) == (
+        "Your password was right, but we don't recognise this device, so we need to check it's you."
+    )

@@ -210,8 +210,8 @@ def confirm_intro(reason: Unusual | None) -> str:
     """The confirm page's first sentence for ``reason`` (None: a flow without one)."""
     why = f" {CONFIRM_WHY[reason]}" if reason is not None else ""
     return (
-        f"Your password was right, but we don't recognise this device{why}. "
-        "Enter the code we sent to finish signing in."
+        f"Your password was right, but we don't recognise this device{why}, so we need to "
+        "check it's you."
     )
 
 
