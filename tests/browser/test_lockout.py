@@ -208,7 +208,7 @@ def test_lock_and_unlock(server: Server, page: Page, shot: Shots, new_context: N
     expect(mail_reader.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(mail_reader)
     mail_reader.get_by_label("Enter OTP").fill(
-        code_in(server, email, site, "reset_code", sent_before)
+        code_in(server, email, site, "unlock_code", sent_before)
     )
     shot(mail_reader, "unlock-code")
     mail_reader.get_by_role("button", name="Continue").click()
@@ -336,6 +336,7 @@ def test_unusual_sign_in(server: Server, page: Page, shot: Shots, new_context: N
     expect(heading(stranger, CONFIRM_HEADING)).to_be_visible()
     main = stranger.get_by_role("main")
     expect(main).to_contain_text("we don't recognise this device")
+    expect(main).to_contain_text("failed attempts to sign in to your account")  # the reason
     expect(main).to_contain_text("u***@example.com")
     expect(stranger.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(stranger)

@@ -119,6 +119,7 @@ class MessageKind(enum.StrEnum):
     ACCOUNT_UNLOCKED = "account_unlocked"
     UNUSUAL_SIGN_IN_CODE = "unusual_sign_in_code"
     UNUSUAL_SIGN_IN = "unusual_sign_in"
+    UNLOCK_CODE = "unlock_code"  # the code that confirms it's you before an unlock
 
 
 class FlowPurpose(enum.StrEnum):

@@ -173,6 +173,37 @@ def locks_now(policy: LockPolicy, failures: int, recognised: bool) -> bool:
     return failures >= policy.limit(recognised)
 
 
+class Unusual(enum.StrEnum):
+    """Why a right password must be confirmed by a code (stored with the flow; never rename),
+    so the page and the email say what really happened."""
+
+    ACCOUNT_FAILURES = "account_failures"  # failed attempts to sign in to this account
+    SUSPECTED = "suspected"  # a recent right password did not finish signing in
+    NETWORK_FAILURES = "network_failures"  # many failures from this address, any account
+
+
+def unusual_reason(
+    policy: LockPolicy,
+    failures_before: int,
+    ip_failures: int,
+    recognised: bool,
+    suspected: bool = False,
+) -> Unusual | None:
+    """Why a right password from an unrecognised device must be confirmed by a one-time code
+    before it signs anyone in, or None: recent failures on the account, someone who may know
+    the password (``suspected``), or an address with many failures across accounts. The
+    account's own reasons come first: they are what its owner most needs to hear."""
+    if recognised:
+        return None
+    if failures_before >= policy.unusual_after:
+        return Unusual.ACCOUNT_FAILURES
+    if suspected:
+        return Unusual.SUSPECTED
+    if ip_failures >= policy.ip_unusual_at:
+        return Unusual.NETWORK_FAILURES
+    return None
+
+
 def wants_code(
     policy: LockPolicy,
     failures_before: int,
@@ -180,11 +211,5 @@ def wants_code(
     recognised: bool,
     suspected: bool = False,
 ) -> bool:
-    """A right password from an unrecognised device after recent failures on the account,
-    from an address with many failures across accounts, or while someone may know the
-    password (``suspected``), must be confirmed by a one-time code before it signs anyone in."""
-    if recognised:
-        return False
-    return (
-        suspected or failures_before >= policy.unusual_after or ip_failures >= policy.ip_unusual_at
-    )
+    """Whether a right password must be confirmed by a code (see ``unusual_reason``)."""
+    return unusual_reason(policy, failures_before, ip_failures, recognised, suspected) is not None

@@ -24,13 +24,20 @@ def should_give_up(attempts: int) -> bool:
 # Messages that carry a one-time code: never shown in the Message Center, and their stored
 # text is replaced once a provider accepted them (codes are kept hashed, nowhere in plain).
 CODE_KINDS = frozenset(
-    {"verify_account", "verify_contact", "reset_code", "two_step_code", "unusual_sign_in_code"}
+    {
+        "verify_account",
+        "verify_contact",
+        "reset_code",
+        "two_step_code",
+        "unusual_sign_in_code",
+        "unlock_code",
+    }
 )
 
 
 def redacted_body(masked_to: str) -> str:
     """What remains of a code message: where it went, not what it said."""
-    return f"A one-time password was sent to {masked_to}. Codes are never shown here."
+    return f"A one-time code was sent to {masked_to}. Codes are never shown here."
 
 
 # Messages that carry a single-use link: shown in the Message Center (so a customer can check

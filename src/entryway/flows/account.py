@@ -118,6 +118,8 @@ async def messages(deps: Deps, me: Current) -> list[Message]:
     """The Message Center: every email and SMS we sent to this account, codes left out."""
     async with deps.uow() as uow:
         found = await uow.outbox.for_account(me.account.site, me.account.id)
+    now = deps.clock.now()
+    found = [m for m in found if not m.waiting(now)]  # may still be taken back: not sent
     for message in found:
         if message.kind in CODE_KINDS:
             kind = "email" if message.channel == Channel.EMAIL else "phone"

@@ -31,11 +31,12 @@ async def deliver_code(
 ) -> None:
     """Send ``code`` to the flow's target, by email or SMS, through the outbox."""
     if state.target_kind == IdentifierKind.EMAIL:
-        maker = {
-            FlowPurpose.REGISTRATION: notices.verify_account,
-            FlowPurpose.UNUSUAL_SIGN_IN: notices.unusual_code,
-        }.get(state.purpose, notices.verify_contact)
-        subject, body = maker(site, code)
+        if state.purpose == FlowPurpose.UNUSUAL_SIGN_IN:  # says why, from the flow's note
+            subject, body = notices.unusual_code(site, code, state.note)
+        elif state.purpose == FlowPurpose.REGISTRATION:
+            subject, body = notices.verify_account(site, code)
+        else:
+            subject, body = notices.verify_contact(site, code)
         await send(
             deps,
             uow,

@@ -63,8 +63,10 @@ async def send(
     subject: str,
     body: str,
     dedupe_key: str | None = None,
+    due: datetime | None = None,
 ) -> bool:
-    """Queue one message to one recipient in the caller's transaction (the outbox)."""
+    """Queue one message to one recipient in the caller's transaction (the outbox); with
+    ``due``, it waits until then (and may be taken back before)."""
     if not to or "," in to or ";" in to or "\n" in to:
         raise ValueError(f"a message goes to exactly one address, got {to!r}")
     now = deps.clock.now()
@@ -79,7 +81,7 @@ async def send(
             subject=subject if channel == Channel.EMAIL else "",  # texts have no subject
             body=body,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=due or now,
             dedupe_key=dedupe_key,
         )
     )
@@ -162,6 +164,7 @@ async def start_code_flow(
     who: Requester,
     decoy: bool = False,
     token: str | None = None,
+    note: str = "",
 ) -> tuple[str, str]:
     """A server-side flow holding one hashed code; returns (flow token, plain code).
 
@@ -188,6 +191,7 @@ async def start_code_flow(
             sends=1,
             created_at=now,
             expires_at=now + FLOW_LIFETIME,
+            note=note,
         )
     )
     return token, code

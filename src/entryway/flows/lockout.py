@@ -407,29 +407,6 @@ async def check_password(
     return typed
 
 
-async def password_known(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> None:
-    """A right password followed by ``what``: someone may know the password. New devices
-    need a code from now on, and the owner is told, once a day at most (SECURITY.md 29)."""
-    await suspect(deps, uow, account)
-    site = deps.site(account.site)
-    if not (account.email and account.email_verified):
-        return
-    subject, body = notices.password_known(site, what)
-    day = deps.clock.now().date().isoformat()
-    await send(
-        deps,
-        uow,
-        site,
-        account_id=account.id,
-        channel=Channel.EMAIL,
-        kind=MessageKind.SECOND_STEP_FAILED,
-        to=account.email,
-        subject=subject,
-        body=body,
-        dedupe_key=keyed_hash(deps.keys.hashing, "second-step-failed", f"{account.id}|{day}"),
-    )
-
-
 async def suspect(deps: Deps, uow: UnitOfWork, account: Account) -> None:
     """Someone may know the password: new devices need a code until the owner proves
     otherwise (a code, the second step) or the password changes."""

@@ -40,8 +40,8 @@ def sms_code(site: Site, code: str) -> tuple[str, str]:
 def already_registered(site: Site) -> tuple[str, str]:
     return (
         f"{site.brand}: you already have an account",
-        f"Someone tried to create a {site.brand} ({site.name}) account with this address, "
-        "but it already has one.\n\n"
+        f"Someone tried to create an account on {site.brand} ({site.name}) with this "
+        "address, but it already has one.\n\n"
         f"If it was you, sign in at {site.url('/signin')}. If you forgot your password, use "
         "Forgot your password? on the password page.\n\nIf it wasn't you, no action is needed.",
     )
@@ -85,6 +85,17 @@ def reset_code(site: Site, code: str) -> tuple[str, str]:
         "Enter it on the Password assistance page to choose a new password. It expires in 10 "
         "minutes. If you didn't ask to reset your password, ignore this message: your password "
         "stays as it is, and nobody can change it without this code.\n\n"
+        + GENUINE.format(origin=site.origin),
+    )
+
+
+def unlock_code(site: Site, code: str) -> tuple[str, str]:
+    return (
+        f"{site.brand}: your code to unlock your account",
+        f"Your {site.brand} ({site.name}) one-time code is {code}.\n\n"
+        "Enter it on the Unlock your account page to confirm it's you. It expires in 10 "
+        "minutes. If you didn't ask to unlock your account, don't share the code with anyone "
+        "and ignore this message: nothing changes without it.\n\n"
         + GENUINE.format(origin=site.origin),
     )
 
@@ -139,11 +150,12 @@ def phone_code(site: Site, code: str, channel: str) -> tuple[str, str]:
     return sms_code(site, code)
 
 
-def password_known(site: Site, what: str) -> tuple[str, str]:
+def password_known(site: Site) -> tuple[str, str]:
+    """Sent only once a partial session ended without the second step (flows.unfinished)."""
     return (
         f"{site.brand}: someone entered your password",
-        f"Someone entered the right password for your {site.brand} ({site.name}) account, then "
-        f"{what}, so they could not get in.\n\n"
+        f"Someone entered the right password for your {site.brand} ({site.name}) account but "
+        "did not finish two-step verification, so they could not get in.\n\n"
         "If it was you, no action is needed. If it wasn't, someone knows your password: "
         f"change it now at {site.url('/password/forgot')}.\n\n"
         + GENUINE.format(origin=site.origin),
@@ -177,13 +189,23 @@ def account_locked_sms(site: Site, link: str) -> str:
     )
 
 
-def unusual_code(site: Site, code: str) -> tuple[str, str]:
+# Why a right password needs a code, by ``core.lockout.Unusual`` value: only what happened.
+UNUSUAL_WHY = {
+    "account_failures": ", after failed attempts to sign in to your account",
+    "suspected": ", soon after a sign-in with your password that was not finished",
+    "network_failures": (
+        ", on a network where many sign-ins failed lately (to any account, not necessarily yours)"
+    ),
+}
+
+
+def unusual_code(site: Site, code: str, why: str = "") -> tuple[str, str]:
     return (
         f"{site.brand}: confirm it's you signing in",
         f"Your {site.brand} ({site.name}) one-time code is {code}.\n\n"
-        "Someone entered your password correctly from a device we don't recognise, after "
-        "some failed attempts. If that was you, enter the code to finish signing in. It "
-        "expires in 10 minutes.\n\n"
+        "Someone entered your password correctly from a device we don't recognise"
+        f"{UNUSUAL_WHY.get(why, '')}. If that was you, enter the code to finish signing in. "
+        "It expires in 10 minutes.\n\n"
         "If it wasn't you, don't share the code: change your password with Forgot your "
         f"password? at {site.url('/signin')}.",
     )

@@ -17,7 +17,7 @@ and never verifies (SECURITY.md 4).
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
@@ -70,6 +70,7 @@ class Progress:
     sent_to: str = ""
     channel: str = ""
     wait_seconds: int = 0
+    reach: tuple[str, ...] = ()  # the kinds of contact on file ("email", "phone"), to name them
 
 
 def _contacts(deps: Deps, account: Account | None, ident: Identifier) -> list[tuple[str, str]]:
@@ -93,6 +94,10 @@ def _contacts(deps: Deps, account: Account | None, ident: Identifier) -> list[tu
         )
         found.append(other)
     return found
+
+
+def _reach(contacts: list[tuple[str, str]]) -> tuple[str, ...]:
+    return tuple(sorted({kind for kind, _value in contacts}))
 
 
 def _choices(contacts: list[tuple[str, str]]) -> tuple[Choice, ...]:
@@ -140,7 +145,7 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
             await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
         elif ident.kind == IdentifierKind.EMAIL and site.reset_notice_unknown:
             await _tell_unknown(deps, uow, site, ident)
-        progress = Progress(flow_token=token, stage="choose", choices=_choices(contacts))
+        progress = _progress(deps, state, token, contacts)
         if len(contacts) == 1 and contacts[0][0] == IdentifierKind.EMAIL:
             progress = await _send(deps, uow, site, state, token, contacts, 0, Channel.EMAIL, who)
         await uow.commit()
@@ -246,13 +251,14 @@ async def _send(
     if not moved:
         raise FlowExpired("This step has expired. Please start again.")
     if state.account_id:
-        await _deliver(deps, uow, site, state.account_id, channel, value, code)
+        await _deliver(deps, uow, site, state, channel, value, code)
     return Progress(
         flow_token=token,
         stage="code",
         sent_to=mask(kind, value),
         channel=channel.value,
         wait_seconds=int(RESEND_WAIT.total_seconds()),
+        reach=_reach(contacts),
     )
 
 
@@ -260,22 +266,26 @@ async def _deliver(
     deps: Deps,
     uow: UnitOfWork,
     site: Site,
-    account_id: str,
+    state: FlowState,
     channel: Channel,
     to: str,
     code: str,
 ) -> None:
-    if channel == Channel.EMAIL:
-        subject, body = notices.reset_code(site, code)
-    else:
+    """The code in the words of the journey it belongs to: a reset, or an unlock."""
+    unlocking = state.purpose == FlowPurpose.UNLOCK
+    if channel != Channel.EMAIL:
         subject, body = notices.phone_code(site, code, channel)
+    elif unlocking:
+        subject, body = notices.unlock_code(site, code)
+    else:
+        subject, body = notices.reset_code(site, code)
     await send(
         deps,
         uow,
         site,
-        account_id=account_id,
+        account_id=state.account_id,
         channel=channel,
-        kind=MessageKind.RESET_CODE,
+        kind=MessageKind.UNLOCK_CODE if unlocking else MessageKind.RESET_CODE,
         to=to,
         subject=subject,
         body=body,
@@ -296,7 +306,9 @@ def _progress(
     deps: Deps, state: FlowState, token: str, contacts: list[tuple[str, str]]
 ) -> Progress:
     if state.stage == "choose":
-        return Progress(flow_token=token, stage="choose", choices=_choices(contacts))
+        return Progress(
+            flow_token=token, stage="choose", choices=_choices(contacts), reach=_reach(contacts)
+        )
     wait = 0
     if state.last_sent_at is not None:
         left = state.last_sent_at + RESEND_WAIT - deps.clock.now()
@@ -307,6 +319,7 @@ def _progress(
         sent_to=mask(state.target_kind, state.target),
         channel=state.channel,
         wait_seconds=wait,
+        reach=_reach(contacts),
     )
 
 
@@ -332,6 +345,7 @@ async def resend(
         progress = await _send(
             deps, uow, site, state, flow_token, contacts, 0, Channel(state.channel), who
         )
+        progress = replace(progress, reach=_reach(await _contacts_of(deps, uow, state)))
         await uow.commit()
     deps.on_message()
     return progress

@@ -8,9 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from entryway.core.events import (
-    FlowPurpose,
-)
+from entryway.core.events import FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
@@ -137,6 +135,10 @@ class Sessions(Protocol):
     async def touch(self, site: str, id_hash: str, now: datetime, idle: datetime) -> None: ...
     async def reauthenticated(self, site: str, id_hash: str, now: datetime) -> None: ...
     async def list_for(self, site: str, account_id: str, now: datetime) -> list[Session]: ...
+    async def partial_since(self, site: str, account_id: str, since: datetime) -> list[Session]:
+        """Partial sessions created at ``since`` or later, live or not (none is swept)."""
+        ...
+
     async def delete(self, site: str, id_hash: str) -> bool: ...
     async def delete_public(self, site: str, account_id: str, public_id: str) -> bool: ...
     async def delete_all(self, site: str, account_id: str, *, keep: str | None = None) -> int: ...
@@ -304,6 +306,20 @@ class Outbox(Protocol):
         ...
 
     async def for_account(self, site: str, account_id: str, limit: int = 50) -> list[Message]: ...
+    async def waiting(
+        self, site: str, account_id: str, kind: MessageKind, now: datetime
+    ) -> list[Message]:
+        """The account's messages of ``kind`` written for later and not due yet."""
+        ...
+
+    async def reschedule(self, message_id: str, due: datetime, now: datetime) -> bool:
+        """Move a waiting message to ``due``; false (nothing changed) once it is due."""
+        ...
+
+    async def take_back(self, message_id: str, now: datetime) -> bool:
+        """Delete a waiting message; false (nothing changed) once it is due."""
+        ...
+
     # The three below serve the delivery worker and the demo outbox page, which work across
     # every site by design: they read messages, never accounts.
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:

@@ -197,3 +197,14 @@ class Message:
     sent_at: datetime | None = None
     last_error: str = ""
     dedupe_key: str | None = None
+
+    def waiting(self, now: datetime) -> bool:
+        """Written for later, never tried and not due yet: it may still be taken back, so
+        no page shows it."""
+        due = self.next_attempt_at
+        return (
+            self.status == MessageStatus.PENDING
+            and self.attempts == 0
+            and due is not None
+            and due > now
+        )

@@ -138,8 +138,8 @@ async def _start_in(
             subject=subject,
             body=body
             if ident.kind == IdentifierKind.EMAIL
-            else f"Someone tried to create a {site.brand} account with this number, which "
-            f"already has one. Sign in at {site.url('/signin')}.",
+            else f"Someone tried to create an account on {site.brand} with this number, "
+            f"which already has one. Sign in at {site.url('/signin')}.",
             # One such notice a day per address: repeated attempts cannot flood the owner.
             dedupe_key=keyed_hash(
                 deps.keys.hashing,

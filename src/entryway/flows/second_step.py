@@ -5,7 +5,7 @@ stateDiagram-v2
     [*] --> partial: right password, 2SV on, browser not remembered
     partial --> signed_in: right code (new session id)
     partial --> partial: wrong code (counted toward the account's lock)
-    partial --> [*]: cancelled, or ten minutes passed
+    partial --> [*]: cancelled, or ten minutes passed (the owner is told, see unfinished)
     partial --> case_opened: Contact Customer Service
 ```
 """
@@ -31,7 +31,7 @@ from entryway.errors import (
     Unauthenticated,
 )
 from entryway.flows import codes as codes_flow
-from entryway.flows import lockout, notices
+from entryway.flows import lockout, notices, unfinished
 from entryway.flows.common import (
     audit,
     browser_hash,
@@ -136,6 +136,7 @@ async def pass_second_step(
         # one partial session, one gets a session and the others roll back what they spent.
         if not await uow.sessions.delete(site_code, me.session.id_hash):
             raise Unauthenticated("Please sign in.")
+        await unfinished.passed(deps, uow, me.session)  # finished: no "unfinished" notice
         # The sign-in is complete only now: it takes back its own count.
         await lockout.clear(deps, uow, admitted.budget)
         await lockout.trust_again(deps, uow, account)
@@ -162,7 +163,8 @@ async def pass_second_step(
                 deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
             )
         browser = None
-        if remember_browser:  # "Don't require OTP on this browser"
+        # "Don't require OTP on this browser" ("Don't ask for a code" with a backup code)
+        if remember_browser:
             browser = new_token(deps.rng)
             await uow.two_step.remember(
                 RememberedBrowser(
@@ -185,20 +187,28 @@ async def _count_wrong(
     deps: Deps, uow: UnitOfWork, account: Account, who: Requester, admitted: lockout.Admitted
 ) -> None:
     """Wrong second-step codes count toward the account's lock, across challenges
-    (SECURITY.md 19), are audited, and the owner is told once a day: a right password with a
-    failing second step means someone may know the password (SECURITY.md 29)."""
+    (SECURITY.md 19), are audited, and make new devices need a code until the second step
+    passes. The owner is told only if it never does (``unfinished``, SECURITY.md 29): a
+    mistyped code followed by the right one is no news."""
     if await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who):
         deps.on_message()
     await audit(deps, uow, account.site, account.id, AuditAction.SECOND_STEP_FAILED, who)
-    await lockout.password_known(deps, uow, account, "a wrong two-step verification code")
+    await lockout.suspect(deps, uow, account)
 
 
 async def sign_out_pending(deps: Deps, site_code: str, token: str | None) -> None:
-    """Leave the second step: the partial session ends."""
-    if token:
-        async with deps.uow() as uow:
-            await uow.sessions.delete(site_code, session_hash(deps, token))
-            await uow.commit()
+    """Leave the second step: the partial session ends, and the owner is told now that a
+    right password did not finish signing in."""
+    if not token or len(token) > 100:
+        return
+    async with deps.uow() as uow:
+        session = await uow.sessions.get(site_code, session_hash(deps, token))
+        if session is None or session.level != SessionLevel.PARTIAL:
+            return
+        if await uow.sessions.delete(site_code, session.id_hash):
+            await unfinished.cancelled(deps, uow, session)
+        await uow.commit()
+    deps.on_message()
 
 
 def _challenge_token(deps: Deps, partial_token: str) -> str:

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
-from entryway.core.lockout import LockReason, locks_now, over_budget, wants_code
+from entryway.core.lockout import LockReason, locks_now, over_budget, unusual_reason
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.errors import SignInFailed, SignInLocked
-from entryway.flows import lockout, notices, registration, unusual
+from entryway.flows import lockout, notices, registration, unfinished, unusual
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
@@ -142,17 +142,19 @@ async def sign_in(
                 level=SessionLevel.PARTIAL,
             )
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
+            await unfinished.expect(deps, uow, account)  # told if the second step never ends
             await uow.commit()
             return SecondStep(partial_token=partial)
         # Counted from this attempt's own reservation too: a burst of guesses read together
         # must not hide the failures before a right password (SECURITY.md 7).
         failures_before = max(before.failures, reserved - 1, failures_now - 1)
         suspected = account.suspect_since is not None
-        if wants_code(
+        reason = unusual_reason(
             deps.lock_policy, failures_before, before.ip_failures, budget.recognised, suspected
-        ):
+        )
+        if reason is not None:
             await lockout.take_back(deps, uow, budget)  # wrong codes are counted on their own
-            started = await unusual.challenge(deps, uow, site, account, who)
+            started = await unusual.challenge(deps, uow, site, account, who, reason)
             await uow.commit()
             deps.on_message()
             return started

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
-from entryway.core.lockout import LockReason
+from entryway.core.lockout import LockReason, Unusual
 from entryway.core.masking import mask
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired, SignInLocked
@@ -29,10 +29,12 @@ PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
 
 @dataclass(frozen=True, slots=True)
 class MustConfirm:
-    """The password was right, but the sign-in is unusual: a code went to ``sent_to``."""
+    """The password was right, but the sign-in is unusual (``reason``, None for a flow from
+    before reasons were kept): a code went to ``sent_to``."""
 
     flow_token: str
     sent_to: str
+    reason: Unusual | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +44,10 @@ class Confirmed:
 
 
 async def challenge(
-    deps: Deps, uow: UnitOfWork, site: Site, account: Account, who: Requester
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, who: Requester, reason: Unusual
 ) -> MustConfirm:
-    """Send the code (within the message quotas) in the caller's transaction."""
+    """Send the code (within the message quotas) in the caller's transaction; the flow keeps
+    ``reason`` so the page and the email say why the code is asked for."""
     if account.email and account.email_verified:
         kind, target = IdentifierKind.EMAIL, account.email
     elif account.phone and account.phone_verified:
@@ -60,14 +63,40 @@ async def challenge(
         target_kind=kind,
         target=target,
         who=who,
+        note=reason.value,
     )
     state = await codes.load(deps, uow, site.code, token, PURPOSE)
     await codes.deliver_code(deps, uow, site, state, code)
     await lockout.suspect(deps, uow, account)  # until a code or a new password says otherwise
     await audit(
-        deps, uow, site.code, account.id, AuditAction.UNUSUAL_SIGN_IN_CHALLENGED, who, to=kind
+        deps,
+        uow,
+        site.code,
+        account.id,
+        AuditAction.UNUSUAL_SIGN_IN_CHALLENGED,
+        who,
+        to=kind,
+        reason=reason.value,
     )
-    return MustConfirm(flow_token=token, sent_to=mask(kind, target))
+    return MustConfirm(flow_token=token, sent_to=mask(kind, target), reason=reason)
+
+
+async def describe(deps: Deps, site_code: str, flow_token: str) -> MustConfirm:
+    """Where the code went (masked) and why it was asked for, for the page that asks for it."""
+    async with deps.uow() as uow:
+        state = await codes.load(deps, uow, site_code, flow_token, PURPOSE)
+    return MustConfirm(
+        flow_token=flow_token,
+        sent_to=mask(state.target_kind, state.target),
+        reason=reason_of(state.note),
+    )
+
+
+def reason_of(note: str) -> Unusual | None:
+    try:
+        return Unusual(note)
+    except ValueError:
+        return None
 
 
 async def confirm(
@@ -95,7 +124,8 @@ async def confirm(
         except CodeRejected:
             locked = await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who)
             await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_FAILED, who)
-            await lockout.password_known(deps, uow, account, "a wrong one-time code")
+            # No second notice: the code's own email told the owner that the password was
+            # right; a lock after enough wrong codes sends its own.
             await uow.commit()
             deps.on_message()
             if locked:

@@ -224,6 +224,16 @@ def _message(row: Any) -> Message:
     )
 
 
+def _waiting(now: datetime) -> tuple[Any, ...]:
+    """Written for later, never tried, not due: the worker cannot have leased it, so a
+    conditional write on these terms never races a delivery."""
+    return (
+        messages.c.status == MessageStatus.PENDING.value,
+        messages.c.attempts == 0,
+        messages.c.next_attempt_at > now,
+    )
+
+
 class OutboxRepo(Repo):
     async def add(self, message: Message) -> bool:
         values = values_of(message, to="to_address")
@@ -245,6 +255,33 @@ class OutboxRepo(Repo):
             .limit(limit)
         )
         return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
+
+    async def waiting(
+        self, site: str, account_id: str, kind: MessageKind, now: datetime
+    ) -> list[Message]:
+        query = (
+            select(messages)
+            .where(
+                messages.c.site == site,
+                messages.c.account_id == account_id,
+                messages.c.kind == kind.value,
+                *_waiting(now),
+            )
+            .order_by(messages.c.created_at, messages.c.id)
+        )
+        return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
+
+    async def reschedule(self, message_id: str, due: datetime, now: datetime) -> bool:
+        statement = (
+            update(messages)
+            .where(messages.c.id == message_id, *_waiting(now))
+            .values(next_attempt_at=due)
+        )
+        return bool((await self.conn.execute(statement)).rowcount == 1)
+
+    async def take_back(self, message_id: str, now: datetime) -> bool:
+        statement = delete(messages).where(messages.c.id == message_id, *_waiting(now))
+        return bool((await self.conn.execute(statement)).rowcount == 1)
 
     async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:
         free = or_(messages.c.lease_until.is_(None), messages.c.lease_until < now)

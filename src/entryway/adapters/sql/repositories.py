@@ -179,6 +179,15 @@ class SessionRepo(Repo):
         )
         return [_session(r) for r in (await self.conn.execute(query)).mappings().all()]
 
+    async def partial_since(self, site: str, account_id: str, since: datetime) -> list[Session]:
+        query = select(sessions).where(
+            sessions.c.site == site,
+            sessions.c.account_id == account_id,
+            sessions.c.level == SessionLevel.PARTIAL.value,
+            sessions.c.created_at >= since,
+        )
+        return [_session(r) for r in (await self.conn.execute(query)).mappings().all()]
+
     async def delete(self, site: str, id_hash: str) -> bool:
         return await self._delete(sessions.c.id_hash == id_hash, site=site) == 1
 

@@ -199,7 +199,7 @@ async def contact_verify_submit(
                 sent_to=sent_to,
                 action=action,
                 heading=heading,
-                notice=f"We sent a new code to {sent_to}.",
+                notice=f"We sent a new OTP to {sent_to}.",
             )
         await account_flow.confirm_contact_change(
             deps, me, KINDS[kind], token, text(form, "code"), who(request)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
+from entryway.core.lockout import Unusual
 from entryway.errors import (
     EntrywayError,
     FlowExpired,
@@ -196,19 +197,34 @@ async def password_submit(request: Request) -> Response:
 
 
 CONFIRM_HEADING = "Confirm it's you"
-CONFIRM_INTRO = (
-    "Your password was right, but we don't recognise this device and there were failed "
-    "attempts to sign in to your account lately. Enter the code we sent to finish signing in."
-)
+# Why the code is asked for, as the flow decided it: the page says only what happened.
+CONFIRM_WHY = {
+    Unusual.ACCOUNT_FAILURES: "and there were failed attempts to sign in to your account lately",
+    Unusual.SUSPECTED: "and a recent sign-in with your password was not finished",
+    Unusual.NETWORK_FAILURES: "and there were many failed attempts to sign in from this network "
+    "lately (not necessarily to your account)",
+}
 
 
-def _confirm_page(request: Request, target: str, *, status: int = 200, **extra: Any) -> Response:
+def confirm_intro(reason: Unusual | None) -> str:
+    """The confirm page's first sentence for ``reason`` (None: a flow without one)."""
+    why = f" {CONFIRM_WHY[reason]}" if reason is not None else ""
+    return (
+        f"Your password was right, but we don't recognise this device{why}, so we need to "
+        "check it's you."
+    )
+
+
+def _confirm_page(
+    request: Request, target: str, shown: unusual.MustConfirm, *, status: int = 200, **extra: Any
+) -> Response:
     return page(
         request,
         "verify.html",
         action="/signin/confirm",
         heading=CONFIRM_HEADING,
-        intro=CONFIRM_INTRO,
+        intro=confirm_intro(shown.reason),
+        sent_to=shown.sent_to,
         return_to=target,
         status=status,
         **extra,
@@ -219,12 +235,10 @@ def _confirm_page(request: Request, target: str, *, status: int = 200, **extra: 
 async def confirm_form(request: Request, return_to: str = "") -> Response:
     site = site_of(request)
     try:
-        sent_to = await codes.describe(
-            web_of(request).deps, site.code, _flow_token(request), FlowPurpose.UNUSUAL_SIGN_IN
-        )
+        shown = await unusual.describe(web_of(request).deps, site.code, _flow_token(request))
     except FlowExpired:
         return redirect("/signin")
-    return _confirm_page(request, return_to, sent_to=sent_to)
+    return _confirm_page(request, return_to, shown)
 
 
 @router.post("/signin/confirm")
@@ -241,7 +255,7 @@ async def confirm_submit(request: Request) -> Response:
             sent_to = await codes.resend(
                 deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request)
             )
-            notice = f"We sent a new code to {sent_to}."
+            notice = f"We sent a new OTP to {sent_to}."
         else:
             done = await unusual.confirm(
                 deps,
@@ -259,14 +273,14 @@ async def confirm_submit(request: Request) -> Response:
     except FlowExpired:
         return redirect("/signin")
     except SignInLocked as exc:
-        sent_to = await codes.describe(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN)
-        return _confirm_page(request, target, sent_to=sent_to, locked=exc.message, status=423)
+        shown = await unusual.describe(deps, site.code, token)
+        return _confirm_page(request, target, shown, locked=exc.message, status=423)
     except EntrywayError as exc:
-        sent_to = await codes.describe(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN)
-        return _confirm_page(
-            request, target, sent_to=sent_to, errors={"code": exc.message}, status=422
-        )
-    return _confirm_page(request, target, sent_to=sent_to, notice=notice)
+        shown = await unusual.describe(deps, site.code, token)
+        return _confirm_page(request, target, shown, errors={"code": exc.message}, status=422)
+    return _confirm_page(
+        request, target, await unusual.describe(deps, site.code, token), notice=notice
+    )
 
 
 @router.post("/signout")
@@ -352,7 +366,7 @@ async def verify_submit(request: Request) -> Response:
             sent_to = await codes.resend(
                 deps, site.code, token, FlowPurpose.REGISTRATION, who(request)
             )
-            notice = f"We sent a new code to {sent_to}."
+            notice = f"We sent a new OTP to {sent_to}."
         else:
             done = await registration.verify(
                 deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)

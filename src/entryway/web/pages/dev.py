@@ -15,8 +15,12 @@ router = APIRouter(include_in_schema=False)
 
 
 async def _latest(request: Request) -> list[Message]:
-    async with web_of(request).deps.uow() as uow:
-        return await uow.outbox.latest(200)
+    """What was sent or is being sent: a notice written for later may still be taken back."""
+    deps = web_of(request).deps
+    async with deps.uow() as uow:
+        found = await uow.outbox.latest(200)
+    now = deps.clock.now()
+    return [m for m in found if not m.waiting(now)]
 
 
 def as_json(m: Message) -> dict[str, Any]:

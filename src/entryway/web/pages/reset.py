@@ -76,7 +76,24 @@ async def _progress(request: Request, journey: Journey) -> Progress | None:
         return None
 
 
+# The link to the no-access help names the contacts the account has (PRODUCT.md 5 gives the
+# label for both); a decoy flow names its own plausible set, so nothing is revealed.
+NO_ACCESS = {
+    ("email", "phone"): "I no longer have access to this phone number/email",
+    ("email",): "I no longer have access to this email",
+    ("phone",): "I no longer have access to this phone number",
+}
+
+
+def no_access_label(progress: Progress) -> str:
+    """The no-access link's label for what this account has on file."""
+    return NO_ACCESS.get(progress.reach, NO_ACCESS[("email", "phone")])
+
+
 def _page(request: Request, journey: Journey, name: str, **ctx: Any) -> Response:
+    progress = ctx.get("progress")
+    if isinstance(progress, Progress):
+        ctx.setdefault("no_access", no_access_label(progress))
     return page(request, name, journey=journey, **ctx)
 
 
@@ -202,7 +219,7 @@ def _journey_routes(journey: Journey) -> None:
                 progress = await password_reset.resend(
                     deps, site.code, flow_token=token, who=who(request), purpose=journey.purpose
                 )
-                notice = f"We sent a new code to {progress.sent_to}."
+                notice = f"We sent a new OTP to {progress.sent_to}."
             else:
                 await password_reset.verify(
                     deps,

@@ -1,0 +1,290 @@
+"""What our messages say, and when they go: each one says what happened (issue 9, item 3).
+Runs on SQLite and, with --db=postgresql, on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from entryway.core.events import MessageKind
+from entryway.core.lockout import Unusual
+from entryway.core.outbox import CODE_KINDS
+from entryway.errors import CodeRejected, FlowExpired
+from entryway.flows import account, notices, password_reset, second_step, sign_in, unlock, unusual
+from entryway.flows.ports import Requester
+from entryway.flows.unfinished import GRACE
+from tests.conftest import World
+from tests.flows.test_lockout import ANA, PW, WHO, attempt, lock_ana, setup, unlock_token, who
+from tests.flows.test_two_step import code_now, enrolled, password_step
+
+KNOWN = "someone entered your password"
+
+
+def told(world: World) -> list[str]:
+    """The bodies of the "someone entered your password" emails delivered so far."""
+    return [m.body for m in world.mailer.sent if KNOWN in m.subject]
+
+
+async def kinds_to(world: World, to: str) -> list[MessageKind]:
+    async with world.deps.uow() as uow:
+        found = await uow.outbox.latest(200)
+    return [m.kind for m in found if m.to == to]
+
+
+# The unlock code -------------------------------------------------------------------------
+async def test_the_unlock_code_speaks_of_unlocking_not_of_a_reset(world: World) -> None:
+    s = await setup(world)
+    await lock_ana(s)
+    flow = await unlock.open_link(s.deps, "us", await unlock_token(world), WHO)
+    await password_reset.choose(
+        s.deps, "us", flow_token=flow, index=0, channel="email", who=WHO, purpose=unlock.PURPOSE
+    )
+    await world.deliver()
+    code = world.mailer.sent[-1]
+    assert code.to == ANA
+    assert code.subject == "Acme Market: your code to unlock your account"
+    assert "Unlock your account page" in code.body
+    assert "If you didn't ask to unlock your account" in code.body
+    assert "reset" not in (code.subject + code.body).lower()
+    kinds = await kinds_to(world, ANA)
+    assert MessageKind.UNLOCK_CODE in kinds and MessageKind.RESET_CODE not in kinds
+    assert MessageKind.UNLOCK_CODE.value in CODE_KINDS  # hidden once sent, like every code
+
+
+async def test_a_reset_code_still_speaks_of_a_reset(world: World) -> None:
+    await setup(world)
+    await password_reset.start(world.deps, "us", identifier=ANA, who=WHO)
+    await world.deliver()
+    code = world.mailer.sent[-1]
+    assert code.subject == "Acme Market: your password reset code"
+    assert "If you didn't ask to reset your password" in code.body
+    kinds = await kinds_to(world, ANA)
+    assert MessageKind.RESET_CODE in kinds and MessageKind.UNLOCK_CODE not in kinds
+
+
+# Why an unusual sign-in asks for a code --------------------------------------------------
+async def code_email(world: World) -> str:
+    await world.deliver()
+    found = [m for m in world.mailer.sent if m.subject.endswith("confirm it's you signing in")]
+    assert found, "no unusual sign-in code was sent"
+    return found[-1].body
+
+
+async def test_failures_on_the_account_are_named_as_such(world: World) -> None:
+    s = await setup(world, unusual_after=2)
+    for n in range(2):
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    challenged = await attempt(s.deps, PW, who(9))
+    assert isinstance(challenged, sign_in.MustConfirm)
+    assert challenged.reason == Unusual.ACCOUNT_FAILURES
+    shown = await unusual.describe(s.deps, "us", challenged.flow_token)
+    assert shown.reason == Unusual.ACCOUNT_FAILURES and shown.sent_to == "a***@example.com"
+    assert "after failed attempts to sign in to your account" in await code_email(world)
+
+
+async def test_failures_from_the_network_are_not_blamed_on_the_account(world: World) -> None:
+    s = await setup(world, ip_unusual_at=5, ip_refuse_at=50)
+    busy = Requester(ip="203.0.113.99", user_agent="pytest")
+    for n in range(5):
+        await attempt(s.deps, "wrong-guess-123", busy, f"someone{n}@example.com")
+    challenged = await attempt(s.deps, PW, busy)
+    assert isinstance(challenged, sign_in.MustConfirm)
+    assert challenged.reason == Unusual.NETWORK_FAILURES
+    assert (await unusual.describe(s.deps, "us", challenged.flow_token)).reason == (
+        Unusual.NETWORK_FAILURES
+    )
+    body = await code_email(world)
+    assert "on a network where many sign-ins failed lately" in body
+    assert "to your account" not in body.split("\n\n")[1]
+
+
+async def test_an_unfinished_sign_in_is_named_as_such(world: World) -> None:
+    s = await setup(world, ip_unusual_at=5, ip_refuse_at=50)
+    busy = Requester(ip="203.0.113.99", user_agent="pytest")
+    for n in range(5):
+        await attempt(s.deps, "wrong-guess-123", busy, f"someone{n}@example.com")
+    assert isinstance(await attempt(s.deps, PW, busy), sign_in.MustConfirm)  # left unfinished
+    # From a quiet network and a new device, the right password still needs a code, and the
+    # reason is the unfinished sign-in, not failures that never happened here.
+    challenged = await attempt(s.deps, PW, Requester(ip="192.0.2.77", user_agent="pytest"))
+    assert isinstance(challenged, sign_in.MustConfirm)
+    assert challenged.reason == Unusual.SUSPECTED
+    body = await code_email(world)
+    assert "soon after a sign-in with your password that was not finished" in body
+
+
+async def test_a_mistyped_unusual_code_then_the_right_one_sends_no_alarm(world: World) -> None:
+    s = await setup(world, unusual_after=2)
+    for n in range(2):
+        await attempt(s.deps, "wrong-guess-123", who(n))
+    challenged = await attempt(s.deps, PW, who(9))
+    assert isinstance(challenged, sign_in.MustConfirm)
+    with pytest.raises(CodeRejected):
+        await unusual.confirm(
+            s.deps, "us", flow_token=challenged.flow_token, code="000000", remember=False, who=WHO
+        )
+    await unusual.confirm(
+        s.deps,
+        "us",
+        flow_token=challenged.flow_token,
+        code=await world.code(ANA),
+        remember=False,
+        who=WHO,
+    )
+    await world.deliver()
+    assert told(world) == []
+
+
+def test_every_reason_has_words_in_the_email() -> None:
+    for reason in Unusual:
+        assert reason.value in notices.UNUSUAL_WHY
+
+
+# "Someone entered your password": only when the second step never finished -----------------
+async def test_a_mistyped_code_then_the_right_one_sends_nothing(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    partial = await password_step(world)
+    with pytest.raises(CodeRejected):
+        await second_step.pass_with_app(
+            world.deps, "us", partial, "000000", remember=False, who=WHO
+        )
+    await second_step.pass_with_app(
+        world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
+    )
+    world.clock.advance(minutes=30)  # long past the partial session's deadline
+    await world.deliver()
+    assert told(world) == []
+    async with world.deps.uow() as uow:  # taken back, not just held
+        found = await uow.outbox.latest(200)
+    assert MessageKind.SECOND_STEP_FAILED not in [m.kind for m in found]
+
+
+async def test_a_partial_session_that_expires_untouched_sends_the_notice(world: World) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+    with pytest.raises(CodeRejected):
+        await second_step.pass_with_app(
+            world.deps, "us", partial, "000000", remember=False, who=WHO
+        )
+    me = await account.current(world.deps, "us", e.token)
+    world.clock.advance(minutes=9)
+    await world.deliver()
+    assert told(world) == []  # still live: it may yet finish
+    assert KNOWN not in [m.subject for m in await account.messages(world.deps, me)]
+    world.clock.advance(minutes=1)  # the partial session has expired...
+    await world.deliver()
+    assert told(world) == []  # ...and a second step that was checked just in time may commit
+    world.clock.advance(seconds=GRACE.total_seconds())
+    await world.deliver()  # nobody came back: the worker alone sends it
+    (body,) = told(world)
+    assert "did not finish two-step verification" in body
+    assert "change it now at http://us.localhost:8000/password/forgot" in body
+    listed = [m.subject for m in await account.messages(world.deps, me)]
+    assert "Acme Market: someone entered your password" in listed  # in the Message Center too
+
+
+async def test_no_wrong_code_at_all_still_sends_the_notice(world: World) -> None:
+    await enrolled(world)
+    await password_step(world)  # the right password, then nothing
+    world.clock.advance(minutes=11)
+    await world.deliver()
+    assert len(told(world)) == 1
+
+
+async def test_a_cancelled_partial_session_sends_the_notice_at_once(world: World) -> None:
+    await enrolled(world)
+    partial = await password_step(world)
+    await second_step.sign_out_pending(world.deps, "us", partial)
+    await world.deliver()
+    assert len(told(world)) == 1
+    with pytest.raises(Exception, match="sign in"):
+        await second_step.pending(world.deps, "us", partial)
+
+
+async def test_the_owner_passing_does_not_hide_someone_elses_unfinished_attempt(
+    world: World,
+) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    stranger = await password_step(world)  # opened first, never finished
+    world.clock.advance(minutes=2)
+    owner = await password_step(world)
+    await second_step.pass_with_app(
+        world.deps, "us", owner, code_now(world, e.key), remember=False, who=WHO
+    )
+    await world.deliver()
+    assert told(world) == []  # the stranger's partial session is still live
+    world.clock.advance(minutes=9)  # it expired a minute ago
+    await world.deliver()
+    assert len(told(world)) == 1
+    with pytest.raises(Exception, match="sign in"):
+        await second_step.pending(world.deps, "us", stranger)
+
+
+async def test_a_later_unfinished_attempt_keeps_the_notice_waiting(world: World) -> None:
+    e = await enrolled(world)
+    world.clock.advance(seconds=60)
+    owner = await password_step(world)
+    world.clock.advance(minutes=5)
+    await password_step(world)  # someone else, five minutes later, never finishing
+    await second_step.pass_with_app(
+        world.deps, "us", owner, code_now(world, e.key), remember=False, who=WHO
+    )
+    world.clock.advance(minutes=6)  # past the owner's deadline, not the stranger's
+    await world.deliver()
+    assert told(world) == []
+    world.clock.advance(minutes=5)
+    await world.deliver()
+    assert len(told(world)) == 1
+
+
+async def test_the_notice_goes_once_a_day(world: World) -> None:
+    await enrolled(world)
+    for _ in range(3):
+        await password_step(world)
+        world.clock.advance(minutes=11)
+        await world.deliver()
+    assert len(told(world)) == 1
+    world.clock.advance(days=1)
+    await password_step(world)
+    world.clock.advance(minutes=11)
+    await world.deliver()
+    assert len(told(world)) == 2
+
+
+async def test_a_full_session_token_is_not_ended_as_a_partial_one(world: World) -> None:
+    e = await enrolled(world)
+    await second_step.sign_out_pending(world.deps, "us", e.token)
+    assert (await account.current(world.deps, "us", e.token)).account.two_step
+    await world.deliver()
+    assert told(world) == []
+
+
+async def test_an_expired_partial_session_refuses_the_right_code(world: World) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+    world.clock.advance(minutes=10)
+    with pytest.raises(Exception, match="sign in"):
+        await second_step.pass_with_app(
+            world.deps, "us", partial, code_now(world, e.key), remember=False, who=WHO
+        )
+    world.clock.advance(seconds=GRACE.total_seconds())
+    await world.deliver()
+    assert len(told(world)) == 1
+
+
+# Grammar ---------------------------------------------------------------------------------
+async def test_no_article_before_the_brand(world: World) -> None:
+    site = world.deps.site("us")
+    for subject, body in (
+        notices.already_registered(site),
+        notices.unlock_code(site, "123456"),
+        notices.password_known(site),
+    ):
+        assert f"a {site.brand}" not in subject + body
+    assert "create an account on Acme Market (United States)" in notices.already_registered(site)[1]
+
+
+async def test_flow_expired_is_what_an_unknown_unusual_flow_answers(world: World) -> None:
+    with pytest.raises(FlowExpired):
+        await unusual.describe(world.deps, "us", "no-such-flow")
