@@ -161,6 +161,8 @@ async def password_submit(request: Request) -> Response:
             identifier=identifier,
             return_to=target,
             throttled=exc.message,
+            wait=_wait_parts(exc.message, exc.retry_after),
+            wait_seconds=exc.retry_after,
             remember=remember,
             status=429,
         )
@@ -193,6 +195,14 @@ async def password_submit(request: Request) -> Response:
     start_session(response, request, site, result.session_token, remember=remember)
     clear_cookie(response, site, IDENT)
     return response
+
+
+def _wait_parts(message: str, seconds: int) -> tuple[str, str, str] | None:
+    """The notice split around its "N seconds", for the page to count down; None when the
+    notice names no such wait (then it is shown as it is)."""
+    phrase = f"{seconds} second{'' if seconds == 1 else 's'}"
+    before, found, after = message.partition(phrase)
+    return (before, phrase, after) if found and seconds > 0 else None
 
 
 CONFIRM_HEADING = "Confirm it's you"
