@@ -226,7 +226,7 @@ def _confirm_page(request: Request, target: str, *, status: int = 200, **extra: 
 
 
 @router.get("/signin/confirm")
-async def confirm_form(request: Request, return_to: str = "") -> Response:
+async def confirm_form(request: Request, return_to: str = "", resent: str = "") -> Response:
     site = site_of(request)
     try:
         sent_to = await codes.describe(
@@ -234,7 +234,8 @@ async def confirm_form(request: Request, return_to: str = "") -> Response:
         )
     except FlowExpired:
         return redirect("/signin")
-    return _confirm_page(request, return_to, sent_to=sent_to)
+    notice = f"We sent a new code to {sent_to}." if resent else None
+    return _confirm_page(request, return_to, sent_to=sent_to, notice=notice)
 
 
 @router.post("/signin/confirm")
@@ -245,27 +246,19 @@ async def confirm_submit(request: Request) -> Response:
     token = _flow_token(request)
     target = return_to(request, text(form, "return_to"))
     remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
-    notice = None
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(
-                deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request)
-            )
-            notice = f"We sent a new code to {sent_to}."
-        else:
-            done = await unusual.confirm(
-                deps,
-                site.code,
-                flow_token=token,
-                code=text(form, "code"),
-                remember=remember,
-                who=who(request),
-            )
-            response = redirect(target)
-            start_session(response, request, site, done.session_token, remember=remember)
-            for name in (FLOW, REMEMBER_ASKED, IDENT):
-                clear_cookie(response, site, name)
-            return response
+            await codes.resend(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request))
+            # A reload of the answer must not send yet another code.
+            return redirect("/signin/confirm?" + urlencode({"return_to": target, "resent": "1"}))
+        done = await unusual.confirm(
+            deps,
+            site.code,
+            flow_token=token,
+            code=text(form, "code"),
+            remember=remember,
+            who=who(request),
+        )
     except FlowExpired:
         return redirect("/signin")
     except SignInLocked as exc:
@@ -276,7 +269,11 @@ async def confirm_submit(request: Request) -> Response:
         return _confirm_page(
             request, target, sent_to=sent_to, errors={"code": exc.message}, status=422
         )
-    return _confirm_page(request, target, sent_to=sent_to, notice=notice)
+    response = redirect(target)
+    start_session(response, request, site, done.session_token, remember=remember)
+    for name in (FLOW, REMEMBER_ASKED, IDENT):
+        clear_cookie(response, site, name)
+    return response
 
 
 @router.post("/signout")
@@ -332,8 +329,22 @@ def _flow_token(request: Request) -> str:
     return request.cookies.get(cookie_name(site, FLOW), "")
 
 
+def _verify_page(request: Request, sent_to: str, *, status: int = 200, **extra: Any) -> Response:
+    return page(
+        request,
+        "verify.html",
+        sent_to=sent_to,
+        action="/register/verify",
+        heading="Verify your account",
+        back="/register",
+        back_label="Wrong email address or mobile number? Go back and correct it",
+        status=status,
+        **extra,
+    )
+
+
 @router.get("/register/verify")
-async def verify_form(request: Request) -> Response:
+async def verify_form(request: Request, resent: str = "") -> Response:
     site = site_of(request)
     try:
         sent_to = await codes.describe(
@@ -341,13 +352,8 @@ async def verify_form(request: Request) -> Response:
         )
     except FlowExpired:
         return redirect("/register")
-    return page(
-        request,
-        "verify.html",
-        sent_to=sent_to,
-        action="/register/verify",
-        heading="Verify your account",
-    )
+    notice = f"We sent a new code to {sent_to}." if resent else None
+    return _verify_page(request, sent_to, notice=notice)
 
 
 @router.post("/register/verify")
@@ -356,39 +362,19 @@ async def verify_submit(request: Request) -> Response:
     site = site_of(request)
     deps = web_of(request).deps
     token = _flow_token(request)
-    notice = None
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(
-                deps, site.code, token, FlowPurpose.REGISTRATION, who(request)
-            )
-            notice = f"We sent a new code to {sent_to}."
-        else:
-            done = await registration.verify(
-                deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)
-            )
-            response = redirect("/account")
-            start_session(response, request, site, done.session_token, remember=False)
-            clear_cookie(response, site, FLOW)
-            return response
+            await codes.resend(deps, site.code, token, FlowPurpose.REGISTRATION, who(request))
+            return redirect("/register/verify?resent=1")  # a reload must not send again
+        done = await registration.verify(
+            deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)
+        )
     except FlowExpired:
         return redirect("/register")
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, FlowPurpose.REGISTRATION)
-        return page(
-            request,
-            "verify.html",
-            sent_to=sent_to,
-            action="/register/verify",
-            heading="Verify your account",
-            errors={"code": exc.message},
-            status=422,
-        )
-    return page(
-        request,
-        "verify.html",
-        sent_to=sent_to,
-        action="/register/verify",
-        heading="Verify your account",
-        notice=notice,
-    )
+        return _verify_page(request, sent_to, errors={"code": exc.message}, status=422)
+    response = redirect("/account")
+    start_session(response, request, site, done.session_token, remember=False)
+    clear_cookie(response, site, FLOW)
+    return response

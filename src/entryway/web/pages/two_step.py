@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
@@ -10,6 +12,7 @@ from starlette.responses import Response
 
 from entryway.errors import EntrywayError, Unauthenticated
 from entryway.flows import second_step, support
+from entryway.web import once
 from entryway.web.pages import two_step_settings
 from entryway.web.render import (
     BROWSER,
@@ -30,6 +33,7 @@ from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
 SETTINGS = "/account/two-step"
+CASE_OPENED = "/signin/two-step/help/sent"
 
 
 def _partial(request: Request) -> str:
@@ -43,9 +47,16 @@ TEMPLATES = {"backup": "two_step_backup.html"}
 
 
 async def _challenge(
-    request: Request, method: str, return_to: str, *, status: int = 200, **extra: Any
+    request: Request,
+    method: str,
+    return_to: str,
+    *,
+    status: int = 200,
+    sent_phone: str = "",
+    **extra: Any,
 ) -> Response:
-    """The challenge page for one method; phones first offer a text or a call."""
+    """The challenge page for one method; phones first offer a text or a call, then (with
+    ``sent_phone``, the phone a code went to) ask for it."""
     try:
         options = await second_step.options(
             web_of(request).deps, site_of(request).code, _partial(request)
@@ -62,6 +73,9 @@ async def _challenge(
         (p for p in options.phones if p.factor_id == options.preferred),
         options.phones[0] if options.phones else None,
     )
+    sent = next((p for p in options.phones if p.factor_id == sent_phone), None)
+    if sent is not None and method == "phone":
+        extra["sent_to"] = sent.masked
     template = TEMPLATES.get(method, "two_step_challenge.html")
     return page(
         request,
@@ -76,8 +90,16 @@ async def _challenge(
 
 
 @router.get("/signin/two-step")
-async def challenge_form(request: Request, return_to: str = "", method: str = "") -> Response:
-    return await _challenge(request, method, return_to)
+async def challenge_form(
+    request: Request, return_to: str = "", method: str = "", sent: str = "", channel: str = ""
+) -> Response:
+    return await _challenge(
+        request,
+        method,
+        return_to,
+        sent_phone=sent,
+        channel="voice" if channel == "voice" else "sms",
+    )
 
 
 @router.get("/signin/two-step/methods")
@@ -96,7 +118,7 @@ async def send_code(request: Request) -> Response:
     form = await form_of(request)
     target = return_to(request, text(form, "return_to"))
     try:
-        sent_to = await second_step.send_phone_code(
+        await second_step.send_phone_code(
             web_of(request).deps,
             site_of(request).code,
             _partial(request),
@@ -108,14 +130,14 @@ async def send_code(request: Request) -> Response:
         return redirect("/signin")
     except EntrywayError as exc:
         return await _challenge(request, "phone", target, problem=exc.message, status=422)
-    return await _challenge(
-        request,
-        "phone",
-        target,
-        sent_to=sent_to,
-        channel=text(form, "channel"),
-        phone_id=text(form, "phone_id"),
-    )
+    # Redirected to the code page, so that reloading it does not text or call again.
+    query = {
+        "method": "phone",
+        "sent": text(form, "phone_id"),
+        "channel": text(form, "channel"),
+        "return_to": target,
+    }
+    return redirect("/signin/two-step?" + urlencode(query))
 
 
 @router.post("/signin/two-step")
@@ -190,7 +212,27 @@ async def contact_submit(request: Request) -> Response:
             errors={"message": exc.message},
             status=422,
         )
-    return page(request, "two_step_contact_done.html", number=number)
+    # Redirected, so that a reload does not open a second case.
+    response = redirect(CASE_OPENED)
+    once.hand_over(request, response, "case", _partial_binding(request), {"number": number})
+    return response
+
+
+def _partial_binding(request: Request) -> str:
+    """What ties a handed-over case number to this partial session (its token's digest)."""
+    token = _partial(request)
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+@router.get(CASE_OPENED)
+async def contact_done(request: Request) -> Response:
+    shown = once.take(request, "case", _partial_binding(request))
+    number = shown.get("number") if shown else None
+    if not isinstance(number, str):
+        return redirect("/signin/two-step/help")
+    response = page(request, "two_step_contact_done.html", number=number)
+    once.used(request, response)
+    return response
 
 
 @router.post("/signin/two-step/cancel")

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from entryway.core.events import FlowPurpose
 from entryway.errors import EntrywayError, FlowExpired, Forbidden
-from entryway.flows import two_step
+from entryway.flows import codes, two_step
 from entryway.flows.account import Current
+from entryway.web import once
 from entryway.web.render import (
     FLOW,
     form_of,
@@ -26,6 +29,7 @@ from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
 SETTINGS = "/account/two-step"
+CODES = SETTINGS + "/backup-codes"
 
 
 async def _settings_page(request: Request, me: Current, **extra: Any) -> Response:
@@ -108,8 +112,31 @@ async def app_submit(request: Request, me: Current = Depends(signed_in_page)) ->
             status=422,
         )
     if fresh:
-        return page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
+        return _show_codes(request, me, fresh, first=True)
     return redirect(SETTINGS + "?done=app")
+
+
+def _show_codes(request: Request, me: Current, fresh: list[str], *, first: bool) -> Response:
+    """Redirect to the one showing of new backup codes (a reload makes no new set)."""
+    response = redirect(CODES)
+    once.hand_over(
+        request, response, "backup_codes", me.session.public_id, {"codes": fresh, "first": first}
+    )
+    return response
+
+
+@router.get(CODES)
+async def backup_codes_page(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    """New backup codes, shown once: afterwards this address leads back to the settings."""
+    shown = once.take(request, "backup_codes", me.session.public_id)
+    fresh = shown.get("codes") if shown else None
+    if not shown or not isinstance(fresh, list) or not all(isinstance(c, str) for c in fresh):
+        return redirect(SETTINGS)
+    response = page(
+        request, "two_step_codes.html", me=me, codes=fresh, first=shown.get("first") is True
+    )
+    once.used(request, response)
+    return response
 
 
 @router.post(SETTINGS + "/app/{factor_id}/remove")
@@ -124,14 +151,14 @@ async def app_remove(
     return redirect(SETTINGS + "?done=removed")
 
 
-@router.post(SETTINGS + "/backup-codes")
+@router.post(CODES)
 async def backup_codes(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     await form_of(request)
     try:
         fresh = await two_step.new_backup_codes(web_of(request).deps, me, who(request))
     except Forbidden:
         return page(request, "reauth.html", me=me, back=SETTINGS)
-    return page(request, "two_step_codes.html", me=me, codes=fresh, first=False)
+    return _show_codes(request, me, fresh, first=False)
 
 
 @router.post(SETTINGS + "/backup-codes.txt")
@@ -139,10 +166,10 @@ async def backup_codes_file(request: Request, me: Current = Depends(signed_in_pa
     """The codes just shown, as a text file: they come from the form, never from storage."""
     form = await form_of(request)
     site = site_of(request)
-    codes = [c for c in form.getlist("codes") if isinstance(c, str)][:10]
+    kept = [c for c in form.getlist("codes") if isinstance(c, str)][:10]
     body = (
         f"{site.brand} {site.name} backup codes for {me.account.email or me.account.phone}\n"
-        "Each code works once. Keep them somewhere safe.\n\n" + "\n".join(codes) + "\n"
+        "Each code works once. Keep them somewhere safe.\n\n" + "\n".join(kept) + "\n"
     )
     return PlainTextResponse(
         body,
@@ -166,7 +193,7 @@ async def phone_form(request: Request, me: Current = Depends(signed_in_page)) ->
 async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     form = await form_of(request)
     try:
-        token, sent_to = await two_step.start_phone(
+        token, _ = await two_step.start_phone(
             web_of(request).deps,
             me,
             text(form, "identifier"),
@@ -184,15 +211,34 @@ async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) 
             errors={exc.field or "identifier": exc.message},
             status=422,
         )
-    response = page(
+    # Redirected, so that a reload of the code page does not text or call again.
+    channel = "voice" if text(form, "channel") == "voice" else "sms"
+    response = redirect(SETTINGS + "/phone/verify?" + urlencode({"channel": channel}))
+    set_cookie(response, site_of(request), FLOW, token, max_age=1800)
+    return response
+
+
+@router.get(SETTINGS + "/phone/verify")
+async def phone_code_form(
+    request: Request, channel: str = "sms", me: Current = Depends(signed_in_page)
+) -> Response:
+    site = site_of(request)
+    try:
+        sent_to = await codes.describe(
+            web_of(request).deps,
+            site.code,
+            request.cookies.get(cookie_name(site, FLOW), ""),
+            FlowPurpose.TWO_STEP_PHONE,
+        )
+    except FlowExpired:
+        return redirect(SETTINGS + "/phone")
+    return page(
         request,
         "two_step_phone_code.html",
         me=me,
         sent_to=sent_to,
-        channel=text(form, "channel") or "sms",
+        channel="voice" if channel == "voice" else "sms",
     )
-    set_cookie(response, site_of(request), FLOW, token, max_age=1800)
-    return response
 
 
 @router.post(SETTINGS + "/phone/verify")
@@ -222,9 +268,7 @@ async def phone_verify(request: Request, me: Current = Depends(signed_in_page)) 
             status=422,
         )
     response = (
-        page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
-        if fresh
-        else redirect(SETTINGS + "?done=phone")
+        _show_codes(request, me, fresh, first=True) if fresh else redirect(SETTINGS + "?done=phone")
     )
     clear_cookie(response, site, FLOW)
     return response
