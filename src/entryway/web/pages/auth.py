@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from entryway.core.events import FlowPurpose
 from entryway.errors import (
@@ -47,6 +48,7 @@ from entryway.web.security import (
 )
 
 router = APIRouter(include_in_schema=False)
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
 
 
 @router.get("/")
@@ -57,6 +59,20 @@ async def home(request: Request) -> Response:
 @router.get("/help/sign-in")
 async def help_sign_in(request: Request) -> Response:
     return page(request, "help.html", title="Can't sign in?")
+
+
+@router.get("/help/contact")
+async def help_contact(request: Request) -> Response:
+    """How to reach Customer Service: the page messages mean by "contact us"."""
+    return page(request, "contact.html")
+
+
+@router.get("/favicon.ico")
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the same icon."""
+    return FileResponse(
+        FAVICON, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"}
+    )
 
 
 def _remembered_identifier(request: Request) -> str | None:
