@@ -7,6 +7,8 @@ document.querySelectorAll("[data-countdown]").forEach(function (span) {
   var heading = document.getElementById(span.getAttribute("data-heading"));
   var text = document.getElementById(span.getAttribute("data-text"));
   var button = document.getElementById(span.getAttribute("data-button"));
+  var box = document.getElementById(span.getAttribute("data-box"));
+  var field = document.getElementById(span.getAttribute("data-field"));
   if (!(left > 0)) {
     return;
   }
@@ -20,6 +22,13 @@ document.querySelectorAll("[data-countdown]").forEach(function (span) {
       return;
     }
     clearInterval(timer);
+    // No longer a problem: the notice turns from an alert into a plain notice.
+    if (box) {
+      box.className = "notice";
+    }
+    if (field) {
+      field.removeAttribute("aria-invalid");
+    }
     if (heading) {
       heading.textContent = "You can try again now";
     }
