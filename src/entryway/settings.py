@@ -27,6 +27,7 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             base_url=f"http://us.{host}:{port}",
             locale="en-US",
             phone_region="US",
+            timezone="America/New_York",
         ),
         Site(
             code="uk",
@@ -34,6 +35,7 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             base_url=f"http://uk.{host}:{port}",
             locale="en-GB",
             phone_region="GB",
+            timezone="Europe/London",
         ),
         Site(
             code="ca",
@@ -41,6 +43,7 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             base_url=f"http://ca.{host}:{port}",
             locale="en-CA",
             phone_region="CA",
+            timezone="America/Toronto",
         ),
     ]
 

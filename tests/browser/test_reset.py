@@ -187,7 +187,8 @@ def test_reset_by_sms(
 
     # Add a mobile number on Login & security.
     page.get_by_role("link", name="Add mobile number").click()
-    page.get_by_label("New mobile phone number").fill(typed)
+    expect(heading(page, "Add a mobile phone number")).to_be_visible()  # none yet: not "Change"
+    page.get_by_label("Mobile phone number", exact=True).fill(typed)
     page.get_by_role("button", name="Continue").click()
     expect(heading(page, "Confirm your new mobile phone number")).to_be_visible()
     page.get_by_label("Enter OTP").fill(server.code_for(e164, site))

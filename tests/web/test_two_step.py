@@ -13,6 +13,12 @@ from tests.web.helpers import csrf_of, register, sign_in, submit
 PW = "quiet-meadow-lantern"
 
 
+async def follow(client: httpx.AsyncClient, r: httpx.Response) -> httpx.Response:
+    """The page a form's redirect leads to (forms that create something redirect)."""
+    assert r.status_code == 303, r.text
+    return await client.get(r.headers["location"])
+
+
 async def turn_on(client: httpx.AsyncClient, world: World) -> tuple[bytes, list[str]]:
     """Enrol an authenticator app through the pages; returns its key and the backup codes."""
     page = await client.get("/account/two-step/app")
@@ -31,6 +37,7 @@ async def turn_on(client: httpx.AsyncClient, world: World) -> tuple[bytes, list[
             "code": totp.totp(key, totp.step_at(world.clock.now())),
         },
     )
+    r = await follow(client, r)
     assert r.status_code == 200 and "Your backup codes" in r.text
     codes = re.findall(r"<li><code>([0-9a-z-]+)</code></li>", r.text)
     assert len(codes) == 10
@@ -176,7 +183,10 @@ async def test_backup_codes_download_is_a_text_file(
     await register(client, world)
     _, codes = await turn_on(client, world)
     page = await client.get("/account/two-step")
-    r = await client.post("/account/two-step/backup-codes", data={"csrf": csrf_of(page.text)})
+    r = await follow(
+        client,
+        await client.post("/account/two-step/backup-codes", data={"csrf": csrf_of(page.text)}),
+    )
     fresh = re.findall(r"<li><code>([0-9a-z-]+)</code></li>", r.text)
     assert len(fresh) == 10 and set(fresh).isdisjoint(codes)
     r = await client.post(
@@ -219,9 +229,12 @@ async def test_remembered_browser_and_contact_through_the_pages(
     assert r.headers["location"].startswith("/signin/two-step")
     form = await client.get("/signin/two-step/help")
     assert "Contact Customer Service" in form.text and "ana@example.com" not in form.text
-    done = await client.post(
-        "/signin/two-step/help",
-        data={"csrf": csrf_of(form.text), "message": "My phone was stolen."},
+    done = await follow(
+        client,
+        await client.post(
+            "/signin/two-step/help",
+            data={"csrf": csrf_of(form.text), "message": "My phone was stolen."},
+        ),
     )
     assert re.search(r"Your case number is <strong>\d{8}</strong>", done.text)
     assert "ana@example.com" not in done.text
@@ -233,14 +246,20 @@ async def test_phone_method_through_the_pages_and_api(
     await register(client, world)
     page = await client.get("/account/two-step/phone")
     assert "Mobile phone number" in page.text
-    r = await client.post(
-        "/account/two-step/phone",
-        data={"csrf": csrf_of(page.text), "identifier": "201 555 0147", "channel": "sms"},
+    r = await follow(
+        client,
+        await client.post(
+            "/account/two-step/phone",
+            data={"csrf": csrf_of(page.text), "identifier": "201 555 0147", "channel": "sms"},
+        ),
     )
     assert "•••-•••-0147" in r.text and "Enter OTP" in r.text
-    r = await client.post(
-        "/account/two-step/phone/verify",
-        data={"csrf": csrf_of(r.text), "code": await world.code("+12015550147")},
+    r = await follow(
+        client,
+        await client.post(
+            "/account/two-step/phone/verify",
+            data={"csrf": csrf_of(r.text), "code": await world.code("+12015550147")},
+        ),
     )
     assert "Your backup codes" in r.text
     await submit(client, "/account", "/signout", {})
@@ -250,9 +269,12 @@ async def test_phone_method_through_the_pages_and_api(
     assert "Text me a code" in page.text and "•••-•••-0147" in page.text
     phone_id = re.search(r'name="phone_id" value="([^"]+)"', page.text)
     assert phone_id is not None
-    r = await client.post(
-        "/signin/two-step/send",
-        data={"csrf": csrf_of(page.text), "phone_id": phone_id.group(1), "channel": "sms"},
+    r = await follow(
+        client,
+        await client.post(
+            "/signin/two-step/send",
+            data={"csrf": csrf_of(page.text), "phone_id": phone_id.group(1), "channel": "sms"},
+        ),
     )
     assert "We've texted" in r.text and "Enter OTP" in r.text
     r = await client.post(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,8 @@ class Site:
     # Whether a reset asked for an unknown email address tells that address so.
     reset_notice_unknown: bool = False
     support_email: str = "help@acme-market.example"
+    # IANA zone name: every time shown on this site's pages is written in it.
+    timezone: str = "UTC"
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -32,6 +35,18 @@ class Site:
             )
         if not self.code.isalnum() or self.code != self.code.lower():
             raise ValueError(f"site code must be lower-case letters/digits, got {self.code!r}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(
+                f"site {self.code!r}: timezone must be an IANA time zone name such as "
+                f"America/New_York, got {self.timezone!r}"
+            ) from None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The site's time zone (ZoneInfo keeps one instance per name)."""
+        return ZoneInfo(self.timezone)
 
     @property
     def origin(self) -> str:

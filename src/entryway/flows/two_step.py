@@ -144,6 +144,15 @@ async def overview(deps: Deps, me: Current) -> Overview:
     )
 
 
+def app_label(taken: list[str]) -> str:
+    """The name of a new app: the lowest "Authenticator app N" not in use. Only confirmed
+    methods are passed in: a set-up left unfinished never took a name."""
+    n = 1
+    while f"Authenticator app {n}" in taken:
+        n += 1
+    return f"Authenticator app {n}"
+
+
 async def start_app(deps: Deps, me: Current) -> AppEnrolment:
     """A new authenticator key (160 bits), kept sealed until a code from the app confirms it."""
     require_recent(deps, me)
@@ -166,7 +175,7 @@ async def start_app(deps: Deps, me: Current) -> AppEnrolment:
                 site=site.code,
                 account_id=me.account.id,
                 kind="totp",
-                label=f"Authenticator app {len(existing) + 1}",
+                label=app_label([f.label for f in existing if f.confirmed_at is not None]),
                 secret_sealed=deps.sealer.seal(secret),
                 phone="",
                 created_at=deps.clock.now(),

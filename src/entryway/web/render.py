@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import phonenumbers
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.types import Receive, Scope, Send
 
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
@@ -22,6 +23,7 @@ from entryway.core.sites import Site
 from entryway.errors import Forbidden, Unauthenticated
 from entryway.flows import account as account_flow
 from entryway.flows.ports import Deps, Requester
+from entryway.web import formatting
 from entryway.web.security import (
     WebConfig,
     cookie_name,
@@ -61,22 +63,18 @@ def make_templates() -> Environment:
     )
     env.filters["when"] = _when
     env.filters["device"] = describe_user_agent
-    env.filters["phone"] = _phone
+    env.filters["phone"] = formatting.phone
+    env.filters["linkify"] = formatting.linkify
     env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
     return env
 
 
-def _phone(e164: str) -> str:
-    """+12015550123 -> +1 201-555-0123, the way people write it."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
-
-
-def _when(value: datetime) -> str:
-    return value.strftime("%d %b %Y, %H:%M UTC")
+@pass_context
+def _when(context: Context, value: datetime) -> str:
+    """Times are written in the time zone of the site the page belongs to."""
+    site = context["site"]
+    assert isinstance(site, Site)
+    return formatting.when(value, site)
 
 
 def web_of(request: Request) -> Web:
@@ -92,22 +90,50 @@ def who(request: Request) -> Requester:
     )
 
 
+class PageResponse(HTMLResponse):
+    """A page rendered as it is sent, so that it can first look up who is signed in.
+
+    Every page's header names the signed-in customer; handlers that know already pass
+    ``me``, and for every other page (help, errors, 404s) the lookup happens here, once,
+    and only when a page is actually sent (not for the redirects most forms answer)."""
+
+    def __init__(self, request: Request, name: str, ctx: dict[str, Any], status: int) -> None:
+        super().__init__(b"", status_code=status)
+        self._request = request
+        self._name = name
+        self._ctx = ctx
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "me" not in self._ctx:
+            self._ctx["me"] = await me_or_none(self._request)
+        template = web_of(self._request).templates.get_template(self._name)
+        self.body = self.render(template.render(**self._ctx))
+        self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
+        self.raw_headers.append((b"content-length", str(len(self.body)).encode("latin-1")))
+        await super().__call__(scope, receive, send)
+
+
 def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
-    """Render a page with the site, the other sites and a CSRF token (cookie set if new)."""
+    """Render a page with the site, the other sites, who is signed in and a CSRF token
+    (cookie set if new)."""
     web = web_of(request)
     site = site_of(request)
     binding = request.cookies.get(cookie_name(site, CSRF))
     fresh = None
     if not binding:
         binding = fresh = new_token(web.deps.rng)
-    html = web.templates.get_template(name).render(
-        site=site,
-        sites=web.deps.sites.sites,
-        csrf=csrf_token(web.config, site, binding),
-        demo=web.config.demo,
-        **ctx,
+    response = PageResponse(
+        request,
+        name,
+        {
+            "site": site,
+            "sites": web.deps.sites.sites,
+            "csrf": csrf_token(web.config, site, binding),
+            "demo": web.config.demo,
+            **ctx,
+        },
+        status,
     )
-    response = HTMLResponse(html, status_code=status)
     response.headers["cache-control"] = "no-store"
     if fresh:
         set_cookie(response, site, CSRF, fresh)
@@ -151,13 +177,23 @@ def signin_url(path: str) -> str:
 
 
 async def me_or_none(request: Request) -> account_flow.Current | None:
+    """The signed-in customer, or None; looked up once per request."""
+    cached = getattr(request.state, "me", _UNKNOWN)
+    if cached is not _UNKNOWN:
+        assert cached is None or isinstance(cached, account_flow.Current)
+        return cached
     site = site_of(request)
     try:
-        return await account_flow.current(
+        me: account_flow.Current | None = await account_flow.current(
             web_of(request).deps, site.code, request.cookies.get(cookie_name(site, SESSION))
         )
     except Unauthenticated:
-        return None
+        me = None
+    request.state.me = me
+    return me
+
+
+_UNKNOWN = object()
 
 
 class NeedsSignIn(Exception):

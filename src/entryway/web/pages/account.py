@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
@@ -155,9 +156,26 @@ def _purpose(kind: str) -> FlowPurpose:
     return FlowPurpose.CHANGE_EMAIL if kind == "email" else FlowPurpose.CHANGE_PHONE
 
 
+def _contact_verify_page(
+    request: Request, me: Current, kind: str, sent_to: str, *, status: int = 200, **extra: Any
+) -> Response:
+    return page(
+        request,
+        "verify.html",
+        me=me,
+        sent_to=sent_to,
+        action=f"/account/{kind}/verify",
+        heading=f"Confirm your new {LABELS[kind]}",
+        back=f"/account/{kind}",
+        back_label=f"Wrong {LABELS[kind]}? Go back and correct it",
+        status=status,
+        **extra,
+    )
+
+
 @router.get("/account/{kind}/verify")
 async def contact_verify_form(
-    request: Request, kind: str, me: Current = Depends(signed_in_page)
+    request: Request, kind: str, resent: str = "", me: Current = Depends(signed_in_page)
 ) -> Response:
     if kind not in KINDS:
         raise NotFound(NOT_FOUND)
@@ -167,14 +185,8 @@ async def contact_verify_form(
         sent_to = await codes.describe(web_of(request).deps, site.code, token, _purpose(kind))
     except FlowExpired:
         return redirect(f"/account/{kind}")
-    return page(
-        request,
-        "verify.html",
-        me=me,
-        sent_to=sent_to,
-        action=f"/account/{kind}/verify",
-        heading=f"Confirm your new {LABELS[kind]}",
-    )
+    notice = f"We sent a new OTP to {sent_to}." if resent else None
+    return _contact_verify_page(request, me, kind, sent_to, notice=notice)
 
 
 @router.post("/account/{kind}/verify")
@@ -187,20 +199,10 @@ async def contact_verify_submit(
     site = site_of(request)
     deps = web_of(request).deps
     token = request.cookies.get(cookie_name(site, FLOW), "")
-    heading = f"Confirm your new {LABELS[kind]}"
-    action = f"/account/{kind}/verify"
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(deps, site.code, token, _purpose(kind), who(request))
-            return page(
-                request,
-                "verify.html",
-                me=me,
-                sent_to=sent_to,
-                action=action,
-                heading=heading,
-                notice=f"We sent a new OTP to {sent_to}.",
-            )
+            await codes.resend(deps, site.code, token, _purpose(kind), who(request))
+            return redirect(f"/account/{kind}/verify?resent=1")  # a reload sends nothing
         await account_flow.confirm_contact_change(
             deps, me, KINDS[kind], token, text(form, "code"), who(request)
         )
@@ -208,15 +210,8 @@ async def contact_verify_submit(
         return redirect(f"/account/{kind}")
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, _purpose(kind))
-        return page(
-            request,
-            "verify.html",
-            me=me,
-            sent_to=sent_to,
-            action=action,
-            heading=heading,
-            errors={"code": exc.message},
-            status=422,
+        return _contact_verify_page(
+            request, me, kind, sent_to, errors={"code": exc.message}, status=422
         )
     response = redirect(f"/account?done={kind}")
     clear_cookie(response, site, FLOW)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from entryway.core.events import FlowPurpose
 from entryway.core.lockout import Unusual
@@ -48,6 +49,7 @@ from entryway.web.security import (
 )
 
 router = APIRouter(include_in_schema=False)
+FAVICON = Path(__file__).parent.parent / "static" / "favicon.svg"
 
 
 @router.get("/")
@@ -58,6 +60,20 @@ async def home(request: Request) -> Response:
 @router.get("/help/sign-in")
 async def help_sign_in(request: Request) -> Response:
     return page(request, "help.html", title="Can't sign in?")
+
+
+@router.get("/help/contact")
+async def help_contact(request: Request) -> Response:
+    """How to reach Customer Service: the page messages mean by "contact us"."""
+    return page(request, "contact.html")
+
+
+@router.get("/favicon.ico")
+async def favicon(request: Request) -> Response:
+    """Browsers ask for /favicon.ico whatever the page links; answer with the same icon."""
+    return FileResponse(
+        FAVICON, media_type="image/svg+xml", headers={"cache-control": "public, max-age=86400"}
+    )
 
 
 def _remembered_identifier(request: Request) -> str | None:
@@ -162,6 +178,8 @@ async def password_submit(request: Request) -> Response:
             identifier=identifier,
             return_to=target,
             throttled=exc.message,
+            wait=_wait_parts(exc.message, exc.retry_after),
+            wait_seconds=exc.retry_after,
             remember=remember,
             status=429,
         )
@@ -194,6 +212,14 @@ async def password_submit(request: Request) -> Response:
     start_session(response, request, site, result.session_token, remember=remember)
     clear_cookie(response, site, IDENT)
     return response
+
+
+def _wait_parts(message: str, seconds: int) -> tuple[str, str, str] | None:
+    """The notice split around its "N seconds", for the page to count down; None when the
+    notice names no such wait (then it is shown as it is)."""
+    phrase = f"{seconds} second{'' if seconds == 1 else 's'}"
+    before, found, after = message.partition(phrase)
+    return (before, phrase, after) if found and seconds > 0 else None
 
 
 CONFIRM_HEADING = "Confirm it's you"
@@ -232,13 +258,14 @@ def _confirm_page(
 
 
 @router.get("/signin/confirm")
-async def confirm_form(request: Request, return_to: str = "") -> Response:
+async def confirm_form(request: Request, return_to: str = "", resent: str = "") -> Response:
     site = site_of(request)
     try:
         shown = await unusual.describe(web_of(request).deps, site.code, _flow_token(request))
     except FlowExpired:
         return redirect("/signin")
-    return _confirm_page(request, return_to, shown)
+    notice = f"We sent a new OTP to {shown.sent_to}." if resent else None
+    return _confirm_page(request, return_to, shown, notice=notice)
 
 
 @router.post("/signin/confirm")
@@ -249,27 +276,19 @@ async def confirm_submit(request: Request) -> Response:
     token = _flow_token(request)
     target = return_to(request, text(form, "return_to"))
     remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
-    notice = None
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(
-                deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request)
-            )
-            notice = f"We sent a new OTP to {sent_to}."
-        else:
-            done = await unusual.confirm(
-                deps,
-                site.code,
-                flow_token=token,
-                code=text(form, "code"),
-                remember=remember,
-                who=who(request),
-            )
-            response = redirect(target)
-            start_session(response, request, site, done.session_token, remember=remember)
-            for name in (FLOW, REMEMBER_ASKED, IDENT):
-                clear_cookie(response, site, name)
-            return response
+            await codes.resend(deps, site.code, token, FlowPurpose.UNUSUAL_SIGN_IN, who(request))
+            # A reload of the answer must not send yet another code.
+            return redirect("/signin/confirm?" + urlencode({"return_to": target, "resent": "1"}))
+        done = await unusual.confirm(
+            deps,
+            site.code,
+            flow_token=token,
+            code=text(form, "code"),
+            remember=remember,
+            who=who(request),
+        )
     except FlowExpired:
         return redirect("/signin")
     except SignInLocked as exc:
@@ -278,9 +297,11 @@ async def confirm_submit(request: Request) -> Response:
     except EntrywayError as exc:
         shown = await unusual.describe(deps, site.code, token)
         return _confirm_page(request, target, shown, errors={"code": exc.message}, status=422)
-    return _confirm_page(
-        request, target, await unusual.describe(deps, site.code, token), notice=notice
-    )
+    response = redirect(target)
+    start_session(response, request, site, done.session_token, remember=remember)
+    for name in (FLOW, REMEMBER_ASKED, IDENT):
+        clear_cookie(response, site, name)
+    return response
 
 
 @router.post("/signout")
@@ -336,8 +357,22 @@ def _flow_token(request: Request) -> str:
     return request.cookies.get(cookie_name(site, FLOW), "")
 
 
+def _verify_page(request: Request, sent_to: str, *, status: int = 200, **extra: Any) -> Response:
+    return page(
+        request,
+        "verify.html",
+        sent_to=sent_to,
+        action="/register/verify",
+        heading="Verify your account",
+        back="/register",
+        back_label="Wrong email address or mobile number? Go back and correct it",
+        status=status,
+        **extra,
+    )
+
+
 @router.get("/register/verify")
-async def verify_form(request: Request) -> Response:
+async def verify_form(request: Request, resent: str = "") -> Response:
     site = site_of(request)
     try:
         sent_to = await codes.describe(
@@ -345,13 +380,8 @@ async def verify_form(request: Request) -> Response:
         )
     except FlowExpired:
         return redirect("/register")
-    return page(
-        request,
-        "verify.html",
-        sent_to=sent_to,
-        action="/register/verify",
-        heading="Verify your account",
-    )
+    notice = f"We sent a new OTP to {sent_to}." if resent else None
+    return _verify_page(request, sent_to, notice=notice)
 
 
 @router.post("/register/verify")
@@ -360,39 +390,19 @@ async def verify_submit(request: Request) -> Response:
     site = site_of(request)
     deps = web_of(request).deps
     token = _flow_token(request)
-    notice = None
     try:
         if text(form, "action") == "resend":
-            sent_to = await codes.resend(
-                deps, site.code, token, FlowPurpose.REGISTRATION, who(request)
-            )
-            notice = f"We sent a new OTP to {sent_to}."
-        else:
-            done = await registration.verify(
-                deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)
-            )
-            response = redirect("/account")
-            start_session(response, request, site, done.session_token, remember=False)
-            clear_cookie(response, site, FLOW)
-            return response
+            await codes.resend(deps, site.code, token, FlowPurpose.REGISTRATION, who(request))
+            return redirect("/register/verify?resent=1")  # a reload must not send again
+        done = await registration.verify(
+            deps, site.code, flow_token=token, code=text(form, "code"), who=who(request)
+        )
     except FlowExpired:
         return redirect("/register")
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, FlowPurpose.REGISTRATION)
-        return page(
-            request,
-            "verify.html",
-            sent_to=sent_to,
-            action="/register/verify",
-            heading="Verify your account",
-            errors={"code": exc.message},
-            status=422,
-        )
-    return page(
-        request,
-        "verify.html",
-        sent_to=sent_to,
-        action="/register/verify",
-        heading="Verify your account",
-        notice=notice,
-    )
+        return _verify_page(request, sent_to, errors={"code": exc.message}, status=422)
+    response = redirect("/account")
+    start_session(response, request, site, done.session_token, remember=False)
+    clear_cookie(response, site, FLOW)
+    return response

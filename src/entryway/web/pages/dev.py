@@ -40,7 +40,8 @@ def as_json(m: Message) -> dict[str, Any]:
 
 @router.get("/dev/outbox")
 async def outbox_page(request: Request) -> Response:
-    return page(request, "outbox.html", messages=await _latest(request))
+    origins = {s.code: s.origin for s in web_of(request).deps.sites.sites}
+    return page(request, "outbox.html", messages=await _latest(request), origins=origins)
 
 
 @router.get("/dev/outbox.json")

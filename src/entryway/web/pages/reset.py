@@ -200,35 +200,33 @@ def _journey_routes(journey: Journey) -> None:
             return page(request, "error.html", message=exc.message, status=429)
         return journey.to_step(progress)
 
-    async def code_form(request: Request) -> Response:
+    async def code_form(request: Request, resent: str = "") -> Response:
         progress = await _progress(request, journey)
         if progress is None:
             return redirect(journey.restart)
         if progress.stage != "code":
             return journey.to_step(progress)
-        return _page(request, journey, "reset_code.html", progress=progress)
+        notice = f"We sent a new OTP to {progress.sent_to}." if resent else None
+        return _page(request, journey, "reset_code.html", progress=progress, notice=notice)
 
     async def code_submit(request: Request) -> Response:
         form = await form_of(request)
         deps = web_of(request).deps
         site = site_of(request)
         token = _token(request, journey)
-        notice = None
         try:
             if text(form, "action") == "resend":
-                progress = await password_reset.resend(
+                await password_reset.resend(
                     deps, site.code, flow_token=token, who=who(request), purpose=journey.purpose
                 )
-                notice = f"We sent a new OTP to {progress.sent_to}."
-            else:
-                await password_reset.verify(
-                    deps,
-                    site.code,
-                    flow_token=token,
-                    code=text(form, "code"),
-                    purpose=journey.purpose,
-                )
-                return redirect(urls["verified"])
+                return redirect(urls["code"] + "?resent=1")  # a reload sends nothing more
+            await password_reset.verify(
+                deps,
+                site.code,
+                flow_token=token,
+                code=text(form, "code"),
+                purpose=journey.purpose,
+            )
         except FlowExpired:
             return redirect(journey.restart)
         except EntrywayError as exc:
@@ -252,7 +250,7 @@ def _journey_routes(journey: Journey) -> None:
                 errors={"code": exc.message},
                 status=422,
             )
-        return _page(request, journey, "reset_code.html", progress=progress, notice=notice)
+        return redirect(urls["verified"])
 
     async def new_form(request: Request) -> Response:
         progress = await _progress(request, journey)

@@ -1,21 +1,22 @@
-"""Two-step verification pages: the challenge after the password, and the settings."""
+"""Two-step verification pages: the challenge after the password (settings: two_step_settings)."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
-import segno
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
-from entryway.errors import EntrywayError, FlowExpired, Forbidden, Unauthenticated
-from entryway.flows import second_step, support, two_step
-from entryway.flows.account import Current
+from entryway.errors import EntrywayError, Unauthenticated
+from entryway.flows import second_step, support
+from entryway.web import once
+from entryway.web.pages import two_step_settings
 from entryway.web.render import (
     BROWSER,
     BROWSER_MAX_AGE,
-    FLOW,
     IDENT,
     PARTIAL,
     REMEMBER_ASKED,
@@ -23,7 +24,6 @@ from entryway.web.render import (
     page,
     redirect,
     return_to,
-    signed_in_page,
     start_session,
     text,
     web_of,
@@ -33,6 +33,7 @@ from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
 SETTINGS = "/account/two-step"
+CASE_OPENED = "/signin/two-step/help/sent"
 
 
 def _partial(request: Request) -> str:
@@ -46,9 +47,16 @@ TEMPLATES = {"backup": "two_step_backup.html"}
 
 
 async def _challenge(
-    request: Request, method: str, return_to: str, *, status: int = 200, **extra: Any
+    request: Request,
+    method: str,
+    return_to: str,
+    *,
+    status: int = 200,
+    sent_phone: str = "",
+    **extra: Any,
 ) -> Response:
-    """The challenge page for one method; phones first offer a text or a call."""
+    """The challenge page for one method; phones first offer a text or a call, then (with
+    ``sent_phone``, the phone a code went to) ask for it."""
     try:
         options = await second_step.options(
             web_of(request).deps, site_of(request).code, _partial(request)
@@ -65,6 +73,9 @@ async def _challenge(
         (p for p in options.phones if p.factor_id == options.preferred),
         options.phones[0] if options.phones else None,
     )
+    sent = next((p for p in options.phones if p.factor_id == sent_phone), None)
+    if sent is not None and method == "phone":
+        extra["sent_to"] = sent.masked
     template = TEMPLATES.get(method, "two_step_challenge.html")
     return page(
         request,
@@ -79,8 +90,16 @@ async def _challenge(
 
 
 @router.get("/signin/two-step")
-async def challenge_form(request: Request, return_to: str = "", method: str = "") -> Response:
-    return await _challenge(request, method, return_to)
+async def challenge_form(
+    request: Request, return_to: str = "", method: str = "", sent: str = "", channel: str = ""
+) -> Response:
+    return await _challenge(
+        request,
+        method,
+        return_to,
+        sent_phone=sent,
+        channel="voice" if channel == "voice" else "sms",
+    )
 
 
 @router.get("/signin/two-step/methods")
@@ -99,7 +118,7 @@ async def send_code(request: Request) -> Response:
     form = await form_of(request)
     target = return_to(request, text(form, "return_to"))
     try:
-        sent_to = await second_step.send_phone_code(
+        await second_step.send_phone_code(
             web_of(request).deps,
             site_of(request).code,
             _partial(request),
@@ -111,14 +130,14 @@ async def send_code(request: Request) -> Response:
         return redirect("/signin")
     except EntrywayError as exc:
         return await _challenge(request, "phone", target, problem=exc.message, status=422)
-    return await _challenge(
-        request,
-        "phone",
-        target,
-        sent_to=sent_to,
-        channel=text(form, "channel"),
-        phone_id=text(form, "phone_id"),
-    )
+    # Redirected to the code page, so that reloading it does not text or call again.
+    query = {
+        "method": "phone",
+        "sent": text(form, "phone_id"),
+        "channel": text(form, "channel"),
+        "return_to": target,
+    }
+    return redirect("/signin/two-step?" + urlencode(query))
 
 
 @router.post("/signin/two-step")
@@ -193,7 +212,27 @@ async def contact_submit(request: Request) -> Response:
             errors={"message": exc.message},
             status=422,
         )
-    return page(request, "two_step_contact_done.html", number=number)
+    # Redirected, so that a reload does not open a second case.
+    response = redirect(CASE_OPENED)
+    once.hand_over(request, response, "case", _partial_binding(request), {"number": number})
+    return response
+
+
+def _partial_binding(request: Request) -> str:
+    """What ties a handed-over case number to this partial session (its token's digest)."""
+    token = _partial(request)
+    return hashlib.sha256(token.encode()).hexdigest() if token else ""
+
+
+@router.get(CASE_OPENED)
+async def contact_done(request: Request) -> Response:
+    shown = once.take(request, "case", _partial_binding(request))
+    number = shown.get("number") if shown else None
+    if not isinstance(number, str):
+        return redirect("/signin/two-step/help")
+    response = page(request, "two_step_contact_done.html", number=number)
+    once.used(request, response)
+    return response
 
 
 @router.post("/signin/two-step/cancel")
@@ -206,246 +245,6 @@ async def challenge_cancel(request: Request) -> Response:
     return response
 
 
-# --- settings ------------------------------------------------------------------------------
-
-
-async def _settings_page(request: Request, me: Current, **extra: Any) -> Response:
-    deps = web_of(request).deps
-    try:
-        two_step.require_recent(deps, me)
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=request.url.path, **extra)
-    info = await two_step.overview(deps, me)
-    return page(
-        request,
-        "two_step_settings.html",
-        me=me,
-        info=info,
-        few=request.query_params.get("few") == "1",
-        done=request.query_params.get("done"),
-        **extra,
-    )
-
-
-@router.get(SETTINGS)
-async def settings(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    return await _settings_page(request, me)
-
-
-@router.post("/account/reauth")
-async def reauth(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    form = await form_of(request)
-    back = text(form, "back") if text(form, "back").startswith("/account") else SETTINGS
-    try:
-        await two_step.reauthenticate(
-            web_of(request).deps, me, text(form, "password"), who(request)
-        )
-    except EntrywayError as exc:
-        return page(
-            request, "reauth.html", me=me, back=back, errors={"password": exc.message}, status=422
-        )
-    return redirect(back)
-
-
-def _qr_svg(uri: str) -> str:
-    """The otpauth URI as an inline SVG QR code (no JavaScript, no external requests)."""
-    return str(
-        segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code", omitsize=True)
-    )
-
-
-@router.get(SETTINGS + "/app")
-async def app_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    deps = web_of(request).deps
-    try:
-        enrolment = await two_step.start_app(deps, me)
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=request.url.path)
-    except EntrywayError as exc:
-        return await _settings_page(request, me, problem=exc.message)
-    return page(request, "two_step_app.html", me=me, enrolment=enrolment, qr=_qr_svg(enrolment.uri))
-
-
-@router.post(SETTINGS + "/app")
-async def app_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    form = await form_of(request)
-    deps = web_of(request).deps
-    try:
-        fresh = await two_step.confirm_app(
-            deps, me, text(form, "factor_id"), text(form, "code"), who(request)
-        )
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    except EntrywayError as exc:
-        return page(
-            request,
-            "two_step_app.html",
-            me=me,
-            errors={"code": exc.message},
-            enrolment=two_step.AppEnrolment(
-                text(form, "factor_id"), text(form, "key"), text(form, "uri")
-            ),
-            qr=_qr_svg(text(form, "uri")),
-            status=422,
-        )
-    if fresh:
-        return page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
-    return redirect(SETTINGS + "?done=app")
-
-
-@router.post(SETTINGS + "/app/{factor_id}/remove")
-async def app_remove(
-    request: Request, factor_id: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    await form_of(request)
-    try:
-        await two_step.remove_app(web_of(request).deps, me, factor_id, who(request))
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    return redirect(SETTINGS + "?done=removed")
-
-
-@router.post(SETTINGS + "/backup-codes")
-async def backup_codes(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    await form_of(request)
-    try:
-        fresh = await two_step.new_backup_codes(web_of(request).deps, me, who(request))
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    return page(request, "two_step_codes.html", me=me, codes=fresh, first=False)
-
-
-@router.post(SETTINGS + "/backup-codes.txt")
-async def backup_codes_file(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    """The codes just shown, as a text file: they come from the form, never from storage."""
-    form = await form_of(request)
-    site = site_of(request)
-    codes = [c for c in form.getlist("codes") if isinstance(c, str)][:10]
-    body = (
-        f"{site.brand} {site.name} backup codes for {me.account.email or me.account.phone}\n"
-        "Each code works once. Keep them somewhere safe.\n\n" + "\n".join(codes) + "\n"
-    )
-    return PlainTextResponse(
-        body,
-        headers={
-            "content-disposition": 'attachment; filename="backup-codes.txt"',
-            "cache-control": "no-store",
-        },
-    )
-
-
-@router.get(SETTINGS + "/phone")
-async def phone_form(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    try:
-        two_step.require_recent(web_of(request).deps, me)
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=request.url.path)
-    return page(request, "two_step_phone.html", me=me, value=me.account.phone or "")
-
-
-@router.post(SETTINGS + "/phone")
-async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    form = await form_of(request)
-    try:
-        token, sent_to = await two_step.start_phone(
-            web_of(request).deps,
-            me,
-            text(form, "identifier"),
-            text(form, "channel") or "sms",
-            who(request),
-        )
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS + "/phone")
-    except EntrywayError as exc:
-        return page(
-            request,
-            "two_step_phone.html",
-            me=me,
-            value=text(form, "identifier"),
-            errors={exc.field or "identifier": exc.message},
-            status=422,
-        )
-    response = page(
-        request,
-        "two_step_phone_code.html",
-        me=me,
-        sent_to=sent_to,
-        channel=text(form, "channel") or "sms",
-    )
-    set_cookie(response, site_of(request), FLOW, token, max_age=1800)
-    return response
-
-
-@router.post(SETTINGS + "/phone/verify")
-async def phone_verify(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    form = await form_of(request)
-    site = site_of(request)
-    try:
-        fresh = await two_step.confirm_phone(
-            web_of(request).deps,
-            me,
-            request.cookies.get(cookie_name(site, FLOW), ""),
-            text(form, "code"),
-            who(request),
-        )
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    except FlowExpired:
-        return redirect(SETTINGS + "/phone")
-    except EntrywayError as exc:
-        return page(
-            request,
-            "two_step_phone_code.html",
-            me=me,
-            sent_to=text(form, "sent_to"),
-            channel=text(form, "channel"),
-            errors={"code": exc.message},
-            status=422,
-        )
-    response = (
-        page(request, "two_step_codes.html", me=me, codes=fresh, first=True)
-        if fresh
-        else redirect(SETTINGS + "?done=phone")
-    )
-    clear_cookie(response, site, FLOW)
-    return response
-
-
-@router.post(SETTINGS + "/preferred/{factor_id}")
-async def preferred(
-    request: Request, factor_id: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    await form_of(request)
-    try:
-        await two_step.set_preferred(web_of(request).deps, me, factor_id, who(request))
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    except EntrywayError:
-        pass  # removed in the meantime: the settings page shows what is left
-    return redirect(SETTINGS)
-
-
-@router.post(SETTINGS + "/off")
-async def off(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    await form_of(request)
-    try:
-        await two_step.turn_off(web_of(request).deps, me, who(request))
-    except Forbidden:
-        return page(request, "reauth.html", me=me, back=SETTINGS)
-    return redirect(SETTINGS + "?done=off")
-
-
-@router.post("/account/browsers/{public_id}/forget")
-async def forget_browser(
-    request: Request, public_id: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    await form_of(request)
-    await two_step.forget_browser(web_of(request).deps, me, public_id, who(request))
-    return redirect("/account?done=browser")
-
-
-@router.post("/account/browsers/forget-all")
-async def forget_all_browsers(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    await form_of(request)
-    await two_step.forget_browser(web_of(request).deps, me, None, who(request))
-    return redirect("/account?done=browser")
+# The settings pages: included here so the app keeps one two-step router, ahead of the
+# /account/{kind} routes that would otherwise swallow their paths.
+router.include_router(two_step_settings.router)

@@ -1,0 +1,271 @@
+"""What every page gets right: who is signed in, times, the password page, links and icons."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from entryway.adapters.clock import FrozenClock
+from entryway.adapters.mail import MemoryMailer
+from entryway.adapters.sms import MemoryTexter
+from entryway.bootstrap import app_for, build
+from entryway.core.sites import Site
+from entryway.settings import Settings, demo_sites
+from entryway.web.formatting import linkify
+from entryway.web.formatting import when as written
+from tests.conftest import World
+from tests.conftest import test_settings as settings_for
+from tests.web.helpers import csrf_of, register, sign_in, submit
+
+PW = "quiet-meadow-lantern"
+US, UK, CA = demo_sites(8000)
+
+
+def header(html: str) -> str:
+    found = re.search(r'<header class="top">(.*?)</header>', html, re.S)
+    assert found, "page has no header"
+    return found.group(1)
+
+
+async def test_the_header_names_the_customer_on_every_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    for path in ("/", "/help/sign-in", "/help/contact", "/help/no-access", "/no-such-page"):
+        r = await client.get(path)
+        top = header(r.text)
+        assert "Ana Lopez" in top and "Sign out" in top, path
+        assert ">Sign in<" not in top, path
+    missing = await client.get("/no-such-page")
+    assert missing.status_code == 404 and 'href="/signin">sign in' not in missing.text
+    assert 'href="/account">Login &amp; security' in missing.text
+
+    await submit(client, "/account", "/signout", {})
+    for path in ("/help/sign-in", "/no-such-page"):
+        top = header((await client.get(path)).text)
+        assert ">Sign in<" in top and "Ana Lopez" not in top, path
+
+
+def test_times_are_written_in_the_sites_zone() -> None:
+    def when(value: datetime, site: Site) -> str:
+        return written(value, site).replace("\u00a0", " ")
+
+    moment = datetime(2026, 12, 1, 21, 5, tzinfo=UTC)
+    assert when(moment, US) == "1 Dec 2026, 4:05 PM EST"
+    assert when(moment, CA) == "1 Dec 2026, 4:05 PM EST"
+    assert when(moment, UK) == "1 Dec 2026, 21:05 GMT"
+    assert when(datetime(2026, 7, 1, 9, 30, tzinfo=UTC), UK) == "1 Jul 2026, 10:30 BST"
+    assert when(datetime(2026, 7, 1, 9, 30), US) == "1 Jul 2026, 5:30 AM EDT"  # naive is UTC
+    plain = Site(code="xx", name="X", base_url="https://x.example")
+    assert plain.timezone == "UTC" and when(moment, plain) == "1 Dec 2026, 9:05 PM UTC"
+    lima = Site(code="pe", name="Peru", base_url="https://pe.example", timezone="America/Lima")
+    assert when(moment, lima) == "1 Dec 2026, 4:05 PM UTC-05"  # no abbreviation: the offset
+
+
+@pytest.mark.parametrize("zone", ["Mars/Base", "", "../etc/passwd", "America"])
+def test_an_unknown_time_zone_refuses_to_start(zone: str) -> None:
+    with pytest.raises(ValueError, match="timezone must be an IANA"):
+        Site(code="us", name="US", base_url="https://us.example", timezone=zone)
+    with pytest.raises(ValidationError, match="timezone"):
+        Settings(
+            sites=[{"code": "us", "name": "US", "base_url": "https://us.example", "timezone": zone}]
+        )
+
+
+async def test_account_times_show_the_zone_not_utc(client: httpx.AsyncClient, world: World) -> None:
+    await register(client, world)
+    page = await client.get("/account")
+    assert "15\u00a0Jan\u00a02026, 7:00\u00a0AM\u00a0EST" in page.text  # the clock's noon UTC
+    assert "UTC" not in page.text
+
+
+async def test_password_page_carries_the_identifier_for_password_managers(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    await submit(client, "/account", "/signout", {})
+    await submit(client, "/signin", "/signin", {"identifier": "ana@example.com"})
+    page = await client.get("/signin/password")
+    form = page.text[page.text.index('action="/signin/password"') :]
+    username = re.search(r"<input [^>]*autocomplete=\"username\"[^>]*>", form)
+    assert username, "no username field in the password form"
+    assert 'value="ana@example.com"' in username.group(0)
+    assert 'type="text"' in username.group(0) and "readonly" in username.group(0)
+    assert 'tabindex="-1"' in username.group(0)
+    assert form.index("username") < form.index('type="password"')
+
+
+async def test_a_locked_account_gets_no_password_box(database_url: tuple[str, str | None]) -> None:
+    url, schema = database_url
+    runtime = build(
+        settings_for(url, lock_after_failures=3, delay_after_failures=50),
+        clock=FrozenClock(),
+        mailer=MemoryMailer(),
+        texter=MemoryTexter(),
+        schema=schema,
+    )
+    transport = httpx.ASGITransport(app=app_for(runtime, deliver=False), client=("203.0.113.7", 1))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://us.localhost:8000") as c:
+            for _ in range(3):
+                await sign_in(c, "nobody@example.com", "wrong-guess-123")
+            locked = await sign_in(c, "nobody@example.com", "wrong-guess-123")
+            assert "Your account is locked" in locked.text
+            assert 'type="password"' not in locked.text and ">Sign in</button>" not in locked.text
+            assert locked.text.count("Forgot your password?") == 1
+            assert 'href="/signin' in locked.text  # the way to another identifier stays
+    finally:
+        await runtime.close()
+
+
+async def test_verify_page_leads_back_to_correct_the_address(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    r = await submit(
+        client,
+        "/register",
+        "/register",
+        {"name": "Ana", "identifier": "ana@exmaple.com", "password": PW, "password_again": PW},
+    )
+    assert r.headers["location"] == "/register/verify"
+    page = await client.get("/register/verify")
+    assert 'href="/register">Wrong email address or mobile number?' in page.text
+
+
+async def test_a_resend_redirects_so_a_reload_sends_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await submit(
+        client,
+        "/register",
+        "/register",
+        {"name": "Ana", "identifier": "ana@example.com", "password": PW, "password_again": PW},
+    )
+    r = await submit(client, "/register/verify", "/register/verify", {"action": "resend"})
+    assert r.status_code == 303 and r.headers["location"] == "/register/verify?resent=1"
+    await world.deliver()
+    sent = len(world.mailer.sent)
+    for _ in range(2):  # the page after the redirect, and a reload of it
+        page = await client.get(r.headers["location"])
+        assert "We sent a new OTP to" in page.text
+    await world.deliver()
+    assert len(world.mailer.sent) == sent == 2
+
+
+async def test_first_app_is_app_1_after_abandoned_set_ups(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    from tests.web.test_two_step import turn_on
+
+    await register(client, world)
+    for _ in range(2):  # set-ups started and left
+        assert (await client.get("/account/two-step/app")).status_code == 200
+    await turn_on(client, world)
+    settings = await client.get("/account/two-step")
+    assert "<strong>Authenticator app 1</strong>" in settings.text
+    assert "Authenticator app 2" not in settings.text
+
+
+async def test_backup_codes_are_shown_once_after_a_redirect(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    from tests.web.test_two_step import turn_on
+
+    await register(client, world)
+    await turn_on(client, world)
+    again = await client.get("/account/two-step/backup-codes")  # a reload of the codes page
+    assert again.status_code == 303 and again.headers["location"] == "/account/two-step"
+
+    page = await client.get("/account/two-step")
+    r = await client.post("/account/two-step/backup-codes", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 303 and "<code>" not in r.text
+    carried = r.cookies.get("ew_once")
+    assert carried and not re.search(r"[a-z0-9]{4}-[a-z0-9]{4}", carried)  # sealed, not plain
+    other = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
+    async with other:  # the same cookie in another session shows nothing
+        await sign_in(other, "ana@example.com", PW)
+        other.cookies.set("ew_once", carried, domain="us.localhost")
+        stolen = await other.get("/account/two-step/backup-codes")
+        assert stolen.status_code == 303 and "<code>" not in stolen.text
+    shown = await client.get("/account/two-step/backup-codes")
+    assert len(re.findall(r"<li><code>([0-9a-z-]+)</code></li>", shown.text)) == 10
+    assert "ew_once" in shown.headers.get("set-cookie", "")  # deleted as it is shown
+    world.clock.advance(minutes=10)
+    client.cookies.set("ew_once", carried, domain="us.localhost")  # replayed later: expired
+    assert (await client.get("/account/two-step/backup-codes")).status_code == 303
+
+
+async def test_adding_a_phone_redirects_so_a_reload_texts_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    page = await client.get("/account/two-step/phone")
+    r = await client.post(
+        "/account/two-step/phone",
+        data={"csrf": csrf_of(page.text), "identifier": "201 555 0147", "channel": "sms"},
+    )
+    assert r.status_code == 303
+    assert r.headers["location"] == "/account/two-step/phone/verify?channel=sms"
+    await world.deliver()
+    for _ in range(2):
+        code_page = await client.get(r.headers["location"])
+        assert "•••-•••-0147" in code_page.text and "Enter OTP" in code_page.text
+    await world.deliver()
+    assert len(world.texter.sent) == 1
+
+
+async def test_first_phone_is_added_not_changed(client: httpx.AsyncClient, world: World) -> None:
+    await register(client, world)
+    phone = await client.get("/account/phone")
+    assert "<h1>Add a mobile phone number</h1>" in phone.text and "Change" not in phone.text
+    email = await client.get("/account/email")
+    assert "<h1>Change your email address</h1>" in email.text
+
+
+def test_message_links_only_to_the_sites_own_origin() -> None:
+    origin = "http://us.localhost:8000"
+    text = (
+        f"Sign in at {origin}/signin. Or {origin}/account/messages, "
+        f"not {origin}.evil.example/x nor {origin}@evil.example nor https://evil.example/a "
+        f"nor {origin}/unlock?token=hidden <script>alert(1)</script> & more"
+    )
+    html = str(linkify(text, origin))
+    assert f'<a href="{origin}/signin">{origin}/signin</a>.' in html
+    assert f'<a href="{origin}/account/messages">' in html
+    assert html.count("<a ") == 2
+    assert "&lt;script&gt;" in html and "<script>" not in html and "&amp; more" in html
+    assert str(linkify(f'{origin}/a?b=1&c="x"', origin)).startswith(
+        f'<a href="{origin}/a?b=1&amp;c=">'
+    )
+
+
+async def test_message_center_links_are_real_links(client: httpx.AsyncClient, world: World) -> None:
+    await register(client, world)
+    await submit(
+        client,
+        "/account/password",
+        "/account/password",
+        {
+            "current_password": PW,
+            "password": "harbour-lights-at-dusk",
+            "password_again": "harbour-lights-at-dusk",
+        },
+    )
+    page = await client.get("/account/messages")
+    assert '<a href="http://us.localhost:8000/' in page.text
+
+
+async def test_favicon_and_contact_page(client: httpx.AsyncClient) -> None:
+    icon = await client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert (await client.get("/static/favicon.svg")).status_code == 200
+    home = await client.get("/")
+    assert 'rel="icon" href="/static/favicon.svg"' in home.text
+    assert 'href="/help/contact">Contact us' in home.text
+    assert "orders" not in home.text  # no promise of what does not exist
+    contact = await client.get("/help/contact")
+    assert contact.status_code == 200 and "mailto:help@acme-market.example" in contact.text
