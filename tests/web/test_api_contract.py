@@ -12,6 +12,7 @@ import pytest
 from entryway.bootstrap import app_for
 from entryway.core import totp
 from tests.conftest import World
+from tests.flows.test_messages import KNOWN
 from tests.web.test_api import PW, api_account
 
 ANA = "ana@example.com"
@@ -203,6 +204,11 @@ async def test_partial_tokens_travel_as_bearer_and_open_nothing_else(
     assert r.status_code == 401
     options = await client.get("/api/v1/sign-in/two-step/options", headers=partial)
     assert options.status_code == 200 and options.json()["app"] is True
+    # Leaving the second step ends the partial session and tells the owner at once.
+    assert (await client.post("/api/v1/sign-out", headers=partial)).status_code == 204
+    assert (await client.get("/api/v1/session", headers=partial)).status_code == 401
+    await world.deliver()
+    assert [m.to for m in world.mailer.sent if KNOWN in m.subject] == [ANA]
 
 
 @pytest.mark.parametrize(

@@ -265,6 +265,7 @@ async def test_api_unusual_sign_in_confirm(client: httpx.AsyncClient, world: Wor
     )
     body = answer.json()
     assert answer.status_code == 200 and body["next"] == "confirm" and body["sent_to"]
+    assert body["reason"] == "account_failures"  # the app can say what really happened
     # (one wrong code here would make the third failure of this module's policy: a lock)
     done = await client.post(
         "/api/v1/sign-in/confirm",

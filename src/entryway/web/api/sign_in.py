@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
 from entryway.flows import account as account_flow
-from entryway.flows import codes, sign_in, unusual
+from entryway.flows import codes, second_step, sign_in, unusual
 from entryway.web.api.contract import (
     Clean,
     Code,
@@ -83,6 +83,10 @@ class ConfirmNext(BaseModel):
     next: Literal["confirm"] = "confirm"
     flow_id: str
     sent_to: str
+    reason: Literal["account_failures", "suspected", "network_failures"] | None = Field(
+        description="Why: failed sign-ins to this account, a recent right password that did "
+        "not finish signing in, or many failures from this network (any account)."
+    )
 
 
 SignInOut = Annotated[Done | TwoStepNext | ConfirmNext | VerifyNext, Field(discriminator="next")]
@@ -112,7 +116,8 @@ async def sign_in_step(body: SignInIn, request: Request) -> SignInOut:
     if isinstance(result, sign_in.MustVerify):
         return VerifyNext(flow_id=result.flow_token)
     if isinstance(result, sign_in.MustConfirm):
-        return ConfirmNext(flow_id=result.flow_token, sent_to=result.sent_to)
+        reason = result.reason.value if result.reason else None
+        return ConfirmNext(flow_id=result.flow_token, sent_to=result.sent_to, reason=reason)
     if isinstance(result, sign_in.SecondStep):
         info = await account_flow.describe_session(
             web_of(request).deps, site_of(request).code, result.partial_token
@@ -186,7 +191,11 @@ async def session_standing(token: Token, request: Request) -> SessionStanding:
     openapi_extra={"security": [{"bearer": []}, {}]},  # the token is optional here
 )
 async def sign_out(request: Request) -> Response:
-    """End the bearer's session, full or partial; an unknown or missing one changes nothing."""
+    """End the bearer's session, full or partial (leaving the second step tells the owner
+    that a right password did not finish signing in); an unknown or missing one changes
+    nothing."""
     token = maybe_bearer(await bearer_scheme(request))
-    await account_flow.sign_out(web_of(request).deps, site_of(request).code, token, who(request))
+    deps, site = web_of(request).deps, site_of(request).code
+    await second_step.sign_out_pending(deps, site, token)  # only if it is a partial one
+    await account_flow.sign_out(deps, site, token, who(request))
     return Response(status_code=204)
