@@ -269,3 +269,15 @@ async def test_favicon_and_contact_page(client: httpx.AsyncClient) -> None:
     assert "orders" not in home.text  # no promise of what does not exist
     contact = await client.get("/help/contact")
     assert contact.status_code == 200 and "mailto:help@acme-market.example" in contact.text
+
+
+async def test_account_pages_have_fixed_paths_that_swallow_nothing(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    assert (await client.get("/account/email")).status_code == 200
+    assert (await client.get("/account/phone")).status_code == 200
+    r = await client.get("/account/anything")
+    assert r.status_code == 404 and "find that page" in r.text
+    r = await client.post("/account/anything", data={"identifier": "x@example.com"})
+    assert r.status_code == 404

@@ -59,7 +59,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.state.web = Web(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
-    app.include_router(two_step.router)  # before /account/{kind} can swallow its paths
+    app.include_router(two_step.router)
     app.include_router(account.router)
     app.include_router(reset.router)
     for api in (sign_in_api, second_step, registration, account_api, two_step_api, recovery):

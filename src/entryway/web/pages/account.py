@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
@@ -32,6 +32,7 @@ router = APIRouter(include_in_schema=False)
 NOT_FOUND = "We couldn't find that page."
 
 KINDS = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
+SignedInPage = Annotated[Current, Depends(signed_in_page)]
 LABELS = {"email": "email address", "phone": "mobile phone number"}
 
 
@@ -106,7 +107,6 @@ async def password_submit(request: Request, me: Current = Depends(signed_in_page
     return redirect("/account?done=password")
 
 
-# Fixed paths first: the /account/{kind} routes below would swallow them.
 @router.post("/account/sign-out-everywhere")
 async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     await form_of(request)
@@ -116,21 +116,11 @@ async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_
     return response
 
 
-@router.get("/account/{kind}")
-async def contact_form(
-    request: Request, kind: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    if kind not in KINDS:
-        raise NotFound(NOT_FOUND)
+async def contact_form(request: Request, kind: str, me: Current) -> Response:
     return page(request, "edit_contact.html", me=me, kind=kind, label=LABELS[kind], value="")
 
 
-@router.post("/account/{kind}")
-async def contact_submit(
-    request: Request, kind: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    if kind not in KINDS:
-        raise NotFound(NOT_FOUND)
+async def contact_submit(request: Request, kind: str, me: Current) -> Response:
     form = await form_of(request)
     try:
         started = await account_flow.start_contact_change(
@@ -173,12 +163,7 @@ def _contact_verify_page(
     )
 
 
-@router.get("/account/{kind}/verify")
-async def contact_verify_form(
-    request: Request, kind: str, resent: str = "", me: Current = Depends(signed_in_page)
-) -> Response:
-    if kind not in KINDS:
-        raise NotFound(NOT_FOUND)
+async def contact_verify_form(request: Request, kind: str, resent: str, me: Current) -> Response:
     site = site_of(request)
     token = request.cookies.get(cookie_name(site, FLOW), "")
     try:
@@ -189,12 +174,7 @@ async def contact_verify_form(
     return _contact_verify_page(request, me, kind, sent_to, notice=notice)
 
 
-@router.post("/account/{kind}/verify")
-async def contact_verify_submit(
-    request: Request, kind: str, me: Current = Depends(signed_in_page)
-) -> Response:
-    if kind not in KINDS:
-        raise NotFound(NOT_FOUND)
+async def contact_verify_submit(request: Request, kind: str, me: Current) -> Response:
     form = await form_of(request)
     site = site_of(request)
     deps = web_of(request).deps
@@ -230,3 +210,30 @@ async def device_sign_out(
         clear_cookie(response, site_of(request), SESSION)
         return response
     return redirect("/account?done=device")
+
+
+def _contact_routes(kind: str) -> None:
+    """``/account/email`` and ``/account/phone`` (and their ``/verify``), each a path of its
+    own, so no pattern catches every other ``/account/...`` address."""
+
+    async def form(request: Request, me: SignedInPage) -> Response:
+        return await contact_form(request, kind, me)
+
+    async def submit(request: Request, me: SignedInPage) -> Response:
+        return await contact_submit(request, kind, me)
+
+    async def verify_form(request: Request, me: SignedInPage, resent: str = "") -> Response:
+        return await contact_verify_form(request, kind, resent, me)
+
+    async def verify_submit(request: Request, me: SignedInPage) -> Response:
+        return await contact_verify_submit(request, kind, me)
+
+    base = f"/account/{kind}"
+    router.add_api_route(base, form, methods=["GET"], include_in_schema=False)
+    router.add_api_route(base, submit, methods=["POST"], include_in_schema=False)
+    router.add_api_route(base + "/verify", verify_form, methods=["GET"], include_in_schema=False)
+    router.add_api_route(base + "/verify", verify_submit, methods=["POST"], include_in_schema=False)
+
+
+for _kind in KINDS:
+    _contact_routes(_kind)
