@@ -286,7 +286,7 @@ def test_reset_resend_waits(server: Server, page: Page, shot: Shots) -> None:
     page.get_by_role("button", name="Resend OTP").click()
     expect(page.get_by_label("Enter OTP")).not_to_have_attribute("aria-invalid", "true")
     expect(page.get_by_role("alert")).to_have_text(
-        re.compile(r"Please wait \d+ seconds before asking for a new code\.")
+        re.compile(r"Please wait \d+ seconds before asking again\.")
     )
     check_page(page)
     shot(page, "resend-too-soon")

@@ -194,7 +194,8 @@ async def test_partial_tokens_travel_as_bearer_and_open_nothing_else(
     partial = {"authorization": f"Bearer {body['partial_token']}"}
     standing = (await client.get("/api/v1/session", headers=partial)).json()
     assert standing["level"] == "partial" and standing["account_id"] is None
-    assert (await client.get("/api/v1/account", headers=partial)).status_code == 401
+    r = await client.get("/api/v1/account", headers=partial)
+    assert r.status_code == 401 and error_of(r)["message"] == "Finish two-step verification first."
     # A full session is not a partial one either.
     assert (await client.get("/api/v1/sign-in/two-step/options", headers=auth)).status_code == 401
     # The old body field is gone: without the header there is no partial session.
@@ -325,3 +326,12 @@ async def test_optional_and_bodyless_routes_are_documented_as_such(
     assert set(spec["/api/v1/account"]["get"]["responses"]) == {"200", "401"}
     assert "429" not in spec["/api/v1/sign-in/two-step"]["post"]["responses"]
     assert {"401", "423", "429"} <= set(spec["/api/v1/sign-in"]["post"]["responses"])
+
+
+async def test_head_answers_like_get_without_a_body(client: httpx.AsyncClient) -> None:
+    for path in ("/", "/signin", "/healthz", "/openapi.json", "/favicon.ico", "/api/docs"):
+        got, head = await client.get(path), await client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    r = await client.head("/api/v1/account")
+    assert r.status_code == 401 and r.content == b""

@@ -58,12 +58,10 @@ async def current(deps: Deps, site_code: str, token: str | None) -> Current:
     id_hash = session_hash(deps, token)
     async with deps.uow() as uow:
         session = await uow.sessions.get(site_code, id_hash)
-        if (
-            session is None
-            or session.level != SessionLevel.FULL
-            or not is_live(now, session.idle_deadline, session.absolute_deadline)
-        ):
+        if session is None or not is_live(now, session.idle_deadline, session.absolute_deadline):
             raise Unauthenticated("Please sign in.")
+        if session.level != SessionLevel.FULL:  # its holder knows it is half-way already
+            raise Unauthenticated("Finish two-step verification first.")
         account = await uow.accounts.get(site_code, session.account_id)
         if account is None or account.status != AccountStatus.ACTIVE:
             raise Unauthenticated("Please sign in.")

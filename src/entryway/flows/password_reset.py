@@ -338,7 +338,7 @@ async def resend(
         current = _progress(deps, state, flow_token, [])
         if current.wait_seconds > 0:
             raise CodeRejected(
-                f"Please wait {current.wait_seconds} seconds before asking for a new code.",
+                f"Please wait {current.wait_seconds} seconds before asking again.",
                 field="code",
             )
         contacts = [(state.target_kind, state.target)]

@@ -28,6 +28,7 @@ from entryway.web.errors import (
     from_validation,
     is_api,
 )
+from entryway.web.head import HeadAsGet
 from entryway.web.pages import account, auth, dev, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -115,5 +116,6 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
         return response
 
     app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SiteMiddleware, sites=deps.sites)
     return app
