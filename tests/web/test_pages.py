@@ -133,7 +133,11 @@ async def test_verify_page_leads_back_to_correct_the_address(
     )
     assert r.headers["location"] == "/register/verify"
     page = await client.get("/register/verify")
-    assert 'href="/register">Wrong email address or mobile number?' in page.text
+    assert 'href="/register?correct=1">Wrong email address or mobile number?' in page.text
+    back = await client.get("/register?correct=1")
+    assert 'value="ana@exmaple.com"' in back.text and 'value="Ana"' in back.text
+    assert PW not in back.text  # the password is typed again, never kept
+    assert 'value="ana@exmaple.com"' not in (await client.get("/register")).text
 
 
 async def test_a_resend_redirects_so_a_reload_sends_nothing(

@@ -319,9 +319,19 @@ async def signout(request: Request) -> Response:
     return response
 
 
+TYPED = "ew_typed"  # what was typed at Create account (never the password), for a way back
+
+
 @router.get("/register")
-async def register_form(request: Request) -> Response:
-    return page(request, "register.html", values={})
+async def register_form(request: Request, correct: str = "") -> Response:
+    """Blank, or with ``correct=1`` (from the verify page) the name and address typed."""
+    values: dict[str, str] = {}
+    if correct:
+        web, site = web_of(request), site_of(request)
+        typed = unsign_value(web.config, site, TYPED, request.cookies.get(cookie_name(site, TYPED)))
+        name, _, identifier = (typed or "").partition("\n")
+        values = {"name": name, "identifier": identifier} if typed else {}
+    return page(request, "register.html", values=values)
 
 
 @router.post("/register")
@@ -349,6 +359,10 @@ async def register_submit(request: Request) -> Response:
         )
     response = redirect("/register/verify")
     set_cookie(response, site, FLOW, started.flow_token, max_age=1800)
+    typed = sign_value(
+        web_of(request).config, site, TYPED, f"{values['name']}\n{values['identifier']}"
+    )
+    set_cookie(response, site, TYPED, typed, max_age=1800)
     return response
 
 
@@ -364,7 +378,7 @@ def _verify_page(request: Request, sent_to: str, *, status: int = 200, **extra: 
         sent_to=sent_to,
         action="/register/verify",
         heading="Verify your account",
-        back="/register",
+        back="/register?correct=1",
         back_label="Wrong email address or mobile number? Go back and correct it",
         status=status,
         **extra,
@@ -405,4 +419,5 @@ async def verify_submit(request: Request) -> Response:
     response = redirect("/account")
     start_session(response, request, site, done.session_token, remember=False)
     clear_cookie(response, site, FLOW)
+    clear_cookie(response, site, TYPED)
     return response
