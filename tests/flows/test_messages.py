@@ -3,16 +3,26 @@ Runs on SQLite and, with --db=postgresql, on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+
 import pytest
 
-from entryway.core.events import MessageKind
+from entryway.adapters.clock import FrozenClock
+from entryway.adapters.mail import MemoryMailer
+from entryway.adapters.sms import MemoryTexter
+from entryway.bootstrap import build
+from entryway.core.events import Channel, MessageKind
 from entryway.core.lockout import Unusual
 from entryway.core.outbox import CODE_KINDS
 from entryway.errors import CodeRejected, FlowExpired
 from entryway.flows import account, notices, password_reset, second_step, sign_in, unlock, unusual
+from entryway.flows.common import send
 from entryway.flows.ports import Requester
 from entryway.flows.unfinished import GRACE
 from tests.conftest import World
+from tests.conftest import test_settings as settings_for
 from tests.flows.test_lockout import ANA, PW, WHO, attempt, lock_ana, setup, unlock_token, who
 from tests.flows.test_two_step import code_now, enrolled, password_step
 
@@ -288,3 +298,112 @@ async def test_no_article_before_the_brand(world: World) -> None:
 async def test_flow_expired_is_what_an_unknown_unusual_flow_answers(world: World) -> None:
     with pytest.raises(FlowExpired):
         await unusual.describe(world.deps, "us", "no-such-flow")
+
+
+# With a clock that moves between two reads, as a real one does --------------------------
+class TickingClock(FrozenClock):
+    """Moves a millisecond at every read: a session and its notice are never written at the
+    same instant, as with the system clock."""
+
+    def now(self) -> datetime:
+        self.advance(milliseconds=1)
+        return super().now()
+
+
+@pytest.fixture
+async def ticking(database_url: tuple[str, str | None]) -> AsyncIterator[World]:
+    url, schema = database_url
+    clock, mailer, texter = TickingClock(), MemoryMailer(), MemoryTexter()
+    runtime = build(settings_for(url), clock=clock, mailer=mailer, texter=texter, schema=schema)
+    yield World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    await runtime.close()
+
+
+async def test_a_real_clock_cancel_sends_the_notice_at_once(ticking: World) -> None:
+    await enrolled(ticking)
+    partial = await password_step(ticking)
+    await second_step.sign_out_pending(ticking.deps, "us", partial)
+    await ticking.deliver()
+    assert len(told(ticking)) == 1
+
+
+async def test_a_real_clock_second_step_takes_the_notice_back(ticking: World) -> None:
+    e = await enrolled(ticking)
+    ticking.clock.advance(seconds=60)
+    partial = await password_step(ticking)
+    await second_step.pass_with_app(
+        ticking.deps, "us", partial, code_now(ticking, e.key), remember=False, who=WHO
+    )
+    ticking.clock.advance(minutes=30)
+    await ticking.deliver()
+    assert told(ticking) == []
+
+
+async def test_a_real_clock_owner_passing_keeps_a_strangers_notice(ticking: World) -> None:
+    e = await enrolled(ticking)
+    ticking.clock.advance(seconds=60)
+    await password_step(ticking)  # a stranger, never finishing
+    ticking.clock.advance(minutes=2)
+    owner = await password_step(ticking)
+    await second_step.pass_with_app(
+        ticking.deps, "us", owner, code_now(ticking, e.key), remember=False, who=WHO
+    )
+    ticking.clock.advance(minutes=9)
+    await ticking.deliver()
+    assert len(told(ticking)) == 1
+
+
+async def test_the_notice_is_filed_when_it_went_out_not_when_it_was_written(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    await password_step(world)  # written now, due once the partial session has expired
+    await world.deliver()
+    world.clock.advance(minutes=3)
+    async with world.deps.uow() as uow:  # something else sent meanwhile
+        await send(
+            world.deps,
+            uow,
+            world.deps.site("us"),
+            account_id=me.account.id,
+            channel=Channel.EMAIL,
+            kind=MessageKind.PASSWORD_CHANGED,
+            to=ANA,
+            subject="Acme Market: meanwhile",
+            body="Sent between the two.",
+        )
+        await uow.commit()
+    await world.deliver()
+    world.clock.advance(minutes=8, seconds=GRACE.total_seconds())
+    await world.deliver()
+    listed = await account.messages(world.deps, me)
+    assert [m.subject for m in listed[:2]] == [
+        "Acme Market: someone entered your password",
+        "Acme Market: meanwhile",
+    ]
+    assert listed[0].filed_at == world.clock.now() > listed[1].filed_at
+    async with world.deps.uow() as uow:  # the demo outbox lists it in the same order
+        latest = await uow.outbox.latest(2)
+    assert [m.subject for m in latest] == [m.subject for m in listed[:2]]
+
+
+async def test_cancelling_wakes_the_delivery_worker(database_url: tuple[str, str | None]) -> None:
+    """The worker polls only every ten minutes here: only the wake-up can send it in time."""
+    url, schema = database_url
+    clock, mailer, texter = TickingClock(), MemoryMailer(), MemoryTexter()
+    settings = settings_for(url, deliver_interval_seconds=600)
+    runtime = build(settings, clock=clock, mailer=mailer, texter=texter, schema=schema)
+    world = World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    try:
+        await enrolled(world)
+        partial = await password_step(world)
+        runtime.delivery.start()
+        await asyncio.sleep(0.1)  # its first round is done: it now waits to be woken
+        await second_step.sign_out_pending(world.deps, "us", partial)
+        for _ in range(40):
+            if told(world):
+                break
+            await asyncio.sleep(0.05)
+        assert len(told(world)) == 1
+    finally:
+        await runtime.delivery.stop()
+        await runtime.close()
