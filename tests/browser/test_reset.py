@@ -194,7 +194,7 @@ def test_reset_by_sms(
     page.get_by_label("Enter OTP").fill(server.code_for(e164, site))
     page.get_by_role("button", name="Continue").click()
     expect(heading(page, "Login & security")).to_be_visible()
-    expect(page.get_by_role("status")).to_have_text("Your mobile number was updated.")
+    expect(page.get_by_role("status")).to_have_text("Your mobile number was added.")
     shot(page, "phone-added")
     sign_out(page)
 

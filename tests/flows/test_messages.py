@@ -3,16 +3,30 @@ Runs on SQLite and, with --db=postgresql, on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+
 import pytest
 
-from entryway.core.events import MessageKind
+from entryway.adapters.clock import FrozenClock
+from entryway.adapters.mail import MemoryMailer
+from entryway.adapters.sms import MemoryTexter
+from entryway.bootstrap import build
+from entryway.core.events import Channel, MessageKind
+from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import Unusual
 from entryway.core.outbox import CODE_KINDS
 from entryway.errors import CodeRejected, FlowExpired
 from entryway.flows import account, notices, password_reset, second_step, sign_in, unlock, unusual
+from entryway.flows.common import send
 from entryway.flows.ports import Requester
 from entryway.flows.unfinished import GRACE
 from tests.conftest import World
+from tests.conftest import test_settings as settings_for
+from tests.flows.test_account import signed_in_with_token
 from tests.flows.test_lockout import ANA, PW, WHO, attempt, lock_ana, setup, unlock_token, who
 from tests.flows.test_two_step import code_now, enrolled, password_step
 
@@ -288,3 +302,267 @@ async def test_no_article_before_the_brand(world: World) -> None:
 async def test_flow_expired_is_what_an_unknown_unusual_flow_answers(world: World) -> None:
     with pytest.raises(FlowExpired):
         await unusual.describe(world.deps, "us", "no-such-flow")
+
+
+# With a clock that moves between two reads, as a real one does --------------------------
+class TickingClock(FrozenClock):
+    """Moves a millisecond at every read: a session and its notice are never written at the
+    same instant, as with the system clock."""
+
+    def now(self) -> datetime:
+        self.advance(milliseconds=1)
+        return super().now()
+
+
+@pytest.fixture
+async def ticking(database_url: tuple[str, str | None]) -> AsyncIterator[World]:
+    url, schema = database_url
+    clock, mailer, texter = TickingClock(), MemoryMailer(), MemoryTexter()
+    runtime = build(settings_for(url), clock=clock, mailer=mailer, texter=texter, schema=schema)
+    yield World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    await runtime.close()
+
+
+async def test_a_real_clock_cancel_sends_the_notice_at_once(ticking: World) -> None:
+    await enrolled(ticking)
+    partial = await password_step(ticking)
+    await second_step.sign_out_pending(ticking.deps, "us", partial)
+    await ticking.deliver()
+    assert len(told(ticking)) == 1
+
+
+async def test_a_real_clock_second_step_takes_the_notice_back(ticking: World) -> None:
+    e = await enrolled(ticking)
+    ticking.clock.advance(seconds=60)
+    partial = await password_step(ticking)
+    await second_step.pass_with_app(
+        ticking.deps, "us", partial, code_now(ticking, e.key), remember=False, who=WHO
+    )
+    ticking.clock.advance(minutes=30)
+    await ticking.deliver()
+    assert told(ticking) == []
+
+
+async def test_a_real_clock_owner_passing_keeps_a_strangers_notice(ticking: World) -> None:
+    e = await enrolled(ticking)
+    ticking.clock.advance(seconds=60)
+    await password_step(ticking)  # a stranger, never finishing
+    ticking.clock.advance(minutes=2)
+    owner = await password_step(ticking)
+    await second_step.pass_with_app(
+        ticking.deps, "us", owner, code_now(ticking, e.key), remember=False, who=WHO
+    )
+    ticking.clock.advance(minutes=9)
+    await ticking.deliver()
+    assert len(told(ticking)) == 1
+
+
+async def test_the_notice_is_filed_when_it_went_out_not_when_it_was_written(world: World) -> None:
+    e = await enrolled(world)
+    me = await account.current(world.deps, "us", e.token)
+    await password_step(world)  # written now, due once the partial session has expired
+    await world.deliver()
+    world.clock.advance(minutes=3)
+    async with world.deps.uow() as uow:  # something else sent meanwhile
+        await send(
+            world.deps,
+            uow,
+            world.deps.site("us"),
+            account_id=me.account.id,
+            channel=Channel.EMAIL,
+            kind=MessageKind.PASSWORD_CHANGED,
+            to=ANA,
+            subject="Acme Market: meanwhile",
+            body="Sent between the two.",
+        )
+        await uow.commit()
+    await world.deliver()
+    world.clock.advance(minutes=8, seconds=GRACE.total_seconds())
+    await world.deliver()
+    listed = await account.messages(world.deps, me)
+    assert [m.subject for m in listed[:2]] == [
+        "Acme Market: someone entered your password",
+        "Acme Market: meanwhile",
+    ]
+    assert listed[0].filed_at == world.clock.now() > listed[1].filed_at
+    async with world.deps.uow() as uow:  # the demo outbox lists it in the same order
+        latest = await uow.outbox.latest(2)
+    assert [m.subject for m in latest] == [m.subject for m in listed[:2]]
+
+
+async def test_cancelling_wakes_the_delivery_worker(database_url: tuple[str, str | None]) -> None:
+    """The worker polls only every ten minutes here: only the wake-up can send it in time."""
+    url, schema = database_url
+    clock, mailer, texter = TickingClock(), MemoryMailer(), MemoryTexter()
+    settings = settings_for(url, deliver_interval_seconds=600)
+    runtime = build(settings, clock=clock, mailer=mailer, texter=texter, schema=schema)
+    world = World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    try:
+        await enrolled(world)
+        partial = await password_step(world)
+        runtime.delivery.start()
+        await asyncio.sleep(0.1)  # its first round is done: it now waits to be woken
+        await second_step.sign_out_pending(world.deps, "us", partial)
+        for _ in range(40):
+            if told(world):
+                break
+            await asyncio.sleep(0.05)
+        assert len(told(world)) == 1
+    finally:
+        await runtime.delivery.stop()
+        await runtime.close()
+
+
+# Security messages say how: the reset page and the Contact us page, on the site's origin ----
+RESET_URL = "http://us.localhost:8000/password/forgot"
+CONTACT_URL = "http://us.localhost:8000/help/contact"
+
+
+def every_text(world: World) -> list[str]:
+    """The words of every notice that can ask the owner to act, emails and texts alike."""
+    site = world.deps.site("us")
+    pairs = [
+        notices.already_registered(site),
+        notices.contact_changed(site, "email address", "a***@example.com", added=False),
+        notices.contact_changed(site, "mobile number", "•••-•••-0188", added=True),
+        notices.password_changed(site),
+        notices.password_reset(site),
+        notices.unlocked_new_password(site),
+        notices.two_step_changed(site, "an authenticator app was added"),
+        notices.password_known(site),
+        notices.unusual_code(site, "123456", "account_failures"),
+        notices.unusual_sign_in(site),
+        notices.account_unlocked(site),
+    ]
+    texts = [
+        notices.contact_changed_sms(site, "mobile number", added=False),
+        notices.contact_changed_sms(site, "email address", added=True),
+        notices.password_changed_sms(site),
+        notices.password_reset_sms(site, unlocking=False),
+        notices.password_reset_sms(site, unlocking=True),
+        notices.two_step_changed_sms(site, "two-step verification was turned off"),
+    ]
+    return [body for _, body in pairs] + texts
+
+
+def test_every_reset_your_password_links_the_reset_page(world: World) -> None:
+    asks = 0
+    for text in every_text(world):
+        for found in re.finditer(r"reset (?:your password|it)(?: now| again)?\b", text, re.I):
+            asks += 1
+            after = text[found.end() :].split(".\n")[0]
+            assert f" at {RESET_URL}" in after, text
+        assert "Forgot your password? at" not in text
+    assert asks >= 10
+
+
+def test_every_contact_us_says_how(world: World) -> None:
+    asks = 0
+    for text in every_text(world):
+        for found in re.finditer(r"contact us", text, re.I):
+            asks += 1
+            assert text[found.end() :].startswith(
+                (f" at {CONTACT_URL}", f": {CONTACT_URL}", f" now: {CONTACT_URL}")
+            ), text
+    assert asks >= 10
+
+
+def test_texts_stay_within_one_sms(world: World) -> None:
+    site = world.deps.site("us")
+    for text in every_text(world)[-6:]:
+        assert len(text) <= 160, text
+    assert len(notices.two_step_changed_sms(site, "a backup phone was removed")) <= 160
+
+
+# A first email or phone is added, not changed ----------------------------------------------
+NEW_PW = "harbour-lights-at-dusk"
+PHONE = "+12015550188"
+
+
+@dataclass
+class SignedIn:
+    current: account.Current
+    session_token: str
+
+
+async def account_signed_in(world: World, identifier: str = ANA) -> SignedIn:
+    me, token = await signed_in_with_token(world, identifier)
+    return SignedIn(me, token)
+
+
+async def add_phone(world: World, me: SignedIn, phone: str = PHONE) -> bool:
+    started = await account.start_contact_change(
+        world.deps, me.current, IdentifierKind.PHONE, phone, WHO
+    )
+    return await account.confirm_contact_change(
+        world.deps,
+        me.current,
+        IdentifierKind.PHONE,
+        started.flow_token,
+        await world.code(phone),
+        WHO,
+    )
+
+
+async def test_a_first_mobile_number_is_added_not_changed(world: World) -> None:
+    me = await account_signed_in(world)
+    assert await add_phone(world, me) is True
+    await world.deliver()
+    email = world.mailer.sent[-1]
+    assert email.to == ANA
+    assert email.subject == "Acme Market: a mobile number was added"
+    assert email.body.startswith(
+        "A mobile number, •••-•••-0188, was added to your Acme Market (United States) account."
+    )
+    assert "changed" not in email.subject + email.body.split("\n\n")[0]
+    # The next one replaces it: that is a change, and the number on file before is told too.
+    me = await account_signed_in_again(world, me)
+    assert await add_phone(world, me, "+12015550199") is False
+    await world.deliver()
+    email = world.mailer.sent[-1]
+    assert email.subject == "Acme Market: your mobile number was changed"
+    assert "was changed to •••-•••-0199" in email.body
+    text = [t for t in world.texter.sent if t.to == PHONE][-1]
+    assert text.body == (
+        f"The mobile number on your Acme Market account was changed. Not you? Contact us: "
+        f"{CONTACT_URL}"
+    )
+
+
+async def account_signed_in_again(world: World, me: SignedIn) -> SignedIn:
+    """The same session, read again: the account now has what was just added."""
+    return SignedIn(await account.current(world.deps, "us", me.session_token), me.session_token)
+
+
+async def test_a_first_email_is_added_and_the_phone_is_told_so(world: World) -> None:
+    me = await account_signed_in(world, PHONE)
+    started = await account.start_contact_change(
+        world.deps, me.current, IdentifierKind.EMAIL, ANA, WHO
+    )
+    added = await account.confirm_contact_change(
+        world.deps, me.current, IdentifierKind.EMAIL, started.flow_token, await world.code(ANA), WHO
+    )
+    assert added is True
+    await world.deliver()
+    text = world.texter.sent[-1]
+    assert text.to == PHONE
+    assert text.body == (
+        f"An email address was added to your Acme Market account. Not you? Contact us: "
+        f"{CONTACT_URL}"
+    )
+
+
+async def test_a_password_change_tells_how_to_reset_and_reach_us(world: World) -> None:
+    me = await account_signed_in(world)
+    await add_phone(world, me)
+    me = await account_signed_in_again(world, me)
+    await account.change_password(
+        world.deps, me.current, current_password=PW, new=NEW_PW, new_again=NEW_PW, who=WHO
+    )
+    await world.deliver()
+    email = world.mailer.sent[-1]
+    assert email.subject == "Acme Market: your password was changed"
+    assert f"reset your password at {RESET_URL}, and contact us at {CONTACT_URL}." in email.body
+    assert "/signin" not in email.body
+    text = world.texter.sent[-1].body
+    assert text == f"Your Acme Market password was changed. Not you? Reset it at {RESET_URL}"

@@ -172,3 +172,48 @@ def test_every_reason_has_words_on_the_confirm_page() -> None:
     assert confirm_intro(None) == (
         "Your password was right, but we don't recognise this device, so we need to check it's you."
     )
+
+
+async def add_phone(client: httpx.AsyncClient, world: World, phone: str) -> httpx.Response:
+    r = await submit(client, "/account/phone", "/account/phone", {"identifier": phone})
+    assert r.status_code == 303 and r.headers["location"] == "/account/phone/verify", r.text
+    code = await world.code(phone)
+    return await submit(client, "/account/phone/verify", "/account/phone/verify", {"code": code})
+
+
+def status_notice(page: httpx.Response) -> str:
+    text = words(page)
+    start = text.index('<p class="notice" role="status">') + len('<p class="notice" role="status">')
+    return text[start : text.index("</p>", start)]
+
+
+async def test_a_first_mobile_number_is_added_then_changed(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    r = await add_phone(client, world, "+12015550188")
+    assert r.status_code == 303 and r.headers["location"] == "/account?done=phone_added"
+    assert status_notice(await client.get(r.headers["location"])) == (
+        "Your mobile number was added."
+    )
+    r = await add_phone(client, world, "+12015550199")  # one replaces it: that is a change
+    assert r.headers["location"] == "/account?done=phone"
+    assert status_notice(await client.get(r.headers["location"])) == (
+        "Your mobile number was updated."
+    )
+    await world.deliver()
+    center = (await client.get("/account/messages")).text  # the links work from there too
+    for path in ("/password/forgot", "/help/contact"):
+        assert f'<a href="http://us.localhost:8000{path}">' in center
+
+
+async def test_a_first_email_is_added(client: httpx.AsyncClient, world: World) -> None:
+    await register(client, world, identifier=PHONE)
+    r = await submit(client, "/account/email", "/account/email", {"identifier": ANA})
+    assert r.status_code == 303
+    code = await world.code(ANA)
+    r = await submit(client, "/account/email/verify", "/account/email/verify", {"code": code})
+    assert r.headers["location"] == "/account?done=email_added"
+    assert status_notice(await client.get(r.headers["location"])) == (
+        "Your email address was added."
+    )

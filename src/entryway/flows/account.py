@@ -208,7 +208,7 @@ async def change_password(
             MessageKind.PASSWORD_CHANGED,
             subject,
             body,
-            f"Your {site.brand} password was changed. Not you? Reset it at {site.url('/signin')}.",
+            notices.password_changed_sms(site),
         )
         await uow.commit()
     deps.on_message()
@@ -265,14 +265,16 @@ async def start_contact_change(
 
 async def confirm_contact_change(
     deps: Deps, me: Current, kind: IdentifierKind, flow_token: str, code: str, who: Requester
-) -> None:
-    """The right code replaces the contact; the contacts on file before it are told."""
+) -> bool:
+    """The right code replaces the contact; the contacts on file before it are told. True
+    when there was none before (added, not changed)."""
     site = deps.site(me.account.site)
     purpose = _purpose(kind)
     field, flag = (
         ("email", "email_verified") if kind == IdentifierKind.EMAIL else ("phone", "phone_verified")
     )
     what = "email address" if kind == IdentifierKind.EMAIL else "mobile number"
+    added = not (me.account.email if kind == IdentifierKind.EMAIL else me.account.phone)
     async with deps.uow() as uow:
         state = await codes.check_and_consume(
             deps, uow, site.code, flow_token, purpose, code, account_id=me.account.id
@@ -293,10 +295,11 @@ async def confirm_contact_change(
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.PASSWORD_RESET)
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)
         await uow.links.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)  # sent to the old
-        subject, body = notices.contact_changed(site, what, mask(kind, state.target))
-        sms = f"The {what} on your {site.brand} account was changed. Not you? Contact us."
+        subject, body = notices.contact_changed(site, what, mask(kind, state.target), added)
+        sms = notices.contact_changed_sms(site, what, added)
         await notify_all(
             deps, uow, site, me.account, MessageKind.CONTACT_CHANGED, subject, body, sms
         )
         await uow.commit()
     deps.on_message()
+    return added

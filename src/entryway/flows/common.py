@@ -64,9 +64,11 @@ async def send(
     body: str,
     dedupe_key: str | None = None,
     due: datetime | None = None,
+    written_at: datetime | None = None,
 ) -> bool:
     """Queue one message to one recipient in the caller's transaction (the outbox); with
-    ``due``, it waits until then (and may be taken back before)."""
+    ``due``, it waits until then (and may be taken back before). ``written_at`` files it
+    under an earlier instant of the same transaction (the event it is about)."""
     if not to or "," in to or ";" in to or "\n" in to:
         raise ValueError(f"a message goes to exactly one address, got {to!r}")
     now = deps.clock.now()
@@ -80,7 +82,7 @@ async def send(
             to=to,
             subject=subject if channel == Channel.EMAIL else "",  # texts have no subject
             body=body,
-            created_at=now,
+            created_at=written_at or now,
             next_attempt_at=due or now,
             dedupe_key=dedupe_key,
         )

@@ -8,6 +8,18 @@ GENUINE = (
     "You can check that this message is really from us: it also appears in the "
     "Message Center on your Login & security page at {origin}/account/messages."
 )
+RESET = "/password/forgot"  # the page that starts a password reset (web.pages.reset)
+CONTACT = "/help/contact"  # "Contact us": how to reach Customer Service (web.pages.auth)
+
+
+def _if_not_you(site: Site, again: bool = False) -> str:
+    """What to do about a change the owner did not make: reset, then tell us, both linked."""
+    reset = (
+        f"reset your password again at {site.url(RESET)} from a device you trust"
+        if again
+        else f"reset your password at {site.url(RESET)}"
+    )
+    return f"{reset}, and contact us at {site.url(CONTACT)}."
 
 
 def verify_account(site: Site, code: str) -> tuple[str, str]:
@@ -42,8 +54,8 @@ def already_registered(site: Site) -> tuple[str, str]:
         f"{site.brand}: you already have an account",
         f"Someone tried to create an account on {site.brand} ({site.name}) with this "
         "address, but it already has one.\n\n"
-        f"If it was you, sign in at {site.url('/signin')}. If you forgot your password, use "
-        "Forgot your password? on the password page.\n\nIf it wasn't you, no action is needed.",
+        f"If it was you, sign in at {site.url('/signin')}. If you forgot your password, reset "
+        f"it at {site.url(RESET)}.\n\nIf it wasn't you, no action is needed.",
     )
 
 
@@ -58,14 +70,35 @@ def wrong_site(asked: Site, home: Site) -> tuple[str, str]:
     )
 
 
-def contact_changed(site: Site, what: str, new_masked: str) -> tuple[str, str]:
+def _a(what: str) -> str:
+    return "an" if what[:1] in "aeiou" else "a"
+
+
+def contact_changed(site: Site, what: str, new_masked: str, added: bool) -> tuple[str, str]:
+    """``added``: the account had no ``what`` before, so nothing was replaced."""
+    account = f"your {site.brand} ({site.name}) account"
+    if added:
+        subject = f"{site.brand}: {_a(what)} {what} was added"
+        happened = f"{_a(what).capitalize()} {what}, {new_masked}, was added to {account}."
+    else:
+        subject = f"{site.brand}: your {what} was changed"
+        happened = f"The {what} on {account} was changed to {new_masked}."
     return (
-        f"{site.brand}: your {what} was changed",
-        f"The {what} on your {site.brand} ({site.name}) account was changed to "
-        f"{new_masked}.\n\nIf you did this, no action is needed. If you didn't, reset your "
-        f"password at {site.url('/signin')} and contact us.\n\n"
+        subject,
+        f"{happened}\n\nIf you did this, no action is needed. If you didn't, "
+        + _if_not_you(site)
+        + "\n\n"
         + GENUINE.format(origin=site.origin),
     )
+
+
+def contact_changed_sms(site: Site, what: str, added: bool) -> str:
+    happened = (
+        f"{_a(what).capitalize()} {what} was added to your {site.brand} account."
+        if added
+        else f"The {what} on your {site.brand} account was changed."
+    )
+    return f"{happened} Not you? Contact us: {site.url(CONTACT)}"
 
 
 def password_changed(site: Site) -> tuple[str, str]:
@@ -73,9 +106,12 @@ def password_changed(site: Site) -> tuple[str, str]:
         f"{site.brand}: your password was changed",
         f"The password of your {site.brand} ({site.name}) account was changed, and every "
         "other device was signed out.\n\nIf you did this, no action is needed. If you "
-        f"didn't, reset your password at {site.url('/signin')} and contact us.\n\n"
-        + GENUINE.format(origin=site.origin),
+        "didn't, " + _if_not_you(site) + "\n\n" + GENUINE.format(origin=site.origin),
     )
+
+
+def password_changed_sms(site: Site) -> str:
+    return f"Your {site.brand} password was changed. Not you? Reset it at {site.url(RESET)}"
 
 
 def reset_code(site: Site, code: str) -> tuple[str, str]:
@@ -116,10 +152,20 @@ def password_reset(site: Site) -> tuple[str, str]:
         f"The password of your {site.brand} ({site.name}) account was reset with a one-time "
         "code, and every device was signed out.\n\n"
         "If you did this, no action is needed. If you didn't, someone may be able to read your "
-        f"email or text messages: reset your password again at {site.url('/password/forgot')} "
-        "from a device you trust, secure your email account, and contact us.\n\n"
+        "email or text messages: secure your email account, then "
+        + _if_not_you(site, again=True)
+        + "\n\n"
         + GENUINE.format(origin=site.origin),
     )
+
+
+def password_reset_sms(site: Site, unlocking: bool) -> str:
+    happened = (
+        f"Your {site.brand} account was unlocked and its password changed."
+        if unlocking
+        else f"Your {site.brand} password was reset."
+    )
+    return f"{happened} Not you? Contact us now: {site.url(CONTACT)}"
 
 
 def unlocked_new_password(site: Site) -> tuple[str, str]:
@@ -127,9 +173,10 @@ def unlocked_new_password(site: Site) -> tuple[str, str]:
         f"{site.brand}: your account is unlocked",
         f"Your {site.brand} ({site.name}) account is unlocked: a one-time code confirmed it "
         "was you, a new password was saved and every device was signed out.\n\n"
-        "If you did this, no action is needed. If you didn't, reset your password again at "
-        f"{site.url('/password/forgot')} from a device you trust, secure your email account, "
-        "and contact us.\n\n" + GENUINE.format(origin=site.origin),
+        "If you did this, no action is needed. If you didn't, secure your email account, then "
+        + _if_not_you(site, again=True)
+        + "\n\n"
+        + GENUINE.format(origin=site.origin),
     )
 
 
@@ -137,9 +184,15 @@ def two_step_changed(site: Site, what: str) -> tuple[str, str]:
     return (
         f"{site.brand}: two-step verification changed",
         f"On your {site.brand} ({site.name}) account: {what}.\n\n"
-        "If you did this, no action is needed. If you didn't, reset your password at "
-        f"{site.url('/password/forgot')} and contact us.\n\n" + GENUINE.format(origin=site.origin),
+        "If you did this, no action is needed. If you didn't, "
+        + _if_not_you(site)
+        + "\n\n"
+        + GENUINE.format(origin=site.origin),
     )
+
+
+def two_step_changed_sms(site: Site, what: str) -> str:
+    return f"{site.brand}: {what}. Not you? Contact us: {site.url(CONTACT)}"
 
 
 def phone_code(site: Site, code: str, channel: str) -> tuple[str, str]:
@@ -157,8 +210,7 @@ def password_known(site: Site) -> tuple[str, str]:
         f"Someone entered the right password for your {site.brand} ({site.name}) account but "
         "did not finish two-step verification, so they could not get in.\n\n"
         "If it was you, no action is needed. If it wasn't, someone knows your password: "
-        f"change it now at {site.url('/password/forgot')}.\n\n"
-        + GENUINE.format(origin=site.origin),
+        f"change it now at {site.url(RESET)}.\n\n" + GENUINE.format(origin=site.origin),
     )
 
 
@@ -206,8 +258,8 @@ def unusual_code(site: Site, code: str, why: str = "") -> tuple[str, str]:
         "Someone entered your password correctly from a device we don't recognise"
         f"{UNUSUAL_WHY.get(why, '')}. If that was you, enter the code to finish signing in. "
         "It expires in 10 minutes.\n\n"
-        "If it wasn't you, don't share the code: change your password with Forgot your "
-        f"password? at {site.url('/signin')}.",
+        "If it wasn't you, don't share the code, and reset your password at "
+        f"{site.url(RESET)}.",
     )
 
 
@@ -216,9 +268,8 @@ def unusual_sign_in(site: Site) -> tuple[str, str]:
         f"{site.brand}: new sign-in confirmed",
         f"Your {site.brand} ({site.name}) account was signed in from a new device after a "
         "one-time code was entered.\n\n"
-        "If this wasn't you, reset your password with Forgot your password? at "
-        f"{site.url('/signin')} and sign out everywhere from Login & security.\n\n"
-        + GENUINE.format(origin=site.origin),
+        f"If this wasn't you, reset your password at {site.url(RESET)}: every device is "
+        "signed out when it is reset.\n\n" + GENUINE.format(origin=site.origin),
     )
 
 
@@ -227,6 +278,6 @@ def account_unlocked(site: Site) -> tuple[str, str]:
         f"{site.brand}: your account is unlocked",
         f"Your {site.brand} ({site.name}) account was unlocked after a one-time code "
         "confirmed it was you. Your password did not change.\n\n"
-        "If this wasn't you, reset your password now with Forgot your password? at "
-        f"{site.url('/signin')}.\n\n" + GENUINE.format(origin=site.origin),
+        f"If this wasn't you, reset your password now at {site.url(RESET)}.\n\n"
+        + GENUINE.format(origin=site.origin),
     )

@@ -411,10 +411,7 @@ async def complete(
             MessageKind.PASSWORD_CHANGED,
             subject,
             body,
-            f"Your {site.brand} account was unlocked and its password changed. "
-            "Not you? Contact us now."
-            if unlocking
-            else f"Your {site.brand} password was reset. Not you? Contact us now.",
+            notices.password_reset_sms(site, unlocking),
         )
         await uow.commit()
     deps.on_message()

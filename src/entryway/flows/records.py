@@ -198,6 +198,16 @@ class Message:
     last_error: str = ""
     dedupe_key: str | None = None
 
+    @property
+    def filed_at(self) -> datetime:
+        """When lists show it: when it was sent, else when it was due. A notice written for
+        later goes out at its due time and is filed then, above what came before it."""
+        if self.sent_at is not None:
+            return self.sent_at
+        if self.attempts == 0 and self.next_attempt_at is not None:
+            return self.next_attempt_at
+        return self.created_at
+
     def waiting(self, now: datetime) -> bool:
         """Written for later, never tried and not due yet: it may still be taken back, so
         no page shows it."""

@@ -142,7 +142,7 @@ async def sign_in(
                 level=SessionLevel.PARTIAL,
             )
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
-            await unfinished.expect(deps, uow, account)  # told if the second step never ends
+            await unfinished.expect(deps, uow, account, partial)  # told if it never finishes
             await uow.commit()
             return SecondStep(partial_token=partial)
         # Counted from this attempt's own reservation too: a burst of guesses read together

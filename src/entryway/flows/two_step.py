@@ -300,7 +300,7 @@ async def _notify(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> N
     (another channel than the one a thief may hold, SECURITY.md 22)."""
     site = deps.site(account.site)
     subject, body = notices.two_step_changed(site, what)
-    sms = f"{site.brand}: {what}. Not you? Contact us."
+    sms = notices.two_step_changed_sms(site, what)
     await notify_all(deps, uow, site, account, MessageKind.TWO_STEP_CHANGED, subject, body, sms)
     told = {account.phone} if account.phone_verified else set()
     for factor in await uow.two_step.factors(account.site, account.id):

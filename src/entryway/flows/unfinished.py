@@ -25,7 +25,7 @@ from datetime import timedelta
 from entryway.core.events import Channel, MessageKind
 from entryway.core.secrets import keyed_hash
 from entryway.flows import notices
-from entryway.flows.common import PARTIAL_LIFETIME, send
+from entryway.flows.common import send, session_hash
 from entryway.flows.ports import Account, Deps, Session, UnitOfWork
 
 # A second step that was still live when it was checked has committed by then, so the
@@ -34,13 +34,16 @@ GRACE = timedelta(minutes=1)
 KIND = MessageKind.SECOND_STEP_FAILED
 
 
-async def expect(deps: Deps, uow: UnitOfWork, account: Account) -> None:
+async def expect(deps: Deps, uow: UnitOfWork, account: Account, partial_token: str) -> None:
     """A partial session opened now: write the notice due after its deadline, or move a
     notice still waiting for an earlier partial session to this later one."""
     if not (account.email and account.email_verified):
         return
+    opened = await uow.sessions.get(account.site, session_hash(deps, partial_token))
+    if opened is None:
+        return
     now = deps.clock.now()
-    due = now + PARTIAL_LIFETIME + GRACE
+    due = opened.absolute_deadline + GRACE
     for waiting in await uow.outbox.waiting(account.site, account.id, KIND, now):
         later = max(due, waiting.next_attempt_at or due)
         if await uow.outbox.reschedule(waiting.id, later, now):
@@ -62,6 +65,9 @@ async def expect(deps: Deps, uow: UnitOfWork, account: Account) -> None:
         body=body,
         dedupe_key=keyed_hash(deps.keys.hashing, "second-step-unfinished", f"{account.id}|{day}"),
         due=due,
+        # Filed under the session's own instant: passed() and cancelled() tell the sessions a
+        # notice waits for by comparing the two, and a real clock moves between two reads.
+        written_at=opened.created_at,
     )
 
 

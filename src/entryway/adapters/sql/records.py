@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import audit_log, failure_counters, locks, messages
@@ -234,6 +234,18 @@ def _waiting(now: datetime) -> tuple[Any, ...]:
     )
 
 
+def _filed_at() -> Any:
+    """``Message.filed_at`` in SQL (CASE and IS NULL read alike on SQLite and PostgreSQL)."""
+    return case(
+        (messages.c.sent_at.is_not(None), messages.c.sent_at),
+        (
+            and_(messages.c.attempts == 0, messages.c.next_attempt_at.is_not(None)),
+            messages.c.next_attempt_at,
+        ),
+        else_=messages.c.created_at,
+    )
+
+
 class OutboxRepo(Repo):
     async def add(self, message: Message) -> bool:
         values = values_of(message, to="to_address")
@@ -251,7 +263,7 @@ class OutboxRepo(Repo):
         query = (
             select(messages)
             .where(messages.c.site == site, messages.c.account_id == account_id)
-            .order_by(messages.c.created_at.desc(), messages.c.id)
+            .order_by(_filed_at().desc(), messages.c.id)
             .limit(limit)
         )
         return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
@@ -330,7 +342,7 @@ class OutboxRepo(Repo):
         )
 
     async def latest(self, limit: int = 200) -> list[Message]:
-        query = select(messages).order_by(messages.c.created_at.desc(), messages.c.id).limit(limit)
+        query = select(messages).order_by(_filed_at().desc(), messages.c.id).limit(limit)
         return [_message(r) for r in (await self.conn.execute(query)).mappings().all()]
 
     async def _set(self, message_id: str, **values: Any) -> None:

@@ -183,7 +183,7 @@ async def contact_verify_submit(request: Request, kind: str, me: Current) -> Res
         if text(form, "action") == "resend":
             await codes.resend(deps, site.code, token, _purpose(kind), who(request))
             return redirect(f"/account/{kind}/verify?resent=1")  # a reload sends nothing
-        await account_flow.confirm_contact_change(
+        added = await account_flow.confirm_contact_change(
             deps, me, KINDS[kind], token, text(form, "code"), who(request)
         )
     except FlowExpired:
@@ -193,7 +193,8 @@ async def contact_verify_submit(request: Request, kind: str, me: Current) -> Res
         return _contact_verify_page(
             request, me, kind, sent_to, errors={"code": exc.message}, status=422
         )
-    response = redirect(f"/account?done={kind}")
+    # The first of its kind was added, not changed: the notice says so (done=phone_added).
+    response = redirect(f"/account?done={kind}_added" if added else f"/account?done={kind}")
     clear_cookie(response, site, FLOW)
     return response
 

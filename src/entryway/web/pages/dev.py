@@ -33,6 +33,7 @@ def as_json(m: Message) -> dict[str, Any]:
         "subject": m.subject,
         "body": m.body,
         "created_at": m.created_at.isoformat(),
+        "filed_at": m.filed_at.isoformat(),  # when it went out: the order of the list
         "status": m.status.value,
         "attempts": m.attempts,
     }
