@@ -63,6 +63,8 @@ async def test_api_journey(client: httpx.AsyncClient, world: World) -> None:
     assert {"sign_in.succeeded", "contact.phone_changed"} <= {a["action"] for a in activity}
     messages = (await client.get("/api/v1/account/messages", headers=auth)).json()
     assert messages and all("***" in m["to"] or "•" in m["to"] for m in messages)
+    filed = [m["filed_at"] for m in messages]
+    assert filed == sorted(filed, reverse=True)  # newest first, by when each went out
 
     r = await client.put(
         "/api/v1/account/password",

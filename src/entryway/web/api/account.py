@@ -84,6 +84,9 @@ class MessageOut(BaseModel):
     subject: str
     body: str
     created_at: datetime
+    filed_at: datetime = Field(
+        description="When it went out (or is due): the list is newest first by this."
+    )
     status: str
 
 
@@ -182,6 +185,7 @@ async def message_center(me: Me, request: Request) -> list[MessageOut]:
             subject=m.subject,
             body=m.body,
             created_at=m.created_at,
+            filed_at=m.filed_at,
             status=m.status.value,
         )
         for m in found
