@@ -235,7 +235,11 @@ def test_identifier_first_sign_in(
     assert cookies["ew_session"]["expires"] == -1
 
     # "Forgot your password?" starts Password assistance (the journey is in test_reset.py).
+    # Signed out first: a signed-in browser is sent on from /signin to the account.
     other.goto(server.url(site, "/signin"))
+    expect(heading(other, "Login & security")).to_be_visible()
+    account_nav(other).get_by_role("button", name="Sign out").click()
+    expect(heading(other, "Sign in")).to_be_visible()
     enter_identifier(other, "jane@example.com")
     other.get_by_role("link", name="Forgot your password?").click()
     expect(heading(other, "Password assistance")).to_be_visible()
@@ -405,8 +409,11 @@ def test_sign_out_everywhere(
     page.get_by_role("button", name="Sign out everywhere").click()
     page.wait_for_load_state()
     landed = page.get_by_role("main").inner_text()
-    assert page.url == server.url(site, "/signin"), f"ended on {page.url}: {landed!r}"
+    assert page.url == server.url(site, "/signin?signed_out=everywhere"), (
+        f"ended on {page.url}: {landed!r}"
+    )
     expect(heading(page, "Sign in")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("You're signed out on every device.")
     check_page(page)
     shot(page, "signed-out")
     expect_redirected_to_sign_in(page, server, site)

@@ -1,9 +1,11 @@
 """Page fixes in a real browser, each page saved at 1280 and at 360 px wide.
 
-The header when signed in, the wait countdown (with and without JavaScript), the way back
-from the verify page, redirects after forms that create something, the first app's and the
-first phone's pages, times in the site's zone, Message Center links, the favicon and the
-contact page. Same conventions as ``test_journeys.py``.
+The header when signed in (one row at 360 px), list rows that stack their buttons under
+the text on a phone, the second step's ways out, the phone code page's way back, the
+sign-in page after signing out everywhere, the wait countdown (with and without
+JavaScript), the way back from the verify page, redirects after forms that create
+something, the first app's and the first phone's pages, times in the site's zone, Message
+Center links, the favicon and the contact page. Same conventions as ``test_journeys.py``.
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ from tests.browser.test_journeys import (
 )
 from tests.browser.test_two_step import (
     ADD_APP,
+    BACKUP,
+    CHALLENGE,
     SETTINGS,
     confirm_app,
+    enrol,
     open_app_page,
     open_settings,
 )
+from tests.browser.test_two_step_more import masked, phone_code, seen_ids
 
 pytestmark = pytest.mark.browser
 
@@ -223,14 +229,14 @@ def test_first_app_after_an_abandoned_set_up(server: Server, page: Page, shot: S
     page.reload()  # shown once: a reload makes no new set and shows none
     expect(heading(page, SETTINGS)).to_be_visible()
     main = page.get_by_role("main")
-    expect(main.get_by_text("Authenticator app 1", exact=True)).to_be_visible()
-    expect(main).not_to_contain_text("Authenticator app 2")
+    expect(main.get_by_text("Authenticator app", exact=True)).to_be_visible()
+    expect(main).not_to_contain_text(re.compile(r"Authenticator app \d"))
     expect(main).to_contain_text("You have 10 unused codes.")
     expect(main).to_contain_text(
         re.compile(r"added\s\d{1,2}\s\w{3}\s\d{4},\s\d{2}:\d{2}\s(GMT|BST)")
     )
     check_page(page)
-    both_widths(page, shot, "settings-app-1")
+    both_widths(page, shot, "settings-first-app")
 
 
 def test_first_phone_is_added_and_times_carry_the_zone(
@@ -268,5 +274,187 @@ def test_message_center_links_go_to_our_own_origin(server: Server, page: Page, s
     expect(link).to_have_attribute("href", server.url(site, "/signin"))
     check_page(page)
     both_widths(page, shot, "message-center")
-    link.click()
-    expect(page).to_have_url(re.compile(re.escape(server.url(site, "/signin"))))
+    link.click()  # still signed in here: the sign-in page leads on to the account
+    expect(page).to_have_url(server.url(site, "/account"))
+    expect(heading(page, "Login & security")).to_be_visible()
+
+
+# -- list rows, the header at 360 px, the second step's ways out --------------------------
+
+LONG_NAME = "Walker Five-Renamed"
+
+
+def rows_layout(page: Page) -> list[dict[str, Any]]:
+    """Each list row with buttons: its label, and where its text and its actions sit."""
+    found: list[dict[str, Any]] = page.evaluate(
+        """() => [...document.querySelectorAll('ul.rows > li')]
+            .filter((li) => li.children.length > 1)
+            .map((li) => {
+                const text = li.children[0].getBoundingClientRect();
+                const acts = [...li.children].slice(1).map((e) => e.getBoundingClientRect());
+                const row = li.getBoundingClientRect();
+                return {
+                    label: li.children[0].innerText.split('\\n')[0],
+                    textWidth: text.width,
+                    textBottom: text.bottom,
+                    actionsTop: Math.min(...acts.map((a) => a.top)),
+                    actionsRight: Math.max(...acts.map((a) => a.right)),
+                    overlap: acts.some((a) => a.left < text.right && a.right > text.left
+                        && a.top < text.bottom && a.bottom > text.top),
+                    rowRight: row.right,
+                    buttons: li.querySelectorAll('button, a.button').length,
+                };
+            })"""
+    )
+    return found
+
+
+def expect_readable_rows(page: Page, *, narrow: bool) -> list[dict[str, Any]]:
+    """No row squeezes its text beside its buttons; on a phone, a row with two buttons has
+    them under the text; on a desktop, every row keeps its buttons beside the text."""
+    rows = rows_layout(page)
+    assert rows, "no list rows with buttons on " + page.url
+    for row in rows:
+        assert row["textWidth"] >= 200, row
+        assert not row["overlap"] and row["actionsRight"] <= row["rowRight"] + 1, row
+        if narrow and row["buttons"] > 1:
+            assert row["actionsTop"] >= row["textBottom"] - 1, row
+        if not narrow:
+            assert row["actionsTop"] < row["textBottom"], row
+    return rows
+
+
+def expect_compact_header(page: Page, name: str) -> None:
+    """At 360 px the signed-in header is one row: the brand, then "Account" and "Sign out";
+    the name stays in the link for screen readers and nothing is cut off with an ellipsis."""
+    nav = account_nav(page)
+    link = nav.get_by_role("link", name=name)
+    expect(link).to_be_visible()
+    expect(link.locator(".me-short")).to_be_visible()
+    expect(link.locator(".me-short")).to_have_text(re.compile(r"^\s*Account$"))
+    hidden = link.locator(".me-name").bounding_box()
+    assert hidden and hidden["width"] <= 1, "the name is shown as well"
+    box = page.get_by_role("banner").bounding_box()
+    brand = page.get_by_role("banner").get_by_role("link").first.bounding_box()
+    navbox = nav.bounding_box()
+    assert box and brand and navbox
+    assert navbox["y"] < brand["y"] + brand["height"], "the account links went to a second row"
+    assert box["height"] <= 80, f"header {box['height']}px tall"
+    cut = link.evaluate("(a) => a.scrollWidth > a.clientWidth")
+    assert not cut, "the account link is cut off"
+
+
+def both_widths_checked(page: Page, shot: Shots, step: str, name: str) -> None:
+    """``both_widths`` with the header and the list rows checked at each width."""
+    page.set_viewport_size(DESKTOP)
+    expect(account_nav(page).get_by_role("link", name=name)).to_have_text(name, use_inner_text=True)
+    if page.locator("ul.rows").count():
+        expect_readable_rows(page, narrow=False)
+    shot(page, step)
+    page.set_viewport_size(MOBILE)
+    no_sideways_scroll(page)
+    expect_compact_header(page, name)
+    if page.locator("ul.rows").count():
+        expect_readable_rows(page, narrow=True)
+    shot(page, step + "-360")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_rows_header_and_second_step_on_a_phone(server: Server, page: Page, shot: Shots) -> None:
+    site, number, wrong = "us", "+1 201 555 0188", "+1 201 555 0189"
+    email = unique_email("walker", site)
+    register(page, server, site, LONG_NAME, email)
+    _, _, codes = enrol(page, shot)
+    main = page.get_by_role("main")
+    expect(main.get_by_text("Authenticator app", exact=True)).to_be_visible()
+
+    # A phone: first a wrong number, corrected from the code page.
+    page.get_by_role("link", name="Add a phone").click()
+    expect(heading(page, "Add a phone")).to_be_visible()
+    page.get_by_label("Mobile phone number").fill(wrong)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("main")).to_contain_text(masked(wrong))
+    check_page(page)
+    both_widths_checked(page, shot, "phone-code", LONG_NAME)
+    page.get_by_role("link", name="Wrong number? Go back and correct it").click()
+    expect(heading(page, "Add a phone")).to_be_visible()
+    expect(page.get_by_label("Mobile phone number")).to_be_visible()
+    page.get_by_label("Mobile phone number").fill(number)
+    seen = seen_ids(server)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Enter OTP").fill(phone_code(server, number, site, "sms", seen))
+    page.get_by_role("button", name="Verify OTP and continue").click()
+    expect(heading(page, SETTINGS)).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("Your phone was added.")
+    phone_row = page.get_by_role("main").get_by_role("listitem").filter(has_text=masked(number))
+    make = phone_row.get_by_role("button", name=f"Make Phone {masked(number)} preferred")
+    expect(make).to_have_text("Make preferred")
+    check_page(page)
+    both_widths_checked(page, shot, "settings-app-and-phone", LONG_NAME)
+
+    # Signed in already, the sign-in and registration forms lead to the account.
+    for path in ("/signin", "/register"):
+        page.goto(server.url(site, path))
+        expect(page).to_have_url(server.url(site, "/account"))
+        expect(heading(page, "Login & security")).to_be_visible()
+
+    # The second step names its one method and both ways out.
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()
+    page.goto(server.url(site, "/signin"))
+    enter_identifier(page, email)
+    page.get_by_label("Password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(heading(page, CHALLENGE)).to_be_visible()
+    ways_out = page.get_by_role("main").locator("p", has_text="Can't use")
+    expect(ways_out).to_have_text(
+        "Can't use your authenticator app? Use a backup method, or contact Customer Service."
+    )
+    expect(ways_out.get_by_role("link", name=BACKUP, exact=True)).to_be_visible()
+    contact = ways_out.get_by_role("link", name="contact Customer Service", exact=True)
+    expect(contact).to_be_visible()
+    check_page(page)
+    both_widths(page, shot, "second-step")
+    ways_out.get_by_role("link", name=BACKUP, exact=True).click()
+    expect(heading(page, BACKUP)).to_be_visible()
+    page.get_by_role("link", name="Use a backup code").click()
+    expect(page.get_by_role("main")).to_contain_text(
+        "No backup code at hand? Choose another method, or contact Customer Service."
+    )
+    both_widths(page, shot, "backup-code")
+    page.get_by_label("Enter backup code").fill(codes[0])
+    page.get_by_label("Don't ask for a code on this browser").check()
+    page.get_by_role("button", name="Sign in").click()
+    expect(heading(page, "Login & security")).to_be_visible()
+
+    # Login & security: the account rows, two devices' worth of rows, a remembered browser.
+    expect(page.get_by_role("main")).to_contain_text("Remembered browsers")
+    expect(page.get_by_role("button", name=re.compile(r"^Forget .*, remembered"))).to_have_count(1)
+    check_page(page)
+    both_widths_checked(page, shot, "account", LONG_NAME)
+    page.goto(server.url(site, "/no-such-page"))
+    both_widths_checked(page, shot, "not-found", LONG_NAME)
+
+
+def test_signing_out_everywhere_is_confirmed(server: Server, page: Page, shot: Shots) -> None:
+    site = "ca"
+    email = unique_email("noor", site)
+    register(page, server, site, "Noor Haddad", email)
+    page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page).to_have_url(server.url(site, "/signin?signed_out=everywhere"))
+    expect(heading(page, "Sign in")).to_be_visible()
+    expect(page.get_by_role("status")).to_have_text("You're signed out on every device.")
+    expect(account_nav(page).get_by_role("link", name="Sign in")).to_be_visible()
+    check_page(page)
+    both_widths(page, shot, "signed-out-everywhere")
+    page.goto(server.url(site, "/register"))  # signed out: the form again
+    expect(heading(page, "Create account")).to_be_visible()
+
+    # The end of an unlock in the browser that was locked out: the password step, filled in.
+    page.goto(server.url(site, "/signin"))
+    enter_identifier(page, email)
+    page.goto(server.url(site, "/signin/password?unlocked=new"))
+    expect(page.get_by_role("status")).to_contain_text("Your account is unlocked")
+    expect(page.get_by_role("main")).to_contain_text(email)
+    expect(page.get_by_label("Password", exact=True)).to_be_visible()
+    check_page(page)
+    both_widths(page, shot, "unlocked-password-step")

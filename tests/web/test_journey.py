@@ -59,6 +59,6 @@ async def test_sign_out_everywhere_and_one_device_from_the_page(
         assert (await other.get("/account")).status_code == 303
         assert (await sign_in(other, "ana@example.com", "quiet-meadow-lantern")).status_code == 303
         r = await submit(client, "/account", "/account/sign-out-everywhere", {})
-        assert r.status_code == 303 and r.headers["location"] == "/signin"
+        assert r.status_code == 303 and r.headers["location"] == "/signin?signed_out=everywhere"
         assert (await client.get("/account")).status_code == 303
         assert (await other.get("/account")).status_code == 303

@@ -160,7 +160,7 @@ async def test_a_resend_redirects_so_a_reload_sends_nothing(
     assert len(world.mailer.sent) == sent == 2
 
 
-async def test_first_app_is_app_1_after_abandoned_set_ups(
+async def test_first_app_is_unnumbered_after_abandoned_set_ups(
     client: httpx.AsyncClient, world: World
 ) -> None:
     from tests.web.test_two_step import turn_on
@@ -170,8 +170,22 @@ async def test_first_app_is_app_1_after_abandoned_set_ups(
         assert (await client.get("/account/two-step/app")).status_code == 200
     await turn_on(client, world)
     settings = await client.get("/account/two-step")
-    assert "<strong>Authenticator app 1</strong>" in settings.text
+    assert "<strong>Authenticator app</strong>" in settings.text
+    assert "Authenticator app 1" not in settings.text
     assert "Authenticator app 2" not in settings.text
+
+
+def test_later_apps_take_the_lowest_free_number() -> None:
+    from entryway.flows.two_step import app_label
+
+    assert app_label([]) == "Authenticator app"
+    assert app_label(["Phone •••-•••-0147"]) == "Authenticator app"
+    assert app_label(["Authenticator app"]) == "Authenticator app 2"
+    assert app_label(["Authenticator app", "Authenticator app 2"]) == "Authenticator app 3"
+    assert app_label(["Authenticator app", "Authenticator app 3"]) == "Authenticator app 2"
+    assert app_label(["Authenticator app 2"]) == "Authenticator app"  # the first was removed
+    # Names given before the first lost its number still count as taken.
+    assert app_label(["Authenticator app 1", "Authenticator app"]) == "Authenticator app 2"
 
 
 async def test_backup_codes_are_shown_once_after_a_redirect(
@@ -287,3 +301,115 @@ async def test_account_pages_have_fixed_paths_that_swallow_nothing(
     assert r.status_code == 404 and "find that page" in r.text
     r = await client.post("/account/anything", data={"identifier": "x@example.com"})
     assert r.status_code == 404
+
+
+async def test_second_step_page_offers_the_ways_out_of_its_one_method(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    from tests.web.test_two_step import turn_on
+
+    await register(client, world)
+    await turn_on(client, world)
+    await submit(client, "/account", "/signout", {})
+    await sign_in(client, "ana@example.com", PW)
+    challenge = (await client.get("/signin/two-step")).text
+    assert 'Can\'t use your authenticator app? <a href="/signin/two-step/methods">' in challenge
+    assert '>Use a backup method</a>, or <a href="/signin/two-step/help">' in challenge
+    assert ">contact Customer Service</a>." in challenge
+    assert "any of these" not in challenge  # only the methods page lists several
+    backup = (await client.get("/signin/two-step?method=backup")).text
+    assert "No backup code at hand?" in backup and "any of these" not in backup
+    assert ">Choose another method</a>, or" in backup
+    methods = (await client.get("/signin/two-step/methods")).text
+    assert "Can't use any of these?" in methods
+
+
+async def test_phone_code_page_leads_back_to_correct_the_number(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    page = await client.get("/account/two-step/phone")
+    r = await client.post(
+        "/account/two-step/phone",
+        data={"csrf": csrf_of(page.text), "identifier": "201 555 0174", "channel": "sms"},
+    )
+    code_page = await client.get(r.headers["location"])
+    assert 'href="/account/two-step/phone">Wrong number? Go back and correct it</a>' in (
+        code_page.text
+    )
+    back = await client.get("/account/two-step/phone")
+    assert back.status_code == 200 and "Mobile phone number" in back.text
+
+
+async def test_sign_out_everywhere_says_so_on_the_sign_in_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    r = await submit(client, "/account", "/account/sign-out-everywhere", {})
+    assert r.status_code == 303 and r.headers["location"] == "/signin?signed_out=everywhere"
+    landed = await client.get(r.headers["location"])
+    assert "You're signed out on every device." in landed.text
+    assert "every device" not in (await client.get("/signin")).text
+    assert "every device" not in (await client.get("/signin?signed_out=1")).text
+
+
+async def test_signed_in_customers_skip_the_sign_in_and_register_forms(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    for path, landing in (
+        ("/signin", "/account"),
+        ("/register", "/account"),
+        ("/signin?return_to=%2Faccount%2Ftwo-step", "/account/two-step"),
+        ("/signin?return_to=https%3A%2F%2Fevil.example%2F", "/account"),  # only this site
+        ("/signin?unlocked=new", "/account"),
+    ):
+        r = await client.get(path)
+        assert r.status_code == 303 and r.headers["location"] == landing, path
+    await submit(client, "/account", "/signout", {})
+    for path in ("/signin", "/register", "/signin?return_to=%2Faccount"):
+        assert (await client.get(path)).status_code == 200, path
+
+
+async def test_an_unlock_ends_at_the_password_step_in_the_browser_that_was_locked(
+    database_url: tuple[str, str | None],
+) -> None:
+    from tests.web.test_lockout import unlock_link
+
+    url, schema = database_url
+    clock, mailer, texter = FrozenClock(), MemoryMailer(), MemoryTexter()
+    settings = settings_for(url, lock_after_failures=3, delay_after_failures=50)
+    runtime = build(settings, clock=clock, mailer=mailer, texter=texter, schema=schema)
+    world = World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    transport = httpx.ASGITransport(app=app_for(runtime, deliver=False), client=("203.0.113.7", 1))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://us.localhost:8000") as c:
+            await register(c, world)
+            await submit(c, "/account", "/signout", {})
+            for _ in range(3):  # locked on the password page: this browser keeps the identifier
+                locked = await sign_in(c, "ana@example.com", "wrong-guess-123")
+            assert "Your account is locked" in locked.text
+            link = await unlock_link(world)
+            await c.get(link.removeprefix("http://us.localhost:8000"))
+            await submit(c, "/unlock/choose", "/unlock/choose", {"choice": "0:email"})
+            code = await world.code("ana@example.com")
+            await submit(c, "/unlock/code", "/unlock/code", {"code": code})
+            new = "harbour-lights-at-dusk"
+            done = await submit(
+                c, "/unlock/new", "/unlock/new", {"password": new, "password_again": new}
+            )
+            assert done.headers["location"] == "/signin/password?unlocked=new"
+            landed = await c.get(done.headers["location"])
+            assert "Your account is unlocked" in landed.text
+            assert 'value="ana@example.com"' in landed.text  # filled in, as after a reset
+            signed = await c.post(
+                "/signin/password", data={"csrf": csrf_of(landed.text), "password": new}
+            )
+            assert signed.headers["location"] == "/account"
+            await submit(c, "/account", "/signout", {})
+            c.cookies.clear()  # another browser (the email read elsewhere): no identifier
+            bare = await c.get("/signin/password?unlocked=new")
+            assert bare.headers["location"] == "/signin?unlocked=new"
+            assert "Your account is unlocked" in (await c.get(bare.headers["location"])).text
+    finally:
+        await runtime.close()

@@ -206,7 +206,7 @@ async def test_remembered_browser_and_contact_through_the_pages(
     await sign_in(client, "ana@example.com", PW)
     page = await client.get("/signin/two-step")
     assert "Don't require OTP on this browser" in page.text
-    assert "Contact Customer Service" in page.text
+    assert "contact Customer Service" in page.text
     r = await client.post(
         "/signin/two-step",
         data={

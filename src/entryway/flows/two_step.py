@@ -145,12 +145,18 @@ async def overview(deps: Deps, me: Current) -> Overview:
 
 
 def app_label(taken: list[str]) -> str:
-    """The name of a new app: the lowest "Authenticator app N" not in use. Only confirmed
-    methods are passed in: a set-up left unfinished never took a name."""
-    n = 1
-    while f"Authenticator app {n}" in taken:
+    """The name of a new app: "Authenticator app" while that is free, then the lowest
+    "Authenticator app N" (from 2) not in use.
+
+    Only confirmed methods are passed in: a set-up left unfinished never took a name. The
+    first app has no number, as a lone "app 1" reads as if another one were missing."""
+    first = "Authenticator app"
+    if first not in taken:
+        return first
+    n = 2
+    while f"{first} {n}" in taken:
         n += 1
-    return f"Authenticator app {n}"
+    return f"{first} {n}"
 
 
 async def start_app(deps: Deps, me: Current) -> AppEnrolment:

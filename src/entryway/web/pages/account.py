@@ -111,7 +111,7 @@ async def password_submit(request: Request, me: Current = Depends(signed_in_page
 async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     await form_of(request)
     await account_flow.end_all_sessions(web_of(request).deps, me, who(request))
-    response = redirect("/signin")
+    response = redirect("/signin?signed_out=everywhere")  # the page says it was done
     clear_cookie(response, site_of(request), SESSION)
     return response
 

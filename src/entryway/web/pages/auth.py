@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
@@ -83,14 +83,29 @@ def _remembered_identifier(request: Request) -> str | None:
     )
 
 
+def _unlocked(value: str) -> str:
+    return value if value in ("new", "kept") else ""
+
+
 @router.get("/signin")
-async def signin_form(request: Request, return_to: str = "", unlocked: str = "") -> Response:
+async def signin_form(
+    request: Request,
+    target: str = Query("", alias="return_to"),
+    unlocked: str = "",
+    signed_out: str = "",
+) -> Response:
+    # Someone already signed in has nothing to do here: on to where they were going (or
+    # Login & security). Step-up never comes this way: sensitive changes ask for the
+    # password on their own page (reauth.html), so no signed-in customer is sent here.
+    if await me_or_none(request) is not None:
+        return redirect(return_to(request, target))
     return page(
         request,
         "signin.html",
         identifier=_remembered_identifier(request) or "",
-        return_to=return_to,
-        unlocked=unlocked if unlocked in ("new", "kept") else "",
+        return_to=target,
+        unlocked=_unlocked(unlocked),
+        signed_out="everywhere" if signed_out == "everywhere" else "",
     )
 
 
@@ -127,16 +142,21 @@ def _qs(target: str) -> str:
 
 
 @router.get("/signin/password")
-async def password_form(request: Request, return_to: str = "", reset: str = "") -> Response:
+async def password_form(
+    request: Request, return_to: str = "", reset: str = "", unlocked: str = ""
+) -> Response:
     identifier = _remembered_identifier(request)
     if not identifier:
-        return redirect("/signin")
+        # An unlock that ends here keeps its notice on the identifier step instead.
+        done = _unlocked(unlocked)
+        return redirect("/signin?" + urlencode({"unlocked": done}) if done else "/signin")
     return page(
         request,
         "password.html",
         identifier=identifier,
         return_to=return_to,
         reset_done=reset == "done",
+        unlocked=_unlocked(unlocked),
     )
 
 
@@ -325,6 +345,8 @@ TYPED = "ew_typed"  # what was typed at Create account (never the password), for
 @router.get("/register")
 async def register_form(request: Request, correct: str = "") -> Response:
     """Blank, or with ``correct=1`` (from the verify page) the name and address typed."""
+    if await me_or_none(request) is not None:  # signed in already: no second account here
+        return redirect("/account")
     values: dict[str, str] = {}
     if correct:
         web, site = web_of(request), site_of(request)

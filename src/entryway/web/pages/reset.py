@@ -59,8 +59,19 @@ UNLOCK = Journey(
     heading="Unlock your account",
     restart="/unlock/expired",
     urls={"choose": "/unlock/choose", "code": "/unlock/code", "verified": "/unlock/new"},
-    done="/signin?unlocked=new",
+    done="/signin?unlocked=new",  # or the password step: see _unlock_ending
 )
+
+
+def _unlock_ending(request: Request, outcome: str) -> str:
+    """Where a finished unlock lands: like a reset, at the password step with the identifier
+    filled in, when this browser still has the one it was locked out with; opened elsewhere
+    (the email read on another device) at the identifier step. Both show ``outcome``."""
+    site = site_of(request)
+    known = unsign_value(
+        web_of(request).config, site, IDENT, request.cookies.get(cookie_name(site, IDENT))
+    )
+    return ("/signin/password" if known else "/signin") + "?unlocked=" + outcome
 
 
 def _token(request: Request, journey: Journey) -> str:
@@ -274,7 +285,7 @@ def _journey_routes(journey: Journey) -> None:
         try:
             if journey.purpose == FlowPurpose.UNLOCK and text(form, "action") == "keep":
                 await unlock.keep_password(deps, site.code, flow_token=token, who=who(request))
-                done = "/signin?unlocked=kept"
+                done = _unlock_ending(request, "kept")
             else:
                 await password_reset.complete(
                     deps,
@@ -285,6 +296,8 @@ def _journey_routes(journey: Journey) -> None:
                     who=who(request),
                     purpose=journey.purpose,
                 )
+                if journey.purpose == FlowPurpose.UNLOCK:
+                    done = _unlock_ending(request, "new")
         except FlowExpired:
             return redirect(journey.restart)
         except EntrywayError as exc:
