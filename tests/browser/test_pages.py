@@ -208,7 +208,11 @@ def test_verify_page_leads_back_and_a_reload_sends_nothing(
     back = page.get_by_role("link", name=re.compile(r"^Wrong email address or mobile number\?"))
     back.click()
     expect(heading(page, "Create account")).to_be_visible()
-    expect(page).to_have_url(server.url(site, "/register"))
+    expect(page).to_have_url(server.url(site, "/register?correct=1"))
+    # What was typed comes back to be corrected; the password is typed again.
+    expect(page.get_by_label("Your name")).to_have_value("Lee Park")
+    expect(page.get_by_label("Email or mobile phone number")).to_have_value(typo)
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
 
 
 # -- two-step settings: the first app's name, codes shown once, the first phone -----------
@@ -270,13 +274,12 @@ def test_message_center_links_go_to_our_own_origin(server: Server, page: Page, s
     page.get_by_role("link", name="Open Message Center").click()
     expect(heading(page, "Message Center")).to_be_visible()
     message = page.locator("article.message").filter(has_text="your password was changed")
-    link = message.get_by_role("link", name=server.url(site, "/signin"))
-    expect(link).to_have_attribute("href", server.url(site, "/signin"))
+    link = message.get_by_role("link", name=server.url(site, "/password/forgot"))
+    expect(link).to_have_attribute("href", server.url(site, "/password/forgot"))
     check_page(page)
     both_widths(page, shot, "message-center")
-    link.click()  # still signed in here: the sign-in page leads on to the account
-    expect(page).to_have_url(server.url(site, "/account"))
-    expect(heading(page, "Login & security")).to_be_visible()
+    link.click()  # the message's "reset your password" leads to the reset itself
+    expect(page).to_have_url(server.url(site, "/password/forgot"))
 
 
 # -- list rows, the header at 360 px, the second step's ways out --------------------------
