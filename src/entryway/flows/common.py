@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -111,6 +112,15 @@ def code_hash(deps: Deps, flow_id_hash: str, code: str) -> str:
 PARTIAL_LIFETIME = timedelta(minutes=10)
 
 
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """A new session's secret token and its deadlines (so answers can say when it ends)."""
+
+    token: str
+    expires_at: datetime  # unless used before then (idle deadline)
+    ends_at: datetime  # however much it is used (absolute deadline)
+
+
 async def open_session(
     deps: Deps,
     uow: UnitOfWork,
@@ -121,8 +131,8 @@ async def open_session(
     client: str,
     level: SessionLevel = SessionLevel.FULL,
     auth_at: datetime | None = None,
-) -> str:
-    """A brand-new session (fresh id, SECURITY.md 24); returns the secret token.
+) -> Opened:
+    """A brand-new session (fresh id, SECURITY.md 24): its secret token and deadlines.
 
     A ``partial`` session (password passed, second step pending) lives ten minutes at most
     and is refused everywhere but the second step (SECURITY.md 21).
@@ -151,7 +161,7 @@ async def open_session(
             auth_at=auth_at or now,
         )
     )
-    return token
+    return Opened(token=token, expires_at=min(idle, absolute), ends_at=absolute)
 
 
 async def start_code_flow(

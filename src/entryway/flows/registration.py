@@ -13,6 +13,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
@@ -38,6 +39,8 @@ class Started:
 class Verified:
     session_token: str
     account_id: str
+    expires_at: datetime  # the new session's deadlines
+    ends_at: datetime
 
 
 def clean_name(raw: str) -> str:
@@ -223,9 +226,14 @@ async def verify(
         )
         await uow.accounts.update(site_code, account.id, status=AccountStatus.ACTIVE, **verified)
         await audit(deps, uow, site_code, account.id, AuditAction.ACCOUNT_VERIFIED, who)
-        token = await open_session(deps, uow, account, remember=False, who=who, client=client)
+        opened = await open_session(deps, uow, account, remember=False, who=who, client=client)
         await audit(
             deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="registration"
         )
         await uow.commit()
-    return Verified(session_token=token, account_id=account.id)
+    return Verified(
+        session_token=opened.token,
+        account_id=account.id,
+        expires_at=opened.expires_at,
+        ends_at=opened.ends_at,
+    )

@@ -13,6 +13,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Literal
 
@@ -55,6 +56,8 @@ WRONG = {
 class Passed:
     session_token: str
     account_id: str
+    expires_at: datetime  # the new session's deadlines
+    ends_at: datetime
     backup_codes_left: int | None = None  # set when a backup code was used
     browser_token: str | None = None  # set when the browser is to be remembered
 
@@ -179,7 +182,12 @@ async def pass_second_step(
             )
         await uow.commit()
     return Passed(
-        session_token=full, account_id=account.id, backup_codes_left=left, browser_token=browser
+        session_token=full.token,
+        account_id=account.id,
+        backup_codes_left=left,
+        browser_token=browser,
+        expires_at=full.expires_at,
+        ends_at=full.ends_at,
     )
 
 

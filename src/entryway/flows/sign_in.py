@@ -16,6 +16,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
@@ -36,6 +37,8 @@ FAILED = "We couldn't sign you in with that email or mobile number and password.
 class SignedIn:
     session_token: str
     account_id: str
+    expires_at: datetime  # unless used before then
+    ends_at: datetime  # however much it is used
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class SecondStep:
     """The password was right; a partial session waits for the second step (SECURITY.md 21)."""
 
     partial_token: str
+    expires_at: datetime
 
 
 MustConfirm = unusual.MustConfirm
@@ -132,7 +136,7 @@ async def sign_in(
         )
         if account.two_step and not trusted:  # no full session before the second step
             await lockout.take_back(deps, uow, budget)
-            partial = await open_session(
+            opened = await open_session(
                 deps,
                 uow,
                 account,
@@ -142,9 +146,9 @@ async def sign_in(
                 level=SessionLevel.PARTIAL,
             )
             await audit(deps, uow, site_code, account.id, AuditAction.SECOND_STEP_PENDING, who)
-            await unfinished.expect(deps, uow, account, partial)  # told if it never finishes
+            await unfinished.expect(deps, uow, account, opened.token)  # told if never finished
             await uow.commit()
-            return SecondStep(partial_token=partial)
+            return SecondStep(partial_token=opened.token, expires_at=opened.expires_at)
         # Counted from this attempt's own reservation too: a burst of guesses read together
         # must not hide the failures before a right password (SECURITY.md 7).
         failures_before = max(before.failures, reserved - 1, failures_now - 1)
@@ -178,7 +182,12 @@ async def sign_in(
             remembered_browser=trusted,
         )
         await uow.commit()
-    return SignedIn(session_token=session, account_id=account.id)
+    return SignedIn(
+        session_token=session.token,
+        account_id=account.id,
+        expires_at=session.expires_at,
+        ends_at=session.ends_at,
+    )
 
 
 async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:

@@ -13,6 +13,7 @@ stateDiagram-v2
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
@@ -41,6 +42,8 @@ class MustConfirm:
 class Confirmed:
     session_token: str
     account_id: str
+    expires_at: datetime  # the new session's deadlines
+    ends_at: datetime
 
 
 async def challenge(
@@ -159,4 +162,9 @@ async def confirm(
         )
         await uow.commit()
     deps.on_message()
-    return Confirmed(session_token=session, account_id=account.id)
+    return Confirmed(
+        session_token=session.token,
+        account_id=account.id,
+        expires_at=session.expires_at,
+        ends_at=session.ends_at,
+    )

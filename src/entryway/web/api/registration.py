@@ -61,7 +61,7 @@ async def register_verify(body: CodeIn, request: Request) -> Done:
         who=who(request),
         client="api",
     )
-    return await done(request, verified.session_token, verified.account_id)
+    return done(verified)
 
 
 @router.post("/registrations/resend", response_model=FlowOut, responses=answers(410))

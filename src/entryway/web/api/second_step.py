@@ -72,7 +72,7 @@ async def pass_second_step(body: SecondStepIn, token: Token, request: Request) -
         client="api",
         remember_browser=body.remember_browser,
     )
-    session = await done(request, passed.session_token, passed.account_id)
+    session = done(passed)
     return SecondStepDone(**session.model_dump(), remembered_browser_token=passed.browser_token)
 
 

@@ -119,11 +119,8 @@ async def sign_in_step(body: SignInIn, request: Request) -> SignInOut:
         reason = result.reason.value if result.reason else None
         return ConfirmNext(flow_id=result.flow_token, sent_to=result.sent_to, reason=reason)
     if isinstance(result, sign_in.SecondStep):
-        info = await account_flow.describe_session(
-            web_of(request).deps, site_of(request).code, result.partial_token
-        )
-        return TwoStepNext(partial_token=result.partial_token, expires_at=info.expires_at)
-    return await done(request, result.session_token, result.account_id)
+        return TwoStepNext(partial_token=result.partial_token, expires_at=result.expires_at)
+    return done(result)
 
 
 class ConfirmIn(In):
@@ -146,7 +143,7 @@ async def confirm_sign_in(body: ConfirmIn, request: Request) -> Done:
         who=api_who(request, body.device_id),
         client="api",
     )
-    return await done(request, passed.session_token, passed.account_id)
+    return done(passed)
 
 
 @router.post("/sign-in/confirm/resend", response_model=SentOut, responses=answers(410))
