@@ -29,7 +29,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.pages import account, auth, dev, reset, two_step
+from entryway.web.pages import account, auth, dev, register, reset, two_step
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
@@ -60,6 +60,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.state.web = Web(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
+    app.include_router(register.router)
     app.include_router(two_step.router)
     app.include_router(account.router)
     app.include_router(reset.router)
