@@ -30,10 +30,10 @@ from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
-from entryway.flows.delivery import Courier
-from entryway.flows.gate import HashGate
+from entryway.flows.outbox.delivery import Courier
+from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
-from entryway.flows.worker import DeliveryLoop
+from entryway.flows.signin.gate import HashGate
 from entryway.settings import Settings
 from entryway.web.app import create_app
 from entryway.web.security import WebConfig

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from entryway.adapters.mail import SmtpMailer
 from entryway.adapters.sms import WebhookTexter
 from entryway.core.events import Channel, MessageKind, MessageStatus
-from entryway.flows.delivery import Courier
+from entryway.flows.outbox.delivery import Courier
 from entryway.flows.ports import Message
 from tests.conftest import World
 

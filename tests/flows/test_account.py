@@ -7,8 +7,9 @@ import pytest
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.errors import CodeRejected, InvalidInput, PasswordRejected, Unauthenticated
-from entryway.flows import account, registration, sign_in
+from entryway.flows.account import account, registration
 from entryway.flows.ports import Requester
+from entryway.flows.signin import sign_in
 from tests.conftest import World
 
 PW = "quiet-meadow-lantern"

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from entryway.flows.gate import HashGate
+from entryway.flows.signin.gate import HashGate
 
 
 async def test_each_address_has_its_own_line_and_others_go_ahead() -> None:

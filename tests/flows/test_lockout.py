@@ -21,8 +21,10 @@ from entryway.errors import (
     SignInLocked,
     SignInThrottled,
 )
-from entryway.flows import account, lockout, password_reset, registration, sign_in, unlock, unusual
+from entryway.flows.account import account, registration
 from entryway.flows.ports import Deps, Requester
+from entryway.flows.recovery import password_reset, unlock
+from entryway.flows.signin import lockout, sign_in, unusual
 from tests.conftest import World
 
 PW = "quiet-meadow-lantern"
@@ -407,7 +409,7 @@ async def test_security_06_a_lock_holds_on_password_reentry_and_change(world: Wo
         await account.change_password(
             s.deps, me, current_password=PW, new=NEW, new_again=NEW, who=WHO
         )
-    from entryway.flows import two_step
+    from entryway.flows.account import two_step
 
     with pytest.raises(PasswordRejected, match="locked"):
         await two_step.reauthenticate(s.deps, me, PW, WHO)
@@ -459,7 +461,7 @@ async def test_security_14_a_password_or_email_change_voids_the_unlock_link(worl
 async def test_security_07_parallel_password_reentry_and_changes_stop_at_the_limit(
     world: World,
 ) -> None:
-    from entryway.flows import two_step
+    from entryway.flows.account import two_step
 
     s = await setup(world, lock_at=5)
     signed = await attempt(s.deps, PW, WHO)
@@ -487,7 +489,8 @@ async def test_security_07_parallel_password_reentry_and_changes_stop_at_the_lim
 
 async def test_security_19_parallel_second_step_guesses_stop_at_the_limit(world: World) -> None:
     from entryway.core import totp
-    from entryway.flows import second_step, two_step
+    from entryway.flows.account import two_step
+    from entryway.flows.signin import second_step
 
     s = await setup(world, lock_at=10)
     signed = await attempt(s.deps, PW, WHO)

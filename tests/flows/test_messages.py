@@ -20,10 +20,13 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import Unusual
 from entryway.core.outbox import CODE_KINDS
 from entryway.errors import CodeRejected, FlowExpired
-from entryway.flows import account, notices, password_reset, second_step, sign_in, unlock, unusual
+from entryway.flows.account import account
 from entryway.flows.common import send
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Requester
-from entryway.flows.unfinished import GRACE
+from entryway.flows.recovery import password_reset, unlock
+from entryway.flows.signin import second_step, sign_in, unusual
+from entryway.flows.signin.unfinished import GRACE
 from tests.conftest import World
 from tests.conftest import test_settings as settings_for
 from tests.flows.test_account import signed_in_with_token

@@ -8,8 +8,10 @@ import pytest
 
 from entryway.core.events import AuditAction, MessageKind
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected, SignInFailed
-from entryway.flows import account, password_reset, registration, sign_in
+from entryway.flows.account import account, registration
 from entryway.flows.ports import Requester
+from entryway.flows.recovery import password_reset
+from entryway.flows.signin import sign_in
 from tests.conftest import World
 
 PW = "quiet-meadow-lantern"

@@ -13,8 +13,10 @@ from entryway.errors import (
     PasswordRejected,
     SignInFailed,
 )
-from entryway.flows import codes, registration, sign_in
+from entryway.flows import codes
+from entryway.flows.account import registration
 from entryway.flows.ports import Requester
+from entryway.flows.signin import sign_in
 from tests.conftest import World
 
 PW = "quiet-meadow-lantern"

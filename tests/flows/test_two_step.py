@@ -10,8 +10,10 @@ import pytest
 from entryway.core import totp
 from entryway.core.events import AuditAction
 from entryway.errors import CodeRejected, Forbidden, InvalidInput, Unauthenticated
-from entryway.flows import account, password_reset, registration, second_step, sign_in, two_step
+from entryway.flows.account import account, registration, two_step
 from entryway.flows.ports import Requester
+from entryway.flows.recovery import password_reset
+from entryway.flows.signin import second_step, sign_in
 from tests.conftest import World
 
 PW = "quiet-meadow-lantern"
@@ -112,7 +114,7 @@ async def test_security_18_each_step_once_and_window_of_one(world: World) -> Non
 
 async def test_security_19_wrong_codes_count_toward_the_account(world: World) -> None:
     from entryway.core.throttle import FailureScope, window_start
-    from entryway.flows.lockout import account_key
+    from entryway.flows.signin.lockout import account_key
 
     e = await enrolled(world)
     me = await account.current(world.deps, "us", e.token)
@@ -332,7 +334,7 @@ async def test_remembered_browsers_forgotten_by_a_reset_and_by_2sv_changes(world
 
 
 async def test_contact_customer_service_from_the_partial_session(world: World) -> None:
-    from entryway.flows import support
+    from entryway.flows.support import cases as support
 
     await enrolled(world)
     partial = await password_step(world)
@@ -543,8 +545,8 @@ async def test_security_06_reauthentication_counts_wrong_passwords(world: World)
 
 
 async def test_security_11_cases_share_the_message_quotas(world: World) -> None:
-    from entryway.flows import support
     from entryway.flows.common import DAILY_CODES_PER_OWNER
+    from entryway.flows.support import cases as support
 
     await enrolled(world)  # its sign-up code was the first message counted today
     partial = await password_step(world)

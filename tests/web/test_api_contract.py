@@ -304,7 +304,7 @@ async def test_a_missing_body_says_so(client: httpx.AsyncClient) -> None:
 async def test_a_crash_answers_in_the_one_shape(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from entryway.flows import sign_in
+    from entryway.flows.signin import sign_in
 
     def broken(*_args: object) -> None:
         raise RuntimeError("a bug")

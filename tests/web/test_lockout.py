@@ -15,8 +15,8 @@ from entryway.adapters.mail import MemoryMailer
 from entryway.adapters.sms import MemoryTexter
 from entryway.bootstrap import app_for, build
 from entryway.core.throttle import FailureScope, window_start
-from entryway.flows import lockout
 from entryway.flows.ports import Requester
+from entryway.flows.signin import lockout
 from tests.conftest import World
 from tests.conftest import test_settings as settings_for
 from tests.web.helpers import csrf_of, register, sign_in, submit

@@ -176,7 +176,7 @@ async def test_first_app_is_unnumbered_after_abandoned_set_ups(
 
 
 def test_later_apps_take_the_lowest_free_number() -> None:
-    from entryway.flows.two_step import app_label
+    from entryway.flows.account.two_step import app_label
 
     assert app_label([]) == "Authenticator app"
     assert app_label(["Phone •••-•••-0147"]) == "Authenticator app"

@@ -45,7 +45,7 @@ async def test_reset_journey_through_the_pages(client: httpx.AsyncClient, world:
 def unknown_with(world: World, contacts: int) -> str:
     """An unknown address whose decoy shows ``contacts`` contacts (decoys vary, like accounts)."""
     from entryway.core.identifiers import Identifier, IdentifierKind
-    from entryway.flows.password_reset import _contacts
+    from entryway.flows.recovery.password_reset import _contacts
 
     for i in range(100):
         email = f"nobody{i}@example.com"

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from entryway.core.throttle import FailureScope, window_start
-from entryway.flows import registration
+from entryway.flows.account import registration
 from entryway.flows.ports import Requester
 from tests.conftest import World
 from tests.web.helpers import csrf_of, register, sign_in, submit
@@ -115,7 +115,7 @@ async def test_security_03_unknown_identifiers_pay_exactly_one_hash(
 ) -> None:
     from dataclasses import replace
 
-    from entryway.flows import sign_in as flow
+    from entryway.flows.signin import sign_in as flow
 
     await make_account(world, "active@example.com")
     counting = CountingHasher(world.deps.hasher)
@@ -233,7 +233,7 @@ async def test_security_05_failures_counted_per_account_ip_and_device_across_var
     world: World,
 ) -> None:
     from entryway.errors import SignInFailed
-    from entryway.flows import sign_in as flow
+    from entryway.flows.signin import sign_in as flow
 
     await make_account(world, "ana@example.com")
     attempts = [
@@ -252,7 +252,7 @@ async def test_security_05_failures_counted_per_account_ip_and_device_across_var
                 remember=False,
                 who=Requester(ip=ip, device=device),
             )
-    from entryway.flows import lockout, unusual
+    from entryway.flows.signin import lockout, unusual
 
     ana = world.deps.identifiers.parse("ana@example.com", "US")
     window = window_start(world.clock.now())

@@ -8,7 +8,6 @@ from entryway.core.masking import mask
 from entryway.core.secrets import new_otp, normalize_code, same_secret
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired
-from entryway.flows import notices
 from entryway.flows.common import (
     CODE_LIFETIME,
     DAILY_FAILURES,
@@ -23,6 +22,7 @@ from entryway.flows.common import (
     owner_key,
     send,
 )
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, FlowState, Requester, UnitOfWork
 
 

@@ -16,7 +16,6 @@ from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
 from entryway.core.throttle import FailureScope
-from entryway.flows.gate import HashGate
 from entryway.flows.records import (
     Account as Account,
 )
@@ -55,6 +54,7 @@ from entryway.flows.records import (
 from entryway.flows.records import (
     SupportCase as SupportCase,
 )
+from entryway.flows.signin.gate import HashGate
 
 
 class Clock(Protocol):

@@ -21,7 +21,7 @@ from entryway.core.redirects import safe_return_to
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.errors import Forbidden, Unauthenticated
-from entryway.flows import account as account_flow
+from entryway.flows.account import account as account_flow
 from entryway.flows.ports import Deps, Requester
 from entryway.web import formatting
 from entryway.web.security import (

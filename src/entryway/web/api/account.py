@@ -13,7 +13,7 @@ from starlette.responses import Response
 from entryway.core.events import ACTIVITY_LABELS
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
-from entryway.flows import account as account_flow
+from entryway.flows.account import account as account_flow
 from entryway.web.api.contract import (
     CodeIn,
     Ended,

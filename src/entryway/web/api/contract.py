@@ -22,10 +22,10 @@ from pydantic_core import PydanticCustomError
 from starlette.requests import Request
 
 from entryway.errors import Unauthenticated
-from entryway.flows import account as account_flow
-from entryway.flows import password_reset
-from entryway.flows.account import Current
+from entryway.flows.account import account as account_flow
+from entryway.flows.account.account import Current
 from entryway.flows.ports import Requester
+from entryway.flows.recovery import password_reset
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
-from entryway.flows import password_reset, unlock
+from entryway.flows.recovery import password_reset, unlock
 from entryway.web.api.contract import (
     ChooseIn,
     Clean,

@@ -7,7 +7,8 @@ from pydantic import Field
 from starlette.requests import Request
 
 from entryway.core.events import FlowPurpose
-from entryway.flows import codes, registration
+from entryway.flows import codes
+from entryway.flows.account import registration
 from entryway.web.api.contract import (
     CodeIn,
     Done,

@@ -9,7 +9,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
-from entryway.flows import second_step, support
+from entryway.flows.signin import second_step
+from entryway.flows.support import cases as support
 from entryway.web.api.contract import Clean, Code, Done, In, SentOut, Text, Token, answers, done
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of

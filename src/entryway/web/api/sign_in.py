@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
-from entryway.flows import account as account_flow
-from entryway.flows import codes, second_step, sign_in, unusual
+from entryway.flows import codes
+from entryway.flows.account import account as account_flow
+from entryway.flows.signin import second_step, sign_in, unusual
 from entryway.web.api.contract import (
     Clean,
     Code,

@@ -9,9 +9,7 @@ from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entryway.flows import (
-    two_step,
-)
+from entryway.flows.account import two_step
 from entryway.web.api.contract import (
     Code,
     CodeIn,

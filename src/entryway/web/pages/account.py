@@ -12,9 +12,10 @@ from starlette.responses import Response
 from entryway.core.events import FlowPurpose
 from entryway.core.identifiers import IdentifierKind
 from entryway.errors import EntrywayError, FlowExpired, NotFound
-from entryway.flows import account as account_flow
-from entryway.flows import codes, two_step
-from entryway.flows.account import Current
+from entryway.flows import codes
+from entryway.flows.account import account as account_flow
+from entryway.flows.account import two_step
+from entryway.flows.account.account import Current
 from entryway.web.render import (
     FLOW,
     SESSION,

@@ -20,8 +20,9 @@ from entryway.errors import (
     SignInLocked,
     SignInThrottled,
 )
-from entryway.flows import account as account_flow
-from entryway.flows import codes, sign_in, unusual
+from entryway.flows import codes
+from entryway.flows.account import account as account_flow
+from entryway.flows.signin import sign_in, unusual
 from entryway.web.render import (
     BROWSER,
     FLOW,

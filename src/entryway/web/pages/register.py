@@ -15,7 +15,8 @@ from entryway.errors import (
     FlowExpired,
     InvalidInput,
 )
-from entryway.flows import codes, registration
+from entryway.flows import codes
+from entryway.flows.account import registration
 from entryway.web.pages.auth import flow_token
 from entryway.web.render import (
     FLOW,

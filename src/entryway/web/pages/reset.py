@@ -11,8 +11,8 @@ from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
 from entryway.errors import EntrywayError, FlowExpired, InvalidInput
-from entryway.flows import password_reset, unlock
-from entryway.flows.password_reset import Progress
+from entryway.flows.recovery import password_reset, unlock
+from entryway.flows.recovery.password_reset import Progress
 from entryway.web.render import IDENT, form_of, page, redirect, text, web_of, who
 from entryway.web.security import (
     clear_cookie,

@@ -11,7 +11,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.errors import EntrywayError, Unauthenticated
-from entryway.flows import second_step, support
+from entryway.flows.signin import second_step
+from entryway.flows.support import cases as support
 from entryway.web import once
 from entryway.web.pages import two_step_settings
 from entryway.web.render import (

@@ -12,8 +12,9 @@ from starlette.responses import PlainTextResponse, Response
 
 from entryway.core.events import FlowPurpose
 from entryway.errors import EntrywayError, FlowExpired, Forbidden
-from entryway.flows import codes, two_step
-from entryway.flows.account import Current
+from entryway.flows import codes
+from entryway.flows.account import two_step
+from entryway.flows.account.account import Current
 from entryway.web import once
 from entryway.web.render import (
     FLOW,

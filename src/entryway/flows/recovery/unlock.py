@@ -24,9 +24,11 @@ from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.lockout import LockReason
 from entryway.core.secrets import new_token
 from entryway.errors import FlowExpired, PasswordRejected
-from entryway.flows import lockout, notices, password_reset
 from entryway.flows.common import audit, decoy_hash, flow_hash, notify_all
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, FlowState, Requester
+from entryway.flows.recovery import password_reset
+from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.UNLOCK
 FLOW_LIFETIME = timedelta(minutes=30)

@@ -24,8 +24,8 @@ from datetime import timedelta
 
 from entryway.core.events import Channel, MessageKind
 from entryway.core.secrets import keyed_hash
-from entryway.flows import notices
 from entryway.flows.common import send, session_hash
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Session, UnitOfWork
 
 # A second step that was still live when it was checked has committed by then, so the

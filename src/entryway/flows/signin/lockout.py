@@ -27,8 +27,8 @@ from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.throttle import ALL_SITES, FailureScope, window_start
 from entryway.errors import PasswordRejected, SignInLocked, SignInThrottled
-from entryway.flows import notices
 from entryway.flows.common import audit, identifier_counter_key, send
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Link, Lock, Reading, Requester, UnitOfWork
 
 LINK_LIFETIME = timedelta(hours=24)

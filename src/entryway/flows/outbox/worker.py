@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from entryway.flows.delivery import Courier
+from entryway.flows.outbox.delivery import Courier
 
 log = logging.getLogger("entryway.delivery")
 

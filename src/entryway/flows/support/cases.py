@@ -7,7 +7,7 @@ from entryway.core.secrets import new_token
 from entryway.errors import Conflict, InvalidInput
 from entryway.flows.common import audit, count_send, send
 from entryway.flows.ports import Deps, Requester, SupportCase
-from entryway.flows.second_step import pending
+from entryway.flows.signin.second_step import pending
 
 MAX_MESSAGE = 4000
 

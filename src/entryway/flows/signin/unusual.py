@@ -21,9 +21,11 @@ from entryway.core.lockout import LockReason, Unusual
 from entryway.core.masking import mask
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired, SignInLocked
-from entryway.flows import codes, lockout, notices
+from entryway.flows import codes
 from entryway.flows.common import audit, notify_all, open_session, start_code_flow
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
 

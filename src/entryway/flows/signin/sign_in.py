@@ -26,9 +26,11 @@ from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.errors import SignInFailed, SignInLocked
-from entryway.flows import lockout, notices, registration, unfinished, unusual
+from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, Requester, UnitOfWork
+from entryway.flows.signin import lockout, unfinished, unusual
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
 

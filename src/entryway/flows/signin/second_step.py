@@ -32,7 +32,7 @@ from entryway.errors import (
     Unauthenticated,
 )
 from entryway.flows import codes as codes_flow
-from entryway.flows import lockout, notices, unfinished
+from entryway.flows.account.two_step import REMEMBER_BROWSER, backup_hash
 from entryway.flows.common import (
     audit,
     browser_hash,
@@ -42,8 +42,9 @@ from entryway.flows.common import (
     session_hash,
     start_code_flow,
 )
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
-from entryway.flows.two_step import REMEMBER_BROWSER, backup_hash
+from entryway.flows.signin import lockout, unfinished
 
 WRONG = {
     "app": "That code isn't right. Check your authenticator app and try again.",

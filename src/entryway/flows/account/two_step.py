@@ -31,8 +31,7 @@ from entryway.errors import (
     NotFound,
 )
 from entryway.flows import codes as codes_flow
-from entryway.flows import lockout, notices
-from entryway.flows.account import Current
+from entryway.flows.account.account import Current
 from entryway.flows.common import (
     audit,
     browser_hash,
@@ -40,6 +39,7 @@ from entryway.flows.common import (
     send,
     start_code_flow,
 )
+from entryway.flows.outbox import notices
 from entryway.flows.ports import (
     Account,
     Deps,
@@ -48,6 +48,7 @@ from entryway.flows.ports import (
     SecondFactor,
     UnitOfWork,
 )
+from entryway.flows.signin import lockout
 
 RECENT = timedelta(minutes=10)
 REMEMBER_BROWSER = timedelta(days=30)

@@ -27,7 +27,8 @@ from entryway.core.passwords import normalize_password
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
-from entryway.flows import codes, lockout, notices
+from entryway.flows import codes
+from entryway.flows.account.registration import check_new_password
 from entryway.flows.common import (
     CODE_LIFETIME,
     audit,
@@ -40,8 +41,9 @@ from entryway.flows.common import (
     owner_key,
     send,
 )
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
-from entryway.flows.registration import check_new_password
+from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)

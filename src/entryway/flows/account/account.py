@@ -18,15 +18,17 @@ from entryway.errors import (
     PasswordRejected,
     Unauthenticated,
 )
-from entryway.flows import codes, lockout, notices
+from entryway.flows import codes
+from entryway.flows.account.registration import check_new_password, clean_name
 from entryway.flows.common import (
     audit,
     notify_all,
     session_hash,
     start_code_flow,
 )
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session
-from entryway.flows.registration import check_new_password, clean_name
+from entryway.flows.signin import lockout
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,9 @@ from entryway.core.passwords import context_words, normalize_password
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, FlowExpired, InvalidInput, PasswordRejected
-from entryway.flows import codes, notices
+from entryway.flows import codes
 from entryway.flows.common import audit, open_session, send, start_code_flow
+from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 
 MAX_NAME = 100

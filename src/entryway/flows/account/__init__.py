@@ -1,0 +1,1 @@
+"""The customer's own account: registration, Login & security, two-step settings."""

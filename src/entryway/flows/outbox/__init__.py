@@ -1,0 +1,1 @@
+"""Messages: what they say, the outbox courier and its worker."""

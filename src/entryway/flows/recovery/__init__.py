@@ -1,0 +1,1 @@
+"""Getting back in: password reset and unlock."""

@@ -1,0 +1,1 @@
+"""Support: cases opened by customers."""
