@@ -19,12 +19,14 @@ from fastapi import FastAPI
 
 from entryway.adapters.clock import SystemClock
 from entryway.adapters.hashing import Argon2Hasher, Argon2Params
+from entryway.adapters.help_articles import HelpArticleError, load_help_center
 from entryway.adapters.identifiers import IdentifierParser
 from entryway.adapters.mail import DemoSink, SmtpMailer
 from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
+from entryway.core.articles import HelpCenter
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
@@ -52,6 +54,7 @@ class Runtime:
     http: httpx.AsyncClient
     web: WebConfig
     hasher: Argon2Hasher
+    articles: HelpCenter
 
     async def close(self) -> None:
         await self.delivery.stop()
@@ -91,6 +94,7 @@ def build(
     secret = settings.secret_key
     assert len(secret) >= 32, "demo mode supplies a secret before build()"
     sites = SiteDirectory(list(settings.sites), settings.site_aliases)
+    articles = help_center(settings, sites)
     db = Database(settings.database_url, schema=schema)
     http = httpx.AsyncClient()
     sink = DemoSink()
@@ -136,8 +140,28 @@ def build(
         trusted_proxies=WebConfig.networks(settings.trusted_proxies),
     )
     return Runtime(
-        settings=settings, db=db, deps=deps, delivery=delivery, http=http, web=web, hasher=hasher
+        settings=settings,
+        db=db,
+        deps=deps,
+        delivery=delivery,
+        http=http,
+        web=web,
+        hasher=hasher,
+        articles=articles,
     )
+
+
+def help_center(settings: Settings, sites: SiteDirectory) -> HelpCenter:
+    """Every site's help articles, rendered once; a bad article refuses to start."""
+    folder = Path(settings.help_articles_dir) if settings.help_articles_dir else None
+    try:
+        return load_help_center(sites.sites, settings.mail_from, folder)
+    except HelpArticleError as exc:
+        raise UnsafeSettings(
+            f"refusing to start: ENTRYWAY_HELP_ARTICLES_DIR: {exc}"
+            if folder
+            else f"refusing to start: the shipped help articles: {exc}"
+        ) from None
 
 
 def lock_policy(settings: Settings) -> LockPolicy:
@@ -176,7 +200,7 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         finally:
             await runtime.close()
 
-    return create_app(runtime.deps, runtime.web, lifespan)
+    return create_app(runtime.deps, runtime.web, lifespan, articles=runtime.articles)
 
 
 def configure_logging(level: str) -> None:

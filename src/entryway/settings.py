@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     ip_unusual_after: int = 20  # failures from one address, across accounts: the same
     ip_refuse_after: int = 100  # failures from one address after which it is refused
     log_level: str = "info"
+    # A folder of <slug>.md help articles that replace or add to the shipped ones.
+    help_articles_dir: str = ""
 
     @field_validator("trusted_proxies")
     @classmethod

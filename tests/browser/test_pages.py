@@ -5,7 +5,7 @@ the text on a phone, the second step's ways out, the phone code page's way back,
 sign-in page after signing out everywhere, the wait countdown (with and without
 JavaScript), the way back from the verify page, redirects after forms that create
 something, the first app's and the first phone's pages, times in the site's zone, Message
-Center links, the favicon and the contact page. Same conventions as ``test_journeys.py``.
+Center links, the favicon and the footer's help links. Same conventions as ``test_journeys.py``.
 """
 
 from __future__ import annotations
@@ -82,15 +82,15 @@ def expect_signed_in_header(page: Page, name: str) -> None:
     expect(nav.get_by_role("link", name="Sign in")).to_have_count(0)
 
 
-# -- the header, and where "contact us" leads --------------------------------------------
+# -- the header, and where the footer's help leads -----------------------------------------
 
 
 def test_header_names_the_customer_everywhere(server: Server, page: Page, shot: Shots) -> None:
     site = "us"
     register(page, server, site, "Rosa Díaz", unique_email("rosa", site))
     for path, title in (
+        ("/help", "Help center"),
         ("/help/sign-in", "Can't sign in?"),
-        ("/help/contact", "Contact us"),
         ("/dev/outbox", "Demo outbox"),
         ("/no-such-page", "Sorry"),
     ):
@@ -104,11 +104,12 @@ def test_header_names_the_customer_everywhere(server: Server, page: Page, shot: 
     expect(page.get_by_role("main").get_by_role("link", name="sign in")).to_have_count(0)
 
     page.goto(server.url(site, "/help/sign-in"))
-    page.get_by_role("contentinfo").get_by_role("link", name="Contact us").click()
-    expect(heading(page, "Contact us")).to_be_visible()
-    expect(page.get_by_role("link", name="help@acme-market.example")).to_have_attribute(
-        "href", "mailto:help@acme-market.example"
-    )
+    page.get_by_role("contentinfo").get_by_role("link", name="Help center").click()
+    expect(heading(page, "Help center")).to_be_visible()
+    expect(page.get_by_role("contentinfo")).to_contain_text("Need more help? Ask us.")
+    expect(
+        page.get_by_role("contentinfo").get_by_role("link", name="Ask us", exact=True)
+    ).to_have_attribute("href", "/help/ask")
 
 
 def test_home_page_and_favicon(server: Server, page: Page, shot: Shots) -> None:

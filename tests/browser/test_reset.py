@@ -315,5 +315,5 @@ def test_reset_no_access_help(server: Server, page: Page, shot: Shots) -> None:
     expect(page.get_by_role("main")).to_contain_text("Customer Service")
     check_page(page)
     shot(page, "no-access")
-    page.get_by_role("link", name="Back to Password assistance").click()
+    page.get_by_role("main").get_by_role("link", name="Password assistance").click()
     expect(heading(page, "Password assistance")).to_be_visible()

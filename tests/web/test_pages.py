@@ -35,7 +35,7 @@ async def test_the_header_names_the_customer_on_every_page(
     client: httpx.AsyncClient, world: World
 ) -> None:
     await register(client, world)
-    for path in ("/", "/help/sign-in", "/help/contact", "/help/no-access", "/no-such-page"):
+    for path in ("/", "/help", "/help/sign-in", "/help/no-access", "/no-such-page"):
         r = await client.get(path)
         top = header(r.text)
         assert "Ana Lopez" in top and "Sign out" in top, path
@@ -279,16 +279,18 @@ async def test_message_center_links_are_real_links(client: httpx.AsyncClient, wo
     assert '<a href="http://us.localhost:8000/' in page.text
 
 
-async def test_favicon_and_contact_page(client: httpx.AsyncClient) -> None:
+async def test_favicon_and_the_footers_help_links(client: httpx.AsyncClient) -> None:
     icon = await client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
     assert (await client.get("/static/favicon.svg")).status_code == 200
     home = await client.get("/")
     assert 'rel="icon" href="/static/favicon.svg"' in home.text
-    assert 'href="/help/contact">Contact us' in home.text
+    assert 'Need more help? <a href="/help/ask">Ask us</a>.' in home.text
+    assert 'href="/help">Help center<' in home.text
+    assert "Contact us" not in home.text
     assert "orders" not in home.text  # no promise of what does not exist
-    contact = await client.get("/help/contact")
-    assert contact.status_code == 200 and "mailto:help@acme-market.example" in contact.text
+    contact = await client.get("/help/contact")  # messages still link it
+    assert contact.status_code == 303 and contact.headers["location"] == "/help/ask"
 
 
 async def test_account_pages_have_fixed_paths_that_swallow_nothing(

@@ -14,6 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 
 from entryway import __version__
+from entryway.core.articles import HelpCenter
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
@@ -30,6 +31,7 @@ from entryway.web.errors import (
 )
 from entryway.web.head import HeadAsGet
 from entryway.web.pages import account, auth, dev, register, reset, two_step
+from entryway.web.pages import help as help_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
@@ -45,7 +47,9 @@ PAGE_ERRORS = {
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) -> FastAPI:
+def create_app(
+    deps: Deps, config: WebConfig, lifespan: Lifespan | None = None, *, articles: HelpCenter
+) -> FastAPI:
     """Build the app; ``lifespan`` (from bootstrap) starts and stops background work."""
     app = FastAPI(
         title="Entryway",
@@ -57,7 +61,7 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
         description="Sign-in and account recovery for one regional site. Every "
         "request's Host header selects the site.",
     )
-    app.state.web = Web(deps=deps, config=config, templates=make_templates())
+    app.state.web = Web(deps=deps, config=config, templates=make_templates(), articles=articles)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(auth.router)
     app.include_router(register.router)
@@ -69,6 +73,9 @@ def create_app(deps: Deps, config: WebConfig, lifespan: Lifespan | None = None) 
     app.include_router(docs.router)
     if config.demo:
         app.include_router(dev.router)
+    # Last of the pages: /help/<article> would otherwise shadow any /help/... route
+    # another router adds.
+    app.include_router(help_pages.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:

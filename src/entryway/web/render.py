@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from entryway.core.articles import HelpCenter
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
 from entryway.core.redirects import safe_return_to
@@ -52,6 +53,7 @@ class Web:
     deps: Deps
     config: WebConfig
     templates: Environment
+    articles: HelpCenter  # rendered at start (bootstrap), read by pages/help.py
 
 
 def make_templates() -> Environment:

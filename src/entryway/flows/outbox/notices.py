@@ -9,7 +9,7 @@ GENUINE = (
     "Message Center on your Login & security page at {origin}/account/messages."
 )
 RESET = "/password/forgot"  # the page that starts a password reset (web.pages.reset)
-CONTACT = "/help/contact"  # "Contact us": how to reach Customer Service (web.pages.auth)
+CONTACT = "/help/contact"  # "Contact us": leads to Ask us (web.pages.help redirects it)
 
 
 def _if_not_you(site: Site, again: bool = False) -> str:

@@ -58,17 +58,6 @@ async def home(request: Request) -> Response:
     return page(request, "home.html", me=await me_or_none(request))
 
 
-@router.get("/help/sign-in")
-async def help_sign_in(request: Request) -> Response:
-    return page(request, "help.html", title="Can't sign in?")
-
-
-@router.get("/help/contact")
-async def help_contact(request: Request) -> Response:
-    """How to reach Customer Service: the page messages mean by "contact us"."""
-    return page(request, "contact.html")
-
-
 @router.get("/favicon.ico")
 async def favicon(request: Request) -> Response:
     """Browsers ask for /favicon.ico whatever the page links; answer with the same icon."""

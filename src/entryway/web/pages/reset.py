@@ -323,8 +323,3 @@ def _journey_routes(journey: Journey) -> None:
 
 _journey_routes(RESET)
 _journey_routes(UNLOCK)
-
-
-@router.get("/help/no-access")
-async def no_access(request: Request) -> Response:
-    return page(request, "no_access.html", title="No access to your email or phone")
