@@ -7,14 +7,19 @@ demo:
 	@./scripts/setup
 	.venv/bin/entryway demo --port $(PORT)
 
+# Browser tests (and the PostgreSQL run) use two processes, one test module each at a time;
+# the API fuzz keeps one process: its last test checks what the fuzz reached in that process.
 test:
 	@./scripts/setup --browser
-	.venv/bin/pytest
+	.venv/bin/pytest --ignore=tests/browser
+	.venv/bin/pytest -n 2 --dist loadfile tests/browser
 
 test-postgres:
 	@./scripts/setup
 	@./scripts/services
-	.venv/bin/pytest --db=postgresql tests/adapters tests/flows tests/web
+	.venv/bin/pytest -n 2 --dist loadfile --db=postgresql tests/adapters tests/flows tests/web \
+		--ignore=tests/web/test_api_fuzz.py
+	.venv/bin/pytest --db=postgresql tests/web/test_api_fuzz.py
 
 lint:
 	@./scripts/setup

@@ -31,6 +31,18 @@ from entryway.settings import Settings, demo_sites
 
 PG_DEFAULT = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 SECRET = "test-secret-" + "x" * 40
+SCREENSHOTS = Path(__file__).parent / "browser" / "screenshots"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Each run starts with an empty browser screenshot folder, so it shows only this run's
+    pages. Done once, by the process that runs the session: with ``-n`` (pytest-xdist) the
+    workers would otherwise delete each other's screenshots."""
+    if hasattr(session.config, "workerinput"):
+        return
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        old.unlink()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -192,17 +192,6 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _clean_screenshots() -> None:
-    """Start each run with an empty screenshot folder, so it shows only this run's pages.
-
-    Once per session: per module, each test module would delete the screenshots of the ones
-    before it."""
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for old in SCREENSHOTS.glob("*.png"):
-        old.unlink()
-
-
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Keep each phase's report on the test item, so fixtures can see a failure."""
