@@ -121,8 +121,8 @@ async def sign_out(request: Request) -> Response:
 
 
 def _token_free(response: Response) -> Response:
-    """Pages that carry or follow a token (SECURITY.md 15)."""
-    response.headers["referrer-policy"] = "no-referrer"
+    """Pages that carry or follow a token (SECURITY.md 15); ``Referrer-Policy: no-referrer``
+    is on every console answer already (ConsoleGuard)."""
     response.headers["cache-control"] = "no-store"
     return response
 
