@@ -136,7 +136,15 @@ async def password_form(request: Request) -> Response:
         return _token_free(
             console_page(request, "error.html", status=exc.status, message=exc.message)
         )
-    return _token_free(console_page(request, "enrol_password.html", email=member.email, errors={}))
+    return _token_free(
+        console_page(
+            request,
+            "enrol_password.html",
+            email=member.email,
+            errors={},
+            min_length=deps.passwords.min_length,
+        )
+    )
 
 
 @router.post("/enrol/password")
@@ -153,7 +161,12 @@ async def password_submit(request: Request) -> Response:
         errors = {exc.field or "password": exc.message}
         return _token_free(
             console_page(
-                request, "enrol_password.html", status=exc.status, email=member.email, errors=errors
+                request,
+                "enrol_password.html",
+                status=exc.status,
+                email=member.email,
+                errors=errors,
+                min_length=deps.passwords.min_length,
             )
         )
     response = redirect("/enrol/app")
