@@ -251,3 +251,25 @@ async def test_a_locked_sign_in_says_so_and_an_admin_lifts_it(hosts: Hosts) -> N
         {"reason": "phoned them"},
     )
     assert r.status_code == 303 and r.headers["location"] == "/admin/staff?done=unlocked"
+
+
+@pytest.mark.parametrize(
+    ("console_url", "problem"),
+    [
+        ("http://console.acme-market.example", "must use https://"),
+        ("http://us.localhost:8000", "also a site's"),
+        ("https://console.example/console", "must be an origin"),
+        ("http://127.0.0.1:8000", "also a site's"),  # an alias of the US site
+    ],
+)
+def test_unsafe_console_urls_refuse_to_start(console_url: str, problem: str) -> None:
+    settings = conftest.test_settings("sqlite:///:memory:", console_url=console_url)
+    assert any(problem in p for p in settings.problems()), settings.problems()
+    if problem != "must use https://":  # wrong in demo mode too
+        with pytest.raises(SystemExit, match=problem):
+            build(settings.model_copy(update={"demo": True}))
+
+
+def test_a_safe_console_url_is_accepted() -> None:
+    for url in ("https://console.acme-market.example", "http://console.localhost:8000"):
+        assert conftest.test_settings("sqlite:///:memory:", console_url=url).problems() == []
