@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -36,12 +37,15 @@ from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
 from entryway.flows.signin.gate import HashGate
+from entryway.flows.support.queue import close_solved
 from entryway.settings import Settings, console_host
 from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
 from entryway.web.console.render import ConsoleConfig
 from entryway.web.security import WebConfig
+
+CASE_SWEEP_SECONDS = 3600.0
 
 
 class UnsafeSettings(SystemExit):
@@ -138,6 +142,8 @@ def build(
         hash_gate=HashGate(settings.hash_slots_per_address),
         on_message=delivery.wake,
     )
+    # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).
+    delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
     web = WebConfig(
         demo=settings.demo,
         csrf_key=derive(secret, "csrf"),

@@ -56,6 +56,17 @@ class AuditAction(enum.StrEnum):
     UNUSUAL_SIGN_IN_CHALLENGED = "sign_in.unusual_challenged"
     UNUSUAL_SIGN_IN_PASSED = "sign_in.unusual_passed"
     UNUSUAL_SIGN_IN_FAILED = "sign_in.unusual_failed"
+    # Support cases (opening one is SUPPORT_CASE_OPENED above) and what agents do on them;
+    # agents' rows carry staff, case number and reason in their detail.
+    CASE_REPLIED = "case.replied"  # by the customer
+    CASE_VERIFIED = "case.verified"  # Verify it's you passed: the case is linked
+    AGENT_REPLIED = "agent.replied"
+    AGENT_CONTACT_REVEALED = "agent.contact_revealed"
+    AGENT_VERIFICATION_SENT = "agent.verification_sent"
+    AGENT_RESET_SENT = "agent.reset_sent"
+    AGENT_UNLOCK_SENT = "agent.unlock_sent"
+    AGENT_LOCK_LIFTED = "agent.lock_lifted"
+    AGENT_SIGNED_OUT_EVERYWHERE = "agent.signed_out_everywhere"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -93,6 +104,15 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.UNUSUAL_SIGN_IN_CHALLENGED: "Unusual sign-in: code requested",
     AuditAction.UNUSUAL_SIGN_IN_PASSED: "Unusual sign-in confirmed with a code",
     AuditAction.UNUSUAL_SIGN_IN_FAILED: "Unusual sign-in: wrong code",
+    AuditAction.CASE_REPLIED: "You replied to a Customer Service case",
+    AuditAction.CASE_VERIFIED: "Confirmed it's you to Customer Service",
+    AuditAction.AGENT_REPLIED: "Customer Service replied to your case",
+    AuditAction.AGENT_CONTACT_REVEALED: "Customer Service viewed a contact",
+    AuditAction.AGENT_VERIFICATION_SENT: "Customer Service sent a code to confirm it's you",
+    AuditAction.AGENT_RESET_SENT: "Customer Service sent a password reset code",
+    AuditAction.AGENT_UNLOCK_SENT: "Customer Service sent an unlock link",
+    AuditAction.AGENT_LOCK_LIFTED: "Customer Service unlocked the account",
+    AuditAction.AGENT_SIGNED_OUT_EVERYWHERE: "Customer Service signed you out everywhere",
 }
 
 
@@ -120,6 +140,9 @@ class MessageKind(enum.StrEnum):
     UNUSUAL_SIGN_IN_CODE = "unusual_sign_in_code"
     UNUSUAL_SIGN_IN = "unusual_sign_in"
     UNLOCK_CODE = "unlock_code"  # the code that confirms it's you before an unlock
+    CASE_REPLY = "case_reply"  # an agent's reply, with the View your case link
+    CASE_CODE = "case_code"  # Verify it's you: a code and no link
+    AGENT_ACTION = "agent_action"  # a notice of what an agent did on the account
 
 
 class FlowPurpose(enum.StrEnum):
@@ -134,6 +157,7 @@ class FlowPurpose(enum.StrEnum):
     TWO_STEP_SIGN_IN = "two_step_sign_in"  # a code by SMS or voice at the challenge
     UNLOCK = "unlock"  # identity check after an unlock link, then a new password
     UNUSUAL_SIGN_IN = "unusual_sign_in"  # a code that confirms a right password
+    CASE_VERIFY = "case_verify"  # Verify it's you, asked by an agent on a support case
 
 
 class MessageStatus(enum.StrEnum):

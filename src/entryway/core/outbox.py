@@ -31,6 +31,7 @@ CODE_KINDS = frozenset(
         "two_step_code",
         "unusual_sign_in_code",
         "unlock_code",
+        "case_code",
     }
 )
 
@@ -42,10 +43,11 @@ def redacted_body(masked_to: str) -> str:
 
 # Messages that carry a single-use link: shown in the Message Center (so a customer can check
 # an email is ours) but with the token taken out, and stored that way once sent.
-LINK_KINDS = frozenset({"account_locked"})
+LINK_KINDS = frozenset({"account_locked", "support_case", "case_reply"})
 _LINK_TOKEN = re.compile(r"([?&]token=)[A-Za-z0-9_\-]+")
+_CASE_LINK = re.compile(r"(/cases/open/)[A-Za-z0-9_\-]+")  # View your case
 
 
 def hide_link_tokens(body: str) -> str:
     """The text with every link token replaced: the link is only in the message itself."""
-    return _LINK_TOKEN.sub(r"\1hidden", body)
+    return _CASE_LINK.sub(r"\1hidden", _LINK_TOKEN.sub(r"\1hidden", body))

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from entryway.core.cases import CaseState, Topic
 from entryway.core.events import FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.lockout import LockPolicy
@@ -21,6 +22,12 @@ from entryway.flows.records import (
 )
 from entryway.flows.records import (
     AuditEntry as AuditEntry,
+)
+from entryway.flows.records import (
+    CaseEntry as CaseEntry,
+)
+from entryway.flows.records import (
+    CaseLink as CaseLink,
 )
 from entryway.flows.records import (
     FlowState as FlowState,
@@ -299,8 +306,56 @@ class Links(Protocol):
 
 
 class Cases(Protocol):
-    async def add(self, case: SupportCase) -> None: ...
+    """Support cases, their threads and View your case links. Lookups take the site (or the
+    staff member's sites): a case of another site is not found."""
+
+    async def add(self, case: SupportCase) -> None:
+        """Insert; raises Conflict if the case number is taken."""
+        ...
+
+    async def get(self, site: str, case_id: str) -> SupportCase | None: ...
+    async def in_sites(self, sites: list[str], case_id: str) -> SupportCase | None: ...
+    async def by_number(self, sites: list[str], number: str) -> SupportCase | None: ...
+    async def by_contact(self, pairs: list[tuple[str, str]], limit: int = 50) -> list[SupportCase]:
+        """Cases whose typed contact is exactly the value given for their site."""
+        ...
+
     async def for_account(self, site: str, account_id: str) -> list[SupportCase]: ...
+    async def queue(
+        self,
+        sites: list[str],
+        states: list[CaseState],
+        topics: list[Topic],
+        assigned_to: str | None,
+        limit: int,
+    ) -> list[SupportCase]:
+        """Soonest due first, then oldest; cases with nothing due after those that have."""
+        ...
+
+    async def move(self, site: str, case_id: str, from_state: CaseState, **values: Any) -> bool:
+        """Conditional write: change the case only while it is still in ``from_state``."""
+        ...
+
+    async def link_account(self, site: str, case_id: str, account_id: str, now: datetime) -> bool:
+        """Attach a verified account (conditional: unlinked, or linked to that one)."""
+        ...
+
+    async def next_verification(self, site: str, case_id: str) -> int:
+        """One more Verify it's you code for the case; its number (names the flow)."""
+        ...
+
+    async def add_entry(self, entry: CaseEntry) -> None: ...
+    async def entries(self, site: str, case_id: str) -> list[CaseEntry]: ...
+    async def add_link(self, link: CaseLink) -> None: ...
+    async def by_link(self, site: str, id_hash: str) -> SupportCase | None:
+        """The case of a live (unrevoked) link on this site, whatever its state."""
+        ...
+
+    async def revoke_links(self, site: str, case_id: str, now: datetime) -> None: ...
+    async def close_solved(self, solved_before: datetime, now: datetime) -> list[SupportCase]:
+        """The sweep, across sites like the outbox's: close cases solved before the cutoff
+        (conditional write), returning those it closed."""
+        ...
 
 
 class Audit(Protocol):

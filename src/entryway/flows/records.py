@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from entryway.core.cases import Author, CaseState, Origin, Topic
 from entryway.core.events import (
     AccountStatus,
     AuditAction,
@@ -114,17 +115,56 @@ class RememberedBrowser:
 
 @dataclass(slots=True)
 class SupportCase:
-    """A request for help, kept for the agents' console."""
+    """A request for help (Ask us, or Contact Customer Service from the second step)."""
 
     id: str
     number: str
     site: str
-    account_id: str | None
-    topic: str
-    password_passed: bool
-    message: str
-    status: str
+    account_id: str | None  # None until Verify it's you links a signed-out case
+    topic: Topic
+    origin: Origin
+    state: CaseState
     created_at: datetime
+    claimed_name: str = ""
+    claimed_kind: str = ""  # "email" or "phone" when a contact was typed
+    claimed_contact: str | None = None  # canonical; what a signed-out customer typed
+    assigned_to: str | None = None  # a staff id
+    first_reply_due: datetime | None = None
+    last_customer_at: datetime | None = None
+    last_agent_at: datetime | None = None
+    solved_at: datetime | None = None
+    closed_at: datetime | None = None
+    verified_at: datetime | None = None
+    verify_sends: int = 0  # Verify it's you codes asked for: names the live code's flow
+    reset_flow: str = ""  # sealed token of the reset flow an agent started for this case
+
+    @property
+    def password_passed(self) -> bool:
+        return self.origin is Origin.PASSWORD_PASSED
+
+
+@dataclass(slots=True)
+class CaseEntry:
+    """One entry of a case's thread; notes and staff ids never reach the customer."""
+
+    site: str
+    case_id: str
+    author: Author
+    body: str
+    at: datetime
+    staff_id: str | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class CaseLink:
+    """A View your case link, kept by keyed hash; it only shows its case while it is open."""
+
+    id_hash: str
+    site: str
+    case_id: str
+    created_at: datetime
+    revoked_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
 from entryway.adapters.sql.staff import StaffRepo
-from entryway.adapters.sql.two_step import CaseRepo, TwoStepRepo
+from entryway.adapters.sql.two_step import TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -270,13 +270,57 @@ support_cases = Table(
     Column("id", ID, primary_key=True),
     Column("number", String(16), nullable=False, unique=True),
     Column("site", SITE, nullable=False),
+    # None until Verify it's you links a signed-out case (SECURITY.md 32).
     Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
     Column("topic", String(32), nullable=False),
-    Column("password_passed", Boolean, nullable=False),
-    Column("message", Text, nullable=False),
-    Column("status", String(16), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
-    Index(None, "site", "status", "created_at"),
+    # What a signed-out customer typed: shown as "claims to be", never looked up on opening.
+    Column("claimed_name", String(100), nullable=False, server_default=""),
+    Column("claimed_kind", String(8), nullable=False, server_default=""),
+    Column("claimed_contact", String(320)),
+    Column("assigned_to", String(32)),  # a staff id; staff tables live elsewhere
+    Column("first_reply_due", UtcDateTime),  # cleared by the first agent reply
+    Column("last_customer_at", UtcDateTime),
+    Column("last_agent_at", UtcDateTime),
+    Column("solved_at", UtcDateTime),
+    Column("closed_at", UtcDateTime),
+    Column("verified_at", UtcDateTime),
+    Column("verify_sends", Integer, nullable=False, server_default="0"),
+    # An agent-started password reset's flow token, sealed: the case page hands it back.
+    Column("reset_flow", Text, nullable=False, server_default=""),
+    Index(None, "site", "state", "first_reply_due"),
+    Index(None, "site", "account_id"),
+    Index(None, "site", "claimed_contact"),
+)
+
+case_entries = Table(
+    "case_entries",
+    metadata,
+    # A case's thread: customer and agent messages, internal notes, recorded events.
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("site", SITE, nullable=False),
+    Column("case_id", ID, ForeignKey("support_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("author", String(16), nullable=False),
+    Column("staff_id", String(32)),
+    Column("body", Text, nullable=False),
+    Column("at", UtcDateTime, nullable=False),
+    Index(None, "site", "case_id", "at"),
+)
+
+case_links = Table(
+    "case_links",
+    metadata,
+    # View your case links, by keyed hash. Not in ``links``: a signed-out case has no account.
+    Column("id_hash", String(64), primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("case_id", ID, ForeignKey("support_cases.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime),
+    Index(None, "site", "case_id"),
 )
 
 # Staff: tables of their own, never the customers' (SECURITY.md 30). No ``site`` column:

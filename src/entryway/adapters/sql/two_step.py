@@ -12,10 +12,9 @@ from entryway.adapters.sql.tables import (
     backup_codes,
     remembered_browsers,
     second_factors,
-    support_cases,
     totp_steps,
 )
-from entryway.flows.ports import RememberedBrowser, SecondFactor, SupportCase
+from entryway.flows.ports import RememberedBrowser, SecondFactor
 
 
 class TwoStepRepo(Repo):
@@ -156,16 +155,3 @@ class TwoStepRepo(Repo):
         if public_id is not None:
             query = query.where(remembered_browsers.c.public_id == public_id)
         return int((await self.conn.execute(query)).rowcount)
-
-
-class CaseRepo(Repo):
-    async def add(self, case: SupportCase) -> None:
-        await self.conn.execute(insert(support_cases).values(**values_of(case)))
-
-    async def for_account(self, site: str, account_id: str) -> list[SupportCase]:
-        query = (
-            select(support_cases)
-            .where(support_cases.c.site == site, support_cases.c.account_id == account_id)
-            .order_by(support_cases.c.created_at.desc())
-        )
-        return [load(SupportCase, r) for r in (await self.conn.execute(query)).mappings().all()]

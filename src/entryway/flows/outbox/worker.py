@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from entryway.flows.outbox.delivery import Courier
 
@@ -19,6 +21,15 @@ class DeliveryLoop:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        # Housekeeping that rides on this loop (closing solved cases): [job, every, next due]
+        self._periodic: list[_Periodic] = []
+
+    def every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+        """Also run ``job`` about every ``seconds`` (first at the first round): one loop on
+        each instance, and each job is a conditional write, so instances may share it."""
+        if seconds <= 0:
+            raise ValueError(f"seconds must be positive, got {seconds}")
+        self._periodic.append(_Periodic(job, seconds))
 
     def wake(self) -> None:
         """Called by flows after they commit a message: deliver now rather than later."""
@@ -41,6 +52,25 @@ class DeliveryLoop:
                     pass
             except Exception:  # the database may be away for a moment: keep the loop alive
                 log.exception("delivery round failed")
+            await self._run_periodic()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
             self._wake.clear()
+
+    async def _run_periodic(self) -> None:
+        now = asyncio.get_running_loop().time()
+        for periodic in self._periodic:
+            if now < periodic.due:
+                continue
+            periodic.due = now + periodic.seconds
+            try:
+                await periodic.job()
+            except Exception:  # like delivery: a failed round is retried at the next one
+                log.exception("periodic job failed")
+
+
+@dataclass(slots=True)
+class _Periodic:
+    job: Callable[[], Awaitable[object]]
+    seconds: float
+    due: float = 0.0

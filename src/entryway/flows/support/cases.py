@@ -1,15 +1,144 @@
-"""Contact Customer Service: a case for an agent, also from a half-finished sign-in."""
+"""The customer's side of a case: Ask us (signed out or signed in), Contact Customer Service
+from a half-finished sign-in, the case page (by link or from Login & security), replies and
+Verify it's you.
+
+A signed-out case is never linked to an account by itself: opening one looks nothing up, so
+the answer is the same whatever contact was typed (SECURITY.md 4, 32).
+"""
 
 from __future__ import annotations
 
-from entryway.core.events import AuditAction, Channel, MessageKind
-from entryway.core.secrets import new_token
-from entryway.errors import Conflict, InvalidInput
-from entryway.flows.common import audit, count_send, send
-from entryway.flows.ports import Deps, Requester, SupportCase
-from entryway.flows.signin.second_step import pending
+from dataclasses import dataclass
+from datetime import datetime
 
-MAX_MESSAGE = 4000
+from entryway.core.cases import (
+    TOPIC_LABELS,
+    Author,
+    CaseState,
+    Origin,
+    Topic,
+    after_customer_reply,
+    first_reply_due,
+)
+from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.identifiers import Identifier
+from entryway.core.secrets import new_token
+from entryway.core.sites import Site
+from entryway.errors import (
+    CodeRejected,
+    Conflict,
+    FlowExpired,
+    InvalidIdentifier,
+    NotFound,
+)
+from entryway.flows import codes
+from entryway.flows.account import account as account_flows
+from entryway.flows.account.registration import clean_name
+from entryway.flows.common import audit, count_send, notify_all
+from entryway.flows.outbox import case_notices
+from entryway.flows.ports import Account, Deps, Requester, SupportCase, UnitOfWork
+from entryway.flows.signin.second_step import pending
+from entryway.flows.support.thread import (
+    CLOSED,
+    NO_CASE,
+    clean_message,
+    customer_topic,
+    issue_link,
+    link_hash,
+    record,
+    reply_address,
+    tell_customer,
+    verification_token,
+)
+
+NO_CODE = "This code has expired or was tried too many times. Ask us for a new one on the case."
+
+
+@dataclass(frozen=True, slots=True)
+class ViaLink:
+    """The customer holds a View your case link (the page keeps it in a cookie)."""
+
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class ViaSession:
+    """A signed-in customer opens one of their cases from Your support cases."""
+
+    session_token: str
+    number: str
+
+
+Access = ViaLink | ViaSession
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerEntry:
+    """A message of the thread as the customer sees it: theirs or ours, never a note."""
+
+    author: Author  # CUSTOMER or AGENT only
+    body: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerCase:
+    """The case page: no internal notes, no staff ids, nothing about other accounts."""
+
+    number: str
+    topic: Topic
+    topic_label: str
+    state: CaseState
+    created_at: datetime
+    entries: tuple[CustomerEntry, ...]
+    can_reply: bool  # false once closed: the page offers a new case instead
+    code_asked: bool  # an agent asked for a Verify it's you code and it is not entered yet
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CaseListItem:
+    """A row of Your support cases."""
+
+    number: str
+    topic_label: str
+    state: CaseState
+    created_at: datetime
+
+
+async def open_signed_out(
+    deps: Deps,
+    site_code: str,
+    name: str,
+    contact_raw: str,
+    topic: str,
+    message: str,
+    who: Requester,
+) -> str:
+    """Ask us, signed out: returns the case number. Nothing is looked up: the agent sees a
+    contact the sender claims, and the confirmation goes to that contact."""
+    site = deps.site(site_code)
+    claimed_name = clean_name(name)
+    try:
+        ident = deps.identifiers.parse(contact_raw, site.phone_region)
+    except InvalidIdentifier as exc:
+        raise InvalidIdentifier(exc.message, field="contact") from None
+    chosen = customer_topic(topic)
+    text = clean_message(message)
+    return await _open(
+        deps, site, None, Origin.SIGNED_OUT, chosen, text, who, name=claimed_name, ident=ident
+    )
+
+
+async def open_signed_in(
+    deps: Deps, site_code: str, session_token: str | None, topic: str, message: str, who: Requester
+) -> str:
+    """Ask us, signed in: the case is the account's from the start; returns its number."""
+    me = await account_flows.current(deps, site_code, session_token)
+    chosen = customer_topic(topic)
+    text = clean_message(message)
+    site = deps.site(site_code)
+    return await _open(deps, site, me.account, Origin.SIGNED_IN, chosen, text, who)
 
 
 async def contact_from_second_step(
@@ -17,63 +146,256 @@ async def contact_from_second_step(
 ) -> str:
     """A customer stuck at the second step writes to us; returns the case number.
 
-    The case records the account, the site and that the password step was passed, for the
-    agent; nothing about the account is shown back to the customer.
+    The case records the account and that the password step was passed, for the agent;
+    nothing about the account is shown back to the customer.
     """
     me = await pending(deps, site_code, partial_token)
-    text = message.strip()
-    if not text:
-        raise InvalidInput("Tell us what happened.", field="message")
-    if len(text) > MAX_MESSAGE:
-        raise InvalidInput(f"Use at most {MAX_MESSAGE} characters.", field="message")
+    text = clean_message(message)
     site = deps.site(site_code)
-    for _ in range(3):  # case numbers are short, so a collision is possible, if rare
-        number = f"{deps.rng.randbelow(10**8):08d}"
+    return await _open(deps, site, me.account, Origin.PASSWORD_PASSED, Topic.TWO_STEP, text, who)
+
+
+async def _open(
+    deps: Deps,
+    site: Site,
+    account: Account | None,
+    origin: Origin,
+    topic: Topic,
+    text: str,
+    who: Requester,
+    *,
+    name: str = "",
+    ident: Identifier | None = None,
+) -> str:
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        case = await _add_case(deps, uow, site, account, origin, topic, now, name, ident)
+        await record(deps, uow, case, Author.CUSTOMER, text)
+        await audit(
+            deps,
+            uow,
+            site.code,
+            case.account_id,
+            AuditAction.SUPPORT_CASE_OPENED,
+            who,
+            case=case.number,
+        )
+        to = reply_address(case, account)
+        if to is not None:  # the same message quotas as codes: no flooding anyone
+            owner = account.id if account else "contact:" + to[1]
+            await count_send(deps, uow, site.code, owner, to[1], who)
+            link = await issue_link(deps, uow, site, case)
+            await tell_customer(
+                deps,
+                uow,
+                site,
+                case,
+                account,
+                MessageKind.SUPPORT_CASE,
+                case_notices.case_opened(site, case.number, link),
+                case_notices.case_opened_sms(site, case.number, link),
+            )
+        await uow.commit()
+    deps.on_message()
+    return case.number
+
+
+async def _add_case(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account | None,
+    origin: Origin,
+    topic: Topic,
+    now: datetime,
+    name: str,
+    ident: Identifier | None,
+) -> SupportCase:
+    for _ in range(5):  # case numbers are short, so a clash is possible, if rare
+        case = SupportCase(
+            id=new_token(deps.rng, 16),
+            number=f"{deps.rng.randbelow(10**8):08d}",
+            site=site.code,
+            account_id=account.id if account else None,
+            topic=topic,
+            origin=origin,
+            state=CaseState.NEW,
+            created_at=now,
+            claimed_name=name,
+            claimed_kind=ident.kind.value if ident else "",
+            claimed_contact=ident.value if ident else None,
+            first_reply_due=first_reply_due(now),
+            last_customer_at=now,
+        )
         try:
-            async with deps.uow() as uow:
-                await uow.cases.add(
-                    SupportCase(
-                        id=new_token(deps.rng, 16),
-                        number=number,
-                        site=site_code,
-                        account_id=me.account.id,
-                        topic="two_step",
-                        password_passed=True,
-                        message=text,
-                        status="open",
-                        created_at=deps.clock.now(),
-                    )
-                )
-                await audit(
-                    deps,
-                    uow,
-                    site_code,
-                    me.account.id,
-                    AuditAction.SUPPORT_CASE_OPENED,
-                    who,
-                    case=number,
-                )
-                to = me.account.email if me.account.email_verified else me.account.phone
-                if to:  # the same message quotas as codes: no flooding the owner
-                    await count_send(deps, uow, site_code, me.account.id, to, who)
-                    channel = Channel.EMAIL if to == me.account.email else Channel.SMS
-                    await send(
-                        deps,
-                        uow,
-                        site,
-                        account_id=me.account.id,
-                        channel=channel,
-                        kind=MessageKind.SUPPORT_CASE,
-                        to=to,
-                        subject=f"{site.brand}: we received your request {number}",
-                        body=f"We received your request to {site.brand} Customer Service "
-                        f"({site.name}). Your case number is {number}. An agent will "
-                        "reply by email. We will never ask for your password or for "
-                        "one-time codes.",
-                    )
-                await uow.commit()
-            deps.on_message()
-            return number
+            await uow.cases.add(case)
+            return case
         except Conflict:
             continue
     raise Conflict("Please try again.")
+
+
+async def case_for_link(deps: Deps, site_code: str, token: str) -> CustomerCase:
+    """The case a View your case link shows: this site's, while open (FlowExpired once
+    closed, NotFound for any other token)."""
+    return await view(deps, site_code, ViaLink(token))
+
+
+async def case_for_account(
+    deps: Deps, site_code: str, session_token: str | None, number: str
+) -> CustomerCase:
+    """One of the signed-in customer's own cases, closed ones included (read only)."""
+    return await view(deps, site_code, ViaSession(session_token or "", number))
+
+
+async def view(deps: Deps, site_code: str, access: Access) -> CustomerCase:
+    """The case page, however the customer reached it."""
+    account_id = await _signed_in(deps, site_code, access)
+    async with deps.uow() as uow:
+        case = await _resolve(deps, uow, site_code, access, account_id)
+        return await _customer_view(uow, case)
+
+
+async def cases_of_account(
+    deps: Deps, site_code: str, session_token: str | None
+) -> list[CaseListItem]:
+    """Your support cases on Login & security, newest first."""
+    me = await account_flows.current(deps, site_code, session_token)
+    async with deps.uow() as uow:
+        found = await uow.cases.for_account(site_code, me.account.id)
+    return [CaseListItem(c.number, TOPIC_LABELS[c.topic], c.state, c.created_at) for c in found]
+
+
+async def reply_as_customer(
+    deps: Deps, site_code: str, access: Access, body: str, who: Requester
+) -> CustomerCase:
+    """Your reply: back to an agent (a solved case reopens); a closed case takes none."""
+    text = clean_message(body, field="reply")
+    account_id = await _signed_in(deps, site_code, access)
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        case = await _resolve(deps, uow, site_code, access, account_id)
+        if case.state is CaseState.CLOSED:
+            raise FlowExpired(CLOSED)
+        values: dict[str, object] = {
+            "state": after_customer_reply(case.state),
+            "last_customer_at": now,
+        }
+        if case.state is CaseState.SOLVED:
+            values["solved_at"] = None  # reopened: the sweep leaves it alone again
+        if not await uow.cases.move(site_code, case.id, case.state, **values):
+            raise Conflict("This case just changed. Please send your reply again.")
+        await record(deps, uow, case, Author.CUSTOMER, text)
+        await audit(
+            deps, uow, site_code, case.account_id, AuditAction.CASE_REPLIED, who, case=case.number
+        )
+        await uow.commit()
+        fresh = await uow.cases.get(site_code, case.id)
+        assert fresh is not None
+        return await _customer_view(uow, fresh)
+
+
+async def enter_verification_code(
+    deps: Deps, site_code: str, access: Access, code: str, who: Requester
+) -> CustomerCase:
+    """Verify it's you, on the case page: the right code links the case to the account whose
+    contact received it. The answers are the same whether or not a code was really sent."""
+    account_id = await _signed_in(deps, site_code, access)
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        case = await _resolve(deps, uow, site_code, access, account_id)
+        if case.state is CaseState.CLOSED:
+            raise FlowExpired(CLOSED)
+        if case.verify_sends == 0 or case.verified_at is not None:
+            raise CodeRejected(NO_CODE, field="code")
+        token = verification_token(case, case.verify_sends)
+        try:
+            state = await codes.check_and_consume(
+                deps, uow, site_code, token, FlowPurpose.CASE_VERIFY, code
+            )
+        except FlowExpired:  # expired or voided: said like a spent code, real or not
+            raise CodeRejected(NO_CODE, field="code") from None
+        owner = await uow.accounts.get(site_code, state.account_id or "")
+        if owner is None or not await uow.cases.link_account(
+            site_code, case.id, owner.id, deps.clock.now()
+        ):
+            raise CodeRejected(NO_CODE, field="code")
+        await record(
+            deps,
+            uow,
+            case,
+            Author.SYSTEM,
+            "Verify it's you: the customer entered the right code. The case is now linked "
+            "to the account of the contact on file that received it.",
+        )
+        await audit(
+            deps, uow, site_code, owner.id, AuditAction.CASE_VERIFIED, who, case=case.number
+        )
+        subject, text = case_notices.case_linked(site, case.number)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            owner,
+            MessageKind.AGENT_ACTION,
+            subject,
+            text,
+            case_notices.case_linked_sms(site, case.number),
+        )
+        await uow.commit()
+        fresh = await uow.cases.get(site_code, case.id)
+        assert fresh is not None
+        view_now = await _customer_view(uow, fresh)
+    deps.on_message()
+    return view_now
+
+
+async def _signed_in(deps: Deps, site_code: str, access: Access) -> str | None:
+    """The account of a signed-in customer's session (checked before the case's own read)."""
+    if isinstance(access, ViaSession):
+        me = await account_flows.current(deps, site_code, access.session_token)
+        return me.account.id
+    return None
+
+
+async def _resolve(
+    deps: Deps, uow: UnitOfWork, site_code: str, access: Access, account_id: str | None
+) -> SupportCase:
+    """The case this access opens on this site, or NotFound; a link only while open."""
+    if isinstance(access, ViaLink):
+        token = access.token
+        case = (
+            await uow.cases.by_link(site_code, link_hash(deps, token))
+            if 0 < len(token) <= 100
+            else None
+        )
+        if case is None:
+            raise NotFound(NO_CASE)
+        if case.state is CaseState.CLOSED:
+            raise FlowExpired(CLOSED)
+        return case
+    number = access.number.strip()
+    case = await uow.cases.by_number([site_code], number) if number.isdigit() else None
+    if case is None or account_id is None or case.account_id != account_id:
+        raise NotFound(NO_CASE)
+    return case
+
+
+async def _customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
+    thread = await uow.cases.entries(case.site, case.id)
+    shown = tuple(
+        CustomerEntry(author=e.author, body=e.body, at=e.at)
+        for e in thread
+        if e.author in (Author.CUSTOMER, Author.AGENT)
+    )
+    return CustomerCase(
+        number=case.number,
+        topic=case.topic,
+        topic_label=TOPIC_LABELS[case.topic],
+        state=case.state,
+        created_at=case.created_at,
+        entries=shown,
+        can_reply=case.state is not CaseState.CLOSED,
+        code_asked=case.verify_sends > 0 and case.verified_at is None,
+        verified=case.verified_at is not None,
+    )
