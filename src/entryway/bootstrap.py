@@ -38,8 +38,11 @@ from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.support.queue import close_solved
-from entryway.settings import Settings
+from entryway.settings import Settings, console_host
 from entryway.web.app import create_app
+from entryway.web.console.app import create_console_app
+from entryway.web.console.dispatch import ConsoleHost
+from entryway.web.console.render import ConsoleConfig
 from entryway.web.security import WebConfig
 
 CASE_SWEEP_SECONDS = 3600.0
@@ -59,6 +62,7 @@ class Runtime:
     web: WebConfig
     hasher: Argon2Hasher
     articles: HelpCenter
+    console: ConsoleConfig | None = None
 
     async def close(self) -> None:
         await self.delivery.stop()
@@ -92,7 +96,7 @@ def build(
     rng: Random | None = None,
 ) -> Runtime:
     """Wire every part from ``settings``; twins may be passed in by tests."""
-    problems = settings.problems()
+    problems = settings.problems() or settings.console_problems()
     if problems:
         raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
     secret = settings.secret_key
@@ -145,6 +149,17 @@ def build(
         csrf_key=derive(secret, "csrf"),
         trusted_proxies=WebConfig.networks(settings.trusted_proxies),
     )
+    console = (
+        ConsoleConfig(
+            url=settings.console_url.rstrip("/"),
+            csrf_key=derive(secret, "console-csrf"),
+            settings=tuple(settings.redacted()),
+            trusted_proxies=web.trusted_proxies,
+            demo=settings.demo,
+        )
+        if settings.console_url
+        else None
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -154,6 +169,7 @@ def build(
         web=web,
         hasher=hasher,
         articles=articles,
+        console=console,
     )
 
 
@@ -206,7 +222,13 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         finally:
             await runtime.close()
 
-    return create_app(runtime.deps, runtime.web, lifespan, articles=runtime.articles)
+    app = create_app(runtime.deps, runtime.web, lifespan, articles=runtime.articles)
+    if runtime.console is not None:
+        # Outermost: the console's host never reaches the customer app, nor a site's the
+        # console; lifespan events still go to the customer app alone, so they run once.
+        console = create_console_app(runtime.deps, runtime.console)
+        app.add_middleware(ConsoleHost, console=console, host=console_host(runtime.console.url))
+    return app
 
 
 def configure_logging(level: str) -> None:

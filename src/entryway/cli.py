@@ -1,4 +1,5 @@
-"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``. No business logic here."""
+"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``. No business
+logic here."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from entryway.bootstrap import (
 )
 from entryway.flows import demo as demo_flow
 from entryway.flows.demo import DEMO_PASSWORD
+from entryway.flows.staff import demo as staff_demo
 from entryway.settings import Settings, demo_sites, load_settings
+from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
 
 GRACEFUL_STOP_SECONDS = 5  # requests in flight get this long to finish after Ctrl-C
 
@@ -60,8 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="bring the schema up to date")
 
+    add_staff_parser(sub)
+
     args = parser.parse_args(argv)
     try:
+        if args.command == "staff":
+            return run_staff(args, demo_settings)
         if args.command == "demo":
             return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":
@@ -86,6 +93,7 @@ def demo_settings(host: str, port: int, data: Path) -> Settings:
         else f"sqlite:///{(data / 'entryway.db').resolve()}",
         sites=base.sites or demo_sites(port),
         site_aliases=base.site_aliases or {f"127.0.0.1:{port}": "us", f"localhost:{port}": "us"},
+        console_url=base.console_url or f"http://console.localhost:{port}",
     )
 
 
@@ -93,12 +101,19 @@ def _demo(host: str, port: int, data: Path, shoppers: int = 0) -> int:
     if not 0 <= shoppers <= 10_000:
         raise SystemExit(f"--shoppers must be between 0 and 10000, got {shoppers}")
     settings = demo_settings(host, port, data)
-    seeded = asyncio.run(_prepare_demo(settings, shoppers))
-    print(demo_banner(settings, seeded, data), flush=True)
+    seeded, staff = asyncio.run(_prepare_demo(settings, shoppers))
+    # `entryway staff ... --data DIR` reads this, so its links name this demo's console.
+    (data / CONSOLE_FILE).write_text(settings.console_url + "\n")
+    print(demo_banner(settings, seeded, data, staff), flush=True)
     return _serve(settings, migrate=False)
 
 
-def demo_banner(settings: Settings, seeded: demo_flow.Seeded, data: Path) -> str:
+def demo_banner(
+    settings: Settings,
+    seeded: demo_flow.Seeded,
+    data: Path,
+    staff: list[staff_demo.DemoStaff] | None = None,
+) -> str:
     """What the demo prints at start: its sites, its accounts and how to start afresh."""
     sites = list(settings.sites)
     lines = ["Entryway demo. Sites:"]
@@ -120,16 +135,28 @@ def demo_banner(settings: Settings, seeded: demo_flow.Seeded, data: Path) -> str
     if seeded.shoppers:
         lines.append("Load-test shoppers (made with the demo password, not checked since):")
         lines.append(f"  us: shopper1@example.com ... shopper{seeded.shoppers}@example.com")
+    if staff:
+        lines.append(f"Staff console: {settings.console_url}/")
+        for member in staff:
+            roles = ", ".join(sorted(r.value for r in member.roles))
+            if member.link:
+                lines.append(f"  {member.email} ({roles}): enrol at {member.link}")
+            else:
+                lines.append(f"  {member.email} ({roles}): enrolled; sign in at the console")
     lines.append(f"Demo data: {data.resolve()} (stop the demo and delete it to start afresh)")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
 
-async def _prepare_demo(settings: Settings, shoppers: int = 0) -> demo_flow.Seeded:
+async def _prepare_demo(
+    settings: Settings, shoppers: int = 0
+) -> tuple[demo_flow.Seeded, list[staff_demo.DemoStaff]]:
     runtime = build(settings)
     try:
         await runtime.db.upgrade()
-        return await demo_flow.seed(runtime.deps, shoppers)
+        seeded = await demo_flow.seed(runtime.deps, shoppers)
+        staff = await staff_demo.seed_staff(runtime.deps, settings.console_url)
+        return seeded, staff
     finally:
         await runtime.close()
 

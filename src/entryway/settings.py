@@ -11,6 +11,7 @@ import tomllib
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     sites: list[Site] = Field(default_factory=list)  # validated by Site itself
     # Extra Host values answered by a site: {"127.0.0.1:8000": "us"}.
     site_aliases: dict[str, str] = Field(default_factory=dict)
+    # The staff console's own origin ("" = no console). Its host must be none of the sites'.
+    console_url: str = ""
     smtp_url: str = ""
     sms_webhook_url: str = ""
     mail_from: str = "Acme Market <no-reply@acme-market.example>"
@@ -106,7 +109,78 @@ class Settings(BaseSettings):
         for site in self.sites:
             if not site.base_url.startswith("https://") and "localhost" not in site.base_url:
                 found.append(f"site {site.code} must use https:// outside localhost")
-        return found
+        console = urlsplit(self.console_url)
+        if (
+            self.console_url
+            and console.scheme != "https"
+            and not _is_localhost(console.hostname or "")
+        ):
+            found.append("ENTRYWAY_CONSOLE_URL must use https:// outside localhost")
+        return found + self.console_problems()
+
+    def console_problems(self) -> list[str]:
+        """A console URL that cannot work: not an origin, or a site's host (checked in demo
+        mode too: the console must never share an origin with a site, SECURITY.md 30)."""
+        if not self.console_url:
+            return []
+        parts = urlsplit(self.console_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            return [
+                "ENTRYWAY_CONSOLE_URL must be an origin like https://console.example, "
+                f"got {self.console_url!r}"
+            ]
+        host = console_host(self.console_url)
+        taken = {urlsplit(s.base_url).netloc.lower() for s in self.sites} | {
+            a.lower() for a in self.site_aliases
+        }
+        if host in taken:
+            return [
+                f"ENTRYWAY_CONSOLE_URL's host {host} is also a site's; give the console its own"
+            ]
+        return []
+
+    def redacted(self) -> list[tuple[str, str]]:
+        """Every setting as (name, shown value) with each secret redacted, for the console's
+        read-only settings page."""
+        rows = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name == "secret_key":
+                shown = REDACTED if value else "(not set)"
+            elif name in ("database_url", "smtp_url", "sms_webhook_url"):
+                shown = redact_url(value)
+            elif name == "sites":
+                shown = ", ".join(f"{s.code} {s.base_url}" for s in value)
+            else:
+                shown = str(value)
+            rows.append((name, shown))
+        return rows
+
+
+REDACTED = "(redacted)"
+
+
+def redact_url(url: str) -> str:
+    """A URL without its user name, password or query (where webhook tokens travel)."""
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc += f":{parts.port}"
+    if parts.username or parts.password:
+        netloc = f"{REDACTED}@{netloc}"
+    query = REDACTED if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def console_host(url: str) -> str:
+    """The Host header the console answers to (lower case, port kept)."""
+    return urlsplit(url).netloc.lower()
+
+
+def _is_localhost(host: str) -> bool:
+    return host in ("localhost", "127.0.0.1", "::1") or host.endswith(".localhost")
 
 
 def load_settings(**overrides: Any) -> Settings:

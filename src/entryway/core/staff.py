@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 class Role(enum.StrEnum):
@@ -73,3 +74,72 @@ class Actor:
     def site_scope(self, every: list[str]) -> list[str]:
         """The site codes, out of ``every``, this staff member's queries may touch."""
         return [code for code in every if self.sees_site(code)]
+
+
+class StaffLevel(enum.StrEnum):
+    """How far a console session got (stored; never rename).
+
+    ``enrol`` may only finish the authenticator app of an enrolment, ``partial`` (password
+    passed) may only give the OTP; only ``full`` sees the console (SECURITY.md 21, 30)."""
+
+    ENROL = "enrol"
+    PARTIAL = "partial"
+    FULL = "full"
+
+
+class StaffAction(enum.StrEnum):
+    """What the staff audit log records (stored; never rename)."""
+
+    ADDED = "staff.added"
+    ENROLMENT_LINK = "staff.enrolment_link"  # a fresh link was made (add, reset, demo)
+    PASSWORD_SET = "staff.password_set"  # noqa: S105 (an action name)
+    ENROLLED = "staff.enrolled"
+    SIGNED_IN = "staff.signed_in"
+    SIGN_IN_FAILED = "staff.sign_in_failed"
+    OTP_FAILED = "staff.otp_failed"
+    LOCKED = "staff.locked"
+    LOCK_LIFTED = "staff.lock_lifted"
+    ROLES_CHANGED = "staff.roles_changed"
+    DISABLED = "staff.disabled"
+    RESET = "staff.reset"
+    SIGNED_OUT = "staff.signed_out"
+    SETTINGS_VIEWED = "staff.settings_viewed"
+
+
+# Console sessions are short: a staff member's session reaches every customer of their sites.
+CONSOLE_IDLE = timedelta(minutes=15)
+CONSOLE_ABSOLUTE = timedelta(hours=8)
+CONSOLE_STEP = timedelta(minutes=10)  # a partial (password passed) or enrolment session
+ENROL_LINK_LIFETIME = timedelta(hours=24)
+TOUCH_EVERY = timedelta(minutes=1)  # the idle deadline moves at most this often
+
+
+def staff_deadlines(now: datetime, level: StaffLevel) -> tuple[datetime, datetime]:
+    """(idle, absolute) deadlines of a console session opened at ``now``."""
+    if level == StaffLevel.FULL:
+        return now + CONSOLE_IDLE, now + CONSOLE_ABSOLUTE
+    return now + CONSOLE_STEP, now + CONSOLE_STEP
+
+
+def next_idle(now: datetime, idle: datetime, absolute: datetime) -> datetime | None:
+    """The new idle deadline after activity at ``now``, or None when it need not move yet."""
+    if CONSOLE_IDLE - (idle - now) < TOUCH_EVERY:
+        return None
+    return min(now + CONSOLE_IDLE, absolute)
+
+
+def format_roles(roles: frozenset[Role] | set[Role]) -> str:
+    """Roles as stored and printed: comma-separated, in the order of ``Role``."""
+    return ",".join(r.value for r in Role if r in roles)
+
+
+def format_sites(all_sites: bool, sites: frozenset[str] | set[str]) -> str:
+    return "all sites" if all_sites else ", ".join(sorted(sites))
+
+
+def oversees(actor: Actor, all_sites: bool, sites: frozenset[str]) -> bool:
+    """Whether an admin's sites cover every site of a staff member (so they may see and
+    change them): an admin of one site never manages someone who also works elsewhere."""
+    if actor.all_sites:
+        return True
+    return not all_sites and sites <= actor.sites

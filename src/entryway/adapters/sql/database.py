@@ -25,6 +25,7 @@ from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
+from entryway.adapters.sql.staff import StaffRepo
 from entryway.adapters.sql.two_step import TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -57,6 +58,7 @@ class SqlUnitOfWork:
         self.cases = CaseRepo(conn)
         self.locks = LockRepo(conn)
         self.links = LinkRepo(conn)
+        self.staff = StaffRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

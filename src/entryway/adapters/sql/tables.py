@@ -322,3 +322,94 @@ case_links = Table(
     Column("revoked_at", UtcDateTime),
     Index(None, "site", "case_id"),
 )
+
+# Staff: tables of their own, never the customers' (SECURITY.md 30). No ``site`` column:
+# a staff member works on a set of sites, and the console scopes every query by it.
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(100), nullable=False, server_default=""),
+    Column("roles", String(100), nullable=False),  # comma list of core.staff.Role values
+    Column("sites", String(200), nullable=False),  # comma list of site codes
+    Column("all_sites", Boolean, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("password_hash", String(200)),
+    Column("totp_sealed", Text),
+    Column("totp_confirmed_at", UtcDateTime),
+    Column("enrolled_at", UtcDateTime),
+)
+
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("staff_id", ID, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("level", String(16), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_seen_at", UtcDateTime, nullable=False),
+    Column("idle_deadline", UtcDateTime, nullable=False),
+    Column("absolute_deadline", UtcDateTime, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("user_agent", String(300), nullable=False),
+    Index(None, "staff_id"),
+)
+
+staff_links = Table(
+    "staff_links",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("staff_id", ID, ForeignKey("staff.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index(None, "staff_id"),
+)
+
+staff_failures = Table(
+    "staff_failures",
+    metadata,
+    # Keyed by a keyed hash of the typed email, so unknown emails count and lock alike.
+    Column("key_hash", String(64), primary_key=True),
+    Column("window_start", UtcDateTime, primary_key=True),
+    Column("count", Integer, nullable=False),
+    Column("last_at", UtcDateTime),
+)
+
+staff_locks = Table(
+    "staff_locks",
+    metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("staff_id", ID, ForeignKey("staff.id", ondelete="CASCADE")),
+    Column("locked_at", UtcDateTime, nullable=False),
+    Column("reason", String(24), nullable=False),
+    Index(None, "staff_id"),
+)
+
+staff_totp_steps = Table(
+    "staff_totp_steps",
+    metadata,
+    Column("staff_id", ID, ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True),
+    Column("step", BigInteger, primary_key=True, autoincrement=False),
+    Column("used_at", UtcDateTime, nullable=False),
+)
+
+staff_audit = Table(
+    "staff_audit",
+    metadata,
+    # Append-only: no repository updates or deletes a row; staff rows are never deleted
+    # either (disabled instead), so no foreign key is needed to keep the actor's id.
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("actor_id", ID),
+    Column("action", String(48), nullable=False),
+    Column("target_id", ID),
+    Column("at", UtcDateTime, nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index(None, "at"),
+    Index(None, "target_id", "at"),
+)

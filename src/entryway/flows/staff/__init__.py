@@ -1,0 +1,1 @@
+"""Staff accounts, enrolment and console sign-in: staff are never customers (SECURITY.md 30)."""

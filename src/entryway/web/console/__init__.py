@@ -1,0 +1,1 @@
+"""The staff console: its own ASGI app, origin, cookies and CSRF key (SECURITY.md 30)."""

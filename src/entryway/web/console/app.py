@@ -1,0 +1,78 @@
+"""The console's ASGI app: its routes, error pages and guards, on its own origin."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.staticfiles import StaticFiles
+
+from entryway.errors import EntrywayError
+from entryway.flows.ports import Deps
+from entryway.web.console import admin, pages
+from entryway.web.console.render import (
+    Console,
+    ConsoleConfig,
+    ConsoleGuard,
+    NeedsConsoleSignIn,
+    actor_or_none,
+    console_page,
+    make_templates,
+    redirect,
+)
+from entryway.web.errors import BodyLimit
+from entryway.web.head import HeadAsGet
+
+STATIC = Path(__file__).parent.parent / "static"
+ERRORS = {
+    404: "We couldn't find that page.",
+    405: "That address doesn't take that kind of request.",
+}
+
+
+def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
+    """The console: no OpenAPI document, no customer route, no lifespan of its own (the
+    customer app's runs once for the process)."""
+    app = FastAPI(title="Entryway console", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.console = Console(deps=deps, config=config, templates=make_templates())
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(pages.router)
+    app.include_router(admin.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    @app.exception_handler(NeedsConsoleSignIn)
+    async def on_needs_sign_in(request: Request, exc: Exception) -> Response:
+        return redirect("/signin")
+
+    @app.exception_handler(EntrywayError)
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, EntrywayError)
+        await actor_or_none(request)
+        return console_page(request, "error.html", status=exc.status, message=exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid(request: Request, exc: Exception) -> Response:
+        return console_page(
+            request, "error.html", status=400, message="We couldn't read that request."
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        if request.url.path.startswith("/static/"):
+            return PlainTextResponse("Not found.", status_code=exc.status_code)
+        await actor_or_none(request)
+        message = ERRORS.get(exc.status_code, "We couldn't read that request.")
+        return console_page(request, "error.html", status=exc.status_code, message=message)
+
+    app.add_middleware(BodyLimit)
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(ConsoleGuard)
+    return app
