@@ -26,7 +26,7 @@ from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.masking import mask
 from entryway.core.secrets import new_otp
 from entryway.core.staff import Actor, Role
-from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound
+from entryway.errors import Conflict, FlowExpired, Forbidden, InvalidInput
 from entryway.flows.account.account import sign_out_all
 from entryway.flows.common import (
     CODE_LIFETIME,
@@ -240,7 +240,7 @@ async def send_verification(
         if case.account_id is not None:
             account = await uow.accounts.get(case.site, case.account_id)
             if account is None:
-                raise NotFound(NOT_LINKED)
+                raise Forbidden(NOT_LINKED)
             kind, value = contact_on_file(account, which)
             owner, answer = account.id, f"A code was sent to {mask(kind, value)}."
         else:
@@ -344,14 +344,14 @@ async def send_reset_code(
     """Start Forgot your password? for the customer: the code goes to a contact on file,
     and the case page leads on to the new password. Returns where it went, masked."""
     why = need_reason(reason)
-    site = deps.site
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
         token, progress = await password_reset.start_for(
-            deps, uow, site(case.site), account, which, channel, who
+            deps, uow, deps.site(case.site), account, which, channel, who
         )
         sealed = deps.sealer.seal(token.encode())
-        await uow.cases.move(case.site, case.id, case.state, reset_flow=sealed)
+        if not await uow.cases.move(case.site, case.id, case.state, reset_flow=sealed):
+            raise Conflict("The case changed meanwhile. Reload it and try again.")
         what = f"sent you a password reset code ({progress.sent_to})"
         await _done(deps, uow, actor, case, account, AuditAction.AGENT_RESET_SENT, why, what, who)
         await uow.commit()
