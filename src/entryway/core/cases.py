@@ -54,6 +54,17 @@ AGENT_MOVES: dict[CaseState, frozenset[CaseState]] = {
 }
 
 
+# How a state reads to the customer: what they wait for, not how the queue works.
+CUSTOMER_STATE_LABELS: dict[CaseState, str] = {
+    CaseState.NEW: "Received",
+    CaseState.OPEN: "With an agent",
+    CaseState.PENDING_CUSTOMER: "Waiting for your reply",
+    CaseState.ON_HOLD: "With an agent",
+    CaseState.SOLVED: "Solved",
+    CaseState.CLOSED: "Closed",
+}
+
+
 def agent_may_move(current: CaseState, target: CaseState) -> bool:
     """Whether an agent may set ``target`` by hand; closing is the sweep's alone."""
     return target in AGENT_MOVES[current]

@@ -18,6 +18,7 @@ from entryway.core.articles import HelpCenter
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
+from entryway.web.api import cases as cases_api
 from entryway.web.api import docs, recovery, registration, second_step
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
@@ -30,7 +31,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.pages import account, auth, dev, register, reset, two_step
+from entryway.web.pages import account, auth, cases, dev, register, reset, two_step
 from entryway.web.pages import help as help_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -63,12 +64,21 @@ def create_app(
     )
     app.state.web = Web(deps=deps, config=config, templates=make_templates(), articles=articles)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(cases.router)  # ahead of /account/{kind} and /help/{slug}
     app.include_router(auth.router)
     app.include_router(register.router)
     app.include_router(two_step.router)
     app.include_router(account.router)
     app.include_router(reset.router)
-    for api in (sign_in_api, second_step, registration, account_api, two_step_api, recovery):
+    for api in (
+        sign_in_api,
+        second_step,
+        registration,
+        account_api,
+        two_step_api,
+        recovery,
+        cases_api,
+    ):
         app.include_router(api.router)
     app.include_router(docs.router)
     if config.demo:

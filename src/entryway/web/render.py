@@ -16,6 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
 from entryway.core.articles import HelpCenter
+from entryway.core.cases import CUSTOMER_STATE_LABELS
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
 from entryway.core.redirects import safe_return_to
@@ -67,6 +68,7 @@ def make_templates() -> Environment:
     env.filters["device"] = describe_user_agent
     env.filters["phone"] = formatting.phone
     env.filters["linkify"] = formatting.linkify
+    env.globals["state_labels"] = CUSTOMER_STATE_LABELS
     env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
     return env
 

@@ -89,6 +89,7 @@ class CustomerCase:
     can_reply: bool  # false once closed: the page offers a new case instead
     code_asked: bool  # an agent asked for a Verify it's you code and it is not entered yet
     verified: bool
+    reset_waiting: bool = False  # an agent sent a reset code: the page offers to enter it
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,4 +339,5 @@ async def customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
         can_reply=case.state is not CaseState.CLOSED,
         code_asked=case.verify_sends > 0 and case.verified_at is None,
         verified=case.verified_at is not None,
+        reset_waiting=bool(case.reset_flow) and case.state is not CaseState.CLOSED,
     )
