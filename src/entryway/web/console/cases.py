@@ -20,6 +20,7 @@ from entryway.core.cases import TOPIC_LABELS, CaseState, Topic, visible_topics
 from entryway.core.staff import Actor, Role
 from entryway.errors import Conflict, FlowExpired, InvalidInput
 from entryway.flows.ports import Deps
+from entryway.flows.staff import directory
 from entryway.flows.support import queue
 from entryway.web import formatting
 from entryway.web.console.render import (
@@ -60,9 +61,24 @@ def when_for(deps: Deps) -> Callable[[datetime, str], str]:
     return lambda value, site: formatting.when(value, deps.site(site))
 
 
-def _page_ctx(request: Request) -> dict[str, Any]:
+async def _page_ctx(request: Request, actor: Actor, staff_ids: list[str | None]) -> dict[str, Any]:
     deps = console_of(request).deps
+    emails = await directory.emails_of(deps, staff_ids)
+
+    def who_is(staff_id: str | None) -> str:
+        if staff_id is None:
+            return "nobody"
+        return "you" if staff_id == actor.staff_id else emails.get(staff_id, "a former colleague")
+
+    def named(body: str) -> str:
+        """System entries record staff ids ("Assigned to <id>."): say who instead."""
+        for staff_id in emails:
+            body = body.replace(staff_id, "you" if staff_id == actor.staff_id else emails[staff_id])
+        return body
+
     return {
+        "who_is": who_is,
+        "named": named,
         "when": when_for(deps),
         "now": deps.clock.now(),
         "state_labels": STATE_LABELS,
@@ -111,7 +127,7 @@ async def case_queue(request: Request, actor: Actor = Depends(actor_page)) -> Re
         topics=[(t.value, TOPIC_LABELS[t]) for t in Topic if t in seen],
         sites=queue.scope(deps, actor),
         searching=bool(chosen["q"]),
-        **_page_ctx(request),
+        **await _page_ctx(request, actor, [r.assigned_to for r in rows]),
     )
 
 
@@ -145,7 +161,9 @@ async def _case_page(
         problem=problem,
         done=done,
         mine=case.case.assigned_to == actor.staff_id,
-        **_page_ctx(request),
+        **await _page_ctx(
+            request, actor, [case.case.assigned_to, *(e.staff_id for e in case.entries)]
+        ),
         **(extra or {}),
     )
 
