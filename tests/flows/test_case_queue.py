@@ -151,3 +151,31 @@ async def test_notes_assign_and_states(world: World) -> None:
     assert seen.case.state is CaseState.CLOSED and seen.moves == ()
     assert [k for k, _t, _b in seen.canned][:1] == ["reset_yourself"]
     assert "http://us.localhost:8000/password/forgot" in seen.canned[0][2]
+
+
+async def test_the_delivery_loop_runs_the_closing_sweep(world: World) -> None:
+    import asyncio
+
+    number = await ask(world)
+    case = await stored(world, number)
+    await queue.set_state(world.deps, US, case.id, "solved")
+    world.clock.advance(days=8)
+    world.runtime.delivery.start()
+    try:
+        for _ in range(100):
+            if (await stored(world, number)).state is CaseState.CLOSED:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await world.runtime.delivery.stop()
+    assert (await stored(world, number)).state is CaseState.CLOSED
+
+
+def test_case_links_are_hidden_in_stored_and_listed_messages() -> None:
+    from entryway.core.outbox import LINK_KINDS, hide_link_tokens
+
+    body = "View your case: http://us.localhost:8000/cases/open/AbC-d_93x.\nBye"
+    assert (
+        hide_link_tokens(body) == "View your case: http://us.localhost:8000/cases/open/hidden.\nBye"
+    )
+    assert {"support_case", "case_reply"} <= LINK_KINDS

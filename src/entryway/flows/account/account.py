@@ -27,7 +27,15 @@ from entryway.flows.common import (
     start_code_flow,
 )
 from entryway.flows.outbox import notices
-from entryway.flows.ports import Account, AuditEntry, Deps, Message, Requester, Session
+from entryway.flows.ports import (
+    Account,
+    AuditEntry,
+    Deps,
+    Message,
+    Requester,
+    Session,
+    UnitOfWork,
+)
 from entryway.flows.signin import lockout
 
 
@@ -152,13 +160,18 @@ async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -
 async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
     """Sign out everywhere, this device included."""
     async with deps.uow() as uow:
-        n = await uow.sessions.delete_all(me.account.site, me.account.id)
-        await uow.two_step.forget(me.account.site, me.account.id)  # remembered browsers too
-        await uow.accounts.forget_devices(me.account.site, me.account.id)  # and recognised ones
-        await audit(
-            deps, uow, me.account.site, me.account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n
-        )
+        n = await sign_out_all(deps, uow, me.account, who)
         await uow.commit()
+    return n
+
+
+async def sign_out_all(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> int:
+    """Every session ends, and remembered and recognised browsers are forgotten, in the
+    caller's transaction (the customer's Sign out everywhere, or an agent's on a case)."""
+    n = await uow.sessions.delete_all(account.site, account.id)
+    await uow.two_step.forget(account.site, account.id)  # remembered browsers too
+    await uow.accounts.forget_devices(account.site, account.id)  # and recognised ones
+    await audit(deps, uow, account.site, account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n)
     return n
 
 

@@ -120,28 +120,13 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
     """Begin a reset; with a single email on file the code goes out at once."""
     site = deps.site(site_code)
     ident = deps.identifiers.parse(identifier, site.phone_region)
-    now = deps.clock.now()
     async with deps.uow() as uow:
         account = await uow.accounts.find(site.code, ident)
         if account is not None and account.status != AccountStatus.ACTIVE:
             account = None
         contacts = _contacts(deps, account, ident)
         token = new_token(deps.rng)
-        state = FlowState(
-            id_hash=flow_hash(deps, token),
-            site=site.code,
-            purpose=PURPOSE,
-            account_id=account.id if account else None,
-            target_kind=ident.kind.value,
-            target=ident.value,
-            code_hash=decoy_hash(deps),
-            code_expires_at=now,
-            code_attempts=0,
-            sends=0,
-            created_at=now,
-            expires_at=now + FLOW_LIFETIME,
-            stage="choose",
-        )
+        state = _new_flow(deps, site, account, ident, token)
         await uow.flows.add(state)
         if account is not None:
             await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
@@ -153,6 +138,54 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
         await uow.commit()
     deps.on_message()
     return progress
+
+
+def _new_flow(
+    deps: Deps, site: Site, account: Account | None, ident: Identifier, token: str
+) -> FlowState:
+    """A reset at its first stage, before any code (a decoy when ``account`` is None)."""
+    now = deps.clock.now()
+    return FlowState(
+        id_hash=flow_hash(deps, token),
+        site=site.code,
+        purpose=PURPOSE,
+        account_id=account.id if account else None,
+        target_kind=ident.kind.value,
+        target=ident.value,
+        code_hash=decoy_hash(deps),
+        code_expires_at=now,
+        code_attempts=0,
+        sends=0,
+        created_at=now,
+        expires_at=now + FLOW_LIFETIME,
+        stage="choose",
+    )
+
+
+async def start_for(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account,
+    index: int,
+    channel: str,
+    who: Requester,
+) -> tuple[str, Progress]:
+    """A reset started on the owner's behalf (an agent on a support case), in the caller's
+    transaction: the code goes to the contact on file at ``index``, never to a typed
+    address. Returns the flow token, for the customer's case page, and where it went."""
+    contacts = _contacts(deps, account, Identifier(IdentifierKind.EMAIL, ""))
+    if not 0 <= index < len(contacts):
+        raise InvalidInput(f"No contact on file at {index}.", field="which")
+    if channel not in {c.value for c in _choices(contacts)[index].channels}:
+        raise InvalidInput(f"A code cannot go there by {channel!r}.", field="channel")
+    kind, value = contacts[index]
+    token = new_token(deps.rng)
+    state = _new_flow(deps, site, account, Identifier(IdentifierKind(kind), value), token)
+    await uow.flows.add(state)
+    await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
+    progress = await _send(deps, uow, site, state, token, contacts, index, Channel(channel), who)
+    return token, progress
 
 
 async def _tell_unknown(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier) -> None:

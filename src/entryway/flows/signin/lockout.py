@@ -243,13 +243,15 @@ async def lock(
     if reason == LockReason.CODE_GUESSING:  # wrong codes after a right password
         await suspect(deps, uow, account)
     await audit(deps, uow, budget.site, account.id, AuditAction.ACCOUNT_LOCKED, who, reason=reason)
-    await _send_unlock_link(deps, uow, account, reason)
+    await send_unlock_link(deps, uow, account, reason)
     return True
 
 
-async def _send_unlock_link(
+async def send_unlock_link(
     deps: Deps, uow: UnitOfWork, account: Account, reason: LockReason
 ) -> None:
+    """A new unlock link (older ones void) to the email on file, else by text to the phone
+    on file: the lock notice, and an agent's resend of it on a support case."""
     site = deps.site(account.site)
     now = deps.clock.now()
     token = new_token(deps.rng)  # 256 bits

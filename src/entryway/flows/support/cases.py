@@ -20,21 +20,19 @@ from entryway.core.cases import (
     after_customer_reply,
     first_reply_due,
 )
-from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.events import AuditAction, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.errors import (
-    CodeRejected,
     Conflict,
     FlowExpired,
     InvalidIdentifier,
     NotFound,
 )
-from entryway.flows import codes
 from entryway.flows.account import account as account_flows
 from entryway.flows.account.registration import clean_name
-from entryway.flows.common import audit, count_send, notify_all
+from entryway.flows.common import audit, count_send
 from entryway.flows.outbox import case_notices
 from entryway.flows.ports import Account, Deps, Requester, SupportCase, UnitOfWork
 from entryway.flows.signin.second_step import pending
@@ -48,10 +46,7 @@ from entryway.flows.support.thread import (
     record,
     reply_address,
     tell_customer,
-    verification_token,
 )
-
-NO_CODE = "This code has expired or was tried too many times. Ask us for a new one on the case."
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,10 +245,10 @@ async def case_for_account(
 
 async def view(deps: Deps, site_code: str, access: Access) -> CustomerCase:
     """The case page, however the customer reached it."""
-    account_id = await _signed_in(deps, site_code, access)
+    account_id = await signed_in(deps, site_code, access)
     async with deps.uow() as uow:
-        case = await _resolve(deps, uow, site_code, access, account_id)
-        return await _customer_view(uow, case)
+        case = await resolve(deps, uow, site_code, access, account_id)
+        return await customer_view(uow, case)
 
 
 async def cases_of_account(
@@ -271,10 +266,10 @@ async def reply_as_customer(
 ) -> CustomerCase:
     """Your reply: back to an agent (a solved case reopens); a closed case takes none."""
     text = clean_message(body, field="reply")
-    account_id = await _signed_in(deps, site_code, access)
+    account_id = await signed_in(deps, site_code, access)
     now = deps.clock.now()
     async with deps.uow() as uow:
-        case = await _resolve(deps, uow, site_code, access, account_id)
+        case = await resolve(deps, uow, site_code, access, account_id)
         if case.state is CaseState.CLOSED:
             raise FlowExpired(CLOSED)
         values: dict[str, object] = {
@@ -292,65 +287,10 @@ async def reply_as_customer(
         await uow.commit()
         fresh = await uow.cases.get(site_code, case.id)
         assert fresh is not None
-        return await _customer_view(uow, fresh)
+        return await customer_view(uow, fresh)
 
 
-async def enter_verification_code(
-    deps: Deps, site_code: str, access: Access, code: str, who: Requester
-) -> CustomerCase:
-    """Verify it's you, on the case page: the right code links the case to the account whose
-    contact received it. The answers are the same whether or not a code was really sent."""
-    account_id = await _signed_in(deps, site_code, access)
-    site = deps.site(site_code)
-    async with deps.uow() as uow:
-        case = await _resolve(deps, uow, site_code, access, account_id)
-        if case.state is CaseState.CLOSED:
-            raise FlowExpired(CLOSED)
-        if case.verify_sends == 0 or case.verified_at is not None:
-            raise CodeRejected(NO_CODE, field="code")
-        token = verification_token(case, case.verify_sends)
-        try:
-            state = await codes.check_and_consume(
-                deps, uow, site_code, token, FlowPurpose.CASE_VERIFY, code
-            )
-        except FlowExpired:  # expired or voided: said like a spent code, real or not
-            raise CodeRejected(NO_CODE, field="code") from None
-        owner = await uow.accounts.get(site_code, state.account_id or "")
-        if owner is None or not await uow.cases.link_account(
-            site_code, case.id, owner.id, deps.clock.now()
-        ):
-            raise CodeRejected(NO_CODE, field="code")
-        await record(
-            deps,
-            uow,
-            case,
-            Author.SYSTEM,
-            "Verify it's you: the customer entered the right code. The case is now linked "
-            "to the account of the contact on file that received it.",
-        )
-        await audit(
-            deps, uow, site_code, owner.id, AuditAction.CASE_VERIFIED, who, case=case.number
-        )
-        subject, text = case_notices.case_linked(site, case.number)
-        await notify_all(
-            deps,
-            uow,
-            site,
-            owner,
-            MessageKind.AGENT_ACTION,
-            subject,
-            text,
-            case_notices.case_linked_sms(site, case.number),
-        )
-        await uow.commit()
-        fresh = await uow.cases.get(site_code, case.id)
-        assert fresh is not None
-        view_now = await _customer_view(uow, fresh)
-    deps.on_message()
-    return view_now
-
-
-async def _signed_in(deps: Deps, site_code: str, access: Access) -> str | None:
+async def signed_in(deps: Deps, site_code: str, access: Access) -> str | None:
     """The account of a signed-in customer's session (checked before the case's own read)."""
     if isinstance(access, ViaSession):
         me = await account_flows.current(deps, site_code, access.session_token)
@@ -358,7 +298,7 @@ async def _signed_in(deps: Deps, site_code: str, access: Access) -> str | None:
     return None
 
 
-async def _resolve(
+async def resolve(
     deps: Deps, uow: UnitOfWork, site_code: str, access: Access, account_id: str | None
 ) -> SupportCase:
     """The case this access opens on this site, or NotFound; a link only while open."""
@@ -381,7 +321,7 @@ async def _resolve(
     return case
 
 
-async def _customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
+async def customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
     thread = await uow.cases.entries(case.site, case.id)
     shown = tuple(
         CustomerEntry(author=e.author, body=e.body, at=e.at)

@@ -1,0 +1,96 @@
+"""The customer's side of the agent tools, on the case page: entering a Verify it's you
+code (which links a signed-out case to the account), and picking up a password reset an
+agent started."""
+
+from __future__ import annotations
+
+from entryway.core.cases import Author, CaseState
+from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.errors import CodeRejected, FlowExpired, NotFound
+from entryway.flows import codes
+from entryway.flows.common import audit, flow_hash, notify_all
+from entryway.flows.outbox import case_notices
+from entryway.flows.ports import Deps, Requester
+from entryway.flows.support.cases import (
+    Access,
+    CustomerCase,
+    customer_view,
+    resolve,
+    signed_in,
+)
+from entryway.flows.support.thread import CLOSED, record, verification_token
+
+NO_CODE = "This code has expired or was tried too many times. Ask us for a new one on the case."
+NO_RESET = "There is no password reset waiting on this case. Ask us for a new code."
+
+
+async def enter_verification_code(
+    deps: Deps, site_code: str, access: Access, code: str, who: Requester
+) -> CustomerCase:
+    """Verify it's you, on the case page: the right code links the case to the account whose
+    contact received it. The answers are the same whether or not a code was really sent."""
+    account_id = await signed_in(deps, site_code, access)
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        case = await resolve(deps, uow, site_code, access, account_id)
+        if case.state is CaseState.CLOSED:
+            raise FlowExpired(CLOSED)
+        if case.verify_sends == 0 or case.verified_at is not None:
+            raise CodeRejected(NO_CODE, field="code")
+        token = verification_token(case, case.verify_sends)
+        try:
+            state = await codes.check_and_consume(
+                deps, uow, site_code, token, FlowPurpose.CASE_VERIFY, code
+            )
+        except FlowExpired:  # expired or voided: said like a spent code, real or not
+            raise CodeRejected(NO_CODE, field="code") from None
+        owner = await uow.accounts.get(site_code, state.account_id or "")
+        if owner is None or not await uow.cases.link_account(
+            site_code, case.id, owner.id, deps.clock.now()
+        ):
+            raise CodeRejected(NO_CODE, field="code")
+        await record(
+            deps,
+            uow,
+            case,
+            Author.SYSTEM,
+            "Verify it's you: the customer entered the right code. The case is now linked "
+            "to the account of the contact on file that received it.",
+        )
+        await audit(
+            deps, uow, site_code, owner.id, AuditAction.CASE_VERIFIED, who, case=case.number
+        )
+        subject, text = case_notices.case_linked(site, case.number)
+        await notify_all(
+            deps,
+            uow,
+            site,
+            owner,
+            MessageKind.AGENT_ACTION,
+            subject,
+            text,
+            case_notices.case_linked_sms(site, case.number),
+        )
+        await uow.commit()
+        fresh = await uow.cases.get(site_code, case.id)
+        assert fresh is not None
+        view_now = await customer_view(uow, fresh)
+    deps.on_message()
+    return view_now
+
+
+async def reset_flow_for(deps: Deps, site_code: str, access: Access) -> str:
+    """The token of the password reset an agent started on this case, for the case page to
+    hand to the reset code page (then the customer goes on as in Forgot your password?)."""
+    account_id = await signed_in(deps, site_code, access)
+    async with deps.uow() as uow:
+        case = await resolve(deps, uow, site_code, access, account_id)
+        if case.state is CaseState.CLOSED:
+            raise FlowExpired(CLOSED)
+        if not case.reset_flow:
+            raise NotFound(NO_RESET)
+        token = deps.sealer.unseal(case.reset_flow).decode()
+        state = await uow.flows.get(site_code, flow_hash(deps, token), FlowPurpose.PASSWORD_RESET)
+    if state is None or state.stage != "code" or deps.clock.now() >= state.expires_at:
+        raise NotFound(NO_RESET)
+    return token
