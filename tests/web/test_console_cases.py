@@ -12,10 +12,14 @@ import httpx
 import pytest
 
 from entryway.core.cases import CaseState, Topic
+from entryway.core.events import AuditAction
 from entryway.core.staff import Role
-from entryway.flows.ports import Requester
+from entryway.flows.ports import Requester, SupportCase
 from entryway.flows.support import cases
+from entryway.flows.support.agent import SENT_IF_ON_FILE
 from tests.flows.staff_helpers import CONSOLE, enrolled
+from tests.flows.test_account import signed_in_with_token
+from tests.flows.test_agent_tools import audit_of, locked_signed_in_case, outbox
 from tests.flows.test_support_cases import stored
 from tests.web.helpers import csrf_of
 from tests.web.test_console import Hosts, console_sign_in
@@ -205,3 +209,120 @@ async def test_case_forms_need_the_consoles_csrf(hosts: Hosts, staff: Staff) -> 
     await hosts.world.deliver()
     assert len(hosts.world.mailer.sent) == before
     assert (await stored(hosts.world, number)).state is CaseState.NEW
+
+
+# The agent tools panel: (form data beside the Reason, audit action, error id of the Reason).
+TOOL_FORMS = {
+    "reveal": ({"which": "0"}, AuditAction.AGENT_CONTACT_REVEALED, "reason-reveal-0-error"),
+    "verify": ({"which": "0"}, AuditAction.AGENT_VERIFICATION_SENT, "reason-verify-error"),
+    "reset": ({"which": "email:0"}, AuditAction.AGENT_RESET_SENT, "reason-reset-error"),
+    "unlock": ({}, AuditAction.AGENT_UNLOCK_SENT, "reason-unlock-error"),
+    "lift": ({}, AuditAction.AGENT_LOCK_LIFTED, "reason-lift-error"),
+    "signout": ({}, AuditAction.AGENT_SIGNED_OUT_EVERYWHERE, "reason-signout-error"),
+}
+
+
+async def test_the_tools_panel_of_a_linked_case(hosts: Hosts, staff: Staff) -> None:
+    _account, _session, cid = await locked_signed_in_case(hosts.world)
+    agent = await staff(sites=["us"])
+    page = html.unescape((await agent.get(f"/cases/{cid}")).text)
+    for shown in ("Account summary", "a***@example.com", "Locked", "Verify it's you"):
+        assert shown in page, shown
+    for button in TOOL_BUTTONS:
+        assert f'type="submit">{button}</button>' in page, button
+    assert "ana@example.com" not in page  # masked until revealed
+    assert 'name="email"' not in page and 'type="email"' not in page  # no typed address
+    reviewer = await staff("rev@staff.example", frozenset({Role.REVIEWER, Role.AGENT}), ["us"])
+    assert "Account summary" in (await reviewer.get(f"/cases/{cid}")).text
+    trust = await staff("trust@staff.example", frozenset({Role.TRUST}), ["us"])
+    assert (await trust.get(f"/cases/{cid}")).status_code == 404  # not a trust topic
+
+
+TOOL_BUTTONS = (
+    "Reveal",
+    "Send code",
+    "Send password reset code",
+    "Send unlock link",
+    "Lift lock",
+    "Sign out everywhere",
+)
+
+
+@pytest.mark.parametrize("tool", sorted(TOOL_FORMS))
+async def test_each_tool_needs_a_reason_and_is_audited(
+    hosts: Hosts, staff: Staff, tool: str
+) -> None:
+    account_id, _session, cid = await locked_signed_in_case(hosts.world)
+    agent = await staff(sites=["us"])
+    data, action, error_id = TOOL_FORMS[tool]
+    before = (len(await audit_of(hosts.world, account_id)), len(await outbox(hosts.world)))
+    for blank in ("", "   "):
+        r = await act(agent, cid, f"tools/{tool}", reason=blank, **data)
+        assert r.status_code == 422, r.text
+        assert f'id="{error_id}"' in r.text and "Give a reason" in r.text
+    after_refusals = (len(await audit_of(hosts.world, account_id)), len(await outbox(hosts.world)))
+    assert after_refusals == before  # nothing happened: no audit row, no message
+
+    r = await act(agent, cid, f"tools/{tool}", reason=f"Customer asked ({tool})", **data)
+    if tool == "reveal":  # shown in this answer alone, never carried in a URL or cookie
+        assert r.status_code == 200 and "ana@example.com" in r.text
+        assert "Contact revealed" in r.text
+    else:
+        assert r.status_code == 303 and r.headers["location"] == f"/cases/{cid}#tools"
+        shown = await agent.get(f"/cases/{cid}")
+        assert 'class="notice" role="status"' in shown.text
+        assert "ew_staff_notice" in shown.headers.get("set-cookie", "")  # shown once
+        again = await agent.get(f"/cases/{cid}")
+        assert 'class="notice" role="status"' not in again.text
+    [row] = [e for e in await audit_of(hosts.world, account_id) if e.action == action]
+    number = (await stored_by_id(hosts, cid)).number
+    assert row.detail["case"] == number and row.detail["reason"] == f"Customer asked ({tool})"
+    assert row.detail["staff"]
+    assert len(await outbox(hosts.world)) > before[1]  # the customer is told
+
+
+async def test_a_signed_out_case_shows_no_account(hosts: Hosts, staff: Staff) -> None:
+    await signed_in_with_token(hosts.world, "ana@example.com")
+    known = await case_id(hosts, await ask(hosts, "ana@example.com"))
+    unknown = await case_id(hosts, await ask(hosts, "nobody@example.com"))
+    agent = await staff(sites=["us"])
+    pages = {}
+    for cid, contact in ((known, "ana@example.com"), (unknown, "nobody@example.com")):
+        page = (await agent.get(f"/cases/{cid}")).text
+        assert "Account summary" not in page and "Send password reset code" not in page
+        assert f'claims to be <span class="contact">{contact}</span>' in page
+        r = await act(agent, cid, "tools/verify", reason="Customer wants to link the case")
+        assert r.status_code == 303
+        after = (await agent.get(f"/cases/{cid}")).text
+        assert SENT_IF_ON_FILE in after and "Not verified yet" in after
+        pages[cid] = after
+    # Both answers, known account or not, say the same thing in the same shape.
+    shapes = {
+        re.sub(r"[0-9]{8}|/cases/[^/\"#?]+|[a-z]+@example\.com|\d{1,2}:\d\d", "X", p)
+        for p in pages.values()
+    }
+    assert len(shapes) == 1
+
+
+async def test_only_agents_use_the_tools(hosts: Hosts, staff: Staff) -> None:
+    account_id, _session, cid = await locked_signed_in_case(hosts.world)
+    async with hosts.world.deps.uow() as uow:
+        await uow.cases.move("us", cid, CaseState.NEW, topic=Topic.IDENTITY_REVIEW)
+        await uow.commit()
+    reviewer = await staff("rev@staff.example", frozenset({Role.REVIEWER}), ["us"])
+    page = await reviewer.get(f"/cases/{cid}")
+    assert page.status_code == 200 and "Agent tools" not in page.text
+    r = await reviewer.post(
+        f"/cases/{cid}/tools/lift", data={"csrf": csrf_of(page.text), "reason": "because"}
+    )
+    assert r.status_code == 404
+    assert [
+        e for e in await audit_of(hosts.world, account_id) if e.action.startswith("agent.")
+    ] == []
+
+
+async def stored_by_id(hosts: Hosts, cid: str) -> SupportCase:
+    async with hosts.world.deps.uow() as uow:
+        found = await uow.cases.in_sites(["us"], cid)
+    assert found is not None
+    return found

@@ -8,6 +8,7 @@ redirects back to the case with a short notice (POST/redirect/GET).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -18,18 +19,22 @@ from starlette.responses import Response
 
 from entryway.core.cases import TOPIC_LABELS, CaseState, Topic, visible_topics
 from entryway.core.staff import Actor, Role
-from entryway.errors import Conflict, FlowExpired, InvalidInput
+from entryway.errors import Conflict, FlowExpired, Forbidden, InvalidInput
 from entryway.flows.ports import Deps
 from entryway.flows.staff import directory
 from entryway.flows.support import queue
 from entryway.web import formatting
+from entryway.web.console import tools
 from entryway.web.console.render import (
     actor_page,
+    clear_cookie,
     console_form,
     console_of,
     console_page,
+    cookie,
     redirect,
     require_role,
+    set_cookie,
     text,
     who,
 )
@@ -54,6 +59,20 @@ DONE = {
 }
 # The flows name their fields for the API; each maps to the one control on this page.
 FIELDS = {"reply": {"body": "reply"}, "note": {"body": "note"}, "state": {}, "assign": {}}
+NOTICE = "ew_staff_notice"  # a tool's answer, carried across its redirect and shown once
+
+
+def flash(request: Request, response: Response, notice: str) -> None:
+    """Keep a tool's answer for the next page (base64: cookie values are ASCII)."""
+    set_cookie(request, response, NOTICE, base64.urlsafe_b64encode(notice.encode()).decode())
+
+
+def flashed(request: Request) -> str:
+    raw = cookie(request, NOTICE) or ""
+    try:
+        return base64.urlsafe_b64decode(raw.encode()).decode()[:500]
+    except (ValueError, UnicodeDecodeError):
+        return ""
 
 
 def when_for(deps: Deps) -> Callable[[datetime, str], str]:
@@ -141,10 +160,11 @@ async def _case_page(
     typed: dict[str, str] | None = None,
     problem: str = "",
     done: str = "",
-    extra: dict[str, Any] | None = None,
+    revealed: dict[int, str] | None = None,
 ) -> Response:
     deps = console_of(request).deps
     case = await queue.open_case(deps, actor, case_id)  # NotFound: the same 404 as no case
+    panel = await tools.panel(deps, actor, case, revealed)
     typed = dict(typed or {})
     canned_key = request.query_params.get("canned", "")
     if "reply" not in typed:
@@ -161,10 +181,10 @@ async def _case_page(
         problem=problem,
         done=done,
         mine=case.case.assigned_to == actor.staff_id,
+        tools=panel,
         **await _page_ctx(
             request, actor, [case.case.assigned_to, *(e.staff_id for e in case.entries)]
         ),
-        **(extra or {}),
     )
 
 
@@ -172,8 +192,42 @@ async def _case_page(
 async def case_page(request: Request, case_id: str, actor: Actor = Depends(actor_page)) -> Response:
     """The case: header, thread, and the forms that work on it."""
     require_role(actor, *CASE_ROLES)
-    done = DONE.get(request.query_params.get("done", ""), "")
-    return await _case_page(request, actor, case_id, done=done)
+    done = DONE.get(request.query_params.get("done", ""), "") or flashed(request)
+    page = await _case_page(request, actor, case_id, done=done)
+    if cookie(request, NOTICE):
+        clear_cookie(request, page, NOTICE)
+    return page
+
+
+@router.post("/{case_id}/tools/{tool}")
+async def case_tool(
+    request: Request, case_id: str, tool: str, actor: Actor = Depends(actor_page)
+) -> Response:
+    """One agent tool; its Reason goes to the flow, which audits and tells the customer."""
+    require_role(actor, Role.AGENT)
+    if tool not in tools.TOOLS:
+        return console_page(
+            request, "error.html", status=404, message="We couldn't find that page."
+        )
+    form = await console_form(request)
+    deps = console_of(request).deps
+    try:
+        outcome = await tools.run(deps, actor, case_id, tool, form, who(request))
+    except InvalidInput as exc:
+        key = tools.error_key(tool, form, exc.field)
+        return await _case_page(
+            request, actor, case_id, status=exc.status, errors={key: exc.message}
+        )
+    except (Forbidden, Conflict, FlowExpired) as exc:
+        return await _case_page(request, actor, case_id, status=exc.status, problem=exc.message)
+    if outcome.revealed:
+        # The full contact is shown in this answer alone: never in a URL or a cookie.
+        return await _case_page(
+            request, actor, case_id, done=outcome.notice, revealed=outcome.revealed
+        )
+    response = redirect(f"/cases/{case_id}#tools")
+    flash(request, response, outcome.notice)
+    return response
 
 
 @router.post("/{case_id}/{action}")
