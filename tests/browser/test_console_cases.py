@@ -156,6 +156,53 @@ def test_queue_case_reply_and_note(
     shot(page, "other-site-404")
 
 
+def test_the_tools_panel(
+    demo: tuple[Server, Path, list[str]], new_context: Callable[..., Any], shot: Shots
+) -> None:
+    server, data, (signed_out, signed_in, _) = demo
+    page = enrolled_page(
+        server, data, new_context, "tool@staff.example", "--role", "agent", "--site", "us"
+    )
+    page.goto(console(server, "/cases"))
+    page.get_by_role("link", name=f"Case {signed_in}").click()
+    summary = page.locator("#summary-panel")
+    assert "j***@example.com" in summary.inner_text()
+    assert "jane@example.com" not in page.locator("main").inner_text()
+    assert "Not locked" in summary.inner_text()
+    shot(page, "case-with-tools")
+
+    # Reveal asks for a Reason: the browser itself keeps the form from going out blank.
+    email = summary.locator("#contact-0")
+    email.locator("summary").click()
+    email.get_by_role("button", name="Reveal").click()
+    assert "jane@example.com" not in page.locator("main").inner_text()
+    email.get_by_label("Reason").fill("Customer reads the address back to me")
+    email.get_by_role("button", name="Reveal").click()
+    assert "jane@example.com" in page.locator("#contact-0").inner_text()
+    assert "Contact revealed" in page.get_by_role("status").inner_text()
+    shot(page, "contact-revealed")
+
+    panel = page.locator("#reset-panel")
+    panel.get_by_label("Reason").fill("Forgot the password")
+    panel.get_by_role("button", name="Send password reset code").click()
+    assert "A password reset code was sent to" in page.get_by_role("status").inner_text()
+    server.wait_for_message(to="jane@example.com", site="us")
+    shot(page, "reset-code-sent")
+
+    # A signed-out case: no account summary, only Verify it's you to the typed contact.
+    page.goto(console(server, "/cases"))
+    page.get_by_role("link", name=f"Case {signed_out}").click()
+    assert page.locator("#summary-panel").count() == 0
+    assert page.get_by_role("button", name="Send password reset code").count() == 0
+    verify = page.locator("#verify-panel")
+    verify.get_by_label("Reason").fill("Customer wants the case linked")
+    verify.get_by_role("button", name="Send code").click()
+    notice = page.get_by_role("status").inner_text()
+    assert notice == "If this contact is on an account, a code was sent."
+    assert "Not verified yet" in page.locator("#verify-panel").inner_text()
+    shot(page, "verify-sent")
+
+
 def _case_id_as(server: Server, data: Path, new_context: Callable[..., Any], number: str) -> str:
     """The case's id, as a staff member of every site finds it by search."""
     page = enrolled_page(
@@ -170,7 +217,7 @@ def _case_id_as(server: Server, data: Path, new_context: Callable[..., Any], num
 def test_the_cases_pages_at_360_px(
     demo: tuple[Server, Path, list[str]], new_context: Callable[..., Any], shot: Shots
 ) -> None:
-    server, data, (signed_out, _, _) = demo
+    server, data, (signed_out, signed_in, _) = demo
     page = enrolled_page(
         server,
         data,
@@ -187,6 +234,11 @@ def test_the_cases_pages_at_360_px(
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.get_by_role("link", name=f"Case {signed_out}").click()
     shot(page, "case-360")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.goto(console(server, "/cases"))
+    page.get_by_role("link", name=f"Case {signed_in}").click()
+    assert page.locator("#summary-panel").is_visible()
+    shot(page, "case-with-tools-360")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     button = page.get_by_role("button", name="Send reply").bounding_box()
     assert button and button["x"] + button["width"] <= 360, button
