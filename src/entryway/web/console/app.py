@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
-from entryway.web.console import admin, pages
+from entryway.web.console import admin, cases, pages
 from entryway.web.console.render import (
     Console,
     ConsoleConfig,
@@ -42,6 +42,7 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(admin.router)
+    app.include_router(cases.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
