@@ -170,7 +170,7 @@ def vars_of(item: support.CaseListItem) -> dict[str, object]:
 
 
 @router.get(
-    "/account/cases/{number}", response_model=CaseOut, responses=answers(401, 404, body=False)
+    "/account/cases/{number}", response_model=CaseOut, responses=answers(401, 404, 422, body=False)
 )
 async def my_case(number: PathId, request: Request, token: Token) -> CaseOut:
     """One of your cases, closed ones included."""
