@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from starlette.routing import Route
 
 from entryway.bootstrap import app_for
 from entryway.core.articles import SHIPPED
@@ -208,11 +207,8 @@ async def test_unknown_steps_are_404(client: httpx.AsyncClient) -> None:
 async def test_every_outcome_goes_to_a_real_route_or_article(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    app = app_for(world.runtime, deliver=False)
-    routes = {r.path for r in app.routes if isinstance(r, Route) and "GET" in (r.methods or ())}
     for outcome in SIGN_IN_HELP.outcomes.values():
         for url in filter(None, (outcome.go, outcome.article and f"/help/{outcome.article}")):
-            assert url in routes or url.startswith("/help/"), (outcome.id, url)
             r = await client.get(url)
             assert r.status_code == 200, (outcome.id, url)
 
