@@ -38,11 +38,22 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Each run starts with an empty browser screenshot folder, so it shows only this run's
     pages. Done once, by the process that runs the session: with ``-n`` (pytest-xdist) the
     workers would otherwise delete each other's screenshots."""
-    if hasattr(session.config, "workerinput"):
+    if hasattr(session.config, "workerinput") or not _runs_browser_tests(session.config):
         return
     SCREENSHOTS.mkdir(exist_ok=True)
     for old in SCREENSHOTS.glob("*.png"):
         old.unlink()
+
+
+def _runs_browser_tests(config: pytest.Config) -> bool:
+    """Whether this run's paths include the browser tests (a PostgreSQL run of other folders
+    must leave the screenshots of the run before it alone)."""
+    browser = SCREENSHOTS.parent.resolve()
+    for arg in config.args or ["."]:
+        path = Path(config.invocation_params.dir, arg.split("::")[0]).resolve()
+        if path == browser or browser.is_relative_to(path) or path.is_relative_to(browser):
+            return True
+    return False
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
