@@ -55,6 +55,7 @@ def test_no_secret_shows_anywhere() -> None:
     assert rows["sms_webhook_url"] == "https://(redacted)@sms.example/send?(redacted)"
     assert rows["lock_after_failures"] == "10" and rows["port"] == "8000"
     assert rows["sites"].startswith("us http://us.localhost:8000")
+    assert rows["help_articles_dir"] == "(not set)"
     for secret in secrets:
         assert not [v for v in rows.values() if secret in v], secret
 

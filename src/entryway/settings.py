@@ -146,19 +146,22 @@ class Settings(BaseSettings):
         rows = []
         for name in type(self).model_fields:
             value = getattr(self, name)
-            if name in SHOWN_AS_IS:
+            if value == "":
+                shown = NOT_SET
+            elif name in SHOWN_AS_IS:
                 shown = str(value)
             elif name in SHOWN_AS_URL:
                 shown = redact_url(value)
             elif name in SHOWN_AS_SITES:
                 shown = ", ".join(f"{s.code} {redact_url(s.base_url)}" for s in value)
             else:  # SECRET_SETTINGS, or not classified yet: never shown by omission
-                shown = REDACTED if value else "(not set)"
+                shown = REDACTED
             rows.append((name, shown))
         return rows
 
 
 REDACTED = "(redacted)"
+NOT_SET = "(not set)"  # an empty value: nothing to hide, and nothing to show either
 # How the settings page shows each setting. A setting named in none of these is redacted,
 # so a secret added later stays hidden even if nobody remembers to list it; the tests
 # insist that every setting is classified here, to keep the page useful.
