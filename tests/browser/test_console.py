@@ -75,8 +75,10 @@ def test_enrol_and_sign_in_to_the_console(
     page.get_by_label("Enter OTP").fill(code(key))
     page.get_by_role("button", name="Verify").click()
     assert page.url == console(server, "/")
-    header = page.locator(".whoami").inner_text()
-    assert EMAIL in header and "agent, admin" in header and "all sites" in header
+    # Who is signed in is a line of the header itself, not text floating above the page.
+    header = page.locator("header.top .whoami").inner_text()
+    assert header.startswith(f"Signed in as {EMAIL}"), header
+    assert "agent, admin on all sites" in header
     nav = page.get_by_role("navigation", name="Console")
     for link in ("Cases", "Staff", "Settings"):
         assert nav.get_by_role("link", name=link).is_visible()
@@ -84,6 +86,9 @@ def test_enrol_and_sign_in_to_the_console(
 
     nav.get_by_role("link", name="Staff").click()
     assert page.locator(".staff-row").filter(has_text="agent@acme-market.example").count() == 1
+    mine = page.locator(".staff-row").filter(has_text=EMAIL)
+    assert mine.locator(".tag").inner_text() == "you"  # and no actions on oneself
+    assert mine.locator("details").count() == 0
     shot(page, "admin-staff")
     nav.get_by_role("link", name="Settings").click()
     assert "secret_key" in page.content() and "(redacted)" in page.content()

@@ -33,6 +33,12 @@ def failure_key(deps: Deps, email: str) -> str:
     return keyed_hash(deps.keys.hashing, "staff-count", email)
 
 
+def address_key(deps: Deps, ip: str) -> str:
+    """The failure count of a client address across every staff email ("" without an
+    address); kept beside the emails' counts, under its own label, and never locked."""
+    return keyed_hash(deps.keys.hashing, "staff-count-ip", ip) if ip else ""
+
+
 def staff_email(deps: Deps, raw: str) -> str:
     """The canonical form of a staff email; anything else (a phone number too) is refused."""
     try:

@@ -8,12 +8,14 @@ stateDiagram-v2
     otp --> console: right code, unused step (full session, fresh id)
     otp --> otp: wrong code (counted with wrong passwords)
     password --> locked: too many failures (refused before any hash)
+    password --> password: too many failures from this address, any email (refused, no hash)
     otp --> locked: too many failures
     locked --> password: an admin lifts the lock, or entryway staff reset
 ```
 
 Failures are counted and judged with the customers' policy (``core.lockout``), per typed
-email, before any hash. Unlike a customer's, a staff lock sends no link and never lifts by
+email and per client address across emails (refused past ``ip_refuse_at``), before any
+hash. Unlike a customer's, a staff lock sends no link and never lifts by
 itself: someone is guessing at an account that reaches every customer of its sites, so a
 person looks before it opens again.
 """
@@ -23,13 +25,19 @@ from __future__ import annotations
 from datetime import datetime
 
 from entryway.core import totp
-from entryway.core.lockout import Standing, Verdict, decide, sliding_count
+from entryway.core.lockout import Decision, Standing, Verdict, decide, sliding_count
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
 from entryway.core.throttle import window_start
 from entryway.errors import CodeRejected, InvalidInput, SignInFailed, SignInLocked, SignInThrottled
 from entryway.flows.ports import Deps, Requester, UnitOfWork
-from entryway.flows.staff.common import audit, failure_key, open_session, staff_email
+from entryway.flows.staff.common import (
+    address_key,
+    audit,
+    failure_key,
+    open_session,
+    staff_email,
+)
 from entryway.flows.staff.records import StaffLock
 from entryway.flows.staff.session import session_of
 
@@ -40,6 +48,10 @@ LOCKED = (
     "Ask a console admin to unlock it."
 )
 WAIT = "Too many failed attempts. Please wait {seconds} seconds before trying again."
+BUSY_NETWORK = (
+    "We're seeing too many failed sign-ins from your network. Please try again later, or "
+    "ask a console admin for help."
+)
 
 
 def _windows(deps: Deps) -> tuple[datetime, datetime, datetime]:
@@ -48,41 +60,73 @@ def _windows(deps: Deps) -> tuple[datetime, datetime, datetime]:
     return now, current, current - deps.lock_policy.window
 
 
-async def _admit(deps: Deps, uow: UnitOfWork, key: str) -> None:
-    """Refuse a locked or too-early attempt (no hash), else count it before the check, so
-    parallel guesses each see their own count and no more than the limit get checked."""
+def _refusal(decision: Decision) -> SignInLocked | SignInThrottled:
+    """The one answer for each refusal; none depends on the password or on the email."""
+    if decision.verdict == Verdict.WAIT:
+        return SignInThrottled(
+            WAIT.format(seconds=decision.wait_seconds), retry_after=decision.wait_seconds
+        )
+    if decision.verdict == Verdict.BUSY_NETWORK:
+        return SignInThrottled(BUSY_NETWORK, retry_after=600)
+    return SignInLocked(LOCKED)
+
+
+async def _admit(deps: Deps, uow: UnitOfWork, key: str, address: str = "") -> None:
+    """Refuse a locked, too-early or too-busy attempt (no hash), else count it, on the email
+    and on the client ``address``, before the check, so parallel guesses each see their own
+    count and no more than the limits get checked. A refusal still counts on the address:
+    spraying locked emails must not be free (SECURITY.md 5, 7)."""
     now, current, previous = _windows(deps)
-    if await uow.staff.lock_of(key) is not None:
-        raise SignInLocked(LOCKED)
-    read = await uow.staff.failures(key, current, previous)
     policy = deps.lock_policy
-    failures = sliding_count(read.current, read.previous, now, current, policy.window)
+    read = await uow.staff.failures(key, current, previous)
+    nearby = await uow.staff.failures(address, current, previous) if address else None
     standing = Standing(
-        failures=failures,
+        failures=sliding_count(read.current, read.previous, now, current, policy.window),
         last_failure_at=read.last_at,
         locked_until=None,
         recognised=False,
-        ip_failures=0,
+        ip_failures=(
+            sliding_count(nearby.current, nearby.previous, now, current, policy.window)
+            if nearby
+            else 0
+        ),
     )
-    decision = decide(policy, standing, now)
-    if decision.verdict == Verdict.LOCKED:
-        raise SignInLocked(LOCKED)
-    if decision.verdict == Verdict.WAIT:
-        raise SignInThrottled(
-            WAIT.format(seconds=decision.wait_seconds), retry_after=decision.wait_seconds
-        )
+    if await uow.staff.lock_of(key) is not None:
+        decision = Decision(Verdict.LOCKED)
+    else:
+        decision = decide(policy, standing, now)
+    if decision.verdict != Verdict.GO:
+        if address:
+            await uow.staff.hit(address, current)
+            await uow.commit()
+        raise _refusal(decision)
+    # The email's row before the address's, on every path, so parallel attempts on
+    # PostgreSQL always take row locks in one order and cannot deadlock.
     counted = await uow.staff.hit(key, current)
     if sliding_count(counted, read.previous, now, current, policy.window) > policy.lock_at:
         raise SignInLocked(LOCKED)
+    if nearby is not None:
+        near = await uow.staff.hit(address, current)
+        if sliding_count(near, nearby.previous, now, current, policy.window) > policy.ip_refuse_at:
+            raise _refusal(Decision(Verdict.BUSY_NETWORK))
 
 
 async def _failed(
-    deps: Deps, key: str, staff_id: str | None, action: StaffAction, who: Requester
+    deps: Deps,
+    key: str,
+    staff_id: str | None,
+    action: StaffAction,
+    who: Requester,
+    *,
+    address: str = "",
 ) -> bool:
-    """Audit a failure (already counted) and lock at the limit; true when locked now."""
+    """Audit a failure (already counted on the email) and lock at the limit; true when
+    locked now. ``address`` is counted here, for a check it was not counted on before."""
     now, current, previous = _windows(deps)
     async with deps.uow() as uow:
         await uow.staff.failed_at(key, current, now)
+        if address:
+            await uow.staff.hit(address, current)
         read = await uow.staff.failures(key, current, previous)
         count = sliding_count(read.current, read.previous, now, current, deps.lock_policy.window)
         await audit(deps, uow, action, actor_id=None, target_id=staff_id, who=who)
@@ -108,8 +152,9 @@ async def sign_in(deps: Deps, *, email: str, password: str, who: Requester) -> s
         raise SignInFailed(FAILED)
     pw = normalize_password(password)
     key = failure_key(deps, canonical)
+    address = address_key(deps, who.ip)
     async with deps.uow() as uow:
-        await _admit(deps, uow, key)
+        await _admit(deps, uow, key, address)
         member = await uow.staff.find(canonical)
         await uow.commit()
     usable = (
@@ -132,8 +177,12 @@ async def sign_in(deps: Deps, *, email: str, password: str, who: Requester) -> s
         # A lock that fell while the password was being checked holds (SECURITY.md 7).
         if await uow.staff.lock_of(key) is not None:
             raise SignInLocked(LOCKED)
-        # The right password gives its count back; the OTP is counted on its own.
-        await uow.staff.take_back(key, _windows(deps)[1])
+        # The right password gives back its own count, on the email and on the address,
+        # never more: failures before it still count (SECURITY.md 8). The OTP counts apart.
+        current = _windows(deps)[1]
+        await uow.staff.take_back(key, current)
+        if address:
+            await uow.staff.take_back(address, current)
         opened = await open_session(deps, uow, member.id, StaffLevel.PARTIAL, who)
         await uow.commit()
     return opened.token
@@ -162,7 +211,8 @@ async def second_step(deps: Deps, partial: str | None, code: str, who: Requester
             )
             await uow.commit()
             return opened.token
-    if await _failed(deps, key, member.id, StaffAction.OTP_FAILED, who):
+    address = address_key(deps, who.ip)
+    if await _failed(deps, key, member.id, StaffAction.OTP_FAILED, who, address=address):
         raise SignInLocked(LOCKED)
     raise CodeRejected(WRONG_CODE, field="code")
 

@@ -9,6 +9,7 @@ redirects back to the case with a short notice (POST/redirect/GET).
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -60,19 +61,30 @@ DONE = {
 # The flows name their fields for the API; each maps to the one control on this page.
 FIELDS = {"reply": {"body": "reply"}, "note": {"body": "note"}, "state": {}, "assign": {}}
 NOTICE = "ew_staff_notice"  # a tool's answer, carried across its redirect and shown once
+NOTICE_SECONDS = 60  # long enough for the redirect; a notice older than this is dropped
 
 
 def flash(request: Request, response: Response, notice: str) -> None:
-    """Keep a tool's answer for the next page (base64: cookie values are ASCII)."""
-    set_cookie(request, response, NOTICE, base64.urlsafe_b64encode(notice.encode()).decode())
+    """Keep a tool's answer for the redirect back to the case it was used on (the POST's
+    own case id), so no other case shows it, and only briefly (base64 JSON: cookie values
+    are ASCII)."""
+    at = int(console_of(request).deps.clock.now().timestamp())
+    payload = json.dumps([request.path_params.get("case_id", ""), at, notice])
+    value = base64.urlsafe_b64encode(payload.encode()).decode()
+    set_cookie(request, response, NOTICE, value, max_age=NOTICE_SECONDS)
 
 
-def flashed(request: Request) -> str:
+def flashed(request: Request, case_id: str) -> str:
+    """The kept notice if it is this case's and still fresh, else nothing."""
     raw = cookie(request, NOTICE) or ""
     try:
-        return base64.urlsafe_b64decode(raw.encode()).decode()[:500]
-    except (ValueError, UnicodeDecodeError):
+        kept, at, notice = json.loads(base64.urlsafe_b64decode(raw.encode()).decode())
+    except (ValueError, TypeError, UnicodeDecodeError):
         return ""
+    now = console_of(request).deps.clock.now().timestamp()
+    if kept != case_id or not isinstance(at, int) or not 0 <= now - at <= NOTICE_SECONDS:
+        return ""
+    return str(notice)[:500]
 
 
 def when_for(deps: Deps) -> Callable[[datetime, str], str]:
@@ -192,7 +204,7 @@ async def _case_page(
 async def case_page(request: Request, case_id: str, actor: Actor = Depends(actor_page)) -> Response:
     """The case: header, thread, and the forms that work on it."""
     require_role(actor, *CASE_ROLES)
-    done = DONE.get(request.query_params.get("done", ""), "") or flashed(request)
+    done = DONE.get(request.query_params.get("done", ""), "") or flashed(request, case_id)
     page = await _case_page(request, actor, case_id, done=done)
     if cookie(request, NOTICE):
         clear_cookie(request, page, NOTICE)

@@ -104,13 +104,16 @@ def cookie(request: Request, name: str) -> str | None:
     return request.cookies.get(cookie_name(console_of(request).config, name))
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None = None
+) -> None:
     # Lax, like the customer pages: a link to a console page from a ticket or a chat must
     # arrive signed in; every state change is a POST with a CSRF token anyway.
     config = console_of(request).config
     response.set_cookie(
         cookie_name(config, name),
         value,
+        max_age=max_age,
         path="/",
         secure=config.secure,
         httponly=True,
