@@ -3,10 +3,12 @@ of notes, assignments and state changes (actor and case recorded)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from entryway.core.cases import Topic
 from entryway.core.staff import Role, StaffAction
 from entryway.errors import InvalidInput
 from entryway.flows.ports import Requester
@@ -82,3 +84,34 @@ async def test_notes_assignments_and_states_are_in_the_staff_audit_log(world: Wo
     assert rows[2].detail["previous"] == colleague.staff_id
     assert rows[3].detail == {**rows[3].detail, "previous": "open", "state": "solved"}
     assert all("private remark" not in str(e.detail) for e in rows)  # the note stays on the case
+
+
+async def test_search_by_contact_is_not_crowded_out_by_hidden_cases(world: World) -> None:
+    """More than a page of cases the actor may not see (another role's topic, another site)
+    for one contact: the actor's own still come up."""
+    mine = await ask(world, "sam@example.com")
+    base = await stored(world, mine)
+    world.clock.advance(minutes=1)
+    async with world.deps.uow() as uow:
+        for n in range(55):
+            hidden = replace(
+                base,
+                id=f"hidden-{n}",
+                number=f"2{n:07d}",
+                topic=Topic.IDENTITY_REVIEW if n % 2 else Topic.APPEAL,
+                created_at=world.clock.now(),
+            )
+            await uow.cases.add(hidden)
+        for n in range(55):  # the same contact on another site, newer still
+            await uow.cases.add(
+                replace(
+                    base,
+                    id=f"uk-{n}",
+                    number=f"3{n:07d}",
+                    site="uk",
+                    created_at=world.clock.now(),
+                )
+            )
+        await uow.commit()
+    found = await queue.search(world.deps, US, "sam@example.com")
+    assert [i.number for i in found] == [mine]

@@ -171,7 +171,9 @@ async def search(deps: Deps, actor: Actor, query: str) -> list[QueueItem]:
                 raise InvalidInput(
                     "Enter a case number, an email address or a mobile number.", field="query"
                 )
-            hits = await uow.cases.by_contact(pairs)
+            # Sites (in the pairs) and topics in the query itself: filtered after its limit,
+            # cases the actor cannot see would crowd out those they can.
+            hits = await uow.cases.by_contact(pairs, sorted(visible_topics(actor)))
     return [item(c) for c in hits if may_see(actor, c.site, c.topic)]
 
 
