@@ -322,6 +322,7 @@ async def count_agent_send(
     )
     if to > DAILY_AGENT_SENDS_PER_DESTINATION:
         raise AgentQuotaReached(AGENT_QUOTA_CUSTOMER)
+    # Beside the staff's sign-in failure counts (staff_failures), under a label of its own.
     mine = await uow.staff.hit(keyed_hash(deps.keys.hashing, "staff-sends", staff_id), day)
     if mine > DAILY_AGENT_SENDS:
         raise AgentQuotaReached(AGENT_QUOTA_STAFF)

@@ -374,8 +374,7 @@ staff_links = Table(
 staff_failures = Table(
     "staff_failures",
     metadata,
-    # Keyed by a keyed hash of the typed email, so unknown emails count and lock alike; also
-    # each staff member's daily count of codes sent to customers (its own hash label).
+    # Keyed by a keyed hash of the typed email, so unknown emails count and lock alike.
     Column("key_hash", String(64), primary_key=True),
     Column("window_start", UtcDateTime, primary_key=True),
     Column("count", Integer, nullable=False),
