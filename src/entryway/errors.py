@@ -12,6 +12,8 @@ EntrywayError
 │   ├── SignInLocked        account_locked       locked for unusual activity (no password checked)
 │   └── SignInThrottled     sign_in_throttled    too soon after failures, or a busy network
 ├── CodeRejected            code_rejected        one-time code wrong, expired or used up
+├── AgentQuotaReached       agent_quota_reached  an agent sent too many codes today (to one
+│                                                customer, or in all): a message for staff
 ├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
 ├── NotFound                not_found            nothing of that id on this site
 ├── Conflict                conflict             a unique identifier is already taken (internal)
@@ -81,6 +83,14 @@ class SignInThrottled(SignInFailed):
 class CodeRejected(EntrywayError):
     code = "code_rejected"
     status = 422
+
+
+class AgentQuotaReached(EntrywayError):
+    """An agent's own sending quota, per customer or per staff member: its message is written
+    for staff, and the console shows it beside the tool used."""
+
+    code = "agent_quota_reached"
+    status = 429
 
 
 class FlowExpired(EntrywayError):

@@ -51,8 +51,11 @@ async def test_a_case_of_another_site_is_not_found(world: World) -> None:
         assert await uow.cases.by_number(["uk"], "10000001") is None
         assert (await uow.cases.by_number(["us"], "10000001")) is not None
         assert await uow.cases.by_number([], "10000001") is None
-        assert [c.id for c in await uow.cases.by_contact([("us", "ana@example.com")])] == ["c1"]
-        assert await uow.cases.by_contact([("ca", "ana@example.com")]) == []
+        ana = [("us", "ana@example.com")]
+        assert [c.id for c in await uow.cases.by_contact(ana, [Topic.LOCKED])] == ["c1"]
+        assert await uow.cases.by_contact([("ca", "ana@example.com")], [Topic.LOCKED]) == []
+        assert await uow.cases.by_contact(ana, [Topic.APPEAL, Topic.OTHER]) == []
+        assert await uow.cases.by_contact(ana, []) == []
         assert await uow.cases.move("uk", "c1", CaseState.NEW, state=CaseState.OPEN) is False
 
 

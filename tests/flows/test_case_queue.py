@@ -13,6 +13,7 @@ from entryway.flows.ports import Requester
 from entryway.flows.support import cases, queue
 from entryway.flows.support.cases import ViaLink
 from tests.conftest import World
+from tests.flows.staff_helpers import enrolled
 from tests.flows.test_account import signed_in_with_token
 from tests.flows.test_support_cases import LINK, ask, link_sent_to, stored
 
@@ -137,8 +138,9 @@ async def test_notes_assign_and_states(world: World) -> None:
     assert seen.case.state is CaseState.OPEN and seen.entries[-1].author is Author.NOTE
     await world.deliver()
     assert all("typo" not in m.body for m in world.mailer.sent)  # never sent
-    seen = await queue.assign(world.deps, US, case.id, "s-other")
-    assert seen.case.assigned_to == "s-other"
+    other = await enrolled(world, "other@staff.example", frozenset({Role.AGENT}), ["us"])
+    seen = await queue.assign(world.deps, US, case.id, other.staff_id)
+    assert seen.case.assigned_to == other.staff_id
     with pytest.raises(InvalidInput):
         await queue.set_state(world.deps, US, case.id, "closed")  # the sweep's alone
     seen = await queue.set_state(world.deps, US, case.id, "solved")

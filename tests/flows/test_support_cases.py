@@ -137,7 +137,8 @@ async def test_a_link_is_bound_to_its_site_and_its_case(world: World) -> None:
     )
     assert (await cases.case_for_link(world.deps, "us", one)).number == first
     assert (await cases.case_for_link(world.deps, "us", two)).number == second
-    for site, token in (("uk", one), ("us", one[:-1] + "A"), ("us", ""), ("us", "x" * 500)):
+    altered = one[:-1] + ("B" if one.endswith("A") else "A")  # never the token itself
+    for site, token in (("uk", one), ("us", altered), ("us", ""), ("us", "x" * 500)):
         with pytest.raises(NotFound):
             await cases.case_for_link(world.deps, site, token)
     with pytest.raises(NotFound):  # another site's link answers no reply either

@@ -104,6 +104,11 @@ class StaffAction(enum.StrEnum):
     RESET = "staff.reset"
     SIGNED_OUT = "staff.signed_out"
     SETTINGS_VIEWED = "staff.settings_viewed"
+    # Work on support cases that is not sent to the customer (a reply is, and is audited on
+    # the customer's site log); detail carries the case's site and number, never a note's text.
+    CASE_NOTE_ADDED = "staff.case_note_added"
+    CASE_ASSIGNED = "staff.case_assigned"  # target: the staff member assigned (None: unassigned)
+    CASE_STATE_CHANGED = "staff.case_state_changed"
 
 
 # Console sessions are short: a staff member's session reaches every customer of their sites.

@@ -11,7 +11,7 @@ from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.core.throttle import DAY, FailureScope, window_start
-from entryway.errors import CodeRejected
+from entryway.errors import AgentQuotaReached, CodeRejected
 from entryway.flows.ports import (
     Account,
     AuditEntry,
@@ -289,6 +289,43 @@ async def count_send(
     for scope, key, limit in limits:
         if await uow.counters.hit(site, scope, _quota_key(deps, key), _day(deps)) > limit:
             raise CodeRejected(QUOTA, field="code")
+
+
+# What an agent sends on a support case is the help desk's doing, not the customer's: it
+# draws neither on the customer's own budget (they may still ask for codes themselves) nor
+# on the office address's (every agent behind it would share one), but on quotas of its own.
+# A staff member handles some 40 to 60 cases on a busy day, a few codes each: 200 leaves
+# room for that and still stops a stolen console session from pumping texts.
+DAILY_AGENT_SENDS = 200
+# Per address or number, across agents and separate from the customer's own 10: no agent,
+# nor several at once, can flood one customer.
+DAILY_AGENT_SENDS_PER_DESTINATION = 10
+AGENT_QUOTA_CUSTOMER = (
+    "You've sent this customer too many codes today. More can be sent tomorrow; until then, "
+    "ask them to use the last one or to wait."
+)
+AGENT_QUOTA_STAFF = (
+    "You've reached your daily limit of codes and links sent to customers. It starts afresh "
+    "tomorrow; a colleague can send this one."
+)
+
+
+async def count_agent_send(
+    deps: Deps, uow: UnitOfWork, site: str, staff_id: str, destination: str
+) -> None:
+    """An agent's quotas, per destination (this site's counters) and per staff member (the
+    staff's own counters, across every site), instead of the customer's and the IP's; over
+    either, AgentQuotaReached with a message written for staff."""
+    day = _day(deps)
+    to = await uow.counters.hit(
+        site, FailureScope.AGENT_SENDS_TO, _quota_key(deps, destination), day
+    )
+    if to > DAILY_AGENT_SENDS_PER_DESTINATION:
+        raise AgentQuotaReached(AGENT_QUOTA_CUSTOMER)
+    # Beside the staff's sign-in failure counts (staff_failures), under a label of its own.
+    mine = await uow.staff.hit(keyed_hash(deps.keys.hashing, "staff-sends", staff_id), day)
+    if mine > DAILY_AGENT_SENDS:
+        raise AgentQuotaReached(AGENT_QUOTA_STAFF)
 
 
 async def over_daily_failures(deps: Deps, uow: UnitOfWork, site: str, owner: str) -> bool:

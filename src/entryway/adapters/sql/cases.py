@@ -47,12 +47,17 @@ class CaseRepo(Repo):
     async def by_number(self, sites: list[str], number: str) -> SupportCase | None:
         return await self._first(_C.site.in_(sites), _C.number == number) if sites else None
 
-    async def by_contact(self, pairs: list[tuple[str, str]], limit: int = 50) -> list[SupportCase]:
-        if not pairs:
+    async def by_contact(
+        self, pairs: list[tuple[str, str]], topics: list[Topic], limit: int = 50
+    ) -> list[SupportCase]:
+        if not pairs or not topics:
             return []
         query = (
             select(support_cases)
-            .where(tuple_(_C.site, _C.claimed_contact).in_(pairs))
+            .where(
+                tuple_(_C.site, _C.claimed_contact).in_(pairs),
+                _C.topic.in_([t.value for t in topics]),
+            )
             .order_by(_C.created_at.desc(), _C.id)
             .limit(limit)
         )

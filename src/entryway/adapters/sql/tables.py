@@ -270,8 +270,9 @@ support_cases = Table(
     Column("id", ID, primary_key=True),
     Column("number", String(16), nullable=False, unique=True),
     Column("site", SITE, nullable=False),
-    # None until Verify it's you links a signed-out case (SECURITY.md 32).
-    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE")),
+    # None until Verify it's you links a signed-out case (SECURITY.md 32). A deleted
+    # (unverified) account unlinks its cases: their threads are append-only.
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="SET NULL")),
     Column("topic", String(32), nullable=False),
     Column("origin", String(16), nullable=False),
     Column("state", String(16), nullable=False),
@@ -299,6 +300,8 @@ case_entries = Table(
     "case_entries",
     metadata,
     # A case's thread: customer and agent messages, internal notes, recorded events.
+    # Append-only: no repository updates or deletes a row, and the database refuses them too
+    # (triggers, migration 0007); cases are never deleted, so the cascade never runs.
     Column(
         "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
     ),

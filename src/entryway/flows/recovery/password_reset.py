@@ -33,6 +33,7 @@ from entryway.flows.common import (
     CODE_LIFETIME,
     audit,
     code_hash,
+    count_agent_send,
     count_send,
     decoy_hash,
     flow_hash,
@@ -170,10 +171,13 @@ async def start_for(
     index: int,
     channel: str,
     who: Requester,
+    *,
+    staff_id: str,
 ) -> tuple[str, Progress]:
     """A reset started on the owner's behalf (an agent on a support case), in the caller's
     transaction: the code goes to the contact on file at ``index``, never to a typed
-    address. Returns the flow token, for the customer's case page, and where it went."""
+    address, and counts in the agent's quotas, not the customer's. Returns the flow token,
+    for the customer's case page, and where it went."""
     contacts = _contacts(deps, account, Identifier(IdentifierKind.EMAIL, ""))
     if not 0 <= index < len(contacts):
         raise InvalidInput(f"No contact on file at {index}.", field="which")
@@ -184,7 +188,9 @@ async def start_for(
     state = _new_flow(deps, site, account, Identifier(IdentifierKind(kind), value), token)
     await uow.flows.add(state)
     await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
-    progress = await _send(deps, uow, site, state, token, contacts, index, Channel(channel), who)
+    progress = await _send(
+        deps, uow, site, state, token, contacts, index, Channel(channel), who, agent=staff_id
+    )
     return token, progress
 
 
@@ -262,11 +268,16 @@ async def _send(
     index: int,
     channel: Channel,
     who: Requester,
+    agent: str | None = None,
 ) -> Progress:
-    """Send a fresh code (voiding the older one) within the quotas; decoys send nothing."""
+    """Send a fresh code (voiding the older one) within the quotas (the customer's, or the
+    ``agent``'s when a staff member sends it); decoys send nothing."""
     now = deps.clock.now()
     kind, value = contacts[index]
-    await count_send(deps, uow, site.code, owner_key(state), value, who)
+    if agent is None:
+        await count_send(deps, uow, site.code, owner_key(state), value, who)
+    else:
+        await count_agent_send(deps, uow, site.code, agent, value)
     code = new_otp(deps.rng)
     hashed = code_hash(deps, state.id_hash, code) if state.account_id else decoy_hash(deps)
     moved = await uow.flows.advance(

@@ -249,9 +249,10 @@ async def lock(
 
 async def send_unlock_link(
     deps: Deps, uow: UnitOfWork, account: Account, reason: LockReason
-) -> None:
+) -> str | None:
     """A new unlock link (older ones void) to the email on file, else by text to the phone
-    on file: the lock notice, and an agent's resend of it on a support case."""
+    on file: the lock notice, and an agent's resend of it on a support case. Returns where
+    it went (None: no verified contact)."""
     site = deps.site(account.site)
     now = deps.clock.now()
     token = new_token(deps.rng)  # 256 bits
@@ -275,7 +276,7 @@ async def send_unlock_link(
         subject, body = "", notices.account_locked_sms(site, url)
         channel, to = Channel.SMS, account.phone
     else:
-        return
+        return None
     await send(
         deps,
         uow,
@@ -287,6 +288,7 @@ async def send_unlock_link(
         subject=subject,
         body=body,
     )
+    return to
 
 
 def link_hash(deps: Deps, token: str) -> str:

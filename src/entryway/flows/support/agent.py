@@ -33,7 +33,7 @@ from entryway.flows.common import (
     FLOW_LIFETIME,
     audit,
     code_hash,
-    count_send,
+    count_agent_send,
     decoy_hash,
     flow_hash,
     notify_all,
@@ -242,12 +242,14 @@ async def send_verification(
             if account is None:
                 raise Forbidden(NOT_LINKED)
             kind, value = contact_on_file(account, which)
-            owner, answer = account.id, f"A code was sent to {mask(kind, value)}."
+            answer = f"A code was sent to {mask(kind, value)}."
         else:
             kind, value = case.claimed_kind, case.claimed_contact or ""
             account = await _account_of_contact(uow, case.site, kind, value)
-            owner, answer = "contact:" + value, SENT_IF_ON_FILE  # one quota either way
-        await count_send(deps, uow, case.site, owner, value, who)
+            answer = SENT_IF_ON_FILE
+        # The agent's quotas, counted alike whether or not the contact is on file, so a
+        # quota reached says nothing about it either (SECURITY.md 33).
+        await count_agent_send(deps, uow, case.site, actor.staff_id, value)
         n = await uow.cases.next_verification(case.site, case.id)
         await _verification_flow(deps, uow, case, n, account, kind, value)
         await audit(
@@ -347,7 +349,7 @@ async def send_reset_code(
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
         token, progress = await password_reset.start_for(
-            deps, uow, deps.site(case.site), account, which, channel, who
+            deps, uow, deps.site(case.site), account, which, channel, who, staff_id=actor.staff_id
         )
         sealed = deps.sealer.seal(token.encode())
         if not await uow.cases.move(case.site, case.id, case.state, reset_flow=sealed):
@@ -369,7 +371,9 @@ async def send_unlock_link(
         lock = await uow.locks.get(case.site, lockout.account_key(deps, account.id))
         if lock is None or lock.until <= deps.clock.now():
             raise InvalidInput(NOT_LOCKED, field="account")
-        await lockout.send_unlock_link(deps, uow, account, lock.reason)
+        to = await lockout.send_unlock_link(deps, uow, account, lock.reason)
+        if to:  # in the transaction: over a quota, nothing is sent
+            await count_agent_send(deps, uow, case.site, actor.staff_id, to)
         what = "sent you a new link to unlock your account"
         await _done(deps, uow, actor, case, account, AuditAction.AGENT_UNLOCK_SENT, why, what, who)
         await uow.commit()

@@ -20,7 +20,7 @@ from entryway.core.cases import (
     after_customer_reply,
     first_reply_due,
 )
-from entryway.core.events import AuditAction, MessageKind
+from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -32,7 +32,7 @@ from entryway.errors import (
 )
 from entryway.flows.account import account as account_flows
 from entryway.flows.account.registration import clean_name
-from entryway.flows.common import audit, count_send
+from entryway.flows.common import audit, count_send, flow_hash
 from entryway.flows.outbox import case_notices
 from entryway.flows.ports import Account, Deps, Requester, SupportCase, UnitOfWork
 from entryway.flows.signin.second_step import pending
@@ -249,7 +249,7 @@ async def view(deps: Deps, site_code: str, access: Access) -> CustomerCase:
     account_id = await signed_in(deps, site_code, access)
     async with deps.uow() as uow:
         case = await resolve(deps, uow, site_code, access, account_id)
-        return await customer_view(uow, case)
+        return await customer_view(deps, uow, case)
 
 
 async def cases_of_account(
@@ -288,7 +288,7 @@ async def reply_as_customer(
         await uow.commit()
         fresh = await uow.cases.get(site_code, case.id)
         assert fresh is not None
-        return await customer_view(uow, fresh)
+        return await customer_view(deps, uow, fresh)
 
 
 async def signed_in(deps: Deps, site_code: str, access: Access) -> str | None:
@@ -322,7 +322,20 @@ async def resolve(
     return case
 
 
-async def customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
+async def live_reset(deps: Deps, uow: UnitOfWork, case: SupportCase) -> str | None:
+    """The token of the password reset an agent started on this case while it still waits
+    for its code (not used, voided or expired), else None: the case page offers it only then."""
+    if not case.reset_flow or case.state is CaseState.CLOSED:
+        return None
+    token = deps.sealer.unseal(case.reset_flow).decode()
+    state = await uow.flows.get(case.site, flow_hash(deps, token), FlowPurpose.PASSWORD_RESET)
+    if state is None or state.stage != "code" or deps.clock.now() >= state.expires_at:
+        return None
+    return token
+
+
+async def customer_view(deps: Deps, uow: UnitOfWork, case: SupportCase) -> CustomerCase:
+    """The case as its customer sees it: no notes, no staff, no recorded events."""
     thread = await uow.cases.entries(case.site, case.id)
     shown = tuple(
         CustomerEntry(author=e.author, body=e.body, at=e.at)
@@ -339,5 +352,5 @@ async def customer_view(uow: UnitOfWork, case: SupportCase) -> CustomerCase:
         can_reply=case.state is not CaseState.CLOSED,
         code_asked=case.verify_sends > 0 and case.verified_at is None,
         verified=case.verified_at is not None,
-        reset_waiting=bool(case.reset_flow) and case.state is not CaseState.CLOSED,
+        reset_waiting=await live_reset(deps, uow, case) is not None,
     )

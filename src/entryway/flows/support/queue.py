@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from entryway.core.canned import CANNED
 from entryway.core.cases import (
@@ -27,12 +28,13 @@ from entryway.core.cases import (
     visible_topics,
 )
 from entryway.core.events import AuditAction, MessageKind
-from entryway.core.staff import Actor
+from entryway.core.staff import Actor, StaffAction, StaffStatus
 from entryway.errors import Conflict, FlowExpired, InvalidIdentifier, InvalidInput, NotFound
 from entryway.flows.common import audit
 from entryway.flows.outbox import case_notices
 from entryway.flows.outbox.notices import RESET
 from entryway.flows.ports import Deps, Requester, SupportCase, UnitOfWork
+from entryway.flows.staff.common import audit as staff_audit
 from entryway.flows.support.thread import clean_message, issue_link, record, tell_customer
 
 NO_SUCH_CASE = "No such case."
@@ -169,7 +171,9 @@ async def search(deps: Deps, actor: Actor, query: str) -> list[QueueItem]:
                 raise InvalidInput(
                     "Enter a case number, an email address or a mobile number.", field="query"
                 )
-            hits = await uow.cases.by_contact(pairs)
+            # Sites (in the pairs) and topics in the query itself: filtered after its limit,
+            # cases the actor cannot see would crowd out those they can.
+            hits = await uow.cases.by_contact(pairs, sorted(visible_topics(actor)))
     return [item(c) for c in hits if may_see(actor, c.site, c.topic)]
 
 
@@ -240,6 +244,32 @@ async def reply(
     return await open_case(deps, actor, case_id)
 
 
+async def _staff_audit(
+    deps: Deps,
+    uow: UnitOfWork,
+    action: StaffAction,
+    actor: Actor,
+    case: SupportCase,
+    who: Requester,
+    target_id: str | None = None,
+    **detail: Any,
+) -> None:
+    """Case work the customer is not sent goes to the staff audit log (append-only), with
+    the actor and the case: the customer's own log feeds their Recent activity, where an
+    internal note or an assignment has no place, and a signed-out case has no account."""
+    await staff_audit(
+        deps,
+        uow,
+        action,
+        actor_id=actor.staff_id,
+        target_id=target_id,
+        who=who,
+        site=case.site,
+        case=case.number,
+        **detail,
+    )
+
+
 async def note(
     deps: Deps, actor: Actor, case_id: str, body: str, who: Requester = STAFF
 ) -> AgentCase:
@@ -249,25 +279,55 @@ async def note(
         case = await visible(deps, uow, actor, case_id)
         await _take(uow, case)
         await record(deps, uow, case, Author.NOTE, text, actor.staff_id)
+        await _staff_audit(deps, uow, StaffAction.CASE_NOTE_ADDED, actor, case, who)
         await uow.commit()
     return await open_case(deps, actor, case_id)
+
+
+NOT_ASSIGNABLE = "Choose a staff member who works on this case's site and topic."
+
+
+async def _assignable(uow: UnitOfWork, actor: Actor, case: SupportCase, staff_id: str) -> None:
+    """The one assigned is an active staff member whose roles and sites reach the case (the
+    actor, by ``visible``, already does); anyone else is InvalidInput, said one way."""
+    if staff_id == actor.staff_id:
+        return
+    member = await uow.staff.get(staff_id)
+    if (
+        member is None
+        or member.status is not StaffStatus.ACTIVE
+        or not may_see(member.actor, case.site, case.topic)
+    ):
+        raise InvalidInput(NOT_ASSIGNABLE, field="staff")
 
 
 async def assign(
     deps: Deps, actor: Actor, case_id: str, staff_id: str | None, who: Requester = STAFF
 ) -> AgentCase:
-    """Assign to a staff member ("me" for oneself), or unassign with None. The console
-    checks the staff id names a staff member who works on the case's site."""
+    """Assign to a staff member ("me" for oneself), or unassign with None. Only an active
+    staff member whose roles see the case's topic on its site may be assigned."""
     target = actor.staff_id if staff_id == "me" else staff_id
     if target is not None and not (0 < len(target) <= 32 and target.isprintable()):
-        raise InvalidInput(f"Not a staff id: {target!r}.", field="staff_id")
+        raise InvalidInput(NOT_ASSIGNABLE, field="staff")
     async with deps.uow() as uow:
         case = await visible(deps, uow, actor, case_id)
+        if target is not None:
+            await _assignable(uow, actor, case, target)
         if not await uow.cases.move(case.site, case.id, case.state, assigned_to=target):
             raise Conflict("The case changed meanwhile. Reload it and try again.")
         await _take(uow, case)
         what = f"Assigned to {target}." if target else "Unassigned."
         await record(deps, uow, case, Author.SYSTEM, what, actor.staff_id)
+        await _staff_audit(
+            deps,
+            uow,
+            StaffAction.CASE_ASSIGNED,
+            actor,
+            case,
+            who,
+            target_id=target,
+            previous=case.assigned_to,
+        )
         await uow.commit()
     return await open_case(deps, actor, case_id)
 
@@ -291,6 +351,16 @@ async def set_state(
             raise Conflict("The case changed meanwhile. Reload it and try again.")
         what = f"State changed from {case.state.value} to {target.value}."
         await record(deps, uow, case, Author.SYSTEM, what, actor.staff_id)
+        await _staff_audit(
+            deps,
+            uow,
+            StaffAction.CASE_STATE_CHANGED,
+            actor,
+            case,
+            who,
+            previous=case.state.value,
+            state=target.value,
+        )
         await uow.commit()
     return await open_case(deps, actor, case_id)
 

@@ -8,13 +8,14 @@ from entryway.core.cases import Author, CaseState
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.errors import CodeRejected, FlowExpired, NotFound
 from entryway.flows import codes
-from entryway.flows.common import audit, flow_hash, notify_all
+from entryway.flows.common import audit, notify_all
 from entryway.flows.outbox import case_notices
 from entryway.flows.ports import Deps, Requester
 from entryway.flows.support.cases import (
     Access,
     CustomerCase,
     customer_view,
+    live_reset,
     resolve,
     signed_in,
 )
@@ -74,7 +75,7 @@ async def enter_verification_code(
         await uow.commit()
         fresh = await uow.cases.get(site_code, case.id)
         assert fresh is not None
-        view_now = await customer_view(uow, fresh)
+        view_now = await customer_view(deps, uow, fresh)
     deps.on_message()
     return view_now
 
@@ -87,10 +88,7 @@ async def reset_flow_for(deps: Deps, site_code: str, access: Access) -> str:
         case = await resolve(deps, uow, site_code, access, account_id)
         if case.state is CaseState.CLOSED:
             raise FlowExpired(CLOSED)
-        if not case.reset_flow:
-            raise NotFound(NO_RESET)
-        token = deps.sealer.unseal(case.reset_flow).decode()
-        state = await uow.flows.get(site_code, flow_hash(deps, token), FlowPurpose.PASSWORD_RESET)
-    if state is None or state.stage != "code" or deps.clock.now() >= state.expires_at:
+        token = await live_reset(deps, uow, case)
+    if token is None:
         raise NotFound(NO_RESET)
     return token

@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from entryway.core.cases import TOPIC_LABELS, CaseState, Topic, visible_topics
 from entryway.core.staff import Actor, Role
-from entryway.errors import Conflict, FlowExpired, Forbidden, InvalidInput
+from entryway.errors import AgentQuotaReached, Conflict, FlowExpired, Forbidden, InvalidInput
 from entryway.flows.ports import Deps
 from entryway.flows.staff import directory
 from entryway.flows.support import queue
@@ -227,6 +227,11 @@ async def case_tool(
         outcome = await tools.run(deps, actor, case_id, tool, form, who(request))
     except InvalidInput as exc:
         key = tools.error_key(tool, form, exc.field)
+        return await _case_page(
+            request, actor, case_id, status=exc.status, errors={key: exc.message}
+        )
+    except AgentQuotaReached as exc:  # said beside the tool, on the case, for staff
+        key = tools.error_key(tool, form, None)
         return await _case_page(
             request, actor, case_id, status=exc.status, errors={key: exc.message}
         )
