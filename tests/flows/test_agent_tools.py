@@ -49,7 +49,9 @@ async def signed_out_case(world: World, contact: str) -> tuple[str, str]:
     return (await stored(world, number)).id, token
 
 
-async def test_verify_its_you_links_a_signed_out_case_to_the_account(world: World) -> None:
+async def test_security_32_verify_its_you_links_a_signed_out_case_to_the_account(
+    world: World,
+) -> None:
     me, _ = await signed_in_with_token(world, "ana@example.com")
     case_id, token = await signed_out_case(world, "ana@example.com")
     with pytest.raises(Forbidden, match="Verify it's you"):
@@ -91,7 +93,9 @@ async def test_verify_its_you_links_a_signed_out_case_to_the_account(world: Worl
     assert [c.masked for c in summary.contacts] == ["a***@example.com"]
 
 
-async def test_an_unknown_contact_gets_nothing_and_the_same_answer(world: World) -> None:
+async def test_security_32_an_unknown_contact_gets_nothing_and_the_same_answer(
+    world: World,
+) -> None:
     await signed_in_with_token(world, "ana@example.com")
     known_id, _ = await signed_out_case(world, "ana@example.com")
     unknown_id, token = await signed_out_case(world, "nobody@example.com")
@@ -236,7 +240,7 @@ async def test_only_agents_of_the_cases_site_use_the_tools(world: World) -> None
             await call
 
 
-async def test_the_agents_view_holds_no_code_hash_or_secret(world: World) -> None:
+async def test_security_31_the_agents_view_holds_no_code_hash_or_secret(world: World) -> None:
     account_id, _session, case_id = await locked_signed_in_case(world)
     await agent.send_verification(world.deps, US, case_id, "Check")
     code = await world.code("ana@example.com")

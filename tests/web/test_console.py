@@ -66,7 +66,7 @@ async def console_sign_in(hosts: Hosts, email: str, key: bytes) -> None:
     assert r.status_code == 303 and r.headers["location"] == "/", r.text
 
 
-async def test_the_console_answers_only_its_own_host(hosts: Hosts) -> None:
+async def test_security_30_the_console_answers_only_its_own_host(hosts: Hosts) -> None:
     r = await hosts.console.get("/")
     assert r.status_code == 303 and r.headers["location"] == "/signin"
     r = await hosts.console.get("/signin")
@@ -121,7 +121,7 @@ async def test_enrolment_over_http(hosts: Hosts) -> None:
     assert (await hosts.console.get(path)).status_code == 410  # used by Create password
 
 
-async def test_cookies_are_refused_both_ways(hosts: Hosts) -> None:
+async def test_security_30_cookies_are_refused_both_ways(hosts: Hosts) -> None:
     await register(hosts.site, hosts.world)
     hosts.site.cookies.clear()
     r = await sign_in(hosts.site, "ana@example.com", "quiet-meadow-lantern")

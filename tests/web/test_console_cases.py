@@ -110,7 +110,9 @@ async def test_an_unanswered_case_shows_overdue(hosts: Hosts, staff: Staff) -> N
     assert "Overdue" not in rows[fresh] and "First reply due" in rows[fresh]
 
 
-async def test_another_sites_case_is_a_404_like_no_case(hosts: Hosts, staff: Staff) -> None:
+async def test_security_33_another_sites_case_is_a_404_like_no_case(
+    hosts: Hosts, staff: Staff
+) -> None:
     agent = await staff(sites=["us"])
     uk = await ask(hosts, "sam@example.com", site="uk")
     us = await ask(hosts, "sam@example.com")
@@ -132,7 +134,7 @@ async def test_another_sites_case_is_a_404_like_no_case(hosts: Hosts, staff: Sta
     assert "United Kingdom" not in site_select.group(0)  # only the actor's sites
 
 
-async def test_roles_see_only_their_cases(hosts: Hosts, staff: Staff) -> None:
+async def test_security_33_roles_see_only_their_cases(hosts: Hosts, staff: Staff) -> None:
     number = await ask(hosts, "sam@example.com")
     cid = await case_id(hosts, number)
     async with hosts.world.deps.uow() as uow:  # a journey's own topic: the reviewers'
@@ -249,7 +251,7 @@ TOOL_BUTTONS = (
 
 
 @pytest.mark.parametrize("tool", sorted(TOOL_FORMS))
-async def test_each_tool_needs_a_reason_and_is_audited(
+async def test_security_31_each_tool_needs_a_reason_and_is_audited(
     hosts: Hosts, staff: Staff, tool: str
 ) -> None:
     account_id, _session, cid = await locked_signed_in_case(hosts.world)
@@ -281,7 +283,7 @@ async def test_each_tool_needs_a_reason_and_is_audited(
     assert len(await outbox(hosts.world)) > before[1]  # the customer is told
 
 
-async def test_a_signed_out_case_shows_no_account(hosts: Hosts, staff: Staff) -> None:
+async def test_security_33_a_signed_out_case_shows_no_account(hosts: Hosts, staff: Staff) -> None:
     await signed_in_with_token(hosts.world, "ana@example.com")
     known = await case_id(hosts, await ask(hosts, "ana@example.com"))
     unknown = await case_id(hosts, await ask(hosts, "nobody@example.com"))
