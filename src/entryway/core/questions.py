@@ -51,7 +51,7 @@ SHIPPED: tuple[Question, ...] = (
 
 @dataclass(frozen=True, slots=True)
 class QuestionList:
-    """The questions a site offers: the shipped ones, or a store's own (``verification_questions``)."""
+    """The questions on offer: the shipped ones, or a store's (``verification_questions``)."""
 
     questions: tuple[Question, ...] = SHIPPED
 
