@@ -140,6 +140,7 @@ def build(
         session_policy=_session_policy(settings),
         lock_policy=lock_policy(settings),
         hash_gate=HashGate(settings.hash_slots_per_address),
+        questions=settings.question_list(),
         on_message=delivery.wake,
     )
     # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).

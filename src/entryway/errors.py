@@ -6,7 +6,8 @@ Codes are API: they are returned to clients and never renamed.
 EntrywayError
 ├── InvalidInput            bad_request          input that no flow accepts (field + reason)
 │   ├── InvalidIdentifier   invalid_identifier   not an email address or a mobile number
-│   └── PasswordRejected    password_rejected    password policy says no (reasons)
+│   ├── PasswordRejected    password_rejected    password policy says no (reasons)
+│   └── AnswersRejected     bad_request          verification answers refused (a problem per field)
 ├── Unauthenticated         unauthenticated      no valid session for this request
 ├── SignInFailed            sign_in_failed       identifier/password pair not accepted (generic)
 │   ├── SignInLocked        account_locked       locked for unusual activity (no password checked)
@@ -52,6 +53,15 @@ class PasswordRejected(InvalidInput):
     def __init__(self, reasons: list[str], *, field: str = "password") -> None:
         super().__init__(" ".join(reasons), field=field)
         self.reasons = reasons
+
+
+class AnswersRejected(InvalidInput):
+    """Verification answers refused: ``problems`` maps each field at fault to its reason."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        first = next(iter(problems))
+        super().__init__(problems[first], field=first)
+        self.problems = problems
 
 
 class Unauthenticated(EntrywayError):

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from entryway.core.questions import Question, QuestionList
 from entryway.core.sites import Site
 
 
@@ -86,6 +87,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # A folder of <slug>.md help articles that replace or add to the shipped ones.
     help_articles_dir: str = ""
+    # The verification questions customers pick from: [{id, text}, ...]; empty = the shipped
+    # list (core/questions.py). Ids are stored with answers: never rename or reuse one.
+    verification_questions: list[Question] = Field(default_factory=list)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -93,6 +97,19 @@ class Settings(BaseSettings):
         for net in value:
             ip_network(net, strict=False)  # raises with the bad value in the message
         return value
+
+    @field_validator("verification_questions")
+    @classmethod
+    def _questions(cls, value: list[Question]) -> list[Question]:
+        if value:
+            QuestionList(tuple(value))  # unique ids, at least three: else refuse to start
+        return value
+
+    def question_list(self) -> QuestionList:
+        """The store's own questions when set, else the shipped list."""
+        if self.verification_questions:
+            return QuestionList(tuple(self.verification_questions))
+        return QuestionList()
 
     def problems(self) -> list[str]:
         """Settings that are unsafe for a real deployment (ignored in demo mode)."""
@@ -191,6 +208,7 @@ SHOWN_AS_IS = frozenset(
         "ip_refuse_after",
         "log_level",
         "help_articles_dir",
+        "verification_questions",
     }
 )
 SHOWN_AS_URL = frozenset({"database_url", "console_url", "smtp_url", "sms_webhook_url"})

@@ -67,6 +67,7 @@ class AuditAction(enum.StrEnum):
     AGENT_UNLOCK_SENT = "agent.unlock_sent"
     AGENT_LOCK_LIFTED = "agent.lock_lifted"
     AGENT_SIGNED_OUT_EVERYWHERE = "agent.signed_out_everywhere"
+    QUESTIONS_SET = "account.questions_set"  # verification questions set or changed
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -113,6 +114,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.AGENT_UNLOCK_SENT: "Customer Service sent an unlock link",
     AuditAction.AGENT_LOCK_LIFTED: "Customer Service unlocked the account",
     AuditAction.AGENT_SIGNED_OUT_EVERYWHERE: "Customer Service signed you out everywhere",
+    AuditAction.QUESTIONS_SET: "Verification questions set",
 }
 
 
@@ -143,6 +145,7 @@ class MessageKind(enum.StrEnum):
     CASE_REPLY = "case_reply"  # an agent's reply, with the View your case link
     CASE_CODE = "case_code"  # Verify it's you: a code and no link
     AGENT_ACTION = "agent_action"  # a notice of what an agent did on the account
+    QUESTIONS_CHANGED = "questions_changed"  # verification questions set or changed
 
 
 class FlowPurpose(enum.StrEnum):

@@ -13,6 +13,7 @@ from entryway.core.events import FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
+from entryway.core.questions import QuestionList
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
@@ -57,6 +58,9 @@ from entryway.flows.records import (
 )
 from entryway.flows.records import (
     Session as Session,
+)
+from entryway.flows.records import (
+    StoredAnswer as StoredAnswer,
 )
 from entryway.flows.records import (
     SupportCase as SupportCase,
@@ -273,6 +277,18 @@ class TwoStep(Protocol):
         ...
 
 
+class Questions(Protocol):
+    async def answers(self, site: str, account_id: str) -> list[StoredAnswer]:
+        """The account's chosen questions with hashed answers, by position; [] when unset."""
+        ...
+
+    async def replace(self, site: str, account_id: str, answers: list[StoredAnswer]) -> None:
+        """Make ``answers`` the whole set (within the caller's transaction)."""
+        ...
+
+    async def clear(self, site: str, account_id: str) -> None: ...
+
+
 class Locks(Protocol):
     async def get(self, site: str, key_hash: str) -> Lock | None: ...
     async def acquire(
@@ -472,6 +488,8 @@ class UnitOfWork(Protocol):
     @property
     def two_step(self) -> TwoStep: ...
     @property
+    def questions(self) -> Questions: ...
+    @property
     def cases(self) -> Cases: ...
     @property
     def locks(self) -> Locks: ...
@@ -521,6 +539,7 @@ class Deps:
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     lock_policy: LockPolicy = field(default_factory=LockPolicy)
     hash_gate: HashGate = field(default_factory=lambda: HashGate(2))
+    questions: QuestionList = field(default_factory=QuestionList)  # verification questions
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
 
     def site(self, code: str) -> Site:

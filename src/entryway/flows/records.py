@@ -85,6 +85,18 @@ class FlowState:
     note: str = ""  # unlock: why the account locked (whether a new password is required)
 
 
+@dataclass(frozen=True, slots=True)
+class StoredAnswer:
+    """One verification answer, hashed like a password; the answer itself is never kept."""
+
+    site: str
+    account_id: str
+    position: int  # 1 to 3
+    question_id: str
+    answer_hash: str
+    set_at: datetime
+
+
 @dataclass(slots=True)
 class SecondFactor:
     """An authenticator app (``totp``) or a phone (``phone``) that can pass the second step."""

@@ -20,6 +20,7 @@ from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
 from entryway.web.api import cases as cases_api
 from entryway.web.api import docs, recovery, registration, second_step
+from entryway.web.api import questions as questions_api
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import (
@@ -31,7 +32,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.pages import account, auth, cases, dev, register, reset, two_step
+from entryway.web.pages import account, auth, cases, dev, questions, register, reset, two_step
 from entryway.web.pages import help as help_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -68,6 +69,7 @@ def create_app(
     app.include_router(auth.router)
     app.include_router(register.router)
     app.include_router(two_step.router)
+    app.include_router(questions.router)
     app.include_router(account.router)
     app.include_router(reset.router)
     for api in (
@@ -76,6 +78,7 @@ def create_app(
         registration,
         account_api,
         two_step_api,
+        questions_api,
         recovery,
         cases_api,
     ):

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 
 from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
+from entryway.adapters.sql.questions import QuestionRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.counters = CounterRepo(conn)
         self.two_step = TwoStepRepo(conn)
+        self.questions = QuestionRepo(conn)
         self.cases = CaseRepo(conn)
         self.locks = LockRepo(conn)
         self.links = LinkRepo(conn)

@@ -251,6 +251,18 @@ backup_codes = Table(
     Column("used_at", UtcDateTime),
 )
 
+verification_answers = Table(
+    "verification_answers",
+    metadata,
+    # One row per chosen question (position 1 to 3); the set is replaced as a whole.
+    Column("site", SITE, primary_key=True),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, primary_key=True, autoincrement=False),
+    Column("question_id", String(40), nullable=False),
+    Column("answer_hash", Text, nullable=False),  # argon2id of the normalised answer
+    Column("set_at", UtcDateTime, nullable=False),
+)
+
 remembered_browsers = Table(
     "remembered_browsers",
     metadata,

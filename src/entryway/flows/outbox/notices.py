@@ -195,6 +195,27 @@ def two_step_changed_sms(site: Site, what: str) -> str:
     return f"{site.brand}: {what}. Not you? Contact us: {site.url(CONTACT)}"
 
 
+def questions_changed(site: Site, first: bool) -> tuple[str, str]:
+    """Verification questions set or changed; the notice names no question and no answer."""
+    what = "were set" if first else "were changed"
+    return (
+        f"{site.brand}: your verification questions {what}",
+        f"The verification questions of your {site.brand} ({site.name}) account {what}. "
+        "They help confirm it's you if you ever lose your email address and phone.\n\n"
+        "If you did this, no action is needed. If you didn't, "
+        + _if_not_you(site)
+        + "\n\n"
+        + GENUINE.format(origin=site.origin),
+    )
+
+
+def questions_changed_sms(site: Site, first: bool) -> str:
+    what = "were set" if first else "were changed"
+    return (
+        f"Your {site.brand} verification questions {what}. Not you? Contact us: {site.url(CONTACT)}"
+    )
+
+
 def phone_code(site: Site, code: str, channel: str) -> tuple[str, str]:
     """A code by text, or the words a voice call reads out (each digit, twice)."""
     if channel == "voice":

@@ -14,7 +14,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.errors import EntrywayError, FlowExpired, NotFound
 from entryway.flows import codes
 from entryway.flows.account import account as account_flow
-from entryway.flows.account import two_step
+from entryway.flows.account import questions, two_step
 from entryway.flows.account.account import Current
 from entryway.web.render import (
     FLOW,
@@ -45,6 +45,7 @@ async def overview(request: Request, me: Current = Depends(signed_in_page)) -> R
         request,
         "account.html",
         browsers=browsers,
+        questions=await questions.current(web_of(request).deps, me),
         me=me,
         info=info,
         this_session=me.session.public_id,
