@@ -126,5 +126,6 @@ class HttpOrders:
 
 
 def _unavailable(site: str, cause: str) -> list[Order] | None:
-    log.warning("order lookup unavailable", extra={"site": site, "cause": cause})
+    # The cause is ours (a status, an exception's class, a count), never the store's text.
+    log.warning("order lookup unavailable on site %s: %s", site, cause)
     return None

@@ -64,6 +64,7 @@ def money(order: Order) -> str:
 
 
 def order_json(order: Order) -> dict[str, Any]:
+    """An order in the store's own answer format (README "Order lookup")."""
     return {
         "number": order.number,
         "placed_at": order.placed_at.isoformat(),
@@ -75,6 +76,7 @@ def order_json(order: Order) -> dict[str, Any]:
 
 
 def sheet_json(entry: DemoOrders) -> dict[str, Any]:
+    """A demo account and its orders (null: the lookup did not answer)."""
     return {
         "site": entry.account.site,
         "name": entry.account.name,
@@ -86,6 +88,7 @@ def sheet_json(entry: DemoOrders) -> dict[str, Any]:
 
 @router.get("/dev/orders")
 async def orders_page(request: Request) -> Response:
+    """The demo accounts' orders, for testers answering the identity check."""
     deps = web_of(request).deps
     sheet = await order_sheet(deps)
     names = {s.code: s.name for s in deps.sites.sites}
@@ -96,6 +99,7 @@ async def orders_page(request: Request) -> Response:
 
 @router.get("/dev/orders.json")
 async def orders_json(request: Request) -> Response:
+    """The same, as JSON."""
     sheet = await order_sheet(web_of(request).deps)
     response = JSONResponse({"accounts": [sheet_json(e) for e in sheet]})
     response.headers["cache-control"] = "no-store"
