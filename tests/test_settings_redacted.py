@@ -39,7 +39,16 @@ def test_a_setting_nobody_classified_is_redacted() -> None:
 
 
 def test_no_secret_shows_anywhere() -> None:
-    secrets = ("k" * 40, "db-pass", "smtp-pass", "sms-user", "tok-in-query", "site-pass")
+    secrets = (
+        "k" * 40,
+        "db-pass",
+        "smtp-pass",
+        "sms-user",
+        "tok-in-query",
+        "site-pass",
+        "o" * 40,
+        "store-key",
+    )
     settings = Settings(
         secret_key=secrets[0],
         database_url="postgresql+asyncpg://app:db-pass@db.example:5432/entryway",
@@ -47,12 +56,16 @@ def test_no_secret_shows_anywhere() -> None:
         sms_webhook_url="https://sms-user:pw@sms.example/send?token=tok-in-query",
         console_url="https://console.example",
         sites=demo_sites(8000),
+        order_lookup_url="https://store.example/orders/lookup?key=store-key",
+        order_lookup_secret="o" * 40,
     )
     rows = dict(settings.redacted())
     assert rows["secret_key"] == REDACTED
     assert rows["database_url"] == "postgresql+asyncpg://(redacted)@db.example:5432/entryway"
     assert rows["smtp_url"] == "smtp://(redacted)@mail.example:587"
     assert rows["sms_webhook_url"] == "https://(redacted)@sms.example/send?(redacted)"
+    assert rows["order_lookup_secret"] == REDACTED
+    assert rows["order_lookup_url"] == "https://store.example/orders/lookup?(redacted)"
     assert rows["lock_after_failures"] == "10" and rows["port"] == "8000"
     assert rows["sites"].startswith("us http://us.localhost:8000")
     assert rows["help_articles_dir"] == "(not set)"

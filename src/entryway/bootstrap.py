@@ -23,6 +23,8 @@ from entryway.adapters.hashing import Argon2Hasher, Argon2Params
 from entryway.adapters.help_articles import HelpArticleError, load_help_center
 from entryway.adapters.identifiers import IdentifierParser
 from entryway.adapters.mail import DemoSink, SmtpMailer
+from entryway.adapters.orders import HttpOrders
+from entryway.adapters.orders_twin import MemoryOrders
 from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
@@ -33,9 +35,10 @@ from entryway.core.passwords import PasswordPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
+from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
-from entryway.flows.ports import Clock, Deps, Keys, Mailer, Texter
+from entryway.flows.ports import Clock, Deps, Keys, Mailer, OrderLookup, Texter
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.support.queue import close_solved
 from entryway.settings import Settings, console_host
@@ -96,7 +99,9 @@ def build(
     rng: Random | None = None,
 ) -> Runtime:
     """Wire every part from ``settings``; twins may be passed in by tests."""
-    problems = settings.problems() or settings.console_problems()
+    problems = settings.problems() or (
+        settings.console_problems() + settings.order_lookup_problems()
+    )
     if problems:
         raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
     secret = settings.secret_key
@@ -111,6 +116,12 @@ def build(
         WebhookTexter(settings.sms_webhook_url, http) if settings.sms_webhook_url else sink
     )
     clock = clock or SystemClock()
+    twin = MemoryOrders() if settings.demo and not settings.order_lookup_url else None
+    orders: OrderLookup | None = twin or (
+        HttpOrders(settings.order_lookup_url, settings.order_lookup_secret, http, clock)
+        if settings.order_lookup_url
+        else None
+    )
     courier = Courier(
         uow=db.uow,
         clock=clock,
@@ -132,7 +143,9 @@ def build(
         hasher=hasher,
         identifiers=IdentifierParser(),
         uow=db.uow,
-        keys=Keys(hashing=derive(secret, "stored-secrets")),
+        keys=Keys(
+            hashing=derive(secret, "stored-secrets"), subject=derive(secret, "public-subject")
+        ),
         sealer=AesGcmSealer(derive(secret, "sealed-secrets")),
         passwords=PasswordPolicy(
             min_length=settings.min_password_length, common=common_passwords(), strength=estimate
@@ -142,7 +155,11 @@ def build(
         hash_gate=HashGate(settings.hash_slots_per_address),
         questions=settings.question_list(),
         on_message=delivery.wake,
+        orders=orders,
     )
+    if twin is not None:  # the demo's store knows a few delivered orders of each account
+        for site_code, key, placed in demo_orders(deps):
+            twin.add(site_code, key, placed)
     # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
     web = WebConfig(

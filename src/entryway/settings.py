@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     console_url: str = ""
     smtp_url: str = ""
     sms_webhook_url: str = ""
+    # The store's order lookup (README "Order lookup"); "" = none. Requests are signed
+    # with the secret, which must then be at least 32 characters.
+    order_lookup_url: str = ""
+    order_lookup_secret: str = ""
     mail_from: str = "Acme Market <no-reply@acme-market.example>"
     trusted_proxies: list[str] = Field(default_factory=list)
     min_password_length: int = 8
@@ -133,7 +137,33 @@ class Settings(BaseSettings):
             and not _is_localhost(console.hostname or "")
         ):
             found.append("ENTRYWAY_CONSOLE_URL must use https:// outside localhost")
-        return found + self.console_problems()
+        lookup = urlsplit(self.order_lookup_url)
+        if (
+            self.order_lookup_url
+            and lookup.scheme != "https"
+            and not _is_localhost(lookup.hostname or "")
+        ):
+            found.append("ENTRYWAY_ORDER_LOOKUP_URL must use https:// outside localhost")
+        return found + self.console_problems() + self.order_lookup_problems()
+
+    def order_lookup_problems(self) -> list[str]:
+        """An order lookup that cannot work: not an http(s) URL, or no secret to sign with
+        (checked in demo mode too: an unsigned request is one a store must refuse)."""
+        if not self.order_lookup_url:
+            return []
+        found = []
+        parts = urlsplit(self.order_lookup_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            found.append(
+                "ENTRYWAY_ORDER_LOOKUP_URL must be an http(s) URL, "
+                f"got {redact_url(self.order_lookup_url)!r}"
+            )
+        if len(self.order_lookup_secret) < 32:
+            found.append(
+                "ENTRYWAY_ORDER_LOOKUP_SECRET must be set to at least 32 random characters "
+                "when ENTRYWAY_ORDER_LOOKUP_URL is"
+            )
+        return found
 
     def console_problems(self) -> list[str]:
         """A console URL that cannot work: not an origin, or a site's host (checked in demo
@@ -211,9 +241,11 @@ SHOWN_AS_IS = frozenset(
         "verification_questions",
     }
 )
-SHOWN_AS_URL = frozenset({"database_url", "console_url", "smtp_url", "sms_webhook_url"})
+SHOWN_AS_URL = frozenset(
+    {"database_url", "console_url", "smtp_url", "sms_webhook_url", "order_lookup_url"}
+)
 SHOWN_AS_SITES = frozenset({"sites"})
-SECRET_SETTINGS = frozenset({"secret_key"})
+SECRET_SETTINGS = frozenset({"secret_key", "order_lookup_secret"})
 
 
 def redact_url(url: str) -> str:

@@ -43,6 +43,9 @@ from entryway.flows.records import (
     Message as Message,
 )
 from entryway.flows.records import (
+    Order as Order,
+)
+from entryway.flows.records import (
     Reading as Reading,
 )
 from entryway.flows.records import (
@@ -105,6 +108,18 @@ class Mailer(Protocol):
 class Texter(Protocol):
     async def send_text(self, *, to: str, body: str, kind: str, site: str) -> None:
         """Hand one SMS or voice message to the provider; raise on any failure."""
+        ...
+
+
+class OrderLookup(Protocol):
+    """The store's record of a customer's recent orders (issue 11: identity check)."""
+
+    async def recent_orders(
+        self, *, site: str, sub: str, email: str | None, phone: str | None
+    ) -> list[Order] | None:
+        """The account's recent orders; None when the lookup is unavailable (timeout, error,
+        an answer we cannot read). Never raises: a store that is down only means this
+        evidence is missing. ``email`` and ``phone`` are given only where verified."""
         ...
 
 
@@ -514,13 +529,17 @@ class UnitOfWork(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Keys:
-    """Server-side keys: ``hashing`` keys code/token/session hashes (never stored in the DB)."""
+    """Server-side keys: ``hashing`` keys code/token/session hashes, ``subject`` keys public
+    account ids (see flows/subjects.py); neither is ever stored in the DB."""
 
     hashing: bytes
+    subject: bytes
 
     def __post_init__(self) -> None:
-        if len(self.hashing) < 32:
-            raise ValueError(f"the hashing key needs at least 32 bytes, got {len(self.hashing)}")
+        for name in ("hashing", "subject"):
+            key = getattr(self, name)
+            if len(key) < 32:
+                raise ValueError(f"the {name} key needs at least 32 bytes, got {len(key)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -541,6 +560,7 @@ class Deps:
     hash_gate: HashGate = field(default_factory=lambda: HashGate(2))
     questions: QuestionList = field(default_factory=QuestionList)  # verification questions
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
+    orders: OrderLookup | None = None  # None: no order lookup configured (issue 11)
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

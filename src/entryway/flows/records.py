@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from entryway.core.cases import Author, CaseState, Origin, Topic
@@ -270,3 +271,15 @@ class Message:
             and due is not None
             and due > now
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One recent order as the store reports it: evidence a customer can be asked about."""
+
+    number: str
+    placed_at: date
+    total: Decimal  # exact money; a string in JSON, never a float
+    currency: str  # ISO 4217, e.g. "USD"
+    items: tuple[str, ...]
+    postcode: str  # where it was delivered

@@ -1,4 +1,5 @@
-"""Demo only: every message the service would have sent, as a page and as JSON."""
+"""Demo only: every message the service would have sent, and the demo accounts' orders, as
+pages and as JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from entryway.flows.ports import Message
+from entryway.flows.demo_orders import DemoOrders, order_sheet
+from entryway.flows.ports import Message, Order
 from entryway.web.render import page, web_of
 
 router = APIRouter(include_in_schema=False)
@@ -48,5 +50,57 @@ async def outbox_page(request: Request) -> Response:
 @router.get("/dev/outbox.json")
 async def outbox_json(request: Request) -> Response:
     response = JSONResponse({"messages": [as_json(m) for m in await _latest(request)]})
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+SYMBOLS = {"USD": "$", "GBP": "£", "CAD": "CA$"}
+
+
+def money(order: Order) -> str:
+    """A total as a shopper reads it: "$43.96", "£29.54", "CA$54.46"."""
+    symbol = SYMBOLS.get(order.currency)
+    return f"{symbol}{order.total}" if symbol else f"{order.total} {order.currency}"
+
+
+def order_json(order: Order) -> dict[str, Any]:
+    """An order in the store's own answer format (README "Order lookup")."""
+    return {
+        "number": order.number,
+        "placed_at": order.placed_at.isoformat(),
+        "total": str(order.total),
+        "currency": order.currency,
+        "items": list(order.items),
+        "postcode": order.postcode,
+    }
+
+
+def sheet_json(entry: DemoOrders) -> dict[str, Any]:
+    """A demo account and its orders (null: the lookup did not answer)."""
+    return {
+        "site": entry.account.site,
+        "name": entry.account.name,
+        "email": entry.account.email,
+        "phone": entry.account.phone,
+        "orders": None if entry.orders is None else [order_json(o) for o in entry.orders],
+    }
+
+
+@router.get("/dev/orders")
+async def orders_page(request: Request) -> Response:
+    """The demo accounts' orders, for testers answering the identity check."""
+    deps = web_of(request).deps
+    sheet = await order_sheet(deps)
+    names = {s.code: s.name for s in deps.sites.sites}
+    response = page(request, "dev_orders.html", sheet=sheet, names=names, money=money)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+@router.get("/dev/orders.json")
+async def orders_json(request: Request) -> Response:
+    """The same, as JSON."""
+    sheet = await order_sheet(web_of(request).deps)
+    response = JSONResponse({"accounts": [sheet_json(e) for e in sheet]})
     response.headers["cache-control"] = "no-store"
     return response
