@@ -164,12 +164,14 @@ async def test_the_delivery_loop_runs_the_closing_sweep(world: World) -> None:
     world.clock.advance(days=8)
     world.runtime.delivery.start()
     try:
-        for _ in range(100):
-            if (await stored(world, number)).state is CaseState.CLOSED:
-                break
-            await asyncio.sleep(0.02)
+        async with asyncio.timeout(10):  # a stuck loop fails here, with its stack, not later
+            for _ in range(100):
+                if (await stored(world, number)).state is CaseState.CLOSED:
+                    break
+                await asyncio.sleep(0.02)
     finally:
-        await world.runtime.delivery.stop()
+        async with asyncio.timeout(10):
+            await world.runtime.delivery.stop()
     assert (await stored(world, number)).state is CaseState.CLOSED
 
 
