@@ -21,6 +21,7 @@ class DeliveryLoop:
         self.interval = interval
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
         # Housekeeping that rides on this loop (closing solved cases): [job, every, next due]
         self._periodic: list[_Periodic] = []
 
@@ -36,25 +37,34 @@ class DeliveryLoop:
         self._wake.set()
 
     def start(self) -> None:
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="entryway-delivery")
 
     async def stop(self) -> None:
+        """End the loop. The flag and the wake make it end at its next turn even if the
+        cancellation is lost on the way (Python 3.11's ``wait_for`` could swallow one that
+        arrived as its wait finished, and ``await self._task`` then never returned)."""
         if self._task is not None:
+            self._stopping = True
+            self._wake.set()
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 while await self.courier.run_once() > 0:
                     pass
             except Exception:  # the database may be away for a moment: keep the loop alive
                 log.exception("delivery round failed")
             await self._run_periodic()
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+                async with asyncio.timeout(self.interval):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _run_periodic(self) -> None:
