@@ -40,7 +40,15 @@ from entryway.flows.common import (
     send,
 )
 from entryway.flows.outbox import case_notices
-from entryway.flows.ports import Account, Deps, FlowState, Requester, SupportCase, UnitOfWork
+from entryway.flows.ports import (
+    Account,
+    Deps,
+    FlowState,
+    Lock,
+    Requester,
+    SupportCase,
+    UnitOfWork,
+)
 from entryway.flows.recovery import password_reset
 from entryway.flows.signin import lockout
 from entryway.flows.support.queue import STAFF, visible
@@ -368,9 +376,7 @@ async def send_unlock_link(
     why = need_reason(reason)
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
-        lock = await uow.locks.get(case.site, lockout.account_key(deps, account.id))
-        if lock is None or lock.until <= deps.clock.now():
-            raise InvalidInput(NOT_LOCKED, field="account")
+        lock = await _live_lock(deps, uow, account)
         to = await lockout.send_unlock_link(deps, uow, account, lock.reason)
         if to:  # in the transaction: over a quota, nothing is sent
             await count_agent_send(deps, uow, case.site, actor.staff_id, to)
@@ -380,6 +386,14 @@ async def send_unlock_link(
     deps.on_message()
 
 
+async def _live_lock(deps: Deps, uow: UnitOfWork, account: Account) -> Lock:
+    """The account's lock while it holds; the unlock tools refuse an account not locked."""
+    lock = await uow.locks.get(account.site, lockout.account_key(deps, account.id))
+    if lock is None or lock.until <= deps.clock.now():
+        raise InvalidInput(NOT_LOCKED, field="account")
+    return lock
+
+
 async def lift_lock(
     deps: Deps, actor: Actor, case_id: str, reason: str, who: Requester = STAFF
 ) -> None:
@@ -387,9 +401,7 @@ async def lift_lock(
     why = need_reason(reason)
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
-        lock = await uow.locks.get(case.site, lockout.account_key(deps, account.id))
-        if lock is None or lock.until <= deps.clock.now():
-            raise InvalidInput(NOT_LOCKED, field="account")
+        await _live_lock(deps, uow, account)
         await lockout.unlock_account(deps, uow, account, who)
         what = "unlocked your account"
         await _done(deps, uow, actor, case, account, AuditAction.AGENT_LOCK_LIFTED, why, what, who)
