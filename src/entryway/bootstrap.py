@@ -32,6 +32,7 @@ from entryway.adapters.strength import common_passwords, estimate
 from entryway.core.articles import HelpCenter
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
+from entryway.core.recovery import RecoveryPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
@@ -156,6 +157,7 @@ def build(
         questions=settings.question_list(),
         on_message=delivery.wake,
         orders=orders,
+        recovery_policy=recovery_policy(settings),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):
@@ -214,6 +216,16 @@ def lock_policy(settings: Settings) -> LockPolicy:
         unusual_after=settings.unusual_after_failures,
         ip_unusual_at=settings.ip_unusual_after,
         ip_refuse_at=settings.ip_refuse_after,
+    )
+
+
+def recovery_policy(settings: Settings) -> RecoveryPolicy:
+    """The recovery waits from settings; RecoveryPolicy refuses inconsistent ones at start."""
+    return RecoveryPolicy(
+        wait=timedelta(minutes=settings.recovery_wait_minutes),
+        wait_two_step=timedelta(minutes=settings.recovery_wait_minutes_two_step),
+        refusal_delay=timedelta(minutes=settings.recovery_refusal_delay_minutes),
+        checks_per_day=settings.identity_checks_per_day,
     )
 
 

@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     unusual_after_failures: int = 3  # then a right password from a new device needs a code
     ip_unusual_after: int = 20  # failures from one address, across accounts: the same
     ip_refuse_after: int = 100  # failures from one address after which it is refused
+    # Account recovery without the old contacts (core/recovery.py). Fractions of a minute
+    # are allowed so tests can wait seconds; outside demo mode a wait under 24 hours refuses
+    # to start.
+    recovery_wait_minutes: float = 72 * 60
+    recovery_wait_minutes_two_step: float = 7 * 24 * 60
+    recovery_refusal_delay_minutes: float = 24 * 60  # "we could not verify it" comes after
+    identity_checks_per_day: int = 3
     log_level: str = "info"
     # A folder of <slug>.md help articles that replace or add to the shipped ones.
     help_articles_dir: str = ""
@@ -144,6 +151,12 @@ class Settings(BaseSettings):
             and not _is_localhost(lookup.hostname or "")
         ):
             found.append("ENTRYWAY_ORDER_LOOKUP_URL must use https:// outside localhost")
+        for name in ("recovery_wait_minutes", "recovery_wait_minutes_two_step"):
+            if getattr(self, name) < MIN_RECOVERY_WAIT_MINUTES:
+                found.append(
+                    f"ENTRYWAY_{name.upper()} must be at least {MIN_RECOVERY_WAIT_MINUTES} "
+                    f"(24 hours) outside demo mode, got {getattr(self, name)}"
+                )
         return found + self.console_problems() + self.order_lookup_problems()
 
     def order_lookup_problems(self) -> list[str]:
@@ -207,6 +220,7 @@ class Settings(BaseSettings):
         return rows
 
 
+MIN_RECOVERY_WAIT_MINUTES = 24 * 60  # the old contacts need time to see a notice and stop it
 REDACTED = "(redacted)"
 NOT_SET = "(not set)"  # an empty value: nothing to hide, and nothing to show either
 # How the settings page shows each setting. A setting named in none of these is redacted,
@@ -237,6 +251,10 @@ SHOWN_AS_IS = frozenset(
         "ip_unusual_after",
         "ip_refuse_after",
         "log_level",
+        "recovery_wait_minutes",
+        "recovery_wait_minutes_two_step",
+        "recovery_refusal_delay_minutes",
+        "identity_checks_per_day",
         "help_articles_dir",
         "verification_questions",
     }

@@ -68,6 +68,18 @@ class AuditAction(enum.StrEnum):
     AGENT_LOCK_LIFTED = "agent.lock_lifted"
     AGENT_SIGNED_OUT_EVERYWHERE = "agent.signed_out_everywhere"
     QUESTIONS_SET = "account.questions_set"  # verification questions set or changed
+    # The identity check and the recovery it may open (core/recovery.py); detail carries the
+    # recovery id and, for staff decisions, the staff id, case number and reason.
+    IDENTITY_CHECKED = "recovery.identity_checked"  # a check was finished, any outcome
+    RECOVERY_WAITING = "recovery.waiting"  # the waiting period started
+    RECOVERY_REVIEW = "recovery.review"  # sent to a reviewer
+    RECOVERY_REFUSED = "recovery.refused"  # could not be verified
+    RECOVERY_APPROVED = "recovery.approved"  # by a reviewer
+    RECOVERY_DECLINED = "recovery.declined"  # by a reviewer
+    RECOVERY_CANCELLED = "recovery.cancelled"  # This wasn't me, or the owner signed in
+    RECOVERY_READY = "recovery.ready"  # the wait is over, the finish link went out
+    RECOVERY_COMPLETED = "recovery.completed"  # new password, new contact
+    RECOVERY_EXPIRED = "recovery.expired"  # the finish link was not used in time
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -115,6 +127,16 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.AGENT_LOCK_LIFTED: "Customer Service unlocked the account",
     AuditAction.AGENT_SIGNED_OUT_EVERYWHERE: "Customer Service signed you out everywhere",
     AuditAction.QUESTIONS_SET: "Verification questions set",
+    AuditAction.IDENTITY_CHECKED: "Someone asked to recover your account",
+    AuditAction.RECOVERY_WAITING: "Account recovery: waiting period started",
+    AuditAction.RECOVERY_REVIEW: "Account recovery: sent for review",
+    AuditAction.RECOVERY_REFUSED: "Account recovery: could not be verified",
+    AuditAction.RECOVERY_APPROVED: "Account recovery: approved by Customer Service",
+    AuditAction.RECOVERY_DECLINED: "Account recovery: declined by Customer Service",
+    AuditAction.RECOVERY_CANCELLED: "Account recovery cancelled",
+    AuditAction.RECOVERY_READY: "Account recovery: ready to finish",
+    AuditAction.RECOVERY_COMPLETED: "Account recovered with a new email or phone",
+    AuditAction.RECOVERY_EXPIRED: "Account recovery expired unfinished",
 }
 
 
@@ -146,6 +168,16 @@ class MessageKind(enum.StrEnum):
     CASE_CODE = "case_code"  # Verify it's you: a code and no link
     AGENT_ACTION = "agent_action"  # a notice of what an agent did on the account
     QUESTIONS_CHANGED = "questions_changed"  # verification questions set or changed
+    # Identity check and recovery. To the new contact: the code that proves it, the answer
+    # (a date, or "we could not verify it"), and the finish link; to the old contacts: each
+    # notice with This wasn't me, and what became of the recovery.
+    RECOVERY_CODE = "recovery_code"
+    RECOVERY_RECEIVED = "recovery_received"  # new contact: we will write again
+    RECOVERY_SCHEDULED = "recovery_scheduled"  # new contact: it can complete on a date
+    RECOVERY_UNVERIFIED = "recovery_unverified"  # new contact: we could not verify it
+    RECOVERY_FINISH = "recovery_finish"  # new contact: Finish recovering your account
+    RECOVERY_NOTICE = "recovery_notice"  # old contacts: a recovery is under way; This wasn't me
+    RECOVERY_ENDED = "recovery_ended"  # cancelled, declined, expired or completed
 
 
 class FlowPurpose(enum.StrEnum):
@@ -161,6 +193,9 @@ class FlowPurpose(enum.StrEnum):
     UNLOCK = "unlock"  # identity check after an unlock link, then a new password
     UNUSUAL_SIGN_IN = "unusual_sign_in"  # a code that confirms a right password
     CASE_VERIFY = "case_verify"  # Verify it's you, asked by an agent on a support case
+    IDENTITY_CHECK = "identity_check"  # Verify your identity, then a code to the new contact
+    RECOVERY_CANCEL = "recovery_cancel"  # This wasn't me (a link to the old contacts)
+    RECOVERY_FINISH = "recovery_finish"  # Finish recovering your account (the new contact)
 
 
 class MessageStatus(enum.StrEnum):

@@ -32,6 +32,8 @@ class FailureScope(enum.StrEnum):
     AGENT_SENDS_TO = "agent_sends_to"  # codes and links agents sent to one address or number
     CODE_FAILURES = "code_failures"  # wrong one-time codes for one account, every flow
     RESET_BY_PHONE = "reset_by_phone"  # a password reset proven by this phone, today
+    IDENTITY_CHECKS = "identity_checks"  # identity checks for one identifier, today
+    IDENTITY_FAILED = "identity_failed"  # failed identity checks for one account, today
 
 
 def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:

@@ -14,6 +14,7 @@ from entryway.core.identifiers import Identifier
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
 from entryway.core.questions import QuestionList
+from entryway.core.recovery import RecoveryPolicy, RecoveryState
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
@@ -47,6 +48,9 @@ from entryway.flows.records import (
 )
 from entryway.flows.records import (
     Reading as Reading,
+)
+from entryway.flows.records import (
+    Recovery as Recovery,
 )
 from entryway.flows.records import (
     RememberedBrowser as RememberedBrowser,
@@ -392,6 +396,32 @@ class Cases(Protocol):
         ...
 
 
+class Recoveries(Protocol):
+    """Account recoveries; every query but the housekeeping ones is scoped by site."""
+
+    async def add(self, recovery: Recovery) -> bool:
+        """False (and nothing written) when the account already has a live recovery: one per
+        account, held by a unique index so two servers cannot both open one (SECURITY.md 34)."""
+        ...
+
+    async def get(self, site: str, recovery_id: str) -> Recovery | None: ...
+    async def live_for(self, site: str, account_id: str) -> Recovery | None: ...
+    async def by_case(self, site: str, case_id: str) -> Recovery | None: ...
+    async def in_states(self, states: list[RecoveryState], limit: int = 200) -> list[Recovery]:
+        """Across every site, oldest first: what the housekeeping jobs move on."""
+        ...
+
+    async def move(
+        self, site: str, recovery_id: str, from_state: RecoveryState, **values: Any
+    ) -> bool:
+        """Conditional write: change the row only if it is still in ``from_state``."""
+        ...
+
+    async def noticed(self, site: str, recovery_id: str, before: int, after: int) -> bool:
+        """Conditional write of notices_sent, so one notice goes out once across servers."""
+        ...
+
+
 class Audit(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]: ...
@@ -512,6 +542,8 @@ class UnitOfWork(Protocol):
     def links(self) -> Links: ...
     @property
     def staff(self) -> Staff: ...
+    @property
+    def recoveries(self) -> Recoveries: ...
 
     @property
     def serialized(self) -> bool:
@@ -560,7 +592,8 @@ class Deps:
     hash_gate: HashGate = field(default_factory=lambda: HashGate(2))
     questions: QuestionList = field(default_factory=QuestionList)  # verification questions
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
-    orders: OrderLookup | None = None  # None: no order lookup configured (issue 11)
+    orders: OrderLookup | None = None  # None: no order lookup configured
+    recovery_policy: RecoveryPolicy = field(default_factory=RecoveryPolicy)
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

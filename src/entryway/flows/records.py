@@ -17,6 +17,7 @@ from entryway.core.events import (
     MessageStatus,
 )
 from entryway.core.lockout import LockReason
+from entryway.core.recovery import RecoveryState
 from entryway.core.sessions import SessionLevel
 
 
@@ -45,6 +46,7 @@ class Account:
     two_step: bool = False
     preferred_factor: str | None = None
     suspect_since: datetime | None = None  # someone may know the password (see lockout)
+    contacts_fixed_until: datetime | None = None  # no email or phone change before (recovery)
 
 
 @dataclass(slots=True)
@@ -84,6 +86,7 @@ class FlowState:
     last_sent_at: datetime | None = None
     channel: str = ""  # email, sms or voice, once chosen
     note: str = ""  # unlock: why the account locked (whether a new password is required)
+    detail: dict[str, Any] = field(default_factory=dict)  # identity check: evidence so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,3 +286,35 @@ class Order:
     currency: str  # ISO 4217, e.g. "USD"
     items: tuple[str, ...]
     postcode: str  # where it was delivered
+
+
+@dataclass(slots=True)
+class Recovery:
+    """An account recovery opened by an identity check (core/recovery.py draws its states).
+
+    ``new_contact`` was proven by a code; it replaces the lost contacts only on completion.
+    ``evidence`` holds the signals a reviewer may see (which checks passed, never answers);
+    the typed order number and total are kept only until the check is evaluated."""
+
+    id: str
+    site: str
+    account_id: str
+    state: RecoveryState
+    new_kind: str  # "email" or "phone"
+    new_contact: str  # canonical
+    created_at: datetime
+    questions_right: bool = False
+    order_number: str = ""
+    order_total: str = ""
+    two_step: bool = False  # 2SV was on when it was asked for (the longer wait)
+    evidence: dict[str, Any] = field(default_factory=dict)
+    waiting_since: datetime | None = None
+    wait_until: datetime | None = None
+    notices_sent: int = 0  # old contacts' notices sent so far (core.recovery.Notice)
+    case_id: str | None = None  # the identity_review case, when a reviewer decides
+    decided_by: str | None = None  # a staff id
+    decided_at: datetime | None = None
+    decision_reason: str = ""
+    ended_at: datetime | None = None
+    requester_ip: str = ""
+    requester_agent: str = ""

@@ -24,6 +24,7 @@ from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.questions import QuestionRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
+from entryway.adapters.sql.recoveries import RecoveryRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
 from entryway.adapters.sql.staff import StaffRepo
@@ -61,6 +62,7 @@ class SqlUnitOfWork:
         self.locks = LockRepo(conn)
         self.links = LinkRepo(conn)
         self.staff = StaffRepo(conn)
+        self.recoveries = RecoveryRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

@@ -21,8 +21,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.types import TypeDecorator
+
+from entryway.core.recovery import LIVE_STATES
+
+# The states in which a recovery is live, as SQL (an index predicate and a query filter).
+LIVE_RECOVERY = "state IN (" + ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES)) + ")"
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -76,6 +82,8 @@ accounts = Table(
     # Set while someone may know the password (a right password stopped at a code, or a lock
     # from wrong codes): new devices then need a code whatever the recent counts say.
     Column("suspect_since", UtcDateTime),
+    # After a recovery replaced the contacts: no further change before then.
+    Column("contacts_fixed_until", UtcDateTime),
     UniqueConstraint("site", "email"),
     UniqueConstraint("site", "phone"),
 )
@@ -121,6 +129,8 @@ flow_states = Table(
     Column("last_sent_at", UtcDateTime),
     Column("channel", String(8), nullable=False, server_default=""),
     Column("note", String(32), nullable=False, server_default=""),
+    # The identity check's evidence so far (questions right, the order typed).
+    Column("detail", JSON, nullable=False, server_default="{}"),
     Index(None, "site", "account_id", "purpose"),
 )
 
@@ -428,4 +438,45 @@ staff_audit = Table(
     Column("detail", JSON, nullable=False),
     Index(None, "at"),
     Index(None, "target_id", "at"),
+)
+
+
+recoveries = Table(
+    "recoveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("new_kind", String(8), nullable=False),
+    Column("new_contact", String(320), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("questions_right", Boolean, nullable=False),
+    # What was typed for the order, kept only until the check is evaluated.
+    Column("order_number", String(64), nullable=False, server_default=""),
+    Column("order_total", String(24), nullable=False, server_default=""),
+    Column("two_step", Boolean, nullable=False),
+    Column("evidence", JSON, nullable=False),
+    Column("waiting_since", UtcDateTime),
+    Column("wait_until", UtcDateTime),
+    Column("notices_sent", Integer, nullable=False, server_default="0"),
+    Column("case_id", ID),
+    Column("decided_by", ID),
+    Column("decided_at", UtcDateTime),
+    Column("decision_reason", Text, nullable=False, server_default=""),
+    Column("ended_at", UtcDateTime),
+    Column("requester_ip", String(64), nullable=False, server_default=""),
+    Column("requester_agent", String(300), nullable=False, server_default=""),
+    Index(None, "state", "created_at"),
+    Index(None, "site", "case_id"),
+    # At most one live recovery per account (SECURITY.md 34): a partial unique index, which
+    # SQLite and PostgreSQL both enforce, so two servers cannot both open one.
+    Index(
+        "uq_recoveries_live",
+        "site",
+        "account_id",
+        unique=True,
+        sqlite_where=text(LIVE_RECOVERY),
+        postgresql_where=text(LIVE_RECOVERY),
+    ),
 )

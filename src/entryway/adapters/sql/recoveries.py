@@ -1,0 +1,72 @@
+"""Account recoveries. Every query is scoped by site but the housekeeping list, which the
+jobs that move recoveries along run across sites."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from entryway.adapters.sql.rows import Repo, load, values_of
+from entryway.adapters.sql.tables import LIVE_RECOVERY
+from entryway.adapters.sql.tables import recoveries as r
+from entryway.core.recovery import RecoveryState
+from entryway.flows.ports import Recovery
+
+_CONVERT = {"state": RecoveryState}
+
+
+class RecoveryRepo(Repo):
+    async def add(self, recovery: Recovery) -> bool:
+        try:
+            async with self.conn.begin_nested():  # a refused second one leaves the rest usable
+                await self.conn.execute(insert(r).values(**values_of(recovery)))
+        except IntegrityError:
+            return False  # the account has a live recovery already (uq_recoveries_live)
+        return True
+
+    async def get(self, site: str, recovery_id: str) -> Recovery | None:
+        return await self._first(r.c.site == site, r.c.id == recovery_id)
+
+    async def live_for(self, site: str, account_id: str) -> Recovery | None:
+        return await self._first(
+            r.c.site == site, r.c.account_id == account_id, text(LIVE_RECOVERY)
+        )
+
+    async def by_case(self, site: str, case_id: str) -> Recovery | None:
+        return await self._first(r.c.site == site, r.c.case_id == case_id)
+
+    async def in_states(self, states: list[RecoveryState], limit: int = 200) -> list[Recovery]:
+        query = (
+            select(r)
+            .where(r.c.state.in_([s.value for s in states]))
+            .order_by(r.c.created_at, r.c.id)
+            .limit(limit)
+        )
+        rows = (await self.conn.execute(query)).mappings().all()
+        return [load(Recovery, row, convert=_CONVERT) for row in rows]
+
+    async def move(
+        self, site: str, recovery_id: str, from_state: RecoveryState, **values: Any
+    ) -> bool:
+        if "state" in values:
+            values["state"] = RecoveryState(values["state"]).value
+        stmt = (
+            update(r)
+            .where(r.c.site == site, r.c.id == recovery_id, r.c.state == from_state.value)
+            .values(**values)
+        )
+        return bool((await self.conn.execute(stmt)).rowcount)
+
+    async def noticed(self, site: str, recovery_id: str, before: int, after: int) -> bool:
+        stmt = (
+            update(r)
+            .where(r.c.site == site, r.c.id == recovery_id, r.c.notices_sent == before)
+            .values(notices_sent=after)
+        )
+        return bool((await self.conn.execute(stmt)).rowcount)
+
+    async def _first(self, *where: Any) -> Recovery | None:
+        row = (await self.conn.execute(select(r).where(*where).limit(1))).mappings().first()
+        return load(Recovery, row, convert=_CONVERT) if row else None
