@@ -10,6 +10,69 @@ __all__ = ["Site"]
 
 # --- To the new contact, during the identity check (flows/recovery/identity_check.py) ---
 
+# The words below go to a contact the requester typed, for an account that may not exist:
+# none of them may depend on whether it does, name the account, or point to a Message
+# Center the requester cannot open. The Ask us page (notices.CONTACT) for further help.
+_ASK_US = "/help/contact"
+
+
+def recovery_code(site: Site, code: str) -> tuple[str, str]:
+    """The code that proves the new email address of a recovery request."""
+    return (
+        f"{site.brand}: your one-time code",
+        f"Your {site.brand} ({site.name}) one-time code is {code}.\n\n"
+        "Enter it on the page where you asked to recover your account, to confirm this "
+        "address. It expires in 10 minutes. If you did not ask for it, ignore this message: "
+        "nothing changes without the code.",
+    )
+
+
+def recovery_code_sms(site: Site, code: str) -> str:
+    """The code that proves the new mobile number of a recovery request."""
+    return (
+        f"{code} is your {site.brand} code to confirm this number for an account recovery. "
+        "It expires in 10 minutes. Don't share it."
+    )
+
+
+def recovery_received(site: Site) -> tuple[str, str]:
+    """Every finished identity check: we will write again here (whatever we decide)."""
+    return (
+        f"{site.brand}: we received your account recovery request",
+        f"We received a request to recover a {site.brand} ({site.name}) account, with this "
+        "address as its new contact.\n\n"
+        "We will check the details you gave and write to you again at this address. This "
+        "can take a few days. Nothing changes on the account before then, and nobody from "
+        f"{site.brand} will ever ask you for a code or a password.\n\n"
+        "If you did not ask for this, you can ignore this message.",
+    )
+
+
+def recovery_received_sms(site: Site) -> str:
+    return (
+        f"{site.brand}: we received your account recovery request. We will check it and "
+        "text you again at this number; this can take a few days."
+    )
+
+
+def recovery_unverified(site: Site) -> tuple[str, str]:
+    """We could not verify the request: the words for a refusal and a declined review alike,
+    so that neither tells the requester which it was."""
+    return (
+        f"{site.brand}: we could not verify your account recovery request",
+        f"We could not verify your request to recover a {site.brand} ({site.name}) "
+        "account, so nothing was changed.\n\n"
+        f"If you still need help, contact us at {site.url(_ASK_US)}.\n\n"
+        "If you did not ask for this, you can ignore this message.",
+    )
+
+
+def recovery_unverified_sms(site: Site) -> str:
+    return (
+        f"{site.brand}: we could not verify your account recovery request, so nothing "
+        f"was changed. For help: {site.url(_ASK_US)}"
+    )
+
 
 # --- end of the identity check's messages ---
 
