@@ -114,9 +114,9 @@ async def test_a_change_replaces_the_whole_set_and_says_changed(world: World) ->
     await questions.set_answers(world.deps, me, newer, WHO)
     async with world.deps.uow() as uow:
         stored = await uow.questions.answers("us", me.account.id)
-        assert await questions.verify_answers(world.deps, uow, "us", me.account.id, newer)
-        assert not await questions.verify_answers(world.deps, uow, "us", me.account.id, GOOD)
         log = await uow.audit.recent("us", me.account.id)
+    assert await questions.verify_answers(world.deps, "us", me.account.id, newer)
+    assert not await questions.verify_answers(world.deps, "us", me.account.id, GOOD)
     assert [a.question_id for a in stored] == ["first_teacher", "first_car", "first_pet"]
     assert {a.set_at for a in stored} == {world.clock.now()}
     assert log[0].detail == {"first": False}
@@ -181,8 +181,7 @@ async def test_verify_answers_is_all_or_nothing_with_the_same_work(
     await questions.set_answers(world.deps, me, GOOD, WHO)
     counting = CountingHasher(world.deps.hasher)
     deps = replace(world.deps, hasher=counting)
-    async with deps.uow() as uow:
-        ok = await questions.verify_answers(deps, uow, "us", me.account.id, answers)
+    ok = await questions.verify_answers(deps, "us", me.account.id, answers)
     assert ok is (
         answers
         in (GOOD, [("first_pet", "rex"), ("childhood_street", "ELM ST"), ("first_film", "jaws!")])
@@ -194,15 +193,13 @@ async def test_verify_answers_without_a_set_does_the_same_work(world: World) -> 
     me = await signed_in(world, phone=False)
     counting = CountingHasher(world.deps.hasher)
     deps = replace(world.deps, hasher=counting)
-    async with deps.uow() as uow:
-        assert not await questions.verify_answers(deps, uow, "us", me.account.id, GOOD)
-        assert not await questions.verify_answers(deps, uow, "uk", me.account.id, GOOD)
+    assert not await questions.verify_answers(deps, "us", me.account.id, GOOD)
+    assert not await questions.verify_answers(deps, "uk", me.account.id, GOOD)
     assert counting.calls == ["verify"] * 6
 
 
 async def test_another_sites_check_finds_nothing(world: World) -> None:
     me = await signed_in(world, phone=False)
     await questions.set_answers(world.deps, me, GOOD, WHO)
-    async with world.deps.uow() as uow:
-        assert not await questions.verify_answers(world.deps, uow, "uk", me.account.id, GOOD)
-        assert await questions.verify_answers(world.deps, uow, "us", me.account.id, GOOD)
+    assert not await questions.verify_answers(world.deps, "uk", me.account.id, GOOD)
+    assert await questions.verify_answers(world.deps, "us", me.account.id, GOOD)

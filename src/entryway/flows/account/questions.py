@@ -29,7 +29,7 @@ from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit, notify_all
 from entryway.flows.outbox import notices
-from entryway.flows.ports import Deps, Requester, StoredAnswer, UnitOfWork
+from entryway.flows.ports import Deps, Requester, StoredAnswer
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ async def _refuse_the_password(deps: Deps, me: Current, typed: list[str]) -> Non
 
 
 async def verify_answers(
-    deps: Deps, uow: UnitOfWork, site: str, account_id: str, answers: Sequence[tuple[str, str]]
+    deps: Deps, site: str, account_id: str, answers: Sequence[tuple[str, str]]
 ) -> bool:
     """All-or-nothing, constant-work check of (question id, answer) pairs (SECURITY.md 17).
 
@@ -118,7 +118,11 @@ async def verify_answers(
     answers at all, exactly three verifies run (a dummy one where there is no stored hash),
     and only one bit comes back: timing and result never say which answer failed, or
     whether answers were set. The caller counts a False toward the account's cap."""
-    stored = {a.question_id: a.answer_hash for a in await uow.questions.answers(site, account_id)}
+    # Read in a transaction of its own and closed before hashing: on SQLite an open unit of
+    # work holds the database's one write lock, and three verifies take a while.
+    async with deps.uow() as uow:
+        rows = await uow.questions.answers(site, account_id) if account_id else []
+    stored = {a.question_id: a.answer_hash for a in rows}
     given = [(q, a) for q, a in list(answers)[:ANSWER_COUNT]]
     given += [("", "")] * (ANSWER_COUNT - len(given))
     checks = []

@@ -186,11 +186,11 @@ async def answer_questions(
     judged = admitted is not None and not capped and state.account_id is not None
     judged = judged and found is not None and found.id == state.account_id
     pairs = list(zip(state.detail["asked"], typed, strict=True))
-    async with deps.hash_gate.slot(budget.ip_key, failing=failing), deps.uow() as uow:
+    async with deps.hash_gate.slot(budget.ip_key, failing=failing):
         # Decoys, and checks that fail silently, take the same path under an id that has
         # no answers: three dummy verifies, as long as three real ones.
         right = await verify_answers(
-            deps, uow, site.code, (state.account_id or "") if judged else "", pairs
+            deps, site.code, (state.account_id or "") if judged else "", pairs
         )
     right = right and judged
     locked_now = False
