@@ -18,12 +18,16 @@ EntrywayError
 ├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
 ├── NotFound                not_found            nothing of that id on this site
 ├── Conflict                conflict             a unique identifier is already taken (internal)
+├── ContactsOnHold          contacts_on_hold     no email or phone change until ``until`` (the
+│                                                hold after a recovery, SECURITY.md 35)
 ├── Forbidden               forbidden            CSRF or another guard refused the request
 └── UnknownSite             unknown_site         the Host header names no configured site
 ```
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class EntrywayError(Exception):
@@ -116,6 +120,18 @@ class NotFound(EntrywayError):
 class Conflict(EntrywayError):
     code = "conflict"
     status = 409
+
+
+class ContactsOnHold(EntrywayError):
+    """A contact change refused while the hold after a completed recovery lasts; ``until``
+    is when it lifts, so an app can say so in its own words."""
+
+    code = "contacts_on_hold"
+    status = 409
+
+    def __init__(self, message: str, *, until: datetime, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.until = until
 
 
 class Forbidden(EntrywayError):
