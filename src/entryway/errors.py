@@ -18,6 +18,8 @@ EntrywayError
 ├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
 ├── NotFound                not_found            nothing of that id on this site
 ├── Conflict                conflict             a unique identifier is already taken (internal)
+├── ContactTaken            contact_taken        a recovery's new contact now belongs to another
+│                                                account on the site: the recovery cannot finish
 ├── ContactsOnHold          contacts_on_hold     no email or phone change until ``until`` (the
 │                                                hold after a recovery, SECURITY.md 35)
 ├── Forbidden               forbidden            CSRF or another guard refused the request
@@ -119,6 +121,14 @@ class NotFound(EntrywayError):
 
 class Conflict(EntrywayError):
     code = "conflict"
+    status = 409
+
+
+class ContactTaken(EntrywayError):
+    """A recovery's new email or phone was taken by another account since it was proven:
+    nothing changes, and the recovery stays as it was."""
+
+    code = "contact_taken"
     status = 409
 
 
