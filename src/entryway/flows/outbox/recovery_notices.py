@@ -4,16 +4,15 @@ Each names the site's configured origin only. Texts stay under 160 characters.""
 
 from __future__ import annotations
 
+from entryway.core.recovery import Notice
 from entryway.core.sites import Site
-
-__all__ = ["Site"]
+from entryway.flows.outbox.notices import CONTACT, GENUINE, RESET
 
 # --- To the new contact, during the identity check (flows/recovery/identity_check.py) ---
 
 # The words below go to a contact the requester typed, for an account that may not exist:
 # none of them may depend on whether it does, name the account, or point to a Message
 # Center the requester cannot open. The Ask us page (notices.CONTACT) for further help.
-_ASK_US = "/help/contact"
 
 
 def recovery_code(site: Site, code: str) -> tuple[str, str]:
@@ -62,7 +61,7 @@ def recovery_unverified(site: Site) -> tuple[str, str]:
         f"{site.brand}: we could not verify your account recovery request",
         f"We could not verify your request to recover a {site.brand} ({site.name}) "
         "account, so nothing was changed.\n\n"
-        f"If you still need help, contact us at {site.url(_ASK_US)}.\n\n"
+        f"If you still need help, contact us at {site.url(CONTACT)}.\n\n"
         "If you did not ask for this, you can ignore this message.",
     )
 
@@ -70,7 +69,7 @@ def recovery_unverified(site: Site) -> tuple[str, str]:
 def recovery_unverified_sms(site: Site) -> str:
     return (
         f"{site.brand}: we could not verify your account recovery request, so nothing "
-        f"was changed. For help: {site.url(_ASK_US)}"
+        f"was changed. For help: {site.url(CONTACT)}"
     )
 
 
@@ -78,11 +77,6 @@ def recovery_unverified_sms(site: Site) -> str:
 
 
 # --- The pending recovery: old contacts' notices, answers, review (flows/recovery/pending.py) ---
-
-# Imported in this section, not at the top, so each journey's texts merge apart (E402
-# applies once the section above holds code; RUF100 until then).
-from entryway.core.recovery import Notice  # noqa: E402, RUF100
-from entryway.flows.outbox.notices import CONTACT, GENUINE, RESET  # noqa: E402, RUF100
 
 # The old contacts hear of a recovery at its start, halfway and a day before its end, each
 # time with their own This wasn't me link; the new contact hears the date, the finish link,
@@ -204,24 +198,6 @@ def recovery_finish(site: Site, link: str, until: str) -> tuple[str, str]:
 
 def recovery_finish_sms(site: Site, link: str) -> str:
     return f"{site.brand}: finish recovering your account (the link works once): {link}"
-
-
-def recovery_unverified(site: Site) -> tuple[str, str]:
-    """To the new contact: we could not verify the request. The one text for a refused
-    check, a declined review and an identifier with no account: they must read alike."""
-    return (
-        f"{site.brand}: we could not verify your request",
-        f"We could not verify your request to recover an account on {site.brand} "
-        f"({site.name}), so no account was changed.\n\nIf you still need help, contact us at "
-        f"{site.url(CONTACT)}.",
-    )
-
-
-def recovery_unverified_sms(site: Site) -> str:
-    return (
-        f"{site.brand}: we could not verify your account recovery request. Nothing changed. "
-        f"Help: {site.url(CONTACT)}"
-    )
 
 
 def recovery_cancelled_to_new(site: Site) -> tuple[str, str]:
