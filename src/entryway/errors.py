@@ -18,12 +18,18 @@ EntrywayError
 ├── FlowExpired             flow_expired         the multi-step flow is unknown, finished or expired
 ├── NotFound                not_found            nothing of that id on this site
 ├── Conflict                conflict             a unique identifier is already taken (internal)
+├── ContactTaken            contact_taken        a recovery's new contact now belongs to another
+│                                                account on the site: the recovery cannot finish
+├── ContactsOnHold          contacts_on_hold     no email or phone change until ``until`` (the
+│                                                hold after a recovery, SECURITY.md 35)
 ├── Forbidden               forbidden            CSRF or another guard refused the request
 └── UnknownSite             unknown_site         the Host header names no configured site
 ```
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 
 class EntrywayError(Exception):
@@ -116,6 +122,26 @@ class NotFound(EntrywayError):
 class Conflict(EntrywayError):
     code = "conflict"
     status = 409
+
+
+class ContactTaken(EntrywayError):
+    """A recovery's new email or phone was taken by another account since it was proven:
+    nothing changes, and the recovery stays as it was."""
+
+    code = "contact_taken"
+    status = 409
+
+
+class ContactsOnHold(EntrywayError):
+    """A contact change refused while the hold after a completed recovery lasts; ``until``
+    is when it lifts, so an app can say so in its own words."""
+
+    code = "contacts_on_hold"
+    status = 409
+
+    def __init__(self, message: str, *, until: datetime, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.until = until
 
 
 class Forbidden(EntrywayError):

@@ -36,6 +36,7 @@ from entryway.flows.ports import (
     Session,
     UnitOfWork,
 )
+from entryway.flows.recovery import hold
 from entryway.flows.signin import lockout
 
 
@@ -239,8 +240,10 @@ async def start_contact_change(
     """Send a code to the new email or phone; nothing changes until it is entered.
 
     An address already used by another account on this site gets a decoy flow, so the
-    answer does not reveal that it is taken (SECURITY.md 4).
+    answer does not reveal that it is taken (SECURITY.md 4). Refused with ContactsOnHold for
+    48 hours after a recovery put a new contact on the account (SECURITY.md 35).
     """
+    hold.refuse_while_fixed(deps, me.account)
     site = deps.site(me.account.site)
     ident = deps.identifiers.parse(raw, site.phone_region)
     if ident.kind != kind:
@@ -283,6 +286,7 @@ async def confirm_contact_change(
 ) -> bool:
     """The right code replaces the contact; the contacts on file before it are told. True
     when there was none before (added, not changed)."""
+    hold.refuse_while_fixed(deps, me.account)  # a change started just before a recovery
     site = deps.site(me.account.site)
     purpose = _purpose(kind)
     field, flag = (
