@@ -40,6 +40,7 @@ from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, OrderLookup, Texter
+from entryway.flows.recovery.pending import evaluate_requested, move_along
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.support.queue import close_solved
 from entryway.settings import Settings, console_host
@@ -50,6 +51,7 @@ from entryway.web.console.render import ConsoleConfig
 from entryway.web.security import WebConfig
 
 CASE_SWEEP_SECONDS = 3600.0
+RECOVERY_SWEEP_SECONDS = 5.0
 
 
 class UnsafeSettings(SystemExit):
@@ -164,6 +166,10 @@ def build(
             twin.add(site_code, key, placed)
     # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
+    # Recoveries are weighed soon after they are asked for, and their notices and ends come
+    # on time; both jobs are conditional writes, so every instance may run them.
+    delivery.every(RECOVERY_SWEEP_SECONDS, functools.partial(evaluate_requested, deps))
+    delivery.every(RECOVERY_SWEEP_SECONDS, functools.partial(move_along, deps))
     web = WebConfig(
         demo=settings.demo,
         csrf_key=derive(secret, "csrf"),

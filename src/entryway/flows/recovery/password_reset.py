@@ -44,6 +44,7 @@ from entryway.flows.common import (
 )
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
+from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.PASSWORD_RESET
@@ -459,6 +460,8 @@ async def complete(
             body,
             notices.password_reset_sms(site, unlocking),
         )
+        # Proven through a contact on file: a recovery asked for without them stops.
+        await cancel_on_sign_in(deps, uow, account, who)
         await uow.commit()
     deps.on_message()
 

@@ -44,6 +44,7 @@ from entryway.flows.common import (
 )
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
+from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout, unfinished
 
 WRONG = {
@@ -181,7 +182,10 @@ async def pass_second_step(
                     expires_at=now + REMEMBER_BROWSER,
                 )
             )
+        stopped = await cancel_on_sign_in(deps, uow, account, who)  # the owner is in
         await uow.commit()
+    if stopped:
+        deps.on_message()
     return Passed(
         session_token=full.token,
         account_id=account.id,

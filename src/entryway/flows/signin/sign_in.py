@@ -30,6 +30,7 @@ from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, Requester, UnitOfWork
+from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout, unfinished, unusual
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
@@ -183,7 +184,11 @@ async def sign_in(
             remember=remember,
             remembered_browser=trusted,
         )
+        # The owner is in: a recovery someone else asked for stops (SECURITY.md 34).
+        stopped = await cancel_on_sign_in(deps, uow, account, who)
         await uow.commit()
+    if stopped:
+        deps.on_message()
     return SignedIn(
         session_token=session.token,
         account_id=account.id,

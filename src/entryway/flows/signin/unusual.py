@@ -25,6 +25,7 @@ from entryway.flows import codes
 from entryway.flows.common import audit, notify_all, open_session, start_code_flow
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
@@ -162,6 +163,7 @@ async def confirm(
             f"Your {site.brand} account was signed in from a new device with a code. "
             "Not you? Reset your password now.",
         )
+        await cancel_on_sign_in(deps, uow, account, who)  # the owner is in
         await uow.commit()
     deps.on_message()
     return Confirmed(

@@ -18,11 +18,9 @@ from entryway.core.cases import (
     Origin,
     Topic,
     after_customer_reply,
-    first_reply_due,
 )
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
-from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.errors import (
     Conflict,
@@ -39,6 +37,7 @@ from entryway.flows.signin.second_step import pending
 from entryway.flows.support.thread import (
     CLOSED,
     NO_CASE,
+    add_case,
     clean_message,
     customer_topic,
     issue_link,
@@ -165,7 +164,7 @@ async def _open(
 ) -> str:
     now = deps.clock.now()
     async with deps.uow() as uow:
-        case = await _add_case(deps, uow, site, account, origin, topic, now, name, ident)
+        case = await add_case(deps, uow, site, account, origin, topic, now, name, ident)
         await record(deps, uow, case, Author.CUSTOMER, text)
         await audit(
             deps,
@@ -194,41 +193,6 @@ async def _open(
         await uow.commit()
     deps.on_message()
     return case.number
-
-
-async def _add_case(
-    deps: Deps,
-    uow: UnitOfWork,
-    site: Site,
-    account: Account | None,
-    origin: Origin,
-    topic: Topic,
-    now: datetime,
-    name: str,
-    ident: Identifier | None,
-) -> SupportCase:
-    for _ in range(5):  # case numbers are short, so a clash is possible, if rare
-        case = SupportCase(
-            id=new_token(deps.rng, 16),
-            number=f"{deps.rng.randbelow(10**8):08d}",
-            site=site.code,
-            account_id=account.id if account else None,
-            topic=topic,
-            origin=origin,
-            state=CaseState.NEW,
-            created_at=now,
-            claimed_name=name,
-            claimed_kind=ident.kind.value if ident else "",
-            claimed_contact=ident.value if ident else None,
-            first_reply_due=first_reply_due(now),
-            last_customer_at=now,
-        )
-        try:
-            await uow.cases.add(case)
-            return case
-        except Conflict:
-            continue
-    raise Conflict("Please try again.")
 
 
 async def case_for_link(deps: Deps, site_code: str, token: str) -> CustomerCase:

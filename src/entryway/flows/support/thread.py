@@ -3,12 +3,22 @@ case link, and where a message to the customer goes."""
 
 from __future__ import annotations
 
-from entryway.core.cases import CUSTOMER_TOPICS, MAX_MESSAGE, Author, Topic
+from datetime import datetime
+
+from entryway.core.cases import (
+    CUSTOMER_TOPICS,
+    MAX_MESSAGE,
+    Author,
+    CaseState,
+    Origin,
+    Topic,
+    first_reply_due,
+)
 from entryway.core.events import Channel, MessageKind
-from entryway.core.identifiers import IdentifierKind
+from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
-from entryway.errors import InvalidInput
+from entryway.errors import Conflict, InvalidInput
 from entryway.flows.common import send
 from entryway.flows.ports import Account, CaseEntry, CaseLink, Deps, SupportCase, UnitOfWork
 
@@ -145,3 +155,40 @@ async def tell_customer(
         body=body,
     )
     return True
+
+
+async def add_case(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account | None,
+    origin: Origin,
+    topic: Topic,
+    now: datetime,
+    name: str,
+    ident: Identifier | None,
+) -> SupportCase:
+    """A new case with a fresh number (retried on the rare clash), in the caller's
+    transaction: Ask us, and the journeys that open cases of their own (identity review)."""
+    for _ in range(5):  # case numbers are short, so a clash is possible, if rare
+        case = SupportCase(
+            id=new_token(deps.rng, 16),
+            number=f"{deps.rng.randbelow(10**8):08d}",
+            site=site.code,
+            account_id=account.id if account else None,
+            topic=topic,
+            origin=origin,
+            state=CaseState.NEW,
+            created_at=now,
+            claimed_name=name,
+            claimed_kind=ident.kind.value if ident else "",
+            claimed_contact=ident.value if ident else None,
+            first_reply_due=first_reply_due(now),
+            last_customer_at=now,
+        )
+        try:
+            await uow.cases.add(case)
+            return case
+        except Conflict:
+            continue
+    raise Conflict("Please try again.")

@@ -1,0 +1,28 @@
+"""Times written for people: in the site's own time zone, with the zone named, so a date in
+a message means the same to the reader wherever the server runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from entryway.core.sites import Site
+
+# Regions whose customers read a 12-hour clock; everyone else gets 24 hours.
+TWELVE_HOUR_REGIONS = frozenset({"US", "CA", "AU", "NZ", "IN", "PH"})
+
+
+def site_time(value: datetime, site: Site) -> str:
+    """``value`` as the site's customers read it: 18 Jan 2026, 7:00 AM EST (plain spaces,
+    for message text; pages have their own no-break form in web/formatting.py)."""
+    if value.tzinfo is None:  # stored times are UTC
+        value = value.replace(tzinfo=UTC)
+    local = value.astimezone(site.zone)
+    region = site.locale.rpartition("-")[2].upper()
+    if region in TWELVE_HOUR_REGIONS:
+        clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+    else:
+        clock = f"{local:%H:%M}"
+    zone = local.tzname() or site.timezone
+    if zone[:1] in "+-":  # zones without a common abbreviation: say the offset plainly
+        zone = "UTC" + zone
+    return f"{local.day} {local:%b} {local:%Y}, {clock} {zone}"

@@ -1,0 +1,163 @@
+"""Stopping a live recovery: This wasn't me (each old contact's single-use link, live until
+the recovery ends) and the owner's own sign-in. Either ends the recovery and tells both
+sides; the link also ends every session of the account (SECURITY.md 34).
+
+```mermaid
+stateDiagram-v2
+    [*] --> confirm: This wasn't me opened (GET: token swapped for a flow; link NOT used)
+    confirm --> done: Cancel the recovery (link used by conditional write, recovery cancelled)
+```
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.recovery import LIVE_STATES, RecoveryState
+from entryway.core.secrets import new_token
+from entryway.errors import FlowExpired
+from entryway.flows.account.account import sign_out_all
+from entryway.flows.common import audit, decoy_hash, flow_hash
+from entryway.flows.outbox import recovery_notices as texts
+from entryway.flows.ports import Account, Deps, FlowState, Recovery, Requester, UnitOfWork
+from entryway.flows.recovery import steps
+from entryway.flows.signin.lockout import link_hash
+
+FLOW_LIFETIME = timedelta(minutes=30)
+LINK_ENDED = (
+    "This link was used already, or the recovery it was about has ended. Nothing more needs doing."
+)
+
+
+async def open_cancel_link(deps: Deps, site_code: str, token: str, who: Requester) -> str:
+    """This wasn't me, opened: swap the link's token for a flow (returned) without using
+    the link, so a mail scanner spends nothing (SECURITY.md 15). FlowExpired for a link
+    that is used, voided, expired, of another site, or whose recovery has ended."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        link = (
+            await uow.links.get(site_code, link_hash(deps, token), FlowPurpose.RECOVERY_CANCEL)
+            if 0 < len(token) <= 100
+            else None
+        )
+        if link is None or link.used_at is not None or now >= link.expires_at:
+            raise FlowExpired(LINK_ENDED)
+        recovery = await uow.recoveries.get(site_code, link.reason)
+        if recovery is None or recovery.state not in LIVE_STATES:
+            raise FlowExpired(LINK_ENDED)
+        flow = new_token(deps.rng)
+        await uow.flows.add(
+            FlowState(
+                id_hash=flow_hash(deps, flow),
+                site=site_code,
+                purpose=FlowPurpose.RECOVERY_CANCEL,
+                account_id=link.account_id,
+                target_kind="link",
+                target=link.id_hash,  # used up by Cancel the recovery, not by opening
+                code_hash=decoy_hash(deps),
+                code_expires_at=now,
+                code_attempts=0,
+                sends=0,
+                created_at=now,
+                expires_at=min(now + FLOW_LIFETIME, link.expires_at),
+                stage="confirm",
+                note=recovery.id,
+            )
+        )
+        await uow.commit()
+    return flow
+
+
+async def cancel(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> None:
+    """Cancel the recovery: the link is used (conditional write), the recovery cancelled,
+    every session of the account ends, its links void, and both sides are told."""
+    now = deps.clock.now()
+    async with deps.uow() as uow:
+        state = (
+            await uow.flows.get(site_code, flow_hash(deps, flow_token), FlowPurpose.RECOVERY_CANCEL)
+            if 0 < len(flow_token) <= 100
+            else None
+        )
+        if state is None or now >= state.expires_at or state.stage != "confirm":
+            raise FlowExpired(LINK_ENDED)
+        if not await uow.flows.advance(site_code, state.id_hash, "confirm", "done"):
+            raise FlowExpired(LINK_ENDED)
+        if not await uow.links.use(site_code, state.target, FlowPurpose.RECOVERY_CANCEL, now):
+            raise FlowExpired(LINK_ENDED)
+        recovery = await uow.recoveries.get(site_code, state.note)
+        account = await uow.accounts.get(site_code, state.account_id or "")
+        if recovery is None or account is None:
+            raise FlowExpired(LINK_ENDED)
+        if not await _cancel(deps, uow, recovery, account, who, by_sign_in=False):
+            raise FlowExpired(LINK_ENDED)  # ended meanwhile: nothing is used or changed
+        await sign_out_all(deps, uow, account, who)
+        await uow.commit()
+    deps.on_message()
+
+
+async def cancel_on_sign_in(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> bool:
+    """The owner signed in (a full session) or reset the password through a contact on
+    file: their live recovery, if any, is cancelled in the caller's transaction and they
+    are told. True when it wrote messages (the caller wakes delivery after committing)."""
+    recovery = await uow.recoveries.live_for(account.site, account.id)
+    if recovery is None:
+        return False
+    return await _cancel(deps, uow, recovery, account, who, by_sign_in=True)
+
+
+async def _cancel(
+    deps: Deps,
+    uow: UnitOfWork,
+    recovery: Recovery,
+    account: Account,
+    who: Requester,
+    *,
+    by_sign_in: bool,
+) -> bool:
+    how = "the account's owner signed in" if by_sign_in else "This wasn't me was used"
+    for _ in range(3):  # a job may move it on (waiting -> ready) between read and write
+        if await steps.end(deps, uow, recovery, RecoveryState.CANCELLED, f"Cancelled: {how}."):
+            break
+        found = await uow.recoveries.get(recovery.site, recovery.id)
+        if found is None or found.state not in LIVE_STATES:
+            return False
+        recovery = found
+    else:
+        return False
+    site = deps.site(recovery.site)
+    if recovery.state in (RecoveryState.WAITING, RecoveryState.READY):
+        await steps.tell_new(
+            deps,
+            uow,
+            site,
+            recovery,
+            MessageKind.RECOVERY_ENDED,
+            texts.recovery_cancelled_to_new(site),
+            texts.recovery_cancelled_to_new_sms(site),
+        )
+    else:
+        # Never told a date, so it hears what a refusal or a decoy hears, when they would:
+        # a stop by the owner must not show that the account exists.
+        due = recovery.created_at + deps.recovery_policy.refusal_delay
+        await steps.tell_unverified(deps, uow, site, recovery, due=max(due, deps.clock.now()))
+
+    def write(channel: Channel, _link: str | None) -> tuple[str, str]:
+        if channel == Channel.EMAIL:
+            return texts.recovery_cancelled_to_old(site, by_sign_in)
+        return "", texts.recovery_cancelled_to_old_sms(site)
+
+    await steps.tell_old(
+        deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
+    )
+    await audit(
+        deps,
+        uow,
+        site.code,
+        account.id,
+        AuditAction.RECOVERY_CANCELLED,
+        who,
+        recovery=recovery.id,
+        by="sign_in" if by_sign_in else "link",
+    )
+    return True

@@ -1,0 +1,252 @@
+"""Steps the pending recovery and its review share: who the old contacts are, their This
+wasn't me links, messages to the new contact, the finish link, and ending a recovery.
+
+Every link is a 256-bit token kept only as a keyed hash in ``links``, with the recovery's
+id as its reason, and names the site's configured origin (SECURITY.md 12, figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from entryway.core.cases import Author, CaseState
+from entryway.core.events import Channel, FlowPurpose, MessageKind
+from entryway.core.identifiers import IdentifierKind
+from entryway.core.local_time import site_time
+from entryway.core.masking import mask
+from entryway.core.recovery import Notice, RecoveryState
+from entryway.core.secrets import new_token
+from entryway.core.sites import Site
+from entryway.flows.common import send
+from entryway.flows.outbox import recovery_notices as texts
+from entryway.flows.ports import Account, Deps, Link, Recovery, UnitOfWork
+from entryway.flows.signin.lockout import link_hash
+from entryway.flows.support.thread import record
+
+CANCEL_PATH = "/recovery/cancel?token="
+FINISH_PATH = "/recovery/finish?token="
+# A This wasn't me link lives while its recovery does: every end voids the account's
+# links (``end``). The cap only bounds a link whose recovery somehow never ends; it is
+# longer than the longest wait plus a review and the finish link's day.
+CANCEL_LINK_CAP = timedelta(days=60)
+
+# (channel, address) -> (subject, body) of one message, given that contact's link (or None).
+Writer = Callable[[Channel, str | None], tuple[str, str]]
+
+
+def old_contacts(account: Account) -> list[tuple[Channel, str]]:
+    """The verified email and phone on file: the contacts a recovery would replace."""
+    found = []
+    if account.email and account.email_verified:
+        found.append((Channel.EMAIL, account.email))
+    if account.phone and account.phone_verified:
+        found.append((Channel.SMS, account.phone))
+    return found
+
+
+async def cancel_link(deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery) -> str:
+    """A new This wasn't me link for one contact and one notice; its absolute URL."""
+    now = deps.clock.now()
+    token = new_token(deps.rng)
+    await uow.links.add(
+        Link(
+            id_hash=link_hash(deps, token),
+            site=site.code,
+            account_id=recovery.account_id,
+            purpose=FlowPurpose.RECOVERY_CANCEL,
+            reason=recovery.id,
+            created_at=now,
+            expires_at=now + CANCEL_LINK_CAP,
+        )
+    )
+    return site.url(CANCEL_PATH + token)
+
+
+async def tell_old(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    account: Account,
+    recovery: Recovery,
+    kind: MessageKind,
+    write: Writer,
+    *,
+    with_link: bool,
+    dedupe: Callable[[str], str] | None = None,
+) -> bool:
+    """One message to each old contact, each with a link of its own when ``with_link`` (so
+    one forwarded email does not carry the other contact's link); true if any was written."""
+    wrote = False
+    for channel, to in old_contacts(account):
+        link = await cancel_link(deps, uow, site, recovery) if with_link else None
+        subject, body = write(channel, link)
+        wrote |= await send(
+            deps,
+            uow,
+            site,
+            account_id=account.id,
+            channel=channel,
+            kind=kind,
+            to=to,
+            subject=subject,
+            body=body,
+            dedupe_key=dedupe(to) if dedupe else None,
+        )
+    return wrote
+
+
+async def tell_new(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: Site,
+    recovery: Recovery,
+    kind: MessageKind,
+    email: tuple[str, str],
+    sms: str,
+    *,
+    due: datetime | None = None,
+) -> None:
+    """One message to the new contact (proven by a code, not yet on the account). Filed
+    under the account, so once the recovery completes its owner can check it was ours."""
+    by_email = recovery.new_kind == IdentifierKind.EMAIL
+    subject, body = email if by_email else ("", sms)
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=recovery.account_id,
+        channel=Channel.EMAIL if by_email else Channel.SMS,
+        kind=kind,
+        to=recovery.new_contact,
+        subject=subject,
+        body=body,
+        due=due,
+    )
+
+
+async def send_finish_link(deps: Deps, uow: UnitOfWork, recovery: Recovery) -> None:
+    """Finish recovering your account, to the new contact: a single-use link (older ones
+    void) that lives ``policy.finish_link_for``, in the caller's transaction."""
+    site = deps.site(recovery.site)
+    now = deps.clock.now()
+    until = now + deps.recovery_policy.finish_link_for
+    token = new_token(deps.rng)
+    await uow.links.void_for(site.code, recovery.account_id, FlowPurpose.RECOVERY_FINISH)
+    await uow.links.add(
+        Link(
+            id_hash=link_hash(deps, token),
+            site=site.code,
+            account_id=recovery.account_id,
+            purpose=FlowPurpose.RECOVERY_FINISH,
+            reason=recovery.id,
+            created_at=now,
+            expires_at=until,
+        )
+    )
+    url = site.url(FINISH_PATH + token)
+    await tell_new(
+        deps,
+        uow,
+        site,
+        recovery,
+        MessageKind.RECOVERY_FINISH,
+        texts.recovery_finish(site, url, site_time(until, site)),
+        texts.recovery_finish_sms(site, url),
+    )
+
+
+async def end(
+    deps: Deps,
+    uow: UnitOfWork,
+    recovery: Recovery,
+    state: RecoveryState,
+    entry: str,
+    staff_id: str | None = None,
+    **values: Any,
+) -> bool:
+    """Move a live recovery to an end ``state`` (conditional on the state it was read in);
+    its links and the flows opened from them stop working, and its review case, if any,
+    is solved with ``entry`` on the thread. False (nothing done) if it moved meanwhile."""
+    now = deps.clock.now()
+    moved = await uow.recoveries.move(
+        recovery.site, recovery.id, recovery.state, state=state, ended_at=now, **values
+    )
+    if not moved:
+        return False
+    for purpose in (FlowPurpose.RECOVERY_CANCEL, FlowPurpose.RECOVERY_FINISH):
+        await uow.links.void_for(recovery.site, recovery.account_id, purpose)
+        await uow.flows.void_for(recovery.site, recovery.account_id, purpose)
+    if recovery.case_id:
+        await close_case(deps, uow, recovery, entry, staff_id)
+    return True
+
+
+async def close_case(
+    deps: Deps, uow: UnitOfWork, recovery: Recovery, entry: str, staff_id: str | None
+) -> None:
+    """The review case is done with: ``entry`` on its thread, and solved (the sweep closes
+    it a week on, like any solved case)."""
+    case = await uow.cases.get(recovery.site, recovery.case_id or "")
+    if case is None:
+        return
+    await record(deps, uow, case, Author.SYSTEM, entry, staff_id)
+    if case.state not in (CaseState.SOLVED, CaseState.CLOSED):
+        await uow.cases.move(
+            case.site, case.id, case.state, state=CaseState.SOLVED, solved_at=deps.clock.now()
+        )
+
+
+async def tell_waiting(
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, recovery: Recovery, notice: Notice
+) -> None:
+    """One of the old contacts' notices while the recovery waits, each with its own This
+    wasn't me link and the time after which it could complete."""
+    when = site_time(recovery.wait_until or deps.clock.now(), site)
+    masked = mask(recovery.new_kind, recovery.new_contact)
+
+    def write(channel: Channel, link: str | None) -> tuple[str, str]:
+        assert link is not None
+        if channel == Channel.EMAIL:
+            return texts.recovery_notice(site, notice, when, masked, link)
+        return "", texts.recovery_notice_sms(site, notice, link)
+
+    await tell_old(
+        deps, uow, site, account, recovery, MessageKind.RECOVERY_NOTICE, write, with_link=True
+    )
+
+
+async def wait_started(
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, recovery: Recovery
+) -> None:
+    """The waiting period began (strong evidence, or a reviewer's approval): the new contact
+    hears the date, the old contacts the first notice. ``recovery`` carries wait_until."""
+    when = site_time(recovery.wait_until or deps.clock.now(), site)
+    await tell_new(
+        deps,
+        uow,
+        site,
+        recovery,
+        MessageKind.RECOVERY_SCHEDULED,
+        texts.recovery_scheduled(site, when),
+        texts.recovery_scheduled_sms(site, when),
+    )
+    await tell_waiting(deps, uow, site, account, recovery, Notice.STARTED)
+
+
+async def tell_unverified(
+    deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery, *, due: datetime | None
+) -> None:
+    """We could not verify it: the words a decoy's requester gets too, so none can tell a
+    refused or declined recovery from an identifier with no account."""
+    await tell_new(
+        deps,
+        uow,
+        site,
+        recovery,
+        MessageKind.RECOVERY_UNVERIFIED,
+        texts.recovery_unverified(site),
+        texts.recovery_unverified_sms(site),
+        due=due,
+    )

@@ -1,0 +1,180 @@
+"""Recoveries in storage, on SQLite and (with --db=postgresql) PostgreSQL: one live per
+account (SECURITY.md 34), conditional moves and notices, the housekeeping list, and site
+scoping (DESIGN.md rule 8). Every task opens its own connection and transaction."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import timedelta
+
+from entryway.core.recovery import LIVE_STATES, RecoveryState
+from entryway.flows.ports import Recovery
+from tests.adapters.test_storage_contract import add_account
+from tests.conftest import World
+
+
+def recovery(world: World, id: str = "r1", site: str = "us", account_id: str = "a1") -> Recovery:
+    return Recovery(
+        id=id,
+        site=site,
+        account_id=account_id,
+        state=RecoveryState.REQUESTED,
+        new_kind="email",
+        new_contact="new@example.net",
+        created_at=world.clock.now(),
+        questions_right=True,
+        order_number="US-1",
+        order_total="10.00",
+        evidence={"questions": "right", "weak": ["two_step"]},
+        requester_ip="198.51.100.9",
+    )
+
+
+async def add(world: World, r: Recovery) -> bool:
+    async with world.deps.uow() as uow:
+        added = await uow.recoveries.add(r)
+        await uow.commit()
+    return bool(added)
+
+
+async def get(world: World, id: str, site: str = "us") -> Recovery | None:
+    async with world.deps.uow() as uow:
+        return await uow.recoveries.get(site, id)
+
+
+async def test_a_recovery_round_trips(world: World) -> None:
+    await add_account(world)
+    r = recovery(world)
+    assert await add(world, r)
+    assert await get(world, "r1") == r
+    async with world.deps.uow() as uow:
+        assert await uow.recoveries.live_for("us", "a1") == r
+
+
+async def test_security_34_add_is_refused_while_one_is_live(world: World) -> None:
+    await add_account(world)
+    assert await add(world, recovery(world, "r1"))
+    live = [
+        RecoveryState.REQUESTED,
+        RecoveryState.REVIEW,
+        RecoveryState.WAITING,
+        RecoveryState.READY,
+    ]
+    assert set(live) == LIVE_STATES
+    for state in live:
+        async with world.deps.uow() as uow:
+            current = await uow.recoveries.get("us", "r1")
+            assert current is not None
+            assert await uow.recoveries.move("us", "r1", current.state, state=state)
+            await uow.commit()
+        assert not await add(world, recovery(world, f"again-{state}")), state
+    async with world.deps.uow() as uow:
+        assert await uow.recoveries.move("us", "r1", RecoveryState.READY, state="completed")
+        await uow.commit()
+    assert await add(world, recovery(world, "r2"))  # none live: a new one may start
+    assert await get(world, "again-waiting") is None
+
+
+async def test_a_refused_add_leaves_the_transaction_usable(world: World) -> None:
+    await add_account(world)
+    await add_account(world, id="a2", email="bo@example.com")
+    assert await add(world, recovery(world, "r1"))
+    async with world.deps.uow() as uow:
+        assert not await uow.recoveries.add(recovery(world, "r2"))
+        assert await uow.recoveries.add(recovery(world, "r3", account_id="a2"))
+        await uow.commit()
+    assert await get(world, "r3") is not None and await get(world, "r2") is None
+
+
+async def test_security_34_two_adds_at_once_one_wins(world: World) -> None:
+    await add_account(world)
+    results = await asyncio.gather(*(add(world, recovery(world, f"p{i}")) for i in range(8)))
+    assert results.count(True) == 1
+    async with world.deps.uow() as uow:
+        live = await uow.recoveries.live_for("us", "a1")
+    assert live is not None and f"p{results.index(True)}" == live.id
+
+
+async def test_move_is_conditional_on_the_state_it_leaves(world: World) -> None:
+    await add_account(world)
+    await add(world, recovery(world))
+    until = world.clock.now() + timedelta(hours=72)
+    async with world.deps.uow() as uow:
+        assert not await uow.recoveries.move("us", "r1", RecoveryState.REVIEW, state="waiting")
+        assert await uow.recoveries.move(
+            "us",
+            "r1",
+            RecoveryState.REQUESTED,
+            state=RecoveryState.WAITING,
+            wait_until=until,
+            order_number="",
+            evidence={"order": "matched"},
+        )
+        await uow.commit()
+    got = await get(world, "r1")
+    assert got is not None and got.state is RecoveryState.WAITING and got.wait_until == until
+    assert got.order_number == "" and got.evidence == {"order": "matched"}
+
+    async def move() -> bool:
+        async with world.deps.uow() as uow:
+            moved = await uow.recoveries.move(
+                "us", "r1", RecoveryState.WAITING, state=RecoveryState.CANCELLED
+            )
+            await uow.commit()
+        return moved
+
+    assert (await asyncio.gather(*(move() for _ in range(10)))).count(True) == 1
+
+
+async def test_noticed_is_conditional_on_the_count_sent(world: World) -> None:
+    await add_account(world)
+    await add(world, recovery(world))
+
+    async def notice(before: int, after: int) -> bool:
+        async with world.deps.uow() as uow:
+            done = await uow.recoveries.noticed("us", "r1", before, after)
+            await uow.commit()
+        return done
+
+    assert not await notice(1, 2)
+    assert (await asyncio.gather(*(notice(0, 1) for _ in range(10)))).count(True) == 1
+    assert await notice(1, 3)
+    got = await get(world, "r1")
+    assert got is not None and got.notices_sent == 3
+
+
+async def test_in_states_lists_every_site_oldest_first(world: World) -> None:
+    await add_account(world)
+    await add_account(world, site="uk", id="b1")
+    await add_account(world, id="a2", email="bo@example.com")
+    await add(world, recovery(world, "new-us"))
+    world.clock.advance(minutes=1)
+    await add(world, recovery(world, "uk-1", site="uk", account_id="b1"))
+    world.clock.advance(minutes=1)
+    r = replace(recovery(world, "other"), account_id="a2", state=RecoveryState.REVIEW)
+    await add(world, r)
+    async with world.deps.uow() as uow:
+        requested = await uow.recoveries.in_states([RecoveryState.REQUESTED])
+        both = await uow.recoveries.in_states([RecoveryState.REQUESTED, RecoveryState.REVIEW])
+        one = await uow.recoveries.in_states([RecoveryState.REQUESTED], limit=1)
+        none = await uow.recoveries.in_states([RecoveryState.READY])
+    assert [x.id for x in requested] == ["new-us", "uk-1"]
+    assert [x.id for x in both] == ["new-us", "uk-1", "other"]
+    assert [x.id for x in one] == ["new-us"] and none == []
+
+
+async def test_every_lookup_and_write_is_scoped_by_site(world: World) -> None:
+    await add_account(world)
+    await add(world, replace(recovery(world), case_id="case-1"))
+    async with world.deps.uow() as uow:
+        assert await uow.recoveries.get("uk", "r1") is None
+        assert await uow.recoveries.live_for("uk", "a1") is None
+        assert await uow.recoveries.by_case("uk", "case-1") is None
+        assert not await uow.recoveries.move("uk", "r1", RecoveryState.REQUESTED, state="refused")
+        assert not await uow.recoveries.noticed("uk", "r1", 0, 1)
+        found = await uow.recoveries.by_case("us", "case-1")
+        await uow.commit()
+    assert found is not None and found.id == "r1"
+    got = await get(world, "r1")
+    assert got is not None and got.state is RecoveryState.REQUESTED and got.notices_sent == 0
