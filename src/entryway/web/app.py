@@ -32,8 +32,19 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.pages import account, auth, cases, dev, questions, register, reset, two_step
+from entryway.web.pages import (
+    account,
+    auth,
+    cases,
+    dev,
+    questions,
+    recovery_links,
+    register,
+    reset,
+    two_step,
+)
 from entryway.web.pages import help as help_pages
+from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
@@ -72,6 +83,8 @@ def create_app(
     app.include_router(questions.router)
     app.include_router(account.router)
     app.include_router(reset.router)
+    app.include_router(recovery_pages.router)
+    app.include_router(recovery_links.router)
     for api in (
         sign_in_api,
         second_step,
