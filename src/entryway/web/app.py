@@ -19,7 +19,7 @@ from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
 from entryway.web.api import cases as cases_api
-from entryway.web.api import docs, recovery, registration, second_step
+from entryway.web.api import docs, identity, recovery, registration, second_step
 from entryway.web.api import questions as questions_api
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
@@ -93,6 +93,7 @@ def create_app(
         two_step_api,
         questions_api,
         recovery,
+        identity,
         cases_api,
     ):
         app.include_router(api.router)
