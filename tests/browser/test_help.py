@@ -75,10 +75,14 @@ def test_from_sign_in_to_the_right_journey(server: Server, page: Page, shot: Sho
     expect(heading(page, "We'll check it's you another way")).to_be_visible()
     check_page(page)
     shot(page, "no-access")
-    page.get_by_role("link", name="What to do without your email or phone").click()
+    page.get_by_role("link", name="No access to your email or phone?").click()
     expect(heading(page, "No access to your email or phone?")).to_be_visible()
     check_page(page)
     shot(page, "no-access-article")
+    page.go_back()
+    page.get_by_role("main").get_by_role("link", name="Recover your account").click()
+    expect(heading(page, "Recover your account")).to_be_visible()
+    expect(page.get_by_label("Email or mobile phone number")).to_be_visible()
 
 
 @pytest.mark.parametrize(

@@ -310,10 +310,21 @@ def test_reset_no_access_help(server: Server, page: Page, shot: Shots) -> None:
     )
     shot(page, "choose")
 
+    # The link opens the identity check for the identifier typed (tests/web/test_identity_check.py
+    # walks it); the help article says what it involves and leads there too.
     page.get_by_role("link", name=NO_ACCESS).click()
+    expect(heading(page, "Verify your identity")).to_be_visible()
+    expect(page.get_by_role("textbox")).to_have_count(3)
+    check_page(page)
+    shot(page, "verify-your-identity")
+    page.goto(server.url(site, "/help/no-access"))
     expect(heading(page, "No access to your email or phone?")).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("Customer Service")
     check_page(page)
     shot(page, "no-access")
+    page.get_by_role("main").get_by_role("link", name="Recover your account").first.click()
+    expect(heading(page, "Recover your account")).to_be_visible()
+    expect(page.get_by_label("Email or mobile phone number")).to_be_visible()
+    page.go_back()
     page.get_by_role("main").get_by_role("link", name="Password assistance").click()
     expect(heading(page, "Password assistance")).to_be_visible()

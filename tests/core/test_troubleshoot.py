@@ -18,7 +18,7 @@ from entryway.core.troubleshoot import (
 
 # Journeys the outcomes may send to besides articles; tests/web/test_help.py checks each is
 # a real route of the app.
-JOURNEYS = {"/password/forgot", "/signin", ASK_US}
+JOURNEYS = {"/password/forgot", "/signin", "/recovery", ASK_US}
 
 
 def test_every_answer_path_ends_at_an_outcome() -> None:
@@ -47,7 +47,7 @@ def test_every_outcome_and_question_is_reached() -> None:
 def test_the_journeys_the_issue_names_are_all_outcomes() -> None:
     goes = {(o.go, o.article, o.other_sites) for o in SIGN_IN_HELP.outcomes.values()}
     assert ("/password/forgot", "forgot-password", False) in goes  # reset
-    assert ("/help/no-access", "", False) in goes  # the identity check, for now its article
+    assert ("/recovery", "no-access", False) in goes  # the identity check
     assert ("/password/forgot", "locked", False) in goes  # unlock: the emailed link, or reset
     assert ("/signin", "two-step", False) in goes  # Use a backup method
     assert ("", "wrong-site", True) in goes  # the other regional sites

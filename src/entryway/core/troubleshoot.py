@@ -202,9 +202,14 @@ SIGN_IN_HELP = Troubleshooter(
             (
                 "Without your email or phone we can't send you a one-time password, so we "
                 "need to make sure the account is yours before you can get back in.",
+                "We'll ask the verification questions you set up and about a recent order, "
+                "then send a one-time password to a new email address or phone number. "
+                "Recovering an account takes a few days, so that its owner can stop a "
+                "request that wasn't theirs.",
             ),
-            go="/help/no-access",
-            go_label="What to do without your email or phone",
+            go="/recovery",
+            go_label="Recover your account",
+            article="no-access",
         ),
         Outcome(
             "unlock",

@@ -19,7 +19,7 @@ from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
 from entryway.web.api import cases as cases_api
-from entryway.web.api import docs, recovery, registration, second_step
+from entryway.web.api import docs, identity, recovery, registration, second_step
 from entryway.web.api import questions as questions_api
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import two_step as two_step_api
@@ -32,8 +32,19 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.pages import account, auth, cases, dev, questions, register, reset, two_step
+from entryway.web.pages import (
+    account,
+    auth,
+    cases,
+    dev,
+    questions,
+    recovery_links,
+    register,
+    reset,
+    two_step,
+)
 from entryway.web.pages import help as help_pages
+from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
@@ -72,6 +83,8 @@ def create_app(
     app.include_router(questions.router)
     app.include_router(account.router)
     app.include_router(reset.router)
+    app.include_router(recovery_pages.router)
+    app.include_router(recovery_links.router)
     for api in (
         sign_in_api,
         second_step,
@@ -80,6 +93,7 @@ def create_app(
         two_step_api,
         questions_api,
         recovery,
+        identity,
         cases_api,
     ):
         app.include_router(api.router)

@@ -87,8 +87,9 @@ async def _progress(request: Request, journey: Journey) -> Progress | None:
         return None
 
 
-# The link to the no-access help names the contacts the account has (PRODUCT.md 5 gives the
-# label for both); a decoy flow names its own plausible set, so nothing is revealed.
+# The link into the identity check (pages/recovery.py, for the identifier typed here) names
+# the contacts the account has (PRODUCT.md 5 gives the label for both); a decoy flow names
+# its own plausible set, so nothing is revealed.
 NO_ACCESS = {
     ("email", "phone"): "I no longer have access to this phone number/email",
     ("email",): "I no longer have access to this email",
