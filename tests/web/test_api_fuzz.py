@@ -177,7 +177,7 @@ def _set_up(live: Live) -> None:
     live.flows["/api/v1/password-resets"] = r.json()["flow_id"]
     r = live.post("/api/v1/identity-checks", {"identifier": "nobody@example.com"})
     assert r.status_code == 201, r.text
-    live.flows["/api/v1/identity-checks"] = r.json()["flow"]  # this journey names it ``flow``
+    live.flows["/api/v1/identity-checks"] = r.json()["flow_id"]
     r = live.post("/api/v1/account/email", {"identifier": "jane.new@example.com"}, live.full)
     live.flows["/api/v1/account/email"] = r.json()["flow_id"]
     r = live.post("/api/v1/account/phone", {"identifier": "+1 201 555 0199"}, live.full)
@@ -260,11 +260,10 @@ def _borrow(case: Any, live: Live) -> None:
             body.pop("remembered_browser_token", None)
     if isinstance(body.get("answers"), list) and case.path.startswith("/api/v1/identity-checks"):
         body["answers"] = ["Rex", "Elm Street", "Jaws"]  # random text is mostly punctuation
-    for name in ("flow_id", "flow"):
-        if name in body:
-            for prefix, flow in live.flows.items():
-                if case.path.startswith(prefix):
-                    body[name] = flow
+    if "flow_id" in body:
+        for prefix, flow in live.flows.items():
+            if case.path.startswith(prefix):
+                body["flow_id"] = flow
 
 
 def test_the_fuzz_reached_the_flows(live: Live) -> None:

@@ -434,7 +434,9 @@ async def test_finish_link_then_a_new_password_and_sign_in_with_the_new_contact(
 def api_shape(body: Any) -> Any:
     """The answer with what may differ between identifiers blanked: ids and question texts."""
     if isinstance(body, dict):
-        return {k: ("*" if k in {"flow", "text", "id"} else api_shape(v)) for k, v in body.items()}
+        return {
+            k: ("*" if k in {"flow_id", "text", "id"} else api_shape(v)) for k, v in body.items()
+        }
     if isinstance(body, list):
         return [api_shape(v) for v in body]
     return body
@@ -447,23 +449,25 @@ async def api_walk(
     r = await client.post("/api/v1/identity-checks", json={"identifier": identifier})
     body = r.json()
     seen.append(r)
-    flow = body["flow"]
-    assert body["stage"] == "questions" and len(body["questions"]) == 3, body
+    flow = body["flow_id"]
+    assert body["next"] == "questions" and len(body["questions"]) == 3, body
     for path, extra in (
         ("answers", {"answers": RIGHT_ANSWERS}),
         ("order", {"order_number": "US-20417", "order_total": "42.50"}),
         ("contact", {"contact": contact}),
     ):
         seen.append(
-            await client.post(f"/api/v1/identity-checks/{path}", json={"flow": flow, **extra})
+            await client.post(f"/api/v1/identity-checks/{path}", json={"flow_id": flow, **extra})
         )
     seen.append(
-        await client.post("/api/v1/identity-checks/verify", json={"flow": flow, "code": "000000"})
+        await client.post(
+            "/api/v1/identity-checks/verify", json={"flow_id": flow, "code": "000000"}
+        )
     )
-    seen.append(await client.post("/api/v1/identity-checks/resend", json={"flow": flow}))
+    seen.append(await client.post("/api/v1/identity-checks/resend", json={"flow_id": flow}))
     code = await world.code(contact)
     seen.append(
-        await client.post("/api/v1/identity-checks/verify", json={"flow": flow, "code": code})
+        await client.post("/api/v1/identity-checks/verify", json={"flow_id": flow, "code": code})
     )
     return [(r.status_code, stable_headers(r), api_shape(r.json())) for r in seen]
 
@@ -477,8 +481,8 @@ async def test_the_api_answers_the_same_for_every_identifier(
     assert known == unknown
     statuses = [status for status, _headers, _body in known]
     assert statuses == [201, 200, 200, 200, 422, 422, 200], known
-    assert known[0][2]["currency"] == "USD" and known[-1][2] == {"stage": "done"}
-    assert known[3][2]["stage"] == "code" and known[3][2]["sent_to"] == "m***@example.net"
+    assert known[0][2]["currency"] == "USD" and known[-1][2] == {"next": "done"}
+    assert known[3][2]["next"] == "code" and known[3][2]["sent_to"] == "m***@example.net"
     async with world.deps.uow() as uow:
         every = await uow.recoveries.in_states(list(RecoveryState), limit=10)
     assert [r.new_contact for r in every] == ["m1@example.net"]
@@ -486,29 +490,30 @@ async def test_the_api_answers_the_same_for_every_identifier(
 
 async def test_the_api_refuses_bad_input_by_field(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/identity-checks", json={"identifier": "nobody@example.com"})
-    flow = r.json()["flow"]
+    flow = r.json()["flow_id"]
     r = await client.post(
-        "/api/v1/identity-checks/answers", json={"flow": flow, "answers": ["a", "b"]}
+        "/api/v1/identity-checks/answers", json={"flow_id": flow, "answers": ["a", "b"]}
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "answers"
     r = await client.post(
-        "/api/v1/identity-checks/answers", json={"flow": flow, "answers": ["a", "b", 3]}
+        "/api/v1/identity-checks/answers", json={"flow_id": flow, "answers": ["a", "b", 3]}
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "answers.2"
     r = await client.post(
-        "/api/v1/identity-checks/answers", json={"flow": flow, "answers": ["a", "b", "c"]}
+        "/api/v1/identity-checks/answers", json={"flow_id": flow, "answers": ["a", "b", "c"]}
     )
-    assert r.status_code == 200 and r.json()["stage"] == "order"
+    assert r.status_code == 200 and r.json()["next"] == "order"
     r = await client.post(
-        "/api/v1/identity-checks/order", json={"flow": flow, "order_number": "", "order_total": "1"}
+        "/api/v1/identity-checks/order",
+        json={"flow_id": flow, "order_number": "", "order_total": "1"},
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "order_number"
     r = await client.post(
         "/api/v1/identity-checks/order",
-        json={"flow": flow, "order_number": "A-1", "order_total": 42.5},
+        json={"flow_id": flow, "order_number": "A-1", "order_total": 42.5},
     )
     assert r.status_code == 422 and r.json()["error"]["field"] == "order_total"  # a string
-    r = await client.post("/api/v1/identity-checks/resend", json={"flow": "no-such-flow"})
+    r = await client.post("/api/v1/identity-checks/resend", json={"flow_id": "no-such-flow"})
     assert r.status_code == 410 and r.json()["error"]["code"] == "flow_expired"
 
 

@@ -4,7 +4,7 @@ email and the phone on the account.
 
 Every identifier gets the same answers in the same order, whatever is behind it: an unknown
 one gets decoy questions, a code still goes to the new contact, and ``/verify`` ends every
-check with ``{"stage": "done"}``. What follows is written to the new contact; nothing here
+check with ``{"next": "done"}``. What follows is written to the new contact; nothing here
 says what the evidence was, and nothing here signs anyone in (SECURITY.md 17).
 """
 
@@ -35,7 +35,7 @@ class CheckStartIn(In):
 
 
 class CheckStepIn(In):
-    flow: Text = Field(description="From the answer that started the check.")
+    flow_id: Text = Field(description="From the answer that started the check.")
 
 
 class CheckAnswersIn(CheckStepIn):
@@ -62,19 +62,19 @@ class CheckCodeIn(CheckStepIn):
 
 
 class CheckOut(BaseModel):
-    flow: str
-    stage: Stage = Field(description="The step to send next; `done` has none.")
+    flow_id: str
+    next: Stage = Field(description="The step to send next; `done` has none.")
     questions: list[QuestionOut] = Field(
-        description="At stage `questions`: the three to answer, in order."
+        description="At `next` `questions`: the three to answer, in order."
     )
     currency: str = Field(description="ISO 4217 code of the site's currency (`order_total`).")
-    sent_to: str = Field(default="", description="At stage `code`: where the code went, masked.")
+    sent_to: str = Field(default="", description="At `next` `code`: where the code went, masked.")
     channel: Literal["", "email", "sms"] = ""
     resend_after_seconds: int = 0
 
 
 class CheckDoneOut(BaseModel):
-    stage: Literal["done"] = "done"
+    next: Literal["done"] = "done"
 
 
 class RecoveryCancelIn(In):
@@ -92,8 +92,8 @@ class RecoveryFinishIn(In):
 def check_out(step: CheckStep) -> CheckOut:
     """One step of the check as the API tells it."""
     return CheckOut(
-        flow=step.flow_token,
-        stage=step.stage,
+        flow_id=step.flow_token,
+        next=step.stage,
         questions=[QuestionOut(id=q.id, text=q.text) for q in step.questions],
         currency=step.currency,
         sent_to=step.sent_to,
@@ -118,11 +118,11 @@ async def check_start(body: CheckStartIn, request: Request) -> CheckOut:
 @router.post("/identity-checks/answers", response_model=CheckOut, responses=answers(410, 429))
 async def check_answers(body: CheckAnswersIn, request: Request) -> CheckOut:
     """The three answers. Nothing says whether they were right: the check always moves on
-    to the order (`stage: order`). Too soon after failed attempts, 429 like sign-in."""
+    to the order (`next: order`). Too soon after failed attempts, 429 like sign-in."""
     step = await identity_check.answer_questions(
         web_of(request).deps,
         site_of(request).code,
-        flow_token=body.flow,
+        flow_token=body.flow_id,
         answers=body.answers,
         who=who(request),
     )
@@ -136,7 +136,7 @@ async def check_order(body: CheckOrderIn, request: Request) -> CheckOut:
     step = await identity_check.confirm_order(
         web_of(request).deps,
         site_of(request).code,
-        flow_token=body.flow,
+        flow_token=body.flow_id,
         order_number=body.order_number,
         order_total=body.order_total,
         who=who(request),
@@ -146,11 +146,11 @@ async def check_order(body: CheckOrderIn, request: Request) -> CheckOut:
 
 @router.post("/identity-checks/contact", response_model=CheckOut, responses=STEP)
 async def check_contact(body: CheckContactIn, request: Request) -> CheckOut:
-    """The new email or mobile number; a code goes there (`stage: code`)."""
+    """The new email or mobile number; a code goes there (`next: code`)."""
     step = await identity_check.new_contact(
         web_of(request).deps,
         site_of(request).code,
-        flow_token=body.flow,
+        flow_token=body.flow_id,
         contact=body.contact,
         who=who(request),
     )
@@ -161,7 +161,7 @@ async def check_contact(body: CheckContactIn, request: Request) -> CheckOut:
 async def check_resend(body: CheckStepIn, request: Request) -> CheckOut:
     """A new code to the new contact, once `resend_after_seconds` has passed."""
     step = await identity_check.resend(
-        web_of(request).deps, site_of(request).code, flow_token=body.flow, who=who(request)
+        web_of(request).deps, site_of(request).code, flow_token=body.flow_id, who=who(request)
     )
     return check_out(step)
 
@@ -173,7 +173,7 @@ async def check_verify(body: CheckCodeIn, request: Request) -> CheckDoneOut:
     await identity_check.verify(
         web_of(request).deps,
         site_of(request).code,
-        flow_token=body.flow,
+        flow_token=body.flow_id,
         code=body.code,
         who=who(request),
     )
