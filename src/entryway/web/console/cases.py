@@ -25,7 +25,7 @@ from entryway.flows.ports import Deps
 from entryway.flows.staff import directory
 from entryway.flows.support import queue
 from entryway.web import formatting
-from entryway.web.console import tools
+from entryway.web.console import review, tools
 from entryway.web.console.render import (
     actor_page,
     clear_cookie,
@@ -177,6 +177,7 @@ async def _case_page(
     deps = console_of(request).deps
     case = await queue.open_case(deps, actor, case_id)  # NotFound: the same 404 as no case
     panel = await tools.panel(deps, actor, case, revealed)
+    recovery = await review.panel(deps, actor, case)
     typed = dict(typed or {})
     canned_key = request.query_params.get("canned", "")
     if "reply" not in typed:
@@ -194,8 +195,15 @@ async def _case_page(
         done=done,
         mine=case.case.assigned_to == actor.staff_id,
         tools=panel,
+        review=recovery,
         **await _page_ctx(
-            request, actor, [case.case.assigned_to, *(e.staff_id for e in case.entries)]
+            request,
+            actor,
+            [
+                case.case.assigned_to,
+                *(e.staff_id for e in case.entries),
+                recovery.decided_by if recovery else None,
+            ],
         ),
     )
 
@@ -244,6 +252,42 @@ async def case_tool(
         )
     response = redirect(f"/cases/{case_id}#tools")
     flash(request, response, outcome.notice)
+    return response
+
+
+@router.post("/{case_id}/review/{decision}")
+async def case_review(
+    request: Request, case_id: str, decision: str, actor: Actor = Depends(actor_page)
+) -> Response:
+    """Approve or Decline an identity check's recovery, with a Reason (reviewers only)."""
+    require_role(actor, Role.REVIEWER)
+    if decision not in review.DECISIONS:
+        return console_page(
+            request, "error.html", status=404, message="We couldn't find that page."
+        )
+    form = await console_form(request)
+    deps = console_of(request).deps
+    reason = text(form, "reason")
+    # The case first, as its page would: another site's or topic's answers 404 here too.
+    await queue.open_case(deps, actor, case_id)
+    try:
+        notice = await review.decide(deps, actor, case_id, decision, reason, who(request))
+    except InvalidInput as exc:
+        if exc.field != "reason":  # the Reason is the form's only field
+            return await _case_page(request, actor, case_id, status=exc.status, problem=exc.message)
+        key = f"{decision}.reason"
+        return await _case_page(
+            request,
+            actor,
+            case_id,
+            status=exc.status,
+            errors={key: exc.message},
+            typed={key: reason},
+        )
+    except (Forbidden, Conflict, FlowExpired) as exc:
+        return await _case_page(request, actor, case_id, status=exc.status, problem=exc.message)
+    response = redirect(f"/cases/{case_id}#review")
+    flash(request, response, notice)
     return response
 
 
