@@ -130,6 +130,15 @@ class RecoveryPolicy:
     def wait_for(self, two_step: bool) -> timedelta:
         return self.wait_two_step if two_step else self.wait
 
+    def unverified_due(self, asked_at: datetime, roll: float, now: datetime) -> datetime:
+        """When "we could not verify it" goes to the new contact, for a refusal, a decoy
+        and a declined review alike: never before ``refusal_delay`` after the request, and
+        spread over the next ``refusal_delay`` by ``roll`` (0 <= roll < 1, random), as a
+        person's review would be, so its time does not tell a decoy from a decision."""
+        if not 0 <= roll < 1:
+            raise ValueError(f"roll must be in [0, 1), got {roll}")
+        return max(now, asked_at + self.refusal_delay * (1 + roll))
+
 
 class Notice(enum.IntEnum):
     """Which of the old contacts' notices is due (stored as the number already sent)."""

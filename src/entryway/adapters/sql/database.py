@@ -158,6 +158,7 @@ class Database:
             self.sync_engine = create_engine(
                 parsed.set(drivername="sqlite+pysqlite"),
                 echo=echo,
+                hide_parameters=True,  # errors never carry values (addresses, hashes) to logs
                 pool_reset_on_return=None,  # every unit of work ends its own transaction
                 connect_args={"check_same_thread": False},
             )
@@ -168,6 +169,7 @@ class Database:
             self.engine = create_async_engine(
                 url,
                 echo=echo,
+                hide_parameters=True,  # errors never carry values (addresses, hashes) to logs
                 pool_size=10,
                 max_overflow=20,
                 pool_pre_ping=True,
