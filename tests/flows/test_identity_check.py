@@ -1,11 +1,14 @@
 """Verify your identity, through the flow (SECURITY.md 1, 4, 17): the same stages for every
 identifier, answers counted toward the lock and the daily cap with no feedback, a code to
-the new contact in every case, and Recovery requested at the end. Runs on SQLite and, with
---db=postgresql, on PostgreSQL."""
+the new contact in every case, and Recovery requested at the end. What a check leaves
+behind (lockout budget, code quotas, database work, the flow's detail, message times) is
+compared side by side for right and wrong answers and for accounts and decoys. Runs on
+SQLite and, with --db=postgresql, on PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -14,12 +17,23 @@ import pytest
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.lockout import LockPolicy
+from entryway.core.questions import SHIPPED, QuestionList
 from entryway.core.recovery import RecoveryPolicy, RecoveryState
-from entryway.errors import CodeRejected, FlowExpired, InvalidInput, SignInLocked, SignInThrottled
+from entryway.core.secrets import Random
+from entryway.errors import (
+    CodeRejected,
+    FlowExpired,
+    InvalidInput,
+    SignInFailed,
+    SignInLocked,
+    SignInThrottled,
+)
+from entryway.flows import codes
 from entryway.flows.account import account, questions, registration
 from entryway.flows.common import flow_hash
 from entryway.flows.ports import Deps, Message, Requester
 from entryway.flows.recovery import identity_check as check
+from entryway.flows.recovery import password_reset
 from entryway.flows.recovery.identity_check import CheckStep
 from entryway.flows.signin import lockout, sign_in
 from tests.conftest import World
@@ -196,9 +210,11 @@ async def test_security_4_a_decoy_looks_the_same_gets_a_code_and_later_a_refusal
     ]  # fmt: skip
     assert {m.account_id for m in theirs} == {None}
     assert (mine[1].subject, mine[1].body) == (theirs[1].subject, theirs[1].body)
-    assert theirs[2].next_attempt_at == world.clock.now() + world.deps.recovery_policy.refusal_delay
+    delay = world.deps.recovery_policy.refusal_delay
+    due = theirs[2].next_attempt_at
+    assert due is not None and world.clock.now() + delay <= due < world.clock.now() + 2 * delay
 
-    world.clock.advance(seconds=world.deps.recovery_policy.refusal_delay.total_seconds())
+    world.clock.advance(seconds=2 * delay.total_seconds())
     await world.deliver()
     told = [m for m in world.mailer.sent if m.to == "two@example.net"]
     assert "could not verify" in told[-1].subject
@@ -231,7 +247,9 @@ async def test_decoy_questions_are_the_same_every_time_for_one_identifier(world:
     assert recovery.evidence["questions_set"] is False
 
 
-async def test_wrong_answers_count_toward_the_lock_without_any_feedback(world: World) -> None:
+async def test_every_judged_check_counts_toward_the_lock_without_any_feedback(
+    world: World,
+) -> None:
     account_id = await member(world)
     deps = replace(
         world.deps,
@@ -250,14 +268,14 @@ async def test_wrong_answers_count_toward_the_lock_without_any_feedback(world: W
         )
         async with deps.uow() as uow:
             locked = await uow.locks.get("us", lock_key)
-        if len(answered) < 4:  # the right one took its count back: two failures so far
+        if len(answered) < 3:  # right answers count as a failure too: two so far
             assert locked is None
         world.clock.advance(seconds=5)
-    assert locked is not None  # the third wrong check locked the account
+    assert locked is not None  # the third judged check locked the account
     assert len({shape(a) for a in answered}) == 1  # each check answers the same: the order
     details = [await detail_of(world, token) for token in flows]
     assert [d["q"] for d in details] == [False, True, False, False, False]
-    assert [d["lock"] for d in details] == [False, False, False, False, True]  # silently
+    assert [d["lock"] for d in details] == [False, False, False, True, True]  # silently
     with pytest.raises(SignInLocked):
         await sign_in.sign_in(deps, "us", identifier=ANA, password=PW, remember=False, who=WHO)
     async with deps.uow() as uow:
@@ -298,7 +316,7 @@ async def test_the_fourth_check_in_a_day_is_capped_silently_with_the_same_work(
     deps = replace(world.deps, hasher=counting)
     details = []
     for day in (0, 0, 0, 0, 1):
-        world.clock.advance(days=day)
+        world.clock.advance(days=day, seconds=60)  # past the progressive delay
         step = await check.start(deps, "us", identifier=ANA, who=WHO)
         before = counting.checks
         answered = await check.answer_questions(
@@ -346,7 +364,8 @@ async def test_a_second_recovery_while_one_is_live_is_refused_silently(world: Wo
     assert [m.kind for m in told] == [
         MessageKind.RECOVERY_CODE, MessageKind.RECOVERY_RECEIVED, MessageKind.RECOVERY_UNVERIFIED,
     ]  # fmt: skip
-    assert told[2].next_attempt_at == world.clock.now() + world.deps.recovery_policy.refusal_delay
+    delay, due = world.deps.recovery_policy.refusal_delay, told[2].next_attempt_at
+    assert due is not None and world.clock.now() + delay <= due < world.clock.now() + 2 * delay
 
 
 @pytest.mark.parametrize(
@@ -473,3 +492,254 @@ async def test_a_code_by_text_a_resend_after_the_wait_and_wrong_codes(world: Wor
     assert "received your account recovery request" in texts[-1]
     told = await sent_to(world, phone)
     assert told[-1].kind == MessageKind.RECOVERY_UNVERIFIED and len(told[-1].body) <= 160
+
+
+# --- What a check leaves behind must not say how it went, nor whether an account exists ---
+
+
+async def observe(deps: Deps, identifier: str, who: Requester) -> tuple[Any, ...]:
+    """What the next requester can learn of an identifier's lockout budget, in this order:
+    the sign-in's decision (its progressive delay), the lock, the next check's answer and
+    a sign-in with a wrong password. The last two count, so call it alike for both sides."""
+    async with deps.uow() as uow:
+        found = await uow.accounts.find("us", deps.identifiers.parse(identifier, "US"))
+        assert found is not None
+        budget = lockout.budget_for(deps, "us", who, account=found)
+        decision, standing, _reading = await lockout.judge(deps, uow, budget)
+        locked = await uow.locks.get("us", budget.lock_key) is not None
+    step = await check.start(deps, "us", identifier=identifier, who=who)
+    try:
+        answered = await check.answer_questions(
+            deps, "us", flow_token=step.flow_token, answers=WRONG, who=who
+        )
+        next_check: tuple[Any, ...] = ("order", answered.stage)
+    except SignInThrottled as exc:
+        next_check = ("throttled", exc.retry_after)
+    try:
+        await sign_in.sign_in(
+            deps, "us", identifier=identifier, password="not-" + PW, remember=False, who=who
+        )
+        probe: tuple[Any, ...] = ("signed in",)
+    except SignInFailed as exc:  # its locked and throttled forms too
+        probe = (type(exc).__name__, exc.message, getattr(exc, "retry_after", None))
+    return (decision, standing.failures, locked, next_check, probe)
+
+
+@pytest.mark.parametrize("failures_before", [2, 9])  # the delay starts at 3, the lock at 10
+async def test_right_and_wrong_answers_leave_the_lockout_budget_alike(
+    world: World, failures_before: int
+) -> None:
+    """Right answers stay a failure like wrong ones: else the next sign-in's delay (after
+    two failures) or a lock (after nine) would tell whether the answers were right."""
+    await member(world, ANA)
+    await member(world, "bo@example.com")
+    deps = world.deps
+    sides = [(ANA, RIGHT, replace(WHO, ip="192.0.2.21")),
+             ("bo@example.com", WRONG, replace(WHO, ip="192.0.2.22"))]  # fmt: skip
+    for _ in range(failures_before):
+        for identifier, _answers, who in sides:
+            with pytest.raises(SignInFailed):
+                await sign_in.sign_in(
+                    deps, "us", identifier=identifier, password="not-" + PW, remember=False,
+                    who=who,
+                )  # fmt: skip
+        world.clock.advance(seconds=60)  # past every progressive delay
+    judged = []
+    for identifier, answers, who in sides:
+        step = await check.start(deps, "us", identifier=identifier, who=who)
+        await check.answer_questions(
+            deps, "us", flow_token=step.flow_token, answers=answers, who=who
+        )
+        judged.append((await detail_of(world, step.flow_token))["q"])
+    assert judged == [True, False]
+    right, wrong = [await observe(deps, identifier, who) for identifier, _a, who in sides]
+    assert right == wrong
+    # The right check counted too: a third failure, or the tenth, which locked (a lock
+    # holds the state and clears the count).
+    assert (right[1], right[2]) == {2: (3, False), 9: (0, True)}[failures_before]
+
+
+async def burn(deps: Deps, world: World, token: str, rounds: int) -> list[str]:
+    """Five wrong codes on each of ``rounds`` codes of one check (a resend between them)."""
+    said = []
+    for n in range(rounds):
+        if n:
+            world.clock.advance(seconds=31)
+            await check.resend(deps, "us", flow_token=token, who=WHO)
+        for _ in range(5):
+            with pytest.raises(CodeRejected) as caught:
+                await check.verify(deps, "us", flow_token=token, code="000000", who=WHO)
+            said.append(caught.value.message)
+    return said
+
+
+async def test_wrong_codes_in_a_check_leave_a_real_account_and_a_decoy_alike(
+    world: World,
+) -> None:
+    """The daily wrong-code cap of a check is its new contact's: 20 wrong codes neither tell
+    an account from none afterwards nor use up the owner's own codes."""
+    await member(world)
+    deps = world.deps
+    said, later = [], []
+    for identifier, first, second in ((ANA, "c1@example.net", "c3@example.net"),
+                                      (GHOST, "c2@example.net", "c4@example.net")):  # fmt: skip
+        steps = await through(deps, identifier, WRONG, contact=first)
+        token = steps[0].flow_token
+        said.append(await burn(deps, world, token, 4))
+        world.clock.advance(seconds=31)
+        await check.resend(deps, "us", flow_token=token, who=WHO)
+        with pytest.raises(CodeRejected) as capped:  # that contact's cap is reached
+            await check.verify(deps, "us", flow_token=token, code="000000", who=WHO)
+        fresh = await through(deps, identifier, WRONG, contact=second)
+        with pytest.raises(CodeRejected) as wrong:
+            await check.verify(deps, "us", flow_token=fresh[0].flow_token, code="000000", who=WHO)
+        later.append((capped.value.message, wrong.value.message))
+        await finish(world, fresh, second)  # the right code still works
+    assert said[0] == said[1] and len(said[0]) == 20
+    assert later[0] == later[1] == ("Too many wrong codes today. Please try again tomorrow.",
+                                    codes.WRONG)  # fmt: skip
+    reset = await password_reset.start(deps, "us", identifier=ANA, who=WHO)
+    await password_reset.verify(deps, "us", flow_token=reset.flow_token, code=await world.code(ANA))
+
+
+def fixed_roll(deps: Deps, share: float) -> Deps:
+    """``deps`` whose random numbers below n are all n * share (codes included)."""
+    return replace(deps, rng=Random(token_bytes=deps.rng.token_bytes,
+                                    randbelow=lambda n: int(n * share)))  # fmt: skip
+
+
+async def test_we_could_not_verify_it_follows_the_refusal_time_rule(world: World) -> None:
+    """A decoy and a second recovery while one is live hear it when a refusal would: the
+    refusal delay plus a random share of it (RecoveryPolicy.unverified_due), never at a
+    fixed time that a real refusal's or a review's spread would tell apart."""
+    await member(world)
+    world.runtime.deps = fixed_roll(world.deps, 0.25)
+    policy = world.deps.recovery_policy
+    await finish(world, await through(world.deps, ANA, RIGHT, contact="one@example.net"),
+                 "one@example.net")  # fmt: skip
+    dues = []
+    for identifier, to in ((GHOST, "two@example.net"), (ANA, "three@example.net")):
+        await finish(world, await through(world.deps, identifier, WRONG, contact=to), to)
+        told = await sent_to(world, to)
+        assert told[-1].kind == MessageKind.RECOVERY_UNVERIFIED
+        now = world.clock.now()
+        assert told[-1].next_attempt_at == policy.unverified_due(asked_at=now, roll=0.25, now=now)
+        dues.append(told[-1].next_attempt_at - now)
+    assert dues == [policy.refusal_delay * 1.25] * 2
+
+
+async def test_a_finished_check_keeps_no_detail(world: World) -> None:
+    """Once the code was right the flow forgets the identifier, the answers' outcome and
+    the order typed: the recovery row keeps what is weighed, for a real account only."""
+    await member(world)
+    for identifier, to in ((ANA, "one@example.net"), (GHOST, "two@example.net")):
+        steps = await through(world.deps, identifier, RIGHT, contact=to)
+        assert (await detail_of(world, steps[0].flow_token))["q"] is (identifier == ANA)
+        await finish(world, steps, to)
+        assert await detail_of(world, steps[0].flow_token) == {}
+        assert (await check.status(world.deps, "us", steps[0].flow_token)).stage == "done"
+
+
+class CallLog:
+    """A unit of work factory that records each repository call: (repository, method)."""
+
+    REPOSITORIES = frozenset({
+        "accounts", "sessions", "flows", "audit", "outbox", "counters", "two_step",
+        "questions", "cases", "locks", "links", "staff", "recoveries",
+    })  # fmt: skip
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self) -> Any:
+        return _LoggedUnit(self.inner(), self.calls)
+
+    def take(self) -> list[tuple[str, str]]:
+        taken, self.calls[:] = list(self.calls), []
+        return taken
+
+
+class _LoggedUnit:
+    def __init__(self, inner: Any, calls: list[tuple[str, str]]) -> None:
+        self.inner, self.calls = inner, calls
+
+    async def __aenter__(self) -> _LoggedUnit:
+        await self.inner.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.inner.__aexit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.inner, name)
+        return _LoggedRepository(found, name, self.calls) if name in CallLog.REPOSITORIES else found
+
+
+class _LoggedRepository:
+    def __init__(self, inner: Any, name: str, calls: list[tuple[str, str]]) -> None:
+        self.inner, self.name, self.calls = inner, name, calls
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self.inner, method)
+
+        async def logged(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((self.name, method))
+            return await call(*args, **kwargs)
+
+        return logged
+
+
+async def test_answers_are_read_from_the_database_for_a_decoy_too(world: World) -> None:
+    """verify_answers reads the stored answers on every call, for an empty account id too,
+    so judging a decoy's answers does the database work a real account's does."""
+    await member(world)
+    log = CallLog(world.deps.uow)
+    deps = replace(world.deps, uow=log)
+    assert not await questions.verify_answers(deps, "us", "", GOOD)
+    assert log.take() == [("questions", "answers")]
+    work = []
+    for identifier in (ANA, GHOST):
+        step = await check.start(deps, "us", identifier=identifier, who=WHO)
+        log.take()
+        await check.answer_questions(deps, "us", flow_token=step.flow_token, answers=WRONG, who=WHO)
+        work.append(log.take())
+    assert work[0] == work[1] and ("questions", "answers") in work[0]
+
+
+async def test_a_decoy_verify_reads_the_recoveries_as_a_real_one_does(world: World) -> None:
+    """The code step's database work differs only by a real account's recovery row and
+    audit entry (and a decoy's second message): both look for a live recovery."""
+    await member(world)
+    log = CallLog(world.deps.uow)
+    deps = replace(world.deps, uow=log)
+    work = []
+    for identifier, to in ((ANA, "one@example.net"), (GHOST, "two@example.net")):
+        steps = await through(deps, identifier, WRONG, contact=to)
+        code = await world.code(to)
+        log.take()
+        await check.verify(deps, "us", flow_token=steps[0].flow_token, code=code, who=WHO)
+        work.append(Counter(log.take()))
+    real, decoy = work
+    assert decoy[("recoveries", "live_for")] == real[("recoveries", "live_for")] == 1
+    assert real - decoy == Counter({("recoveries", "add"): 1, ("audit", "add"): 1})
+    assert decoy - real == Counter({("outbox", "add"): 1})  # "we could not verify it"
+
+
+async def test_a_set_with_a_removed_question_counts_as_no_set(world: World) -> None:
+    """A question the store took off its list has no text but its id, which no decoy ever
+    shows: an account whose set has one is asked its identifier's decoys instead, and its
+    recovery says that no questions were set."""
+    account_id = await member(world)
+    offered = tuple(q for q in SHIPPED if q.id != "first_film")
+    world.runtime.deps = replace(world.deps, questions=QuestionList(offered))
+    steps = await through(world.deps, ANA, RIGHT)
+    ident = Identifier(IdentifierKind.EMAIL, ANA)
+    assert steps[0].questions == check.decoy_questions(world.deps, "us", ident)
+    assert all(q in offered for q in steps[0].questions)
+    assert (await detail_of(world, steps[0].flow_token))["set"] is False
+    await finish(world, steps)
+    async with world.deps.uow() as uow:
+        recovery = await uow.recoveries.live_for("us", account_id)
+    assert recovery is not None and recovery.evidence["questions_set"] is False
+    assert not recovery.questions_right

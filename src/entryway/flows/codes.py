@@ -101,6 +101,7 @@ async def check_and_consume(
     *,
     next_stage: str = "done",
     account_id: str | None = None,
+    owner: str | None = None,
 ) -> FlowState:
     """Accept the flow's current code exactly once, inside the caller's transaction, so the
     change the code unlocks commits with it or not at all.
@@ -109,13 +110,17 @@ async def check_and_consume(
     guesses cannot exceed five (SECURITY.md 7); wrong codes also count toward a daily cap per
     account that no resend or new flow resets. A wrong code commits its count and raises.
     ``account_id``, when given, must own the flow (checked before anything is spent).
+    ``owner``, when given, is whose daily cap the wrong codes draw on instead of the flow's
+    account (or typed identifier): the identity check keys it by its new contact, so that
+    neither the cap's state says whether an account exists nor a stranger's wrong codes
+    use up the owner's own (owner_key would be the account id for one and not the other).
     """
     code = normalize_code(typed)
     state = await load(deps, uow, site, token, purpose)
     if account_id is not None and state.account_id != account_id:
         raise FlowExpired("This step has expired. Please start again.")
     now = deps.clock.now()
-    owner = owner_key(state)
+    owner = owner if owner is not None else owner_key(state)
     if await over_daily_failures(deps, uow, site, owner):
         raise CodeRejected(DAILY_FAILURES, field="code")
     stored = await uow.flows.take_try(site, state.id_hash, now)

@@ -119,9 +119,10 @@ async def verify_answers(
     and only one bit comes back: timing and result never say which answer failed, or
     whether answers were set. The caller counts a False toward the account's cap."""
     # Read in a transaction of its own and closed before hashing: on SQLite an open unit of
-    # work holds the database's one write lock, and three verifies take a while.
+    # work holds the database's one write lock, and three verifies take a while. Read for
+    # every call, an empty id too (it finds none): a decoy does the same database work.
     async with deps.uow() as uow:
-        rows = await uow.questions.answers(site, account_id) if account_id else []
+        rows = await uow.questions.answers(site, account_id)
     stored = {a.question_id: a.answer_hash for a in rows}
     given = [(q, a) for q, a in list(answers)[:ANSWER_COUNT]]
     given += [("", "")] * (ANSWER_COUNT - len(given))

@@ -2,15 +2,16 @@
 
 A real, active account gets a recovery in state ``requested`` with the check's evidence;
 every check's new contact hears at once that we will write again, and when no recovery
-was opened (no such account, or one live already) it hears "we could not verify it" after
-the refusal delay, as a refused recovery's new contact does. So what arrives, and when,
-never tells the requester which case theirs was (SECURITY.md 4, 17).
+was opened (no such account, or one live already) it hears "we could not verify it" when
+RecoveryPolicy.unverified_due says, the one time rule of refusals and declined reviews
+too. So what arrives, and when, never tells the requester which case theirs was
+(SECURITY.md 4, 17).
 """
 
 from __future__ import annotations
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
-from entryway.core.identifiers import IdentifierKind
+from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.recovery import RecoveryState
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -28,6 +29,36 @@ def evidence_of(detail: dict[str, object], *, contact_taken: bool) -> dict[str, 
         "over_cap": bool(detail.get("cap")),
         "contact_taken": contact_taken,
     }
+
+
+# The roll that spreads "we could not verify it" over a refusal delay, in millionths.
+ROLL_STEPS = 10**6
+
+
+async def conclude(
+    deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, who: Requester
+) -> None:
+    """What a check whose code was right leaves behind, in the caller's transaction: the
+    recovery (for a real, active account), the new contact's messages, and a flow that
+    keeps nothing evidential."""
+    # These three are read in every case, so a decoy does the reads a real check does (the
+    # live recovery under an id no account has, when there is no account). What is left, a
+    # real account's recovery row and audit entry (two small inserts in this transaction),
+    # is not matched by writing fake rows: the audit log is append-only and real, and the
+    # outbox writes and the commit, alike for every check, weigh far more.
+    account = await uow.accounts.get(site.code, state.account_id or "")
+    holder = await uow.accounts.find(
+        site.code, Identifier(IdentifierKind(state.target_kind), state.target)
+    )
+    await uow.recoveries.live_for(site.code, state.account_id or "")
+    opened = False
+    if account is not None and account.status == AccountStatus.ACTIVE:
+        taken = holder is not None and holder.id != account.id
+        opened = await open_recovery(deps, uow, account, state, taken, who)
+    await tell_new_contact(deps, uow, site, state, account, refused=not opened)
+    # The typed order, whether the answers were right and the identifier end with the
+    # check: the recovery row holds what is weighed, and the done page needs none of it.
+    await uow.flows.advance(site.code, state.id_hash, "done", "done", detail={})
 
 
 async def open_recovery(
@@ -75,7 +106,8 @@ async def tell_new_contact(
     refused: bool,
 ) -> None:
     """Recovery received, at once, in every case; with ``refused`` (nothing was opened),
-    "we could not verify it" too, written now and due after the refusal delay. A real,
+    "we could not verify it" too, written now and due on a refusal's time rule (the refusal
+    delay, then a random share of it more, as a person's decision would take). A real,
     active account's messages carry its id (its Message Center lists them); others none."""
     now = deps.clock.now()
     email = state.target_kind == IdentifierKind.EMAIL
@@ -86,7 +118,8 @@ async def tell_new_contact(
         later = (
             words.recovery_unverified(site) if email else ("", words.recovery_unverified_sms(site))
         )
-        due = now + deps.recovery_policy.refusal_delay
+        roll = deps.rng.randbelow(ROLL_STEPS) / ROLL_STEPS
+        due = deps.recovery_policy.unverified_due(asked_at=now, roll=roll, now=now)
         messages.append((MessageKind.RECOVERY_UNVERIFIED, later, due))
     for kind, (subject, body), at in messages:
         await send(

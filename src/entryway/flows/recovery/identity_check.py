@@ -4,11 +4,12 @@ journey 5, steps 1 to 4 of the issue-11 design).
 ```mermaid
 stateDiagram-v2
     [*] --> questions: any well-formed identifier (decoy questions when nothing is set)
-    questions --> order: answers judged and counted, no feedback (a lock or the cap: silently)
+    questions --> order: answers judged and counted as a failure, right or wrong (no feedback)
     order --> contact: order number and total, format only (nothing is looked up)
     contact --> code: a code to the new email or phone, decoys included
     code --> code: resend (after 30 s; the newer code voids the older)
-    code --> done: right code: Recovery requested (a recovery row for a real, active account)
+    code --> done: right code: Recovery requested (a recovery row for a real, active account;
+                   the flow keeps nothing of what was typed)
 ```
 
 Every identifier gets these stages in this order with the same fields and the same kind
@@ -17,7 +18,10 @@ lockout budget's progressive delay, counted alike for accounts and unknown ident
 and InvalidInput (malformed input) can differ, and neither depends on an account. Nothing
 here grants anything: a real account's check ends in a recovery in state ``requested``,
 which flows/recovery/pending.py moves on; every other one ends in a "we could not verify
-it" message after the same delay a refusal takes.
+it" message on the same time rule a refusal follows (RecoveryPolicy.unverified_due).
+What a check leaves in the lockout budget and the code quotas, and the database work it
+does, never depend on an account or on its answers: the next sign-in, check or reset
+would read any difference.
 """
 
 from __future__ import annotations
@@ -115,7 +119,11 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
         # unknown one does the same work as a known one.
         stored = await uow.questions.answers(site.code, found.id if found else "")
         real = found is not None and found.status == AccountStatus.ACTIVE
-        has_set = real and len(stored) == ANSWER_COUNT
+        # A set with a question since taken off the store's list is no set: shown by its
+        # id (it has no text), which no decoy ever shows, it would tell an account from
+        # none. Such an account gets decoys, and its recovery says no questions were set.
+        offered = all(deps.questions.get(a.question_id) is not None for a in stored)
+        has_set = real and len(stored) == ANSWER_COUNT and offered
         asked = (
             [a.question_id for a in stored]
             if has_set
@@ -157,11 +165,11 @@ async def answer_questions(
     """Judge the three answers, all or nothing, and move on to the order whatever they were.
 
     Judged and counted before any hash in the lockout budget of the account (or of the
-    identifier, exactly alike), so wrong answers count toward the lock; too soon after
-    failures raises SignInThrottled, as sign-in does. A lock fails the check silently
-    (no lock notice here: it would tell an account from none), and so does the daily cap.
-    Whatever happens, exactly three verifies run, and only the flow's detail keeps the
-    outcome."""
+    identifier, exactly alike); every judged check stays counted as a failure, right
+    answers too, so the budget never says how it went. Too soon after failures raises
+    SignInThrottled, as sign-in does. A lock fails the check silently (no lock notice
+    here: it would tell an account from none), and so does the daily cap. Whatever
+    happens, exactly three verifies run, and only the flow's detail keeps the outcome."""
     site = deps.site(site_code)
     typed = _answers_given(answers)
     async with deps.uow() as uow:
@@ -197,10 +205,10 @@ async def answer_questions(
     detail = {**state.detail, "q": right, "cap": capped, "lock": admitted is None}
     async with deps.uow() as uow:
         if admitted is not None and not capped:
-            if right:  # only its own reservation: failures before it still count
-                await lockout.take_back(deps, uow, budget)
-            else:
-                locked_now = await lockout.failed(deps, uow, admitted, REASON, who)
+            # A failure whatever the answers: a right check taking its count back would
+            # show in the next sign-in's delay, the next check's wait or a later lock. The
+            # daily cap (checks_per_day) keeps what this costs the owner to a few counts.
+            locked_now = await lockout.failed(deps, uow, admitted, REASON, who)
         if not await uow.flows.advance(
             site.code, state.id_hash, "questions", "order", detail=detail
         ):
@@ -308,13 +316,10 @@ async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
 async def _send_code(
     deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, new: Identifier, who: Requester
 ) -> FlowState:
-    """A fresh code to ``new`` within the message quotas of the account (or identifier),
-    of the destination and of the address; a real code for decoys too."""
+    """A fresh code to ``new`` within the message quotas of the check's owner key, of the
+    destination and of the address; a real code for decoys too."""
     now = deps.clock.now()
-    ident = _identifier(state)
-    found = await uow.accounts.find(site.code, ident)
-    owner = found.id if found is not None else "unknown:" + ident.value
-    await count_send(deps, uow, site.code, owner, new.value, who)
+    await count_send(deps, uow, site.code, code_owner(new.value), new.value, who)
     code = new_otp(deps.rng)
     channel = Channel.EMAIL if new.kind == IdentifierKind.EMAIL else Channel.SMS
     values: dict[str, Any] = {
@@ -347,26 +352,25 @@ async def _send_code(
     return replace(state, stage="code", **values)
 
 
+def code_owner(contact: str) -> str:
+    """Whose daily code quotas (sent, wrong) a check draws on: its new contact's. The
+    account's would differ from a decoy's and let a stranger use up the owner's own."""
+    return "recovery:" + contact
+
+
 async def verify(deps: Deps, site_code: str, *, flow_token: str, code: str, who: Requester) -> None:
     """The right code ends the check on Recovery requested, the same for everyone: a
     recovery in state ``requested`` for a real, active account with none live already;
-    for anything else, no row, and "we could not verify it" after the refusal delay. Never
-    a session (SECURITY.md 17)."""
+    for anything else, no row, and "we could not verify it" later, on a refusal's time
+    rule. Never a session (SECURITY.md 17). The finished flow keeps no detail."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
-        await _load(deps, uow, site.code, flow_token, "code")  # out of order: FlowExpired
+        loaded = await _load(deps, uow, site.code, flow_token, "code")  # else FlowExpired
         state = await codes.check_and_consume(
-            deps, uow, site.code, flow_token, PURPOSE, code, next_stage="done"
-        )
-        # Both read in every case, so a decoy does the same reads as a real check.
-        account = await uow.accounts.get(site.code, state.account_id or "")
-        new = Identifier(IdentifierKind(state.target_kind), state.target)
-        holder = await uow.accounts.find(site.code, new)
-        opened = False
-        if account is not None and account.status == AccountStatus.ACTIVE:
-            taken = holder is not None and holder.id != account.id
-            opened = await check_outcome.open_recovery(deps, uow, account, state, taken, who)
-        await check_outcome.tell_new_contact(deps, uow, site, state, account, refused=not opened)
+            deps, uow, site.code, flow_token, PURPOSE, code, next_stage="done",
+            owner=code_owner(loaded.target),
+        )  # fmt: skip
+        await check_outcome.conclude(deps, uow, site, state, who)
         await uow.commit()
     deps.on_message()
 
@@ -396,7 +400,9 @@ def _wait_seconds(deps: Deps, state: FlowState) -> int:
 
 
 def _question(deps: Deps, question_id: str) -> Question:
-    # A question a store has since taken off its list still shows, by its id.
+    # Every question asked was on offer when the check started (start() treats a set with
+    # a removed one as none). Only a list changed mid-check leaves one without its text,
+    # for real and decoy checks alike: it shows by its id.
     return deps.questions.get(question_id) or Question(question_id, question_id)
 
 
