@@ -18,11 +18,13 @@ from starlette.responses import Response
 
 from entryway.errors import ContactTaken, EntrywayError, FlowExpired
 from entryway.flows.recovery import finish, pending
-from entryway.web.render import form_of, page, redirect, text, web_of, who
+from entryway.web import once
+from entryway.web.render import CSRF, form_of, page, redirect, text, web_of, who
 from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
 COOKIE_AGE = 1800  # seconds: long enough to read the page; the flow decides when it ends
+FINISHED = "recovery_finished"  # the once.py kind: which contact the done page names
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,7 @@ async def finish_form(request: Request) -> Response:
 @router.post(FINISH.step)
 async def finish_submit(request: Request) -> Response:
     form = await form_of(request)
+    finishing = await _finishing(request)  # read before the flow ends, for the done page
     try:
         await finish.complete(
             web_of(request).deps,
@@ -158,7 +161,12 @@ async def finish_submit(request: Request) -> Response:
     except EntrywayError as exc:  # the password refused: said beside its field
         errors = {exc.field or "password": exc.message}
         return await _finish_again(request, status=422, errors=errors)
-    return _finished(request, FINISH)
+    response = _finished(request, FINISH)
+    binding = request.cookies.get(cookie_name(site_of(request), CSRF), "")
+    if binding and finishing is not None:  # the done page names the contact to sign in with
+        shown = {"new_contact": finishing.new_contact, "new_kind": finishing.new_kind}
+        once.hand_over(request, response, FINISHED, binding, shown)
+    return response
 
 
 async def _finish_again(request: Request, *, status: int, **ctx: Any) -> Response:
@@ -172,7 +180,21 @@ async def _finish_again(request: Request, *, status: int, **ctx: Any) -> Respons
 
 @router.get(FINISH.done)
 async def finish_done(request: Request) -> Response:
-    return page(request, "recovery_finish_done.html")
+    """Recovered: sign in with the new password (never signed in here); names the new
+    contact when this browser just finished (a reload or another browser gets the words
+    without it)."""
+    binding = request.cookies.get(cookie_name(site_of(request), CSRF), "")
+    handed = once.take(request, FINISHED, binding) or {}
+    contact, kind = handed.get("new_contact"), handed.get("new_kind")
+    response = page(
+        request,
+        "recovery_finish_done.html",
+        new_contact=contact if isinstance(contact, str) else "",
+        new_kind=kind if kind in ("email", "phone") else "",
+    )
+    if handed:
+        once.used(request, response)
+    return response
 
 
 @router.get(CANCEL.expired)
