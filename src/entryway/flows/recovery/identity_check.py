@@ -248,9 +248,24 @@ def check_order(order_number: str, order_total: str) -> tuple[str, str]:
             f"{MAX_ORDER_NUMBER} characters.",
             field="order_number",
         )
+    total = plain_amount(total)
     if not ORDER_TOTAL.fullmatch(total):
         raise InvalidInput("Enter the order total as a number, like 43.96.", field="order_total")
     return number, total
+
+
+# What people type around a sum as an order confirmation shows it: a currency sign or code
+# before or after ("£29.54", "29.54 GBP", "CA$ 18.00") and thousands separators ("1,204.50").
+_MONEY_MARKS = re.compile(r"^(?:[A-Za-z]{1,3}\s?)?[$£€¥]?\s*|\s*(?:[$£€¥]|[A-Za-z]{3})?$")
+_THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?:[.,]|$))")
+_DECIMAL_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9]{1,2}$)")  # "43,96", as French writes it
+
+
+def plain_amount(typed: str) -> str:
+    """The digits and point of a sum typed with its currency marks, thousands commas or a
+    decimal comma; anything else is left for the format check to refuse."""
+    bare = _THOUSANDS.sub("", _MONEY_MARKS.sub("", typed.strip()))
+    return _DECIMAL_COMMA.sub(".", bare)
 
 
 async def confirm_order(
