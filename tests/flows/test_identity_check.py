@@ -381,8 +381,8 @@ async def test_a_second_recovery_while_one_is_live_is_refused_silently(world: Wo
         ("A-1001", "43.961", "order_total"),
         ("A-1001", "43.", "order_total"),
         ("A-1001", "1e3", "order_total"),
-        ("A-1001", "43,96", "order_total"),
-        ("A-1001", "$43.96", "order_total"),
+        ("A-1001", "43.9.6", "order_total"),
+        ("A-1001", "forty", "order_total"),
         ("A-1001", "٤٣", "order_total"),
     ],
 )
