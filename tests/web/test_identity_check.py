@@ -555,3 +555,44 @@ async def test_the_openapi_document_lists_the_journey(client: httpx.AsyncClient)
         assert "410" in paths[f"/api/v1/identity-checks{step}"]["post"]["responses"] or not step
     assert set(paths["/api/v1/recovery/cancel"]["post"]["responses"]) >= {"204", "410", "422"}
     assert set(paths["/api/v1/recovery/finish"]["post"]["responses"]) >= {"204", "410", "422"}
+
+
+async def test_enter_otp_leads_back_to_correct_the_contact(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await ana(world)
+    start = await client.get("/recovery")
+    await client.post("/recovery", data={"csrf": csrf_of(start.text), "identifier": ANA})
+    forms = [
+        {f"answer_{n}": a for n, a in enumerate(RIGHT_ANSWERS, 1)},
+        {"order_number": "US-20417", "order_total": "$42.50"},
+        {"contact": "ana.typo@example.net"},
+    ]
+    for path, data in zip(STEPS, forms, strict=False):
+        page = await client.get(path)
+        await client.post(path, data={"csrf": csrf_of(page.text), **data})
+    page = await client.get("/recovery/code")
+    assert "Use a different email or phone number" in words(page)
+    back = await client.post(
+        "/recovery/code", data={"csrf": csrf_of(page.text), "action": "change"}
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/recovery/contact"
+    form = await client.get("/recovery/contact")
+    assert form.status_code == 200 and "New email or mobile phone number" in words(form)
+    world.clock.advance(seconds=1)
+    sent = await client.post("/recovery/contact", data={"csrf": csrf_of(form.text), "contact": NEW})
+    assert sent.headers["location"] == "/recovery/code"
+    code_page = await client.get("/recovery/code")
+    assert "a***@example.net" in words(code_page)
+    # The code went to the corrected address, and the typo's code no longer fits.
+    typo_code = await world.code("ana.typo@example.net")
+    wrong = await client.post(
+        "/recovery/code", data={"csrf": csrf_of(code_page.text), "code": typo_code}
+    )
+    assert wrong.status_code == 422 and "isn't right" in words(wrong)
+    done = await client.post(
+        "/recovery/code", data={"csrf": csrf_of(code_page.text), "code": await world.code(NEW)}
+    )
+    assert done.headers["location"] == "/recovery/requested"
+    recovery = await live_recovery(world)
+    assert recovery is not None and recovery.new_contact == NEW

@@ -7,6 +7,8 @@ stateDiagram-v2
     questions --> order: answers judged and counted as a failure, right or wrong (no feedback)
     order --> contact: order number and total, format only (nothing is looked up)
     contact --> code: a code to the new email or phone, decoys included
+    code --> contact: Use a different email or phone number (the code stops working)
+    code --> code: another contact typed at once (API)
     code --> code: resend (after 30 s; the newer code voids the older)
     code --> done: right code: Recovery requested (a recovery row for a real, active account;
                    the flow keeps nothing of what was typed)
@@ -301,11 +303,32 @@ async def new_contact(
     except InvalidIdentifier as exc:
         raise InvalidIdentifier(exc.message, field="contact") from None
     async with deps.uow() as uow:
-        state = await _load(deps, uow, site.code, flow_token, "contact")
+        state = await _load(deps, uow, site.code, flow_token, None)
+        if state.stage not in ("contact", "code"):
+            raise FlowExpired(EXPIRED)
+        if state.sends >= MAX_SENDS_PER_FLOW:  # a changed contact is no way past the cap
+            raise CodeRejected(
+                "You have asked for too many codes. Please start again later.", field="contact"
+            )
         sent = await _send_code(deps, uow, site, state, new, who)
         await uow.commit()
     deps.on_message()
     return _step(deps, site, sent, flow_token)
+
+
+async def change_contact(deps: Deps, site_code: str, *, flow_token: str) -> CheckStep:
+    """Back from Enter OTP to the new contact, to correct a mistyped one without a new check
+    (which would use up one of the day's): the code sent stops working. Codes sent still
+    count toward the check's and the quotas' limits."""
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        state = await _load(deps, uow, site.code, flow_token, "code")
+        if not await uow.flows.advance(
+            site.code, state.id_hash, "code", "contact", code_hash=decoy_hash(deps)
+        ):
+            raise FlowExpired(EXPIRED)
+        await uow.commit()
+    return _step(deps, site, replace(state, stage="contact"), flow_token)
 
 
 async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> CheckStep:

@@ -239,6 +239,9 @@ async def code_submit(request: Request) -> Response:
     token = _token(request)
     resend = text(form, "action") == "resend"
     try:
+        if text(form, "action") == "change":
+            await identity_check.change_contact(deps, site.code, flow_token=token)
+            return redirect(URLS["contact"])
         if resend:
             await identity_check.resend(deps, site.code, flow_token=token, who=who(request))
             return redirect(URLS["code"] + "?resent=1")  # a reload sends nothing more
