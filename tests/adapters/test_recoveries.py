@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import text
 
 from entryway.core.recovery import LIVE_STATES, RecoveryState
 from entryway.flows.ports import Recovery
@@ -178,3 +181,39 @@ async def test_every_lookup_and_write_is_scoped_by_site(world: World) -> None:
     assert found is not None and found.id == "r1"
     got = await get(world, "r1")
     assert got is not None and got.state is RecoveryState.REQUESTED and got.notices_sent == 0
+
+
+async def test_hold_live_takes_the_row_and_waits_for_a_move_in_flight(world: World) -> None:
+    await add_account(world)
+    await add(world, recovery(world))
+    async with world.deps.uow() as uow:
+        held = await uow.recoveries.hold_live("us", "a1")
+        assert await uow.recoveries.hold_live("uk", "a1") is None  # scoped by site
+    assert held is not None and held.id == "r1"
+    async with world.deps.uow() as first:
+        assert await first.recoveries.move("us", "r1", RecoveryState.REQUESTED, state="cancelled")
+
+        async def second() -> Recovery | None:
+            async with world.deps.uow() as uow:
+                return await uow.recoveries.hold_live("us", "a1")
+
+        other = asyncio.create_task(second())
+        if not first.serialized:  # PostgreSQL: it waits on the row this transaction holds
+            await blocked_behind(first, other)
+        await first.commit()
+    assert await other is None  # it read the row after the move: no longer live
+
+
+async def blocked_behind(uow: Any, other: asyncio.Task[Any]) -> None:
+    """Wait (a few seconds at most) until ``other`` waits on a lock ``uow`` holds."""
+    conn = uow.recoveries.conn
+    me = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND :me = ANY(pg_blocking_pids(pid))"
+    )
+    for _ in range(2500):
+        assert not other.done(), "it did not wait for the row"
+        if (await conn.execute(query, {"me": me})).scalar_one():
+            return
+        await asyncio.sleep(0.002)  # another connection's progress: real time, no clock
+    raise AssertionError("it never waited for the row")

@@ -34,6 +34,20 @@ class RecoveryRepo(Repo):
             r.c.site == site, r.c.account_id == account_id, text(LIVE_RECOVERY)
         )
 
+    async def hold_live(self, site: str, account_id: str) -> Recovery | None:
+        # FOR UPDATE: on PostgreSQL the row stays locked to this transaction, and a
+        # transaction that moved it meanwhile is waited for, then its result read (a row
+        # that left the live states is not returned). SQLite runs one writer at a time
+        # and leaves the clause out.
+        query = (
+            select(r)
+            .where(r.c.site == site, r.c.account_id == account_id, text(LIVE_RECOVERY))
+            .limit(1)
+            .with_for_update()
+        )
+        row = (await self.conn.execute(query)).mappings().first()
+        return load(Recovery, row, convert=_CONVERT) if row else None
+
     async def by_case(self, site: str, case_id: str) -> Recovery | None:
         return await self._first(r.c.site == site, r.c.case_id == case_id)
 

@@ -9,7 +9,8 @@ on the count already sent, so instances may share both jobs and nothing is sent 
 
 The old contacts can stop a live recovery with This wasn't me (a GET only swaps the token
 for a flow; the POST uses the link) and the owner's own sign-in stops it too
-(``cancel_on_sign_in``, in the sign-in's transaction). Once ready, ``wait_until`` holds when
+(``cancel_on_sign_in``, in the sign-in's transaction, the recovery row taken before its
+other writes: ``hold``). Once ready, ``wait_until`` holds when
 the wait actually ended: the finish link lives ``finish_link_for`` from then.
 """
 
@@ -29,7 +30,13 @@ from entryway.flows.common import audit
 from entryway.flows.outbox import recovery_notices as texts
 from entryway.flows.ports import Account, Deps, Recovery, Requester, UnitOfWork
 from entryway.flows.recovery import review, steps
-from entryway.flows.recovery.cancel import cancel, cancel_on_sign_in, open_cancel_link
+from entryway.flows.recovery.cancel import (
+    cancel,
+    cancel_held,
+    cancel_on_sign_in,
+    hold,
+    open_cancel_link,
+)
 from entryway.flows.recovery.evidence import failed_key, gather, lookup, signals
 from entryway.flows.recovery.review import ReviewView, approve, decline, review_for_case
 from entryway.flows.recovery.steps import send_finish_link
@@ -39,9 +46,11 @@ __all__ = [
     "ReviewView",
     "approve",
     "cancel",
+    "cancel_held",
     "cancel_on_sign_in",
     "decline",
     "evaluate_requested",
+    "hold",
     "move_along",
     "open_cancel_link",
     "review_for_case",

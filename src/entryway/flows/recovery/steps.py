@@ -16,7 +16,7 @@ from entryway.core.events import Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.local_time import site_time
 from entryway.core.masking import mask
-from entryway.core.recovery import Notice, RecoveryState
+from entryway.core.recovery import LIVE_STATES, Notice, RecoveryState
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.flows.common import send
@@ -168,7 +168,10 @@ async def end(
 ) -> bool:
     """Move a live recovery to an end ``state`` (conditional on the state it was read in);
     its links and the flows opened from them stop working, and its review case, if any,
-    is solved with ``entry`` on the thread. False (nothing done) if it moved meanwhile."""
+    is solved with ``entry`` on the thread. False (nothing done) if it moved meanwhile or
+    had ended already."""
+    if recovery.state not in LIVE_STATES:
+        return False  # an ended recovery never moves again
     now = deps.clock.now()
     moved = await uow.recoveries.move(
         recovery.site, recovery.id, recovery.state, state=state, ended_at=now, **values
