@@ -29,6 +29,7 @@ from tests.flows.recovery_helpers import (
     CANCEL,
     FINISH,
     NEW,
+    at,
     queued,
     request,
     sent_bodies,
@@ -198,7 +199,14 @@ async def test_a_refusal_tells_the_new_contact_later_and_the_old_once_a_day(worl
     assert (await stored(s, third.id)).state is RecoveryState.REFUSED
     tried_again = [b for b in await sent_bodies(s, ANA) if "could not confirm" in b]
     assert len(tried_again) == 1  # the same day: told once
-    world.clock.advance(hours=23)
+    told = await queued(s, MessageKind.RECOVERY_UNVERIFIED, NEW)
+    assert len(told) == 2 and not await sent_bodies(s, NEW)  # not yet: as late as a decoy's
+    delay = s.deps.recovery_policy.refusal_delay
+    for message, asked in zip(told, (first, third), strict=True):
+        due = message.next_attempt_at
+        assert due is not None and asked.created_at + delay <= due < asked.created_at + 2 * delay
+    first_due = min(m.next_attempt_at for m in told if m.next_attempt_at)
+    world.clock.advance(seconds=(first_due - at(s)).total_seconds())
     unverified = await sent_bodies(s, NEW)
     assert len(unverified) == 1 and "could not verify" in unverified[0]
 

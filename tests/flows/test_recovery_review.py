@@ -143,13 +143,19 @@ async def test_approve_uses_the_longer_wait_with_two_step(world: World) -> None:
     assert got.wait_until == world.clock.now() + timedelta(days=7)
 
 
-async def test_decline_ends_it_and_tells_the_new_contact_at_once(world: World) -> None:
+async def test_decline_ends_it_and_tells_the_new_contact_when_a_refusal_would(
+    world: World,
+) -> None:
     s = await setup(world)
     rid, case_id = await in_review(s)
     await pending.decline(s.deps, REVIEWER, case_id, reason="Order does not exist")
     got = await stored(s, rid)
     assert got.state is RecoveryState.DECLINED and got.ended_at == world.clock.now()
     assert got.decision_reason == "Order does not exist"
+    assert not await sent_bodies(s, NEW)  # never at once: that would show a person decided
+    (told,) = await queued(s, MessageKind.RECOVERY_UNVERIFIED, NEW)
+    assert told.next_attempt_at is not None
+    world.clock.advance(seconds=(told.next_attempt_at - world.clock.now()).total_seconds())
     unverified = await sent_bodies(s, NEW)
     assert len(unverified) == 1 and "could not verify" in unverified[0]
     assert "declined" in (await sent_bodies(s, ANA))[-1]

@@ -162,8 +162,7 @@ async def _cancel(
     else:
         # Never told a date, so it hears what a refusal or a decoy hears, when they would:
         # a stop by the owner must not show that the account exists.
-        due = recovery.created_at + deps.recovery_policy.refusal_delay
-        await steps.tell_unverified(deps, uow, site, recovery, due=max(due, deps.clock.now()))
+        await steps.tell_unverified(deps, uow, site, recovery)
 
     def write(channel: Channel, _link: str | None) -> tuple[str, str]:
         if channel == Channel.EMAIL:

@@ -168,13 +168,12 @@ async def _tell_old_review(
 async def _refused(
     deps: Deps, uow: UnitOfWork, account: Account, recovery: Recovery, who: Requester
 ) -> None:
-    """Could not be verified: the new contact hears so after the refusal delay (as a decoy
-    would), the old contacts that someone tried (once a day at most), and the failure
-    counts toward the account's day."""
+    """Could not be verified: the new contact hears so when a decoy would (by the rule in
+    ``steps.unverified_due``), the old contacts that someone tried (once a day at most),
+    and the failure counts toward the account's day."""
     site = deps.site(recovery.site)
     now = deps.clock.now()
-    delay = recovery.created_at + deps.recovery_policy.refusal_delay
-    await steps.tell_unverified(deps, uow, site, recovery, due=max(delay, now))
+    await steps.tell_unverified(deps, uow, site, recovery)
     day = window_start(now, DAY)
 
     def write(channel: Channel, _link: str | None) -> tuple[str, str]:

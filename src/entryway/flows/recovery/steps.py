@@ -31,6 +31,7 @@ FINISH_PATH = "/recovery/finish?token="
 # links (``end``). The cap only bounds a link whose recovery somehow never ends; it is
 # longer than the longest wait plus a review and the finish link's day.
 CANCEL_LINK_CAP = timedelta(days=60)
+ROLL_STEPS = 10**6  # the random spread of "we could not verify it", in millionths
 
 # (channel, address) -> (subject, body) of one message, given that contact's link (or None).
 Writer = Callable[[Channel, str | None], tuple[str, str]]
@@ -238,11 +239,21 @@ async def wait_started(
     await tell_waiting(deps, uow, site, account, recovery, Notice.STARTED)
 
 
-async def tell_unverified(
-    deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery, *, due: datetime | None
-) -> None:
-    """We could not verify it: the words a decoy's requester gets too, so none can tell a
-    refused or declined recovery from an identifier with no account."""
+def unverified_due(deps: Deps, recovery: Recovery) -> datetime:
+    """When "we could not verify it" goes out for this recovery: the one rule a decoy's
+    answer follows too (``RecoveryPolicy.unverified_due``, a random spread after the
+    refusal delay from the request), so its time tells nothing about the account."""
+    return deps.recovery_policy.unverified_due(
+        asked_at=recovery.created_at,
+        roll=deps.rng.randbelow(ROLL_STEPS) / ROLL_STEPS,
+        now=deps.clock.now(),
+    )
+
+
+async def tell_unverified(deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery) -> None:
+    """We could not verify it (refused, declined, or stopped before a date was given): the
+    words and the timing a decoy's requester gets too, so none can tell such a recovery
+    from an identifier with no account."""
     await tell_new(
         deps,
         uow,
@@ -251,5 +262,5 @@ async def tell_unverified(
         MessageKind.RECOVERY_UNVERIFIED,
         texts.recovery_unverified(site),
         texts.recovery_unverified_sms(site),
-        due=due,
+        due=unverified_due(deps, recovery),
     )
