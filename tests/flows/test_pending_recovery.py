@@ -349,16 +349,21 @@ async def test_an_instance_that_read_before_another_sent_sends_nothing(
         stale = await uow.recoveries.in_states([RecoveryState.WAITING])
     assert await pending.move_along(s.deps) == 1
 
-    async def as_read_before(_repo: object, states: list[RecoveryState], limit: int = 0) -> list:
-        return stale if states == [RecoveryState.WAITING] else []
+    async def as_read_before(_repo: object, _now: object, _limit: int = 0) -> list:
+        return stale
 
-    monkeypatch.setattr(RecoveryRepo, "in_states", as_read_before)
+    async def none_ready(_repo: object, _ready_at: object, _limit: int = 0) -> list:
+        return []
+
+    monkeypatch.setattr(RecoveryRepo, "waiting_due", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "ready_before", none_ready)
     assert await pending.move_along(s.deps) == 0
     assert len(await queued(s, MessageKind.RECOVERY_NOTICE)) == 2  # started, halfway: once
     assert (await stored(s, r.id)).notices_sent == 2
     monkeypatch.undo()
     world.clock.advance(hours=36)
     assert await pending.move_along(s.deps) == 1  # ready, the finish link sent
-    monkeypatch.setattr(RecoveryRepo, "in_states", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "waiting_due", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "ready_before", none_ready)
     assert await pending.move_along(s.deps) == 0  # a stale read does not make it ready again
     assert len(await queued(s, MessageKind.RECOVERY_FINISH)) == 1

@@ -417,6 +417,17 @@ class Recoveries(Protocol):
         """Across every site, oldest first: what the housekeeping jobs move on."""
         ...
 
+    async def waiting_due(self, now: datetime, limit: int) -> list[Recovery]:
+        """Across every site, waiting recoveries with something due at ``now``: the end of
+        the wait or the next notice (``core.recovery.notice_times``), soonest end first. It
+        may include one about to be due (within a second): the job checks each itself."""
+        ...
+
+    async def ready_before(self, ready_at: datetime, limit: int) -> list[Recovery]:
+        """Across every site, ready recoveries that became ready (``wait_until``) at or
+        before ``ready_at``, oldest first: those whose finish link has run out."""
+        ...
+
     async def move(
         self, site: str, recovery_id: str, from_state: RecoveryState, **values: Any
     ) -> bool:

@@ -57,7 +57,7 @@ __all__ = [
     "send_finish_link",
 ]
 
-SWEEP_LIMIT = 1000  # recoveries looked at per round and state (they are rare)
+SWEEP_LIMIT = 1000  # due recoveries moved per round and kind; more wait for the next round
 SYSTEM = Requester(user_agent="recovery")  # the jobs' own audit rows
 log = logging.getLogger("entryway.recovery")
 
@@ -211,10 +211,15 @@ async def _refused(
 
 async def move_along(deps: Deps) -> int:
     """Waiting recoveries: the notice that is due, or, once the wait is over, ready with
-    the finish link; ready ones whose link was not used in time expire. How many moved."""
+    the finish link; ready ones whose link was not used in time expire. How many moved.
+    Only what is due is read (storage filters by time), so however many are waiting, a
+    due one is never left behind a page of others that are not."""
+    now = deps.clock.now()
     async with deps.uow() as uow:
-        waiting = await uow.recoveries.in_states([RecoveryState.WAITING], SWEEP_LIMIT)
-        ready = await uow.recoveries.in_states([RecoveryState.READY], SWEEP_LIMIT)
+        waiting = await uow.recoveries.waiting_due(now, SWEEP_LIMIT)
+        ready = await uow.recoveries.ready_before(
+            now - deps.recovery_policy.finish_link_for, SWEEP_LIMIT
+        )
     moved = 0
     for recovery in waiting:
         moved += await _one(_wait_step(deps, recovery), recovery)
