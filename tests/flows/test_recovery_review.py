@@ -170,3 +170,32 @@ async def test_decline_ends_it_and_tells_the_new_contact_when_a_refusal_would(
     assert case is not None and case.state is CaseState.SOLVED
     with pytest.raises(FlowExpired):
         await pending.approve(s.deps, REVIEWER, case_id, reason="ok")
+
+
+@pytest.mark.parametrize("end", ["approve", "decline", "this_wasnt_me", "owner_signs_in"])
+async def test_a_decided_or_ended_review_case_waits_for_no_reply(world: World, end: str) -> None:
+    """However the review ends, its case is solved with no first reply left due: nothing
+    counts it as due or overdue, and it sorts with the answered ones."""
+    s = await setup(world)
+    rid, case_id = await in_review(s)
+    async with s.deps.uow() as uow:
+        opened = await uow.cases.get("us", case_id)
+    assert opened is not None and opened.first_reply_due is not None  # a reviewer is due
+    world.clock.advance(hours=30)  # past the first reply's due time
+    if end == "approve":
+        await pending.approve(s.deps, REVIEWER, case_id, reason="Known customer")
+    elif end == "decline":
+        await pending.decline(s.deps, REVIEWER, case_id, reason="Order is not hers")
+    elif end == "this_wasnt_me":
+        (token,) = [t for b in await sent_bodies(s, ANA) for t in CANCEL.findall(b)]
+        flow = await pending.open_cancel_link(s.deps, "us", token, WHO)
+        await pending.cancel(s.deps, "us", flow_token=flow, who=WHO)
+    else:
+        async with s.deps.uow() as uow:
+            assert await pending.cancel_on_sign_in(s.deps, uow, s.account, WHO)
+            await uow.commit()
+    async with s.deps.uow() as uow:
+        case = await uow.cases.get("us", case_id)
+    assert case is not None and case.state is CaseState.SOLVED
+    assert case.solved_at == world.clock.now() and case.first_reply_due is None
+    assert (await stored(s, rid)).state is not RecoveryState.REVIEW

@@ -197,8 +197,15 @@ async def close_case(
         return
     await record(deps, uow, case, Author.SYSTEM, entry, staff_id)
     if case.state not in (CaseState.SOLVED, CaseState.CLOSED):
+        # The decision (or the recovery's end) is what the case waited for: no first reply
+        # is due any more, so nothing counts it as due or overdue, however it is listed.
         await uow.cases.move(
-            case.site, case.id, case.state, state=CaseState.SOLVED, solved_at=deps.clock.now()
+            case.site,
+            case.id,
+            case.state,
+            state=CaseState.SOLVED,
+            solved_at=deps.clock.now(),
+            first_reply_due=None,
         )
 
 
