@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
-from entryway.core.recovery import LIVE_STATES, RecoveryState
+from sqlalchemy import text
+
+from entryway.core.recovery import LIVE_STATES, Notice, RecoveryState, next_notice, notice_times
 from entryway.flows.ports import Recovery
 from tests.adapters.test_storage_contract import add_account
 from tests.conftest import World
@@ -178,3 +181,115 @@ async def test_every_lookup_and_write_is_scoped_by_site(world: World) -> None:
     assert found is not None and found.id == "r1"
     got = await get(world, "r1")
     assert got is not None and got.state is RecoveryState.REQUESTED and got.notices_sent == 0
+
+
+def waiting(
+    world: World, id: str, account_id: str, length: timedelta, sent: int = 1, **kw: object
+) -> Recovery:
+    """A waiting recovery whose wait began now and lasts ``length``."""
+    now = world.clock.now()
+    values: dict[str, object] = {
+        "state": RecoveryState.WAITING,
+        "waiting_since": now,
+        "wait_until": now + length,
+        "notices_sent": sent,
+    }
+    return replace(recovery(world, id, account_id=account_id), **(values | kw))  # type: ignore[arg-type]
+
+
+async def test_waiting_due_is_what_the_notice_rule_says_is_due(world: World) -> None:
+    """The SQL test of "something is due" agrees with core.recovery (notice_times and the
+    end of the wait) at and around every moment that matters, waits with and without a
+    last day's notice included, on both databases."""
+    start = world.clock.now()
+    rows = []
+    lengths = [timedelta(hours=36), timedelta(hours=48), timedelta(hours=72), timedelta(days=7)]
+    for i, length in enumerate(lengths):
+        for sent in (int(Notice.STARTED), int(Notice.HALFWAY), int(Notice.LAST_DAY)):
+            account_id = f"a{i}{sent}"
+            await add_account(world, id=account_id, email=f"{account_id}@example.com")
+            rows.append(waiting(world, f"r{i}{sent}", account_id, length, sent))
+            assert await add(world, rows[-1])
+    moments = set()
+    for r in rows:
+        assert r.waiting_since is not None and r.wait_until is not None
+        for _notice, at in notice_times(r.waiting_since, r.wait_until):
+            moments.add(at)
+        moments.add(r.wait_until)
+    probes = sorted(
+        {
+            m + d
+            for m in moments
+            for d in (timedelta(minutes=-1), timedelta(0), timedelta(minutes=1))
+        }
+    )
+    for now in probes:
+        expected = [
+            r.id
+            for r in sorted(rows, key=lambda x: (x.wait_until, x.id))  # type: ignore[arg-type, return-value]
+            if now >= r.wait_until  # type: ignore[operator]
+            or next_notice(r.notices_sent, r.waiting_since, r.wait_until, now)  # type: ignore[arg-type]
+        ]
+        async with world.deps.uow() as uow:
+            found = await uow.recoveries.waiting_due(now, 100)
+        assert [r.id for r in found] == expected, now - start
+    async with world.deps.uow() as uow:  # a page at a time, soonest end first
+        page = await uow.recoveries.waiting_due(start + timedelta(days=8), 3)
+    assert [r.id for r in page] == ["r01", "r02", "r03"]
+
+
+async def test_waiting_due_and_ready_before_list_only_their_state(world: World) -> None:
+    await add_account(world)
+    await add_account(world, id="a2", email="bo@example.com")
+    await add_account(world, site="uk", id="b1")
+    now = world.clock.now()
+    await add(world, waiting(world, "ready-old", "a1", timedelta(hours=1), state="ready"))
+    await add(
+        world, waiting(world, "ready-new", "b1", timedelta(hours=2), state="ready", site="uk")
+    )
+    await add(world, waiting(world, "review", "a2", timedelta(hours=1), state="review"))
+    async with world.deps.uow() as uow:
+        assert await uow.recoveries.waiting_due(now + timedelta(days=30), 10) == []
+        assert await uow.recoveries.ready_before(now, 10) == []
+        one = await uow.recoveries.ready_before(now + timedelta(hours=1), 10)
+        both = await uow.recoveries.ready_before(now + timedelta(hours=5), 10)
+        first = await uow.recoveries.ready_before(now + timedelta(hours=5), 1)
+    assert [r.id for r in one] == ["ready-old"]
+    assert [r.id for r in both] == ["ready-old", "ready-new"]  # every site, oldest first
+    assert [r.id for r in first] == ["ready-old"]
+
+
+async def test_hold_live_takes_the_row_and_waits_for_a_move_in_flight(world: World) -> None:
+    await add_account(world)
+    await add(world, recovery(world))
+    async with world.deps.uow() as uow:
+        held = await uow.recoveries.hold_live("us", "a1")
+        assert await uow.recoveries.hold_live("uk", "a1") is None  # scoped by site
+    assert held is not None and held.id == "r1"
+    async with world.deps.uow() as first:
+        assert await first.recoveries.move("us", "r1", RecoveryState.REQUESTED, state="cancelled")
+
+        async def second() -> Recovery | None:
+            async with world.deps.uow() as uow:
+                return await uow.recoveries.hold_live("us", "a1")
+
+        other = asyncio.create_task(second())
+        if not first.serialized:  # PostgreSQL: it waits on the row this transaction holds
+            await blocked_behind(first, other)
+        await first.commit()
+    assert await other is None  # it read the row after the move: no longer live
+
+
+async def blocked_behind(uow: Any, other: asyncio.Task[Any]) -> None:
+    """Wait (a few seconds at most) until ``other`` waits on a lock ``uow`` holds."""
+    conn = uow.recoveries.conn
+    me = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    query = text(
+        "SELECT count(*) FROM pg_locks WHERE NOT granted AND :me = ANY(pg_blocking_pids(pid))"
+    )
+    for _ in range(2500):
+        assert not other.done(), "it did not wait for the row"
+        if (await conn.execute(query, {"me": me})).scalar_one():
+            return
+        await asyncio.sleep(0.002)  # another connection's progress: real time, no clock
+    raise AssertionError("it never waited for the row")

@@ -29,6 +29,7 @@ from tests.flows.recovery_helpers import (
     CANCEL,
     FINISH,
     NEW,
+    at,
     queued,
     request,
     sent_bodies,
@@ -198,7 +199,14 @@ async def test_a_refusal_tells_the_new_contact_later_and_the_old_once_a_day(worl
     assert (await stored(s, third.id)).state is RecoveryState.REFUSED
     tried_again = [b for b in await sent_bodies(s, ANA) if "could not confirm" in b]
     assert len(tried_again) == 1  # the same day: told once
-    world.clock.advance(hours=23)
+    told = await queued(s, MessageKind.RECOVERY_UNVERIFIED, NEW)
+    assert len(told) == 2 and not await sent_bodies(s, NEW)  # not yet: as late as a decoy's
+    delay = s.deps.recovery_policy.refusal_delay
+    for message, asked in zip(told, (first, third), strict=True):
+        due = message.next_attempt_at
+        assert due is not None and asked.created_at + delay <= due < asked.created_at + 2 * delay
+    first_due = min(m.next_attempt_at for m in told if m.next_attempt_at)
+    world.clock.advance(seconds=(first_due - at(s)).total_seconds())
     unverified = await sent_bodies(s, NEW)
     assert len(unverified) == 1 and "could not verify" in unverified[0]
 
@@ -341,16 +349,21 @@ async def test_an_instance_that_read_before_another_sent_sends_nothing(
         stale = await uow.recoveries.in_states([RecoveryState.WAITING])
     assert await pending.move_along(s.deps) == 1
 
-    async def as_read_before(_repo: object, states: list[RecoveryState], limit: int = 0) -> list:
-        return stale if states == [RecoveryState.WAITING] else []
+    async def as_read_before(_repo: object, _now: object, _limit: int = 0) -> list:
+        return stale
 
-    monkeypatch.setattr(RecoveryRepo, "in_states", as_read_before)
+    async def none_ready(_repo: object, _ready_at: object, _limit: int = 0) -> list:
+        return []
+
+    monkeypatch.setattr(RecoveryRepo, "waiting_due", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "ready_before", none_ready)
     assert await pending.move_along(s.deps) == 0
     assert len(await queued(s, MessageKind.RECOVERY_NOTICE)) == 2  # started, halfway: once
     assert (await stored(s, r.id)).notices_sent == 2
     monkeypatch.undo()
     world.clock.advance(hours=36)
     assert await pending.move_along(s.deps) == 1  # ready, the finish link sent
-    monkeypatch.setattr(RecoveryRepo, "in_states", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "waiting_due", as_read_before)
+    monkeypatch.setattr(RecoveryRepo, "ready_before", none_ready)
     assert await pending.move_along(s.deps) == 0  # a stale read does not make it ready again
     assert len(await queued(s, MessageKind.RECOVERY_FINISH)) == 1

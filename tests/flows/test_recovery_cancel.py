@@ -133,7 +133,9 @@ async def test_cancelling_a_review_tells_the_new_contact_what_a_refusal_would(
     await pending.cancel(s.deps, "us", flow_token=flow, who=WHO)
     assert (await stored(s, rid)).state is RecoveryState.CANCELLED
     (unverified,) = await queued(s, MessageKind.RECOVERY_UNVERIFIED, NEW)
-    assert unverified.next_attempt_at == got.created_at + s.deps.recovery_policy.refusal_delay
+    delay = s.deps.recovery_policy.refusal_delay  # spread as a refusal's is (and a decoy's)
+    due = unverified.next_attempt_at
+    assert due is not None and got.created_at + delay <= due < got.created_at + 2 * delay
     assert not await queued(s, MessageKind.RECOVERY_ENDED, NEW)  # "stopped" would tell
     async with s.deps.uow() as uow:
         case = await uow.cases.get("us", got.case_id or "")

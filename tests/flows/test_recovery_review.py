@@ -143,13 +143,19 @@ async def test_approve_uses_the_longer_wait_with_two_step(world: World) -> None:
     assert got.wait_until == world.clock.now() + timedelta(days=7)
 
 
-async def test_decline_ends_it_and_tells_the_new_contact_at_once(world: World) -> None:
+async def test_decline_ends_it_and_tells_the_new_contact_when_a_refusal_would(
+    world: World,
+) -> None:
     s = await setup(world)
     rid, case_id = await in_review(s)
     await pending.decline(s.deps, REVIEWER, case_id, reason="Order does not exist")
     got = await stored(s, rid)
     assert got.state is RecoveryState.DECLINED and got.ended_at == world.clock.now()
     assert got.decision_reason == "Order does not exist"
+    assert not await sent_bodies(s, NEW)  # never at once: that would show a person decided
+    (told,) = await queued(s, MessageKind.RECOVERY_UNVERIFIED, NEW)
+    assert told.next_attempt_at is not None
+    world.clock.advance(seconds=(told.next_attempt_at - world.clock.now()).total_seconds())
     unverified = await sent_bodies(s, NEW)
     assert len(unverified) == 1 and "could not verify" in unverified[0]
     assert "declined" in (await sent_bodies(s, ANA))[-1]
@@ -164,3 +170,32 @@ async def test_decline_ends_it_and_tells_the_new_contact_at_once(world: World) -
     assert case is not None and case.state is CaseState.SOLVED
     with pytest.raises(FlowExpired):
         await pending.approve(s.deps, REVIEWER, case_id, reason="ok")
+
+
+@pytest.mark.parametrize("end", ["approve", "decline", "this_wasnt_me", "owner_signs_in"])
+async def test_a_decided_or_ended_review_case_waits_for_no_reply(world: World, end: str) -> None:
+    """However the review ends, its case is solved with no first reply left due: nothing
+    counts it as due or overdue, and it sorts with the answered ones."""
+    s = await setup(world)
+    rid, case_id = await in_review(s)
+    async with s.deps.uow() as uow:
+        opened = await uow.cases.get("us", case_id)
+    assert opened is not None and opened.first_reply_due is not None  # a reviewer is due
+    world.clock.advance(hours=30)  # past the first reply's due time
+    if end == "approve":
+        await pending.approve(s.deps, REVIEWER, case_id, reason="Known customer")
+    elif end == "decline":
+        await pending.decline(s.deps, REVIEWER, case_id, reason="Order is not hers")
+    elif end == "this_wasnt_me":
+        (token,) = [t for b in await sent_bodies(s, ANA) for t in CANCEL.findall(b)]
+        flow = await pending.open_cancel_link(s.deps, "us", token, WHO)
+        await pending.cancel(s.deps, "us", flow_token=flow, who=WHO)
+    else:
+        async with s.deps.uow() as uow:
+            assert await pending.cancel_on_sign_in(s.deps, uow, s.account, WHO)
+            await uow.commit()
+    async with s.deps.uow() as uow:
+        case = await uow.cases.get("us", case_id)
+    assert case is not None and case.state is CaseState.SOLVED
+    assert case.solved_at == world.clock.now() and case.first_reply_due is None
+    assert (await stored(s, rid)).state is not RecoveryState.REVIEW

@@ -185,7 +185,10 @@ async def test_a_decline_is_final_and_a_second_decision_is_refused(
     assert "/review/approve" not in again.text and "Declined</strong> by" in again.text
     stored = await stored_recovery(hosts.world, recovery_id)
     assert stored.state is RecoveryState.DECLINED
-    await hosts.world.deliver()  # told at once that we could not verify the request
+    await hosts.world.deliver()  # told that we could not verify it, but not at once
+    assert [m.to for m in hosts.world.mailer.sent].count(NEW_CONTACT) == 0
+    hosts.world.clock.advance(days=2)  # past the latest a refusal's answer can come
+    await hosts.world.deliver()
     assert [m.to for m in hosts.world.mailer.sent].count(NEW_CONTACT) == 1
     assert stored.decision_reason == "Order wrong and account very new"
 

@@ -406,9 +406,26 @@ class Recoveries(Protocol):
 
     async def get(self, site: str, recovery_id: str) -> Recovery | None: ...
     async def live_for(self, site: str, account_id: str) -> Recovery | None: ...
+    async def hold_live(self, site: str, account_id: str) -> Recovery | None:
+        """The account's live recovery, its row locked to this transaction (SELECT ... FOR
+        UPDATE) after any transaction that was moving it ends: a sign-in or reset takes it
+        before any other write, in the order every path that ends a recovery keeps."""
+        ...
+
     async def by_case(self, site: str, case_id: str) -> Recovery | None: ...
     async def in_states(self, states: list[RecoveryState], limit: int = 200) -> list[Recovery]:
         """Across every site, oldest first: what the housekeeping jobs move on."""
+        ...
+
+    async def waiting_due(self, now: datetime, limit: int) -> list[Recovery]:
+        """Across every site, waiting recoveries with something due at ``now``: the end of
+        the wait or the next notice (``core.recovery.notice_times``), soonest end first. It
+        may include one about to be due (within a second): the job checks each itself."""
+        ...
+
+    async def ready_before(self, ready_at: datetime, limit: int) -> list[Recovery]:
+        """Across every site, ready recoveries that became ready (``wait_until``) at or
+        before ``ready_at``, oldest first: those whose finish link has run out."""
         ...
 
     async def move(

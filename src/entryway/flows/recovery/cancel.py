@@ -70,7 +70,7 @@ async def open_cancel_link(deps: Deps, site_code: str, token: str, who: Requeste
 
 
 async def cancel(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> None:
-    """Cancel the recovery: the link is used (conditional write), the recovery cancelled,
+    """Cancel the recovery: the link used and the recovery cancelled (conditional writes),
     every session of the account ends, its links void, and both sides are told."""
     now = deps.clock.now()
     async with deps.uow() as uow:
@@ -81,26 +81,47 @@ async def cancel(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
         )
         if state is None or now >= state.expires_at or state.stage != "confirm":
             raise FlowExpired(LINK_ENDED)
+        account = await uow.accounts.get(site_code, state.account_id or "")
+        if account is None:
+            raise FlowExpired(LINK_ENDED)
+        # The recovery row is taken first, as on every path that ends a recovery (Create
+        # new password, a sign-in, a reset): two of them meeting on PostgreSQL queue on it,
+        # and the later one finds it ended, instead of deadlocking over the flow, link,
+        # session and counter rows they both write afterwards.
+        recovery = await hold(uow, account)
+        if recovery is None or recovery.id != state.note:
+            raise FlowExpired(LINK_ENDED)  # ended meanwhile: nothing is used or changed
         if not await uow.flows.advance(site_code, state.id_hash, "confirm", "done"):
             raise FlowExpired(LINK_ENDED)
         if not await uow.links.use(site_code, state.target, FlowPurpose.RECOVERY_CANCEL, now):
             raise FlowExpired(LINK_ENDED)
-        recovery = await uow.recoveries.get(site_code, state.note)
-        account = await uow.accounts.get(site_code, state.account_id or "")
-        if recovery is None or account is None:
-            raise FlowExpired(LINK_ENDED)
         if not await _cancel(deps, uow, recovery, account, who, by_sign_in=False):
-            raise FlowExpired(LINK_ENDED)  # ended meanwhile: nothing is used or changed
+            raise FlowExpired(LINK_ENDED)  # leaving without commit undoes the uses above
         await sign_out_all(deps, uow, account, who)
         await uow.commit()
     deps.on_message()
 
 
+async def hold(uow: UnitOfWork, account: Account) -> Recovery | None:
+    """Take the account's live recovery row (if any) before anything else in a transaction
+    that may end it: the order every path that ends a recovery keeps, so a sign-in and a
+    Create new password meeting on PostgreSQL queue on that row instead of deadlocking over
+    counters, sessions and the account. Pass what it returns to ``cancel_held``."""
+    return await uow.recoveries.hold_live(account.site, account.id)
+
+
 async def cancel_on_sign_in(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> bool:
     """The owner signed in (a full session) or reset the password through a contact on
     file: their live recovery, if any, is cancelled in the caller's transaction and they
-    are told. True when it wrote messages (the caller wakes delivery after committing)."""
-    recovery = await uow.recoveries.live_for(account.site, account.id)
+    are told. True when it wrote messages (the caller wakes delivery after committing).
+    Call it before the transaction's other writes, or ``hold`` first (see there)."""
+    return await cancel_held(deps, uow, await hold(uow, account), account, who)
+
+
+async def cancel_held(
+    deps: Deps, uow: UnitOfWork, recovery: Recovery | None, account: Account, who: Requester
+) -> bool:
+    """``cancel_on_sign_in`` for a recovery this transaction took with ``hold``."""
     if recovery is None:
         return False
     return await _cancel(deps, uow, recovery, account, who, by_sign_in=True)
@@ -117,10 +138,12 @@ async def _cancel(
 ) -> bool:
     how = "the account's owner signed in" if by_sign_in else "This wasn't me was used"
     for _ in range(3):  # a job may move it on (waiting -> ready) between read and write
+        if recovery.state not in LIVE_STATES:
+            return False
         if await steps.end(deps, uow, recovery, RecoveryState.CANCELLED, f"Cancelled: {how}."):
             break
         found = await uow.recoveries.get(recovery.site, recovery.id)
-        if found is None or found.state not in LIVE_STATES:
+        if found is None:
             return False
         recovery = found
     else:
@@ -139,8 +162,7 @@ async def _cancel(
     else:
         # Never told a date, so it hears what a refusal or a decoy hears, when they would:
         # a stop by the owner must not show that the account exists.
-        due = recovery.created_at + deps.recovery_policy.refusal_delay
-        await steps.tell_unverified(deps, uow, site, recovery, due=max(due, deps.clock.now()))
+        await steps.tell_unverified(deps, uow, site, recovery)
 
     def write(channel: Channel, _link: str | None) -> tuple[str, str]:
         if channel == Channel.EMAIL:

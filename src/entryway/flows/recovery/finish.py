@@ -16,9 +16,11 @@ completions race (one link opened in several tabs, twenty parallel posts), one c
 password and the others get FlowExpired with nothing written. Completing never opens a
 session: the customer signs in with the new password afterwards, and sets 2SV up again.
 
-Lock order: the recovery row is written first, before any of its links. A transaction that
-ends a recovery some other way (This wasn't me, expiry) keeps the same order, so two of
-them meeting on PostgreSQL queue on that row instead of deadlocking over links.
+Lock order: the recovery row is written first, before any of its links. Every transaction
+that ends a recovery some other way takes that row first too (This wasn't me, the owner's
+sign-in or second step, a password reset: ``cancel.hold``; expiry and a decline move it
+first), so two of them meeting on PostgreSQL queue on that row instead of deadlocking
+over links, flows, sessions, counters or the account.
 """
 
 from __future__ import annotations

@@ -433,6 +433,11 @@ async def complete(
         raise PasswordRejected(["Choose a password you haven't used here."])
     encoded = await deps.hasher.hash(normalize_password(pw))
     async with deps.uow() as uow:
+        # Proven through a contact on file: a recovery asked for without them stops. Its
+        # row is the first written, as on every path that ends a recovery: a Create new
+        # password racing this reset either waits here or has voided this flow (so the
+        # reset is refused below); never a deadlock over the account or the counters.
+        await cancel_on_sign_in(deps, uow, account, who)
         if not await uow.flows.advance(site_code, state.id_hash, "verified", "done"):
             raise FlowExpired("This step has expired. Please start again.")
         await uow.accounts.update(
@@ -460,8 +465,6 @@ async def complete(
             body,
             notices.password_reset_sms(site, unlocking),
         )
-        # Proven through a contact on file: a recovery asked for without them stops.
-        await cancel_on_sign_in(deps, uow, account, who)
         await uow.commit()
     deps.on_message()
 

@@ -9,7 +9,8 @@ on the count already sent, so instances may share both jobs and nothing is sent 
 
 The old contacts can stop a live recovery with This wasn't me (a GET only swaps the token
 for a flow; the POST uses the link) and the owner's own sign-in stops it too
-(``cancel_on_sign_in``, in the sign-in's transaction). Once ready, ``wait_until`` holds when
+(``cancel_on_sign_in``, in the sign-in's transaction, the recovery row taken before its
+other writes: ``hold``). Once ready, ``wait_until`` holds when
 the wait actually ended: the finish link lives ``finish_link_for`` from then.
 """
 
@@ -29,7 +30,13 @@ from entryway.flows.common import audit
 from entryway.flows.outbox import recovery_notices as texts
 from entryway.flows.ports import Account, Deps, Recovery, Requester, UnitOfWork
 from entryway.flows.recovery import review, steps
-from entryway.flows.recovery.cancel import cancel, cancel_on_sign_in, open_cancel_link
+from entryway.flows.recovery.cancel import (
+    cancel,
+    cancel_held,
+    cancel_on_sign_in,
+    hold,
+    open_cancel_link,
+)
 from entryway.flows.recovery.evidence import failed_key, gather, lookup, signals
 from entryway.flows.recovery.review import ReviewView, approve, decline, review_for_case
 from entryway.flows.recovery.steps import send_finish_link
@@ -39,16 +46,18 @@ __all__ = [
     "ReviewView",
     "approve",
     "cancel",
+    "cancel_held",
     "cancel_on_sign_in",
     "decline",
     "evaluate_requested",
+    "hold",
     "move_along",
     "open_cancel_link",
     "review_for_case",
     "send_finish_link",
 ]
 
-SWEEP_LIMIT = 1000  # recoveries looked at per round and state (they are rare)
+SWEEP_LIMIT = 1000  # due recoveries moved per round and kind; more wait for the next round
 SYSTEM = Requester(user_agent="recovery")  # the jobs' own audit rows
 log = logging.getLogger("entryway.recovery")
 
@@ -65,12 +74,14 @@ async def evaluate_requested(deps: Deps) -> int:
 
 
 async def _one(step: Awaitable[bool], recovery: Recovery) -> int:
-    """One recovery's step: a failure is logged (no personal data) and retried next round,
-    never holding up the others."""
+    """One recovery's step: a failure is logged and retried next round, never holding up
+    the others. The log names the recovery and the exception's class only: an exception's
+    text or traceback may carry the statement's values (a message with its link's token,
+    the new contact), and logs are read more widely than the database."""
     try:
         return int(await step)
-    except Exception:
-        log.exception("recovery step failed for recovery %s", recovery.id)
+    except Exception as exc:
+        log.warning("recovery step failed for recovery %s: %s", recovery.id, type(exc).__name__)
         return 0
 
 
@@ -159,13 +170,12 @@ async def _tell_old_review(
 async def _refused(
     deps: Deps, uow: UnitOfWork, account: Account, recovery: Recovery, who: Requester
 ) -> None:
-    """Could not be verified: the new contact hears so after the refusal delay (as a decoy
-    would), the old contacts that someone tried (once a day at most), and the failure
-    counts toward the account's day."""
+    """Could not be verified: the new contact hears so when a decoy would (by the rule in
+    ``steps.unverified_due``), the old contacts that someone tried (once a day at most),
+    and the failure counts toward the account's day."""
     site = deps.site(recovery.site)
     now = deps.clock.now()
-    delay = recovery.created_at + deps.recovery_policy.refusal_delay
-    await steps.tell_unverified(deps, uow, site, recovery, due=max(delay, now))
+    await steps.tell_unverified(deps, uow, site, recovery)
     day = window_start(now, DAY)
 
     def write(channel: Channel, _link: str | None) -> tuple[str, str]:
@@ -201,10 +211,15 @@ async def _refused(
 
 async def move_along(deps: Deps) -> int:
     """Waiting recoveries: the notice that is due, or, once the wait is over, ready with
-    the finish link; ready ones whose link was not used in time expire. How many moved."""
+    the finish link; ready ones whose link was not used in time expire. How many moved.
+    Only what is due is read (storage filters by time), so however many are waiting, a
+    due one is never left behind a page of others that are not."""
+    now = deps.clock.now()
     async with deps.uow() as uow:
-        waiting = await uow.recoveries.in_states([RecoveryState.WAITING], SWEEP_LIMIT)
-        ready = await uow.recoveries.in_states([RecoveryState.READY], SWEEP_LIMIT)
+        waiting = await uow.recoveries.waiting_due(now, SWEEP_LIMIT)
+        ready = await uow.recoveries.ready_before(
+            now - deps.recovery_policy.finish_link_for, SWEEP_LIMIT
+        )
     moved = 0
     for recovery in waiting:
         moved += await _one(_wait_step(deps, recovery), recovery)

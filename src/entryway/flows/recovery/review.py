@@ -199,8 +199,10 @@ async def approve(
 async def decline(
     deps: Deps, actor: Actor, case_id: str, *, reason: str, who: Requester = STAFF
 ) -> None:
-    """Decline: the recovery ends, the new contact is told at once that we could not
-    verify it, the old contacts that it was declined; audited, and the case solved."""
+    """Decline: the recovery ends, the new contact is told that we could not verify it
+    (when a refusal or a decoy would be, never at once: how soon it comes must not show
+    that a person looked), the old contacts that it was declined; audited, and the case
+    solved."""
     why = reason_of(reason)
     now = deps.clock.now()
     async with deps.uow() as uow:
@@ -219,7 +221,7 @@ async def decline(
         if not ended:
             raise Conflict(CHANGED)
         site = deps.site(case.site)
-        await steps.tell_unverified(deps, uow, site, recovery, due=None)
+        await steps.tell_unverified(deps, uow, site, recovery)  # when a refusal would be
 
         def write(channel: Channel, _link: str | None) -> tuple[str, str]:
             if channel == Channel.EMAIL:

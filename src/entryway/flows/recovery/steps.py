@@ -16,7 +16,7 @@ from entryway.core.events import Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.local_time import site_time
 from entryway.core.masking import mask
-from entryway.core.recovery import Notice, RecoveryState
+from entryway.core.recovery import LIVE_STATES, Notice, RecoveryState
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.flows.common import send
@@ -31,6 +31,7 @@ FINISH_PATH = "/recovery/finish?token="
 # links (``end``). The cap only bounds a link whose recovery somehow never ends; it is
 # longer than the longest wait plus a review and the finish link's day.
 CANCEL_LINK_CAP = timedelta(days=60)
+ROLL_STEPS = 10**6  # the random spread of "we could not verify it", in millionths
 
 # (channel, address) -> (subject, body) of one message, given that contact's link (or None).
 Writer = Callable[[Channel, str | None], tuple[str, str]]
@@ -168,7 +169,10 @@ async def end(
 ) -> bool:
     """Move a live recovery to an end ``state`` (conditional on the state it was read in);
     its links and the flows opened from them stop working, and its review case, if any,
-    is solved with ``entry`` on the thread. False (nothing done) if it moved meanwhile."""
+    is solved with ``entry`` on the thread. False (nothing done) if it moved meanwhile or
+    had ended already."""
+    if recovery.state not in LIVE_STATES:
+        return False  # an ended recovery never moves again
     now = deps.clock.now()
     moved = await uow.recoveries.move(
         recovery.site, recovery.id, recovery.state, state=state, ended_at=now, **values
@@ -193,8 +197,15 @@ async def close_case(
         return
     await record(deps, uow, case, Author.SYSTEM, entry, staff_id)
     if case.state not in (CaseState.SOLVED, CaseState.CLOSED):
+        # The decision (or the recovery's end) is what the case waited for: no first reply
+        # is due any more, so nothing counts it as due or overdue, however it is listed.
         await uow.cases.move(
-            case.site, case.id, case.state, state=CaseState.SOLVED, solved_at=deps.clock.now()
+            case.site,
+            case.id,
+            case.state,
+            state=CaseState.SOLVED,
+            solved_at=deps.clock.now(),
+            first_reply_due=None,
         )
 
 
@@ -235,11 +246,21 @@ async def wait_started(
     await tell_waiting(deps, uow, site, account, recovery, Notice.STARTED)
 
 
-async def tell_unverified(
-    deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery, *, due: datetime | None
-) -> None:
-    """We could not verify it: the words a decoy's requester gets too, so none can tell a
-    refused or declined recovery from an identifier with no account."""
+def unverified_due(deps: Deps, recovery: Recovery) -> datetime:
+    """When "we could not verify it" goes out for this recovery: the one rule a decoy's
+    answer follows too (``RecoveryPolicy.unverified_due``, a random spread after the
+    refusal delay from the request), so its time tells nothing about the account."""
+    return deps.recovery_policy.unverified_due(
+        asked_at=recovery.created_at,
+        roll=deps.rng.randbelow(ROLL_STEPS) / ROLL_STEPS,
+        now=deps.clock.now(),
+    )
+
+
+async def tell_unverified(deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery) -> None:
+    """We could not verify it (refused, declined, or stopped before a date was given): the
+    words and the timing a decoy's requester gets too, so none can tell such a recovery
+    from an identifier with no account."""
     await tell_new(
         deps,
         uow,
@@ -248,5 +269,5 @@ async def tell_unverified(
         MessageKind.RECOVERY_UNVERIFIED,
         texts.recovery_unverified(site),
         texts.recovery_unverified_sms(site),
-        due=due,
+        due=unverified_due(deps, recovery),
     )

@@ -44,7 +44,7 @@ from entryway.flows.common import (
 )
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
-from entryway.flows.recovery.pending import cancel_on_sign_in
+from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished
 
 WRONG = {
@@ -117,6 +117,10 @@ async def pass_second_step(
     except SignInLocked as exc:
         raise CodeRejected(exc.message, field="code") from None
     async with deps.uow() as uow:
+        # The live recovery's row before the code is used or anything else written (the
+        # order of every path that ends a recovery): a Create new password racing this
+        # step waits for it, or has ended the factors and sessions this step needs.
+        recovery = await hold(uow, account)
         ok = False
         if method == "app":
             for factor in await uow.two_step.factors(site_code, account.id):
@@ -182,7 +186,7 @@ async def pass_second_step(
                     expires_at=now + REMEMBER_BROWSER,
                 )
             )
-        stopped = await cancel_on_sign_in(deps, uow, account, who)  # the owner is in
+        stopped = await cancel_held(deps, uow, recovery, account, who)  # the owner is in
         await uow.commit()
     if stopped:
         deps.on_message()

@@ -29,8 +29,8 @@ from entryway.errors import SignInFailed, SignInLocked
 from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.outbox import notices
-from entryway.flows.ports import Deps, Requester, UnitOfWork
-from entryway.flows.recovery.pending import cancel_on_sign_in
+from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
@@ -122,6 +122,13 @@ async def sign_in(
         locked, failures_now = await _after_check(deps, uow, budget)
         if locked:
             raise SignInLocked(lockout.LOCKED)
+        # The account's live recovery row before any write (the order of every path that
+        # ends a recovery), so a Create new password meeting this sign-in on PostgreSQL
+        # waits for it, or is waited for, instead of deadlocking over counters, sessions
+        # and the account row.
+        recovery = await hold(uow, account)
+        if not await _password_unchanged(uow, account):
+            raise SignInFailed(FAILED)
         if account.status != AccountStatus.ACTIVE:
             await lockout.take_back(deps, uow, budget)
             token = await registration.resend_for_unverified(deps, uow, site, account, who)
@@ -185,7 +192,7 @@ async def sign_in(
             remembered_browser=trusted,
         )
         # The owner is in: a recovery someone else asked for stops (SECURITY.md 34).
-        stopped = await cancel_on_sign_in(deps, uow, account, who)
+        stopped = await cancel_held(deps, uow, recovery, account, who)
         await uow.commit()
     if stopped:
         deps.on_message()
@@ -195,6 +202,14 @@ async def sign_in(
         expires_at=session.expires_at,
         ends_at=session.ends_at,
     )
+
+
+async def _password_unchanged(uow: UnitOfWork, account: Account) -> bool:
+    """Whether the password checked is still the account's: a reset or a finished recovery
+    that committed while it was being hashed replaced it (and ended every session), so a
+    session opened on the old one now would outlive that change."""
+    fresh = await uow.accounts.get(account.site, account.id)
+    return fresh is not None and fresh.password_hash == account.password_hash
 
 
 async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:

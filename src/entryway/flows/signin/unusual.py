@@ -25,7 +25,7 @@ from entryway.flows import codes
 from entryway.flows.common import audit, notify_all, open_session, start_code_flow
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
-from entryway.flows.recovery.pending import cancel_on_sign_in
+from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
@@ -125,6 +125,9 @@ async def confirm(
         raise FlowExpired("This step has expired. Please start again.")
     admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
     async with deps.uow() as uow:
+        # The live recovery's row first (see second_step): before the code is used, the
+        # counters cleared or a session opened.
+        recovery = await hold(uow, account)
         try:
             await codes.check_and_consume(deps, uow, site_code, flow_token, PURPOSE, code)
         except CodeRejected:
@@ -163,7 +166,7 @@ async def confirm(
             f"Your {site.brand} account was signed in from a new device with a code. "
             "Not you? Reset your password now.",
         )
-        await cancel_on_sign_in(deps, uow, account, who)  # the owner is in
+        await cancel_held(deps, uow, recovery, account, who)  # the owner is in
         await uow.commit()
     deps.on_message()
     return Confirmed(
