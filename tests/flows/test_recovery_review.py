@@ -199,3 +199,20 @@ async def test_a_decided_or_ended_review_case_waits_for_no_reply(world: World, e
     assert case is not None and case.state is CaseState.SOLVED
     assert case.solved_at == world.clock.now() and case.first_reply_due is None
     assert (await stored(s, rid)).state is not RecoveryState.REVIEW
+
+
+async def test_the_owner_never_sees_the_review_case_among_their_own(world: World) -> None:
+    """The review is about Ana's account but opened by whoever asked: it is not hers to
+    read or answer, by her list or by its number (she has the notices' This wasn't me)."""
+    s = await setup(world)
+    _rid, case_id = await in_review(s)
+    async with s.deps.uow() as uow:
+        case = await uow.cases.get("us", case_id)
+    assert case is not None and case.account_id == s.account.id
+    assert await cases.cases_of_account(s.deps, "us", s.session) == []
+    with pytest.raises(NotFound):
+        await cases.case_for_account(s.deps, "us", s.session, case.number)
+    own = await cases.open_signed_in(
+        s.deps, "us", s.session, topic="other", message="Where is my parcel?", who=WHO
+    )
+    assert [c.number for c in await cases.cases_of_account(s.deps, "us", s.session)] == [own]

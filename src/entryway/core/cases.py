@@ -141,6 +141,10 @@ CUSTOMER_TOPICS: tuple[Topic, ...] = (
     Topic.OTHER,
 )
 
+# Cases customers never see in their own list or by number: an identity review is about an
+# account, opened by whoever asked to recover it, and answered by reviewers only.
+STAFF_ONLY_TOPICS = frozenset({Topic.IDENTITY_REVIEW})
+
 # Which role answers which topic: identity reviews are the reviewers', appeals trust's.
 TOPIC_ROLE: dict[Topic, Role] = {
     **{t: Role.AGENT for t in CUSTOMER_TOPICS},

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from entryway.core.cases import (
+    STAFF_ONLY_TOPICS,
     TOPIC_LABELS,
     Author,
     CaseState,
@@ -223,7 +224,14 @@ async def cases_of_account(
     me = await account_flows.current(deps, site_code, session_token)
     async with deps.uow() as uow:
         found = await uow.cases.for_account(site_code, me.account.id)
-    return [CaseListItem(c.number, TOPIC_LABELS[c.topic], c.state, c.created_at) for c in found]
+    # An identity review is a case about the account opened by whoever asked to recover it:
+    # the reviewers' work, not the owner's conversation (the owner has the notices and their
+    # This wasn't me link instead).
+    return [
+        CaseListItem(c.number, TOPIC_LABELS[c.topic], c.state, c.created_at)
+        for c in found
+        if c.topic not in STAFF_ONLY_TOPICS
+    ]
 
 
 async def reply_as_customer(
@@ -282,6 +290,8 @@ async def resolve(
     number = access.number.strip()
     case = await uow.cases.by_number([site_code], number) if number.isdigit() else None
     if case is None or account_id is None or case.account_id != account_id:
+        raise NotFound(NO_CASE)
+    if case.topic in STAFF_ONLY_TOPICS:  # staff's own, about the account (identity review)
         raise NotFound(NO_CASE)
     return case
 
