@@ -14,6 +14,7 @@ import pytest
 
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.local_time import site_time
 from entryway.core.lockout import LockReason
 from entryway.core.recovery import RecoveryState
 from entryway.core.secrets import new_token
@@ -31,7 +32,7 @@ from entryway.flows.common import browser_hash, flow_hash
 from entryway.flows.outbox import recovery_notices
 from entryway.flows.ports import Link, Lock, RememberedBrowser, Requester, SecondFactor
 from entryway.flows.records import Recovery
-from entryway.flows.recovery import finish, hold, password_reset
+from entryway.flows.recovery import finish, password_reset
 from entryway.flows.signin import lockout, sign_in
 from entryway.settings import demo_sites
 from tests.conftest import World
@@ -311,7 +312,7 @@ async def test_security_35_completing_replaces_contacts_and_ends_everything(worl
     to_new = [m for m in world.mailer.sent if m.to == NEW_EMAIL]
     assert len(to_new) == 1
     assert "new password" in to_new[0].body and "two-step verification" in to_new[0].body.lower()
-    assert hold.local_time(deps.site("us"), now + timedelta(hours=48)) in to_new[0].body
+    assert site_time(now + timedelta(hours=48), deps.site("us")) in to_new[0].body
     assert "17 Jan 2026, 7:00 AM EST" in to_new[0].body  # 48 h on, in the site's zone
     assert any(m.to == ANA and "no longer on the account" in m.body for m in world.mailer.sent)
     assert any(m.to == ANA_PHONE and "recovered" in m.body for m in world.texter.sent)

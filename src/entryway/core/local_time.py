@@ -11,18 +11,19 @@ from entryway.core.sites import Site
 TWELVE_HOUR_REGIONS = frozenset({"US", "CA", "AU", "NZ", "IN", "PH"})
 
 
-def site_time(value: datetime, site: Site) -> str:
-    """``value`` as the site's customers read it: 18 Jan 2026, 7:00 AM EST (plain spaces,
-    for message text; pages have their own no-break form in web/formatting.py)."""
+def site_time(value: datetime, site: Site, *, space: str = " ") -> str:
+    """``value`` as the site's customers read it: 18 Jan 2026, 7:00 AM EST. ``space`` goes
+    inside the date and inside the time: plain for message text, a no-break space on pages
+    (web/formatting.py), so that only the comma may break in a narrow column."""
     if value.tzinfo is None:  # stored times are UTC
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(site.zone)
     region = site.locale.rpartition("-")[2].upper()
     if region in TWELVE_HOUR_REGIONS:
-        clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
+        clock = f"{local.hour % 12 or 12}:{local:%M}{space}{'AM' if local.hour < 12 else 'PM'}"
     else:
         clock = f"{local:%H:%M}"
     zone = local.tzname() or site.timezone
     if zone[:1] in "+-":  # zones without a common abbreviation: say the offset plainly
         zone = "UTC" + zone
-    return f"{local.day} {local:%b} {local:%Y}, {clock} {zone}"
+    return f"{local.day}{space}{local:%b}{space}{local:%Y}, {clock}{space}{zone}"

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 from markupsafe import Markup, escape
 
+from entryway.core.local_time import site_time
 from entryway.core.sites import Site
 
-# Regions whose customers read a 12-hour clock; everyone else gets 24 hours.
-TWELVE_HOUR_REGIONS = frozenset({"US", "CA", "AU", "NZ", "IN", "PH"})
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 NBSP = "\u00a0"
 _TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
@@ -21,19 +20,7 @@ _TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
 def when(value: datetime, site: Site) -> str:
     """A moment in the site's own time zone, zone written: 1 Dec 2026, 4:05 PM EST (with
     no-break spaces inside the date and inside the time)."""
-    if value.tzinfo is None:  # stored times are UTC
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(site.zone)
-    region = site.locale.rpartition("-")[2].upper()
-    if region in TWELVE_HOUR_REGIONS:
-        clock = f"{local.hour % 12 or 12}:{local:%M}{NBSP}{'AM' if local.hour < 12 else 'PM'}"
-    else:
-        clock = f"{local:%H:%M}"
-    zone = local.tzname() or site.timezone
-    if zone[:1] in "+-":  # zones without a common abbreviation: say the offset plainly
-        zone = "UTC" + zone
-    # The date and the time each stay on one line in narrow columns; only the comma breaks.
-    return f"{local.day}{NBSP}{local:%b}{NBSP}{local:%Y}, {clock}{NBSP}{zone}"
+    return site_time(value, site, space=NBSP)
 
 
 def phone(e164: str) -> str:

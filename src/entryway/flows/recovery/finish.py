@@ -36,6 +36,7 @@ from entryway.core.events import (
     MessageKind,
 )
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.local_time import site_time
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.recovery import RecoveryState
@@ -54,7 +55,6 @@ from entryway.flows.ports import (
     Requester,
     UnitOfWork,
 )
-from entryway.flows.recovery import hold
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.RECOVERY_FINISH
@@ -327,7 +327,7 @@ async def _tell_new_contact(
 ) -> None:
     if recovery.new_kind == IdentifierKind.EMAIL:
         until = deps.clock.now() + deps.recovery_policy.contacts_fixed_for
-        subject, body = words.finished_new_contact(site, hold.local_time(site, until))
+        subject, body = words.finished_new_contact(site, site_time(until, site))
         channel = Channel.EMAIL
     else:
         subject, body, channel = "", words.finished_new_contact_sms(site), Channel.SMS

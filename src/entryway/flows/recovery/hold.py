@@ -12,32 +12,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from entryway.core.sites import Site
+from entryway.core.local_time import site_time
 from entryway.errors import ContactsOnHold
 from entryway.flows.ports import Account, Deps
 
-# Regions whose customers read a 12-hour clock (as the pages do, web/formatting.py).
-TWELVE_HOUR_REGIONS = frozenset({"US", "CA", "AU", "NZ", "IN", "PH"})
 ON_HOLD = (
     "Your account was recovered recently, so its email address and mobile number can't be "
     "changed until {until}. This keeps the account safe in case someone else recovered it."
 )
-
-
-def local_time(site: Site, at: datetime) -> str:
-    """A moment as the site's customers read it, in its time zone and naming the zone:
-    17 Jan 2026, 12:00 PM EST (messages are plain text, so plain spaces)."""
-    if at.tzinfo is None:  # stored times are UTC
-        at = at.replace(tzinfo=UTC)
-    local = at.astimezone(site.zone)
-    if site.locale.rpartition("-")[2].upper() in TWELVE_HOUR_REGIONS:
-        clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
-    else:
-        clock = f"{local:%H:%M}"
-    zone = local.tzname() or site.timezone
-    if zone[:1] in "+-":  # a zone without a common abbreviation: say the offset plainly
-        zone = "UTC" + zone
-    return f"{local.day} {local:%b} {local:%Y}, {clock} {zone}"
 
 
 def contacts_fixed(deps: Deps, account: Account) -> datetime | None:
@@ -54,5 +36,5 @@ def refuse_while_fixed(deps: Deps, account: Account) -> None:
     """Raise ContactsOnHold, naming when the hold ends, while the contacts are held."""
     until = contacts_fixed(deps, account)
     if until is not None:
-        message = ON_HOLD.format(until=local_time(deps.site(account.site), until))
+        message = ON_HOLD.format(until=site_time(until, deps.site(account.site)))
         raise ContactsOnHold(message, until=until, field="identifier")
