@@ -17,6 +17,7 @@ from entryway.flows.ports import (
     AuditEntry,
     Deps,
     FlowState,
+    Link,
     Message,
     Requester,
     Session,
@@ -210,6 +211,39 @@ async def start_code_flow(
 
 
 DECOY_PREFIX = "decoy:"
+
+
+def link_landing(
+    deps: Deps,
+    link: Link,
+    purpose: FlowPurpose,
+    *,
+    stage: str,
+    note: str,
+    lifetime: timedelta = FLOW_LIFETIME,
+) -> tuple[str, FlowState]:
+    """A new flow (its token, and the state to add) for an emailed link that was opened:
+    the landing swaps the link's token for it without using the link (SECURITY.md 15), so
+    a mail scanner that opens it spends nothing; the step that acts uses the link, named
+    by ``target``. It never outlives the link."""
+    now = deps.clock.now()
+    token = new_token(deps.rng)
+    return token, FlowState(
+        id_hash=flow_hash(deps, token),
+        site=link.site,
+        purpose=purpose,
+        account_id=link.account_id,
+        target_kind="link",
+        target=link.id_hash,
+        code_hash=decoy_hash(deps),  # a link's flow has no code
+        code_expires_at=now,
+        code_attempts=0,
+        sends=0,
+        created_at=now,
+        expires_at=min(now + lifetime, link.expires_at),
+        stage=stage,
+        note=note,
+    )
 
 
 def decoy_hash(deps: Deps) -> str:

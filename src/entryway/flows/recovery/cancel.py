@@ -15,12 +15,11 @@ from datetime import timedelta
 
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.recovery import LIVE_STATES, RecoveryState
-from entryway.core.secrets import new_token
 from entryway.errors import FlowExpired
 from entryway.flows.account.account import sign_out_all
-from entryway.flows.common import audit, decoy_hash, flow_hash
+from entryway.flows.common import audit, flow_hash, link_landing
 from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, FlowState, Recovery, Requester, UnitOfWork
+from entryway.flows.ports import Account, Deps, Recovery, Requester, UnitOfWork
 from entryway.flows.recovery import steps
 from entryway.flows.signin.lockout import link_hash
 
@@ -46,25 +45,10 @@ async def open_cancel_link(deps: Deps, site_code: str, token: str, who: Requeste
         recovery = await uow.recoveries.get(site_code, link.reason)
         if recovery is None or recovery.state not in LIVE_STATES:
             raise FlowExpired(LINK_ENDED)
-        flow = new_token(deps.rng)
-        await uow.flows.add(
-            FlowState(
-                id_hash=flow_hash(deps, flow),
-                site=site_code,
-                purpose=FlowPurpose.RECOVERY_CANCEL,
-                account_id=link.account_id,
-                target_kind="link",
-                target=link.id_hash,  # used up by Cancel the recovery, not by opening
-                code_hash=decoy_hash(deps),
-                code_expires_at=now,
-                code_attempts=0,
-                sends=0,
-                created_at=now,
-                expires_at=min(now + FLOW_LIFETIME, link.expires_at),
-                stage="confirm",
-                note=recovery.id,
-            )
+        flow, state = link_landing(
+            deps, link, FlowPurpose.RECOVERY_CANCEL, stage="confirm", note=recovery.id
         )
+        await uow.flows.add(state)
         await uow.commit()
     return flow
 

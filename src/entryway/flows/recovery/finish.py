@@ -40,11 +40,10 @@ from entryway.core.local_time import site_time
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.recovery import RecoveryState
-from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, ContactTaken, FlowExpired, PasswordRejected
 from entryway.flows.account.registration import check_new_password
-from entryway.flows.common import audit, decoy_hash, flow_hash, mark_reset_by_phone, send
+from entryway.flows.common import audit, flow_hash, link_landing, mark_reset_by_phone, send
 from entryway.flows.outbox import recovery_notices as words
 from entryway.flows.ports import (
     Account,
@@ -86,7 +85,6 @@ async def open_link(deps: Deps, site_code: str, token: str, who: Requester) -> s
     mail scanner that opens it spends nothing (SECURITY.md 15). Refused (FlowExpired) for a
     used, voided or expired link, a link of another site or purpose, or a recovery that is
     no longer ``ready``."""
-    now = deps.clock.now()
     async with deps.uow() as uow:
         found = (
             await _live(deps, uow, site_code, lockout.link_hash(deps, token))
@@ -96,25 +94,8 @@ async def open_link(deps: Deps, site_code: str, token: str, who: Requester) -> s
         if found is None:
             raise FlowExpired(LINK_GONE)
         link, recovery = found
-        flow = new_token(deps.rng)
-        await uow.flows.add(
-            FlowState(
-                id_hash=flow_hash(deps, flow),
-                site=site_code,
-                purpose=PURPOSE,
-                account_id=recovery.account_id,
-                target_kind="link",
-                target=link.id_hash,  # used up by complete, never here
-                code_hash=decoy_hash(deps),  # no code in this flow
-                code_expires_at=now,
-                code_attempts=0,
-                sends=0,
-                created_at=now,
-                expires_at=min(now + FLOW_LIFETIME, link.expires_at),
-                stage=STAGE,
-                note=recovery.id,
-            )
-        )
+        flow, state = link_landing(deps, link, PURPOSE, stage=STAGE, note=recovery.id)
+        await uow.flows.add(state)
         await uow.commit()
     return flow
 

@@ -22,9 +22,8 @@ from datetime import timedelta
 
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.lockout import LockReason
-from entryway.core.secrets import new_token
 from entryway.errors import FlowExpired, PasswordRejected
-from entryway.flows.common import audit, decoy_hash, flow_hash, notify_all
+from entryway.flows.common import audit, link_landing, notify_all
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, FlowState, Requester
 from entryway.flows.recovery import password_reset
@@ -51,25 +50,10 @@ async def open_link(deps: Deps, site_code: str, token: str, who: Requester) -> s
         )
         if link is None or link.used_at is not None or now >= link.expires_at:
             raise FlowExpired(password_reset.LINK_USED)
-        flow = new_token(deps.rng)
-        await uow.flows.add(
-            FlowState(
-                id_hash=flow_hash(deps, flow),
-                site=site_code,
-                purpose=PURPOSE,
-                account_id=link.account_id,
-                target_kind="link",
-                target=link.id_hash,  # used up when a contact is picked
-                code_hash=decoy_hash(deps),
-                code_expires_at=now,
-                code_attempts=0,
-                sends=0,
-                created_at=now,
-                expires_at=min(now + FLOW_LIFETIME, link.expires_at),
-                stage="choose",
-                note=link.reason,
-            )
+        flow, state = link_landing(
+            deps, link, PURPOSE, stage="choose", note=link.reason, lifetime=FLOW_LIFETIME
         )
+        await uow.flows.add(state)
         await audit(deps, uow, site_code, link.account_id, AuditAction.UNLOCK_STARTED, who)
         await uow.commit()
     return flow
