@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from entryway.errors import InvalidInput
-from entryway.flows.recovery.identity_check import check_order
+from entryway.flows.recovery.typed_order import check_order
 
 
 @pytest.mark.parametrize(

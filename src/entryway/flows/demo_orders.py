@@ -11,6 +11,7 @@ from decimal import Decimal
 from entryway.core.sites import Site
 from entryway.flows.demo import DEMO_ACCOUNTS, DemoAccount
 from entryway.flows.ports import Deps, Order
+from entryway.flows.recovery.typed_order import site_currency
 from entryway.flows.subjects import public_subject
 
 # What each region's shop sells, at its prices; items are drawn from these.
@@ -46,7 +47,6 @@ CATALOGUE: dict[str, list[tuple[str, str]]] = {
         ("Flannel Sheet Set, Queen", "49.99"),
     ],
 }
-CURRENCIES = {"US": "USD", "GB": "GBP", "CA": "CAD"}
 # Delivery postcodes that fit each region (one is picked per account: its home).
 POSTCODES = {
     "USD": ["07030", "10011", "60614", "94110"],
@@ -56,8 +56,8 @@ POSTCODES = {
 
 
 def currency_of(site: Site) -> str:
-    """The currency a site's shop prices in (its phone region's)."""
-    return CURRENCIES.get(site.phone_region, "USD")
+    """The currency a site's shop prices in (the one the identity check asks about)."""
+    return site_currency(site)
 
 
 def orders_for(demo: DemoAccount, site: Site, today: date) -> list[Order]:

@@ -29,7 +29,6 @@ would read any difference.
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -58,6 +57,7 @@ from entryway.flows.common import (
 from entryway.flows.outbox import recovery_notices as words
 from entryway.flows.ports import Deps, FlowState, Requester, UnitOfWork
 from entryway.flows.recovery import check_outcome
+from entryway.flows.recovery.typed_order import check_order, site_currency
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.IDENTITY_CHECK
@@ -67,11 +67,6 @@ EXPIRED = "This step has expired. Please start again."
 # Wrong answers are guesses at a secret of the account's, like passwords: they count in the
 # same budget, and a lock they cause asks for a new password when it is lifted.
 REASON = LockReason.PASSWORD_GUESSING
-MAX_ORDER_NUMBER = 64
-# A sum of money as people type it: digits, and at most two after the point. ASCII digits
-# only ("\d" would take other scripts' digits too), at most 12 before the point.
-ORDER_TOTAL = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,2})?")
-CURRENCIES = {"US": "USD", "GB": "GBP", "CA": "CAD"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +80,6 @@ class CheckStep:
     sent_to: str = ""  # masked new contact (stage code)
     channel: str = ""  # "email" | "sms"
     wait_seconds: int = 0  # before a resend
-
-
-def site_currency(site: Site) -> str:
-    """The ISO 4217 code the site's shop prices in: its own setting when it has one, else
-    the currency of its phone region (Site has no currency field yet)."""
-    configured = getattr(site, "currency", "")
-    if isinstance(configured, str) and configured:
-        return configured
-    return CURRENCIES.get(site.phone_region, "USD")
 
 
 def decoy_questions(deps: Deps, site: str, ident: Identifier) -> tuple[Question, ...]:
@@ -236,38 +222,6 @@ async def _over_cap(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> bool
     day = window_start(deps.clock.now(), DAY)
     checks = await uow.counters.hit(budget.site, FailureScope.IDENTITY_CHECKS, budget.lock_key, day)
     return checks > deps.recovery_policy.checks_per_day
-
-
-def check_order(order_number: str, order_total: str) -> tuple[str, str]:
-    """The order as typed, trimmed, or InvalidInput for a format error (a blank or overlong
-    number, a total that is not a sum of money); never whether it is right."""
-    number, total = order_number.strip(), order_total.strip()
-    if not number:
-        raise InvalidInput("Enter the order number.", field="order_number")
-    if len(number) > MAX_ORDER_NUMBER or not number.isprintable():
-        raise InvalidInput(
-            f"Enter the order number as it appears on the order, in at most "
-            f"{MAX_ORDER_NUMBER} characters.",
-            field="order_number",
-        )
-    total = plain_amount(total)
-    if not ORDER_TOTAL.fullmatch(total):
-        raise InvalidInput("Enter the order total as a number, like 43.96.", field="order_total")
-    return number, total
-
-
-# What people type around a sum as an order confirmation shows it: a currency sign or code
-# before or after ("£29.54", "29.54 GBP", "CA$ 18.00") and thousands separators ("1,204.50").
-_MONEY_MARKS = re.compile(r"^(?:[A-Za-z]{1,3}\s?)?[$£€¥]?\s*|\s*(?:[$£€¥]|[A-Za-z]{3})?$")
-_THOUSANDS = re.compile(r"(?<=[0-9]),(?=[0-9]{3}(?:[.,]|$))")
-_DECIMAL_COMMA = re.compile(r"(?<=[0-9]),(?=[0-9]{1,2}$)")  # "43,96", as French writes it
-
-
-def plain_amount(typed: str) -> str:
-    """The digits and point of a sum typed with its currency marks, thousands commas or a
-    decimal comma; anything else is left for the format check to refuse."""
-    bare = _THOUSANDS.sub("", _MONEY_MARKS.sub("", typed.strip()))
-    return _DECIMAL_COMMA.sub(".", bare)
 
 
 async def confirm_order(
