@@ -1,1 +1,1 @@
-"""Getting back in: password reset and unlock."""
+"""Getting back in: password reset, unlock, and the identity check and the recovery it opens."""
