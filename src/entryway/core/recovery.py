@@ -8,7 +8,7 @@ stateDiagram-v2
     requested --> review: weak or missing evidence (a case for a reviewer)
     requested --> refused: nothing right, over the daily cap, or no such account
     review --> waiting: a reviewer approves (the waiting period starts then)
-    review --> declined: a reviewer declines
+    review --> declined: a reviewer declines, or none decided by the deadline
     waiting --> ready: the waiting period is over (Finish recovering your account sent)
     ready --> completed: Create new password (the new contact replaces the lost ones)
     ready --> expired: the finish link was not used in time
@@ -72,6 +72,7 @@ class Evidence:
     failed_today: bool = False  # an earlier check for this account failed today
     over_cap: bool = False  # more checks today than the cap allows
     contact_taken: bool = False  # the new contact belongs to another account on the site
+    cancelled_lately: bool = False  # a recovery of this account was cancelled lately
 
     @property
     def weak(self) -> tuple[str, ...]:
@@ -81,6 +82,9 @@ class Evidence:
             "recent_change": self.recent_change,
             "failed_today": self.failed_today,
             "contact_taken": self.contact_taken,
+            # The owner said This wasn't me (or signed in) lately: another try soon after
+            # is not let through on a wait alone, however strong it looks.
+            "cancelled_lately": self.cancelled_lately,
         }
         return tuple(name for name, on in flags.items() if on)
 
@@ -115,6 +119,7 @@ class RecoveryPolicy:
     finish_link_for: timedelta = timedelta(hours=24)
     contacts_fixed_for: timedelta = timedelta(hours=48)  # no contact change after completing
     recent_change_within: timedelta = timedelta(days=7)
+    cancelled_within: timedelta = timedelta(days=30)  # a cancel this recent sends to review
 
     def __post_init__(self) -> None:
         for name in ("wait", "wait_two_step", "refusal_delay", "finish_link_for"):
@@ -134,7 +139,9 @@ class RecoveryPolicy:
         """When "we could not verify it" goes to the new contact, for a refusal, a decoy
         and a declined review alike: never before ``refusal_delay`` after the request, and
         spread over the next ``refusal_delay`` by ``roll`` (0 <= roll < 1, random), as a
-        person's review would be, so its time does not tell a decoy from a decision."""
+        person's review would be, so its time does not tell a decoy from a decision. A
+        review's deadline is drawn by the same rule when it opens: a decline, or no decision
+        in time, is answered then, so a review is as silent as a decoy and never longer."""
         if not 0 <= roll < 1:
             raise ValueError(f"roll must be in [0, 1), got {roll}")
         return max(now, asked_at + self.refusal_delay * (1 + roll))

@@ -428,6 +428,16 @@ class Recoveries(Protocol):
         before ``ready_at``, oldest first: those whose finish link has run out."""
         ...
 
+    async def review_due(self, now: datetime, limit: int) -> list[Recovery]:
+        """Across every site, recoveries still in review whose decision deadline
+        (``wait_until``) is at or before ``now``, soonest first: declined for want of one."""
+        ...
+
+    async def cancelled_since(self, site: str, account_id: str, since: datetime) -> bool:
+        """Whether a recovery of the account was cancelled (This wasn't me, or the owner
+        signing in) at or after ``since``."""
+        ...
+
     async def move(
         self, site: str, recovery_id: str, from_state: RecoveryState, **values: Any
     ) -> bool:

@@ -309,6 +309,7 @@ class Recovery:
     two_step: bool = False  # 2SV was on when it was asked for (the longer wait)
     evidence: dict[str, Any] = field(default_factory=dict)
     waiting_since: datetime | None = None
+    # Waiting: when the wait ends; ready: when it did; review: the decision deadline.
     wait_until: datetime | None = None
     notices_sent: int = 0  # old contacts' notices sent so far (core.recovery.Notice)
     case_id: str | None = None  # the identity_review case, when a reviewer decides

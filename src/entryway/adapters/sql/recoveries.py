@@ -102,6 +102,29 @@ class RecoveryRepo(Repo):
         )
         return await self._all(query)
 
+    async def review_due(self, now: datetime, limit: int) -> list[Recovery]:
+        # In review, wait_until holds the decision deadline (see flows.records.Recovery).
+        query = (
+            select(r)
+            .where(r.c.state == RecoveryState.REVIEW.value, r.c.wait_until <= now)
+            .order_by(r.c.wait_until, r.c.id)
+            .limit(limit)
+        )
+        return await self._all(query)
+
+    async def cancelled_since(self, site: str, account_id: str, since: datetime) -> bool:
+        query = (
+            select(r.c.id)
+            .where(
+                r.c.site == site,
+                r.c.account_id == account_id,
+                r.c.state == RecoveryState.CANCELLED.value,
+                r.c.ended_at >= since,
+            )
+            .limit(1)
+        )
+        return (await self.conn.execute(query)).first() is not None
+
     def _seconds(self, column: Any) -> Any:
         """A UTC timestamp column as seconds since 1970, as this database computes it."""
         if self.conn.dialect.name == "postgresql":

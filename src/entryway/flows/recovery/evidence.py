@@ -92,6 +92,9 @@ async def gather(
         failed_today=failed > 0 or bool(checked.get("failed_today")),
         over_cap=bool(checked.get("over_cap")),
         contact_taken=await _contact_taken(uow, recovery),
+        cancelled_lately=await uow.recoveries.cancelled_since(
+            site, account.id, now - deps.recovery_policy.cancelled_within
+        ),
     )
 
 
@@ -131,6 +134,7 @@ def signals(evidence: Evidence, lookup: str, outcome: Outcome) -> dict[str, Any]
         "failed_today": evidence.failed_today,
         "over_cap": evidence.over_cap,
         "contact_taken": evidence.contact_taken,
+        "cancelled_lately": evidence.cancelled_lately,
         "weak": list(evidence.weak),
         "outcome": outcome.value,
     }

@@ -113,7 +113,14 @@ async def _evaluate(deps: Deps, recovery: Recovery) -> bool:
             }
         elif outcome is Outcome.REVIEW:
             case = await review.open_case(deps, uow, site, account, weighed)
-            values |= {"state": RecoveryState.REVIEW, "case_id": case.id}
+            # The decision is due by when a refusal's answer would come, drawn now: a
+            # decline is answered then and no decision by then declines it, so a review
+            # is as silent as a decoy and never longer (steps.unverified_due).
+            values |= {
+                "state": RecoveryState.REVIEW,
+                "case_id": case.id,
+                "wait_until": steps.unverified_due(deps, weighed),
+            }
         else:
             values |= {"state": RecoveryState.REFUSED, "ended_at": now}
         if not await uow.recoveries.move(site.code, recovery.id, RecoveryState.REQUESTED, **values):
@@ -211,7 +218,8 @@ async def _refused(
 
 async def move_along(deps: Deps) -> int:
     """Waiting recoveries: the notice that is due, or, once the wait is over, ready with
-    the finish link; ready ones whose link was not used in time expire. How many moved.
+    the finish link; ready ones whose link was not used in time expire; reviews nobody
+    decided by their deadline are declined. How many moved.
     Only what is due is read (storage filters by time), so however many are waiting, a
     due one is never left behind a page of others that are not."""
     now = deps.clock.now()
@@ -220,11 +228,14 @@ async def move_along(deps: Deps) -> int:
         ready = await uow.recoveries.ready_before(
             now - deps.recovery_policy.finish_link_for, SWEEP_LIMIT
         )
+        overdue = await uow.recoveries.review_due(now, SWEEP_LIMIT)
     moved = 0
     for recovery in waiting:
         moved += await _one(_wait_step(deps, recovery), recovery)
     for recovery in ready:
         moved += await _one(_expire(deps, recovery), recovery)
+    for recovery in overdue:
+        moved += await _one(review.decline_overdue(deps, recovery, SYSTEM), recovery)
     return moved
 
 

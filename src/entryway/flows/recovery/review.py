@@ -1,7 +1,8 @@
 """Agent review of a recovery whose evidence was weak: the identity_review case a reviewer
 works, what it shows (signals only, never an answer, SECURITY.md 31, 35), and the two
 decisions, each with a reason, audited on the customer's log with the staff member, the
-case and the reason.
+case and the reason. A review has a deadline from the moment it opens (``wait_until``, drawn
+as a refusal's answer is): a reviewer decides before it, or the sweep declines it then.
 
 Cases are reached as in the queue (``visible``): another site's case, or one outside the
 reviewer's roles, answers NotFound exactly like a case that does not exist (SECURITY.md 33).
@@ -32,6 +33,8 @@ from entryway.flows.support.thread import add_case, record
 REVIEWERS_ONLY = "Identity reviews are for reviewers."
 NOT_IN_REVIEW = "This recovery is no longer waiting for a decision."
 CHANGED = "The recovery changed meanwhile. Reload the case and try again."
+# The stable reason of a decline for want of a decision (stored, audited, on the case).
+NOT_REVIEWED = "not reviewed in time"
 RECENT_EVENTS = 10
 
 # How each signal reads on the case's first entry, by its stable name in the evidence.
@@ -42,6 +45,7 @@ _SIGNALS = (
     ("recent_change", "Password or contact changed in the last 7 days"),
     ("failed_today", "A check for this account failed today"),
     ("contact_taken", "The new contact belongs to another account on this site"),
+    ("cancelled_lately", "A recovery of this account was cancelled in the last 30 days"),
 )
 
 
@@ -61,6 +65,7 @@ class ReviewView:
     notices_bounced: bool  # a message to an old contact about it could not be delivered
     decided_by: str | None
     decision_reason: str
+    decide_by: datetime | None = None  # in review: declined automatically from then
 
 
 def describe(evidence: dict[str, Any]) -> str:
@@ -122,6 +127,7 @@ async def review_for_case(deps: Deps, actor: Actor, case_id: str) -> ReviewView 
         notices_bounced=bounced,
         decided_by=recovery.decided_by,
         decision_reason=recovery.decision_reason,
+        decide_by=recovery.wait_until if recovery.state is RecoveryState.REVIEW else None,
     )
 
 
@@ -152,6 +158,10 @@ async def _under_review(
     if case.topic is not Topic.IDENTITY_REVIEW or recovery is None or account is None:
         raise NotFound(NO_SUCH_CASE)
     if recovery.state is not RecoveryState.REVIEW:
+        raise FlowExpired(NOT_IN_REVIEW)
+    if recovery.wait_until is not None and deps.clock.now() >= recovery.wait_until:
+        # Past its deadline it is declined (the sweep may not have run yet): a late
+        # decision is refused like a second one, never approved after the answer is due.
         raise FlowExpired(NOT_IN_REVIEW)
     return case, recovery, account
 
@@ -200,9 +210,9 @@ async def decline(
     deps: Deps, actor: Actor, case_id: str, *, reason: str, who: Requester = STAFF
 ) -> None:
     """Decline: the recovery ends, the new contact is told that we could not verify it
-    (when a refusal or a decoy would be, never at once: how soon it comes must not show
-    that a person looked), the old contacts that it was declined; audited, and the case
-    solved."""
+    (at the review's deadline, drawn as a refusal's or a decoy's time, never at once: how
+    soon it comes must not show that a person looked), the old contacts that it was
+    declined; audited, and the case solved."""
     why = reason_of(reason)
     now = deps.clock.now()
     async with deps.uow() as uow:
@@ -220,20 +230,68 @@ async def decline(
         )
         if not ended:
             raise Conflict(CHANGED)
-        site = deps.site(case.site)
-        await steps.tell_unverified(deps, uow, site, recovery)  # when a refusal would be
-
-        def write(channel: Channel, _link: str | None) -> tuple[str, str]:
-            if channel == Channel.EMAIL:
-                return texts.recovery_declined_to_old(site)
-            return "", texts.recovery_declined_to_old_sms(site)
-
-        await steps.tell_old(
-            deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
-        )
+        await _tell_declined(deps, uow, account, recovery)
         await _audit(deps, uow, AuditAction.RECOVERY_DECLINED, actor, case, recovery, why, who)
         await uow.commit()
     deps.on_message()
+
+
+async def decline_overdue(deps: Deps, recovery: Recovery, who: Requester) -> bool:
+    """No reviewer decided by the deadline: declined as a reviewer's decline would be, by
+    no one, with the stable reason ``NOT_REVIEWED``; the new contact hears now (the time
+    it was always due), the old contacts that it was declined. False if it moved meanwhile."""
+    deadline = recovery.wait_until
+    now = deps.clock.now()
+    if recovery.state is not RecoveryState.REVIEW or deadline is None or now < deadline:
+        return False
+    async with deps.uow() as uow:
+        account = await uow.accounts.get(recovery.site, recovery.account_id)
+        case = await uow.cases.get(recovery.site, recovery.case_id or "")
+        if account is None:
+            return False
+        ended = await steps.end(
+            deps,
+            uow,
+            recovery,
+            RecoveryState.DECLINED,
+            "Declined automatically: no decision was made by the deadline.",
+            decided_at=now,
+            decision_reason=NOT_REVIEWED,
+        )
+        if not ended:
+            return False  # decided or cancelled meanwhile
+        await _tell_declined(deps, uow, account, recovery)
+        await audit(
+            deps,
+            uow,
+            recovery.site,
+            recovery.account_id,
+            AuditAction.RECOVERY_DECLINED,
+            who,
+            recovery=recovery.id,
+            case=case.number if case else None,
+            reason=NOT_REVIEWED,
+            automatic=True,
+        )
+        await uow.commit()
+    deps.on_message()
+    return True
+
+
+async def _tell_declined(deps: Deps, uow: UnitOfWork, account: Account, recovery: Recovery) -> None:
+    """The new contact hears we could not verify it when its review's deadline said (a
+    refusal's time), the old contacts that the recovery was declined."""
+    site = deps.site(recovery.site)
+    await steps.tell_unverified(deps, uow, site, recovery)
+
+    def write(channel: Channel, _link: str | None) -> tuple[str, str]:
+        if channel == Channel.EMAIL:
+            return texts.recovery_declined_to_old(site)
+        return "", texts.recovery_declined_to_old_sms(site)
+
+    await steps.tell_old(
+        deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
+    )
 
 
 async def _audit(

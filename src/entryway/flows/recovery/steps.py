@@ -249,7 +249,12 @@ async def wait_started(
 def unverified_due(deps: Deps, recovery: Recovery) -> datetime:
     """When "we could not verify it" goes out for this recovery: the one rule a decoy's
     answer follows too (``RecoveryPolicy.unverified_due``, a random spread after the
-    refusal delay from the request), so its time tells nothing about the account."""
+    refusal delay from the request), so its time tells nothing about the account. A
+    recovery in review drew its time when it went there (its decision deadline, in
+    ``wait_until``): a decline or a stop is answered then, never on a second draw, which
+    would let the earlier of two draws show through."""
+    if recovery.state is RecoveryState.REVIEW and recovery.wait_until is not None:
+        return max(deps.clock.now(), recovery.wait_until)
     return deps.recovery_policy.unverified_due(
         asked_at=recovery.created_at,
         roll=deps.rng.randbelow(ROLL_STEPS) / ROLL_STEPS,

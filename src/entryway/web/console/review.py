@@ -45,6 +45,7 @@ WEAK_LABELS = {
     "recent_change": "Password or a contact changed in the last 7 days",
     "failed_today": "An earlier identity check failed today",
     "contact_taken": "The new contact is on another account",
+    "cancelled_lately": "A recovery of this account was cancelled in the last 30 days",
 }
 
 
@@ -76,6 +77,7 @@ class ReviewPanel:
     decision: str  # "Approved", "Declined" or "" (not decided)
     decision_reason: str
     can_decide: bool
+    decide_by: datetime | None = None  # undecided by then, it is declined automatically
 
 
 # Each check's stored outcome (flows.recovery.evidence.signals) as the panel says it.
@@ -136,6 +138,7 @@ async def panel(deps: Deps, actor: Actor, case: AgentCase) -> ReviewPanel | None
         decision = "Approved"  # it then moved on: waiting, ready, completed or cancelled
     else:
         decision = ""
+    decide_by = view.decide_by if state is RecoveryState.REVIEW else None
     return ReviewPanel(
         state=state,
         state_label=STATE_LABELS.get(state, state.value),
@@ -155,7 +158,9 @@ async def panel(deps: Deps, actor: Actor, case: AgentCase) -> ReviewPanel | None
             state is RecoveryState.REVIEW
             and not decision
             and case.case.state is not CaseState.CLOSED
+            and (decide_by is None or deps.clock.now() < decide_by)
         ),
+        decide_by=decide_by,
     )
 
 
