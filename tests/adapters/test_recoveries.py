@@ -259,6 +259,63 @@ async def test_waiting_due_and_ready_before_list_only_their_state(world: World) 
     assert [r.id for r in first] == ["ready-old"]
 
 
+async def test_review_due_lists_reviews_past_their_deadline_on_every_site(world: World) -> None:
+    await add_account(world)
+    await add_account(world, id="a2", email="bo@example.com")
+    await add_account(world, id="a3", email="cy@example.com")
+    await add_account(world, site="uk", id="b1")
+    now = world.clock.now()
+    await add(world, waiting(world, "soon", "a1", timedelta(hours=1), state="review"))
+    await add(
+        world, waiting(world, "uk-later", "b1", timedelta(hours=2), state="review", site="uk")
+    )
+    await add(world, waiting(world, "no-deadline", "a2", timedelta(hours=1), state="review"))
+    await add(world, waiting(world, "waits", "a3", timedelta(hours=1)))  # not a review
+    async with world.deps.uow() as uow:
+        assert await uow.recoveries.move("us", "no-deadline", RecoveryState.REVIEW, wait_until=None)
+        await uow.commit()
+    async with world.deps.uow() as uow:
+        before = await uow.recoveries.review_due(now + timedelta(minutes=59), 10)
+        at_it = await uow.recoveries.review_due(now + timedelta(hours=1), 10)
+        both = await uow.recoveries.review_due(now + timedelta(days=9), 10)
+        first = await uow.recoveries.review_due(now + timedelta(days=9), 1)
+    assert before == [] and [r.id for r in at_it] == ["soon"]
+    assert [r.id for r in both] == ["soon", "uk-later"]  # every site, soonest first
+    assert [r.id for r in first] == ["soon"]
+
+
+async def test_cancelled_since_is_the_accounts_own_on_its_site(world: World) -> None:
+    await add_account(world)
+    await add_account(world, id="a2", email="bo@example.com")
+    await add_account(world, site="uk", id="b1")
+    start = world.clock.now()
+
+    async def ended(
+        id: str, state: RecoveryState, site: str = "us", account_id: str = "a1"
+    ) -> None:
+        await add(world, recovery(world, id, site=site, account_id=account_id))
+        async with world.deps.uow() as uow:
+            assert await uow.recoveries.move(
+                site, id, RecoveryState.REQUESTED, state=state, ended_at=world.clock.now()
+            )
+            await uow.commit()
+
+    async def since(at: object, site: str = "us", account_id: str = "a1") -> bool:
+        async with world.deps.uow() as uow:
+            return await uow.recoveries.cancelled_since(site, account_id, at)  # type: ignore[arg-type]
+
+    await ended("refused", RecoveryState.REFUSED)
+    await ended("other-account", RecoveryState.CANCELLED, account_id="a2")
+    await ended("other-site", RecoveryState.CANCELLED, site="uk", account_id="b1")
+    assert not await since(start)  # a refusal, another account's or another site's cancel
+    world.clock.advance(hours=1)
+    await ended("cancelled", RecoveryState.CANCELLED)
+    assert await since(start) and await since(world.clock.now())
+    assert not await since(world.clock.now() + timedelta(seconds=1))
+    assert not await since(start, site="uk")  # a1's cancel is on us: asked on uk, nothing
+    assert await since(start, site="uk", account_id="b1")
+
+
 async def test_hold_live_takes_the_row_and_waits_for_a_move_in_flight(world: World) -> None:
     await add_account(world)
     await add(world, recovery(world))

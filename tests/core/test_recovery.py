@@ -49,7 +49,9 @@ def test_what_the_evidence_decides(evidence: Evidence, outcome: Outcome) -> None
     assert decide(evidence) is outcome
 
 
-@pytest.mark.parametrize("weak", ["two_step", "recent_change", "failed_today", "contact_taken"])
+@pytest.mark.parametrize(
+    "weak", ["two_step", "recent_change", "failed_today", "contact_taken", "cancelled_lately"]
+)
 def test_strong_evidence_with_any_weak_signal_goes_to_a_person(weak: str) -> None:
     evidence = Evidence(**{**_fields(BOTH_RIGHT), weak: True})
     assert evidence.weak == (weak,)

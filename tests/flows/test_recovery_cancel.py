@@ -171,6 +171,39 @@ async def test_security_34_the_owners_sign_in_cancels_and_tells_them(world: Worl
     assert len(await queued(s)) == before  # nothing live: nothing more to tell
 
 
+@pytest.mark.parametrize("how", ["link", "sign_in"])
+async def test_a_check_soon_after_a_cancel_goes_to_review(world: World, how: str) -> None:
+    """This wasn't me (or the owner's sign-in) does not let the next try start another
+    wait at once: within 30 days even strong evidence goes to a person."""
+    s = await setup(world)
+    first = await waiting(s)
+    if how == "link":
+        (token,) = await cancel_tokens(s)
+        flow = await pending.open_cancel_link(s.deps, "us", token, WHO)
+        await pending.cancel(s.deps, "us", flow_token=flow, who=WHO)
+    else:
+        signed = await sign_in.sign_in(
+            s.deps, "us", identifier=ANA, password=PW, remember=False, who=WHO
+        )
+        assert isinstance(signed, sign_in.SignedIn)
+    assert (await stored(s, first)).state is RecoveryState.CANCELLED
+    world.clock.advance(minutes=1)
+    again = await stored(s, await waiting(s))  # questions and order right again
+    assert again.state is RecoveryState.REVIEW
+    assert again.evidence["cancelled_lately"] is True
+    assert again.evidence["weak"] == ["cancelled_lately"]
+    async with s.deps.uow() as uow:
+        (entry,) = await uow.cases.entries("us", again.case_id or "")
+    assert "A recovery of this account was cancelled in the last 30 days: yes." in entry.body
+    # A month on, the cancel no longer weighs: strong evidence waits again.
+    async with s.deps.uow() as uow:
+        assert await pending.cancel_on_sign_in(s.deps, uow, s.account, WHO)
+        await uow.commit()
+    world.clock.advance(days=30, seconds=1)
+    later = await stored(s, await waiting(s))
+    assert later.state is RecoveryState.WAITING and later.evidence["cancelled_lately"] is False
+
+
 async def test_with_two_step_only_the_passed_second_step_cancels(world: World) -> None:
     e = await enrolled(world)
     me = await account.current(world.deps, "us", e.token)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -10,10 +11,11 @@ import pytest
 from entryway.core.cases import CaseState
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.recovery import RecoveryState
+from entryway.core.secrets import Random
 from entryway.core.staff import Actor, Role
 from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound
-from entryway.flows.ports import Requester
-from entryway.flows.recovery import pending
+from entryway.flows.ports import Deps, Requester
+from entryway.flows.recovery import pending, steps
 from entryway.flows.support import cases, queue
 from tests.conftest import World
 from tests.flows.recovery_helpers import (
@@ -35,10 +37,22 @@ TYPED_NUMBER = "US-87654321"
 WHO = Requester(ip="192.0.2.5", user_agent="pytest")
 
 
-async def in_review(s: Setup, **kw: object) -> tuple[str, str]:
-    """A recovery sent to review (the order does not match): (recovery id, case id)."""
+def rolled(deps: Deps, roll: float) -> Deps:
+    """``deps`` whose draw for the spread of "we could not verify it" (and a review's
+    deadline) is ``roll`` (0 <= roll < 1); every other draw stays random."""
+    real = deps.rng.randbelow
+
+    def randbelow(n: int) -> int:
+        return int(roll * n) if n == steps.ROLL_STEPS else real(n)
+
+    return replace(deps, rng=Random(token_bytes=deps.rng.token_bytes, randbelow=randbelow))
+
+
+async def in_review(s: Setup, roll: float | None = None, **kw: object) -> tuple[str, str]:
+    """A recovery sent to review (the order does not match): (recovery id, case id).
+    ``roll``: its deadline's draw (random when None)."""
     r = await request(s, number=TYPED_NUMBER, total="13.37", **kw)  # type: ignore[arg-type]
-    await pending.evaluate_requested(s.deps)
+    await pending.evaluate_requested(s.deps if roll is None else rolled(s.deps, roll))
     got = await stored(s, r.id)
     assert got.state is RecoveryState.REVIEW and got.case_id
     return r.id, got.case_id
@@ -177,7 +191,7 @@ async def test_a_decided_or_ended_review_case_waits_for_no_reply(world: World, e
     """However the review ends, its case is solved with no first reply left due: nothing
     counts it as due or overdue, and it sorts with the answered ones."""
     s = await setup(world)
-    rid, case_id = await in_review(s)
+    rid, case_id = await in_review(s, roll=0.5)  # to be decided within 36 hours
     async with s.deps.uow() as uow:
         opened = await uow.cases.get("us", case_id)
     assert opened is not None and opened.first_reply_due is not None  # a reviewer is due

@@ -23,6 +23,7 @@ from entryway.flows.ports import Order, Recovery, Requester
 from entryway.flows.recovery import pending
 from entryway.flows.recovery.evidence import signals
 from entryway.flows.subjects import public_subject
+from entryway.web import formatting
 from entryway.web.console.review import NOTICES, ORDERS, QUESTIONS, WEAK_LABELS, checks_of
 from tests.conftest import World
 from tests.flows.test_agent_tools import audit_of, locked_signed_in_case
@@ -135,6 +136,10 @@ async def test_a_reviewer_sees_the_signals_and_approves(hosts: Hosts, staff: Sta
     assert "Not proven" in page and "own session" not in page
     assert "not to the new contact" in page  # where a reply would go
     assert "Waiting for review" in page
+    deadline = (await stored_recovery(hosts.world, recovery_id)).wait_until
+    assert deadline is not None
+    shown = formatting.when(deadline, hosts.world.deps.site("us"))
+    assert f'Decide by</dt><dd class="review-deadline">{html.unescape(shown)} ' in page
     assert 'Verification questions</span> <span class="signal-verdict">Right' in page
     assert 'Recent order</span> <span class="signal-verdict">Wrong' in page
     assert "a***@example.org" in page and NEW_CONTACT not in page
@@ -191,6 +196,25 @@ async def test_a_decline_is_final_and_a_second_decision_is_refused(
     await hosts.world.deliver()
     assert [m.to for m in hosts.world.mailer.sent].count(NEW_CONTACT) == 1
     assert stored.decision_reason == "Order wrong and account very new"
+
+
+async def test_past_the_deadline_no_decision_is_offered_and_it_is_declined_automatically(
+    hosts: Hosts, staff: Staff
+) -> None:
+    recovery_id, case_id = await recovery_in_review(hosts.world)
+    deadline = (await stored_recovery(hosts.world, recovery_id)).wait_until
+    assert deadline is not None
+    hosts.world.clock.advance(seconds=(deadline - hosts.world.clock.now()).total_seconds())
+    reviewer = await reviewer_of(staff)  # signed in now: a console session would idle out
+    page = html.unescape((await reviewer.get(f"/cases/{case_id}")).text)
+    assert "/review/approve" not in page and "no longer waiting for review" in page
+    late = await decide(reviewer, case_id, "approve", "Known customer")
+    assert late.status_code == 410
+    assert await pending.move_along(hosts.world.deps) == 1
+    page = html.unescape((await reviewer.get(f"/cases/{case_id}")).text)
+    assert 'Declined</strong> <span class="decision-by">automatically' in page
+    assert "not reviewed in time" in page and "Decide by" not in page
+    assert (await stored_recovery(hosts.world, recovery_id)).state is RecoveryState.DECLINED
 
 
 async def test_a_reason_is_required(hosts: Hosts, staff: Staff) -> None:
@@ -285,6 +309,10 @@ def test_each_check_reads_as_its_verdict_and_nothing_else() -> None:
         for how in ("answered", "unavailable", "no_lookup"):
             stored = signals(Evidence(*flags), how, Outcome.REVIEW)
             assert "Not known" not in [c.verdict for c in checks_of(stored)], (flags, how)
+    # Every warning sign the evidence can raise has its words on the panel.
+    every_weak = Evidence(**{f.name: True for f in dataclasses.fields(Evidence)})
+    assert set(every_weak.weak) == set(WEAK_LABELS)
+    assert set(signals(every_weak, "answered", Outcome.REVIEW)["weak"]) == set(WEAK_LABELS)
     odd = checks_of({"questions": ANSWERS[0][1], "order": STORE_ORDER.number})
     assert [c.verdict for c in odd] == ["Not known", "Not known"]
     assert [c.verdict for c in checks_of({})] == ["Not known", "Not known"]
