@@ -160,6 +160,7 @@ def build(
         on_message=delivery.wake,
         orders=orders,
         recovery_policy=recovery_policy(settings),
+        suspension_reasons=settings.reason_catalog(),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):

@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from entryway.core.questions import Question, QuestionList
 from entryway.core.sites import Site
+from entryway.core.suspension import DEMO_REASONS, ReasonCatalog, SuspensionReason
 
 
 def demo_sites(port: int, host: str = "localhost") -> list[Site]:
@@ -101,6 +102,10 @@ class Settings(BaseSettings):
     # The verification questions customers pick from: [{id, text}, ...]; empty = the shipped
     # list (core/questions.py). Ids are stored with answers: never rename or reuse one.
     verification_questions: list[Question] = Field(default_factory=list)
+    # The grounds staff may suspend an account on: [{code, title, explanation, terms_section,
+    # appealable, appeal_days}, ...]; empty = none outside demo mode, the demo's own in it
+    # (core/suspension.py). Codes are stored with suspensions: never rename or reuse one.
+    suspension_reasons: list[SuspensionReason] = Field(default_factory=list)
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -115,6 +120,18 @@ class Settings(BaseSettings):
         if value:
             QuestionList(tuple(value))  # unique ids, at least three: else refuse to start
         return value
+
+    @field_validator("suspension_reasons")
+    @classmethod
+    def _reasons(cls, value: list[SuspensionReason]) -> list[SuspensionReason]:
+        ReasonCatalog(tuple(value))  # unique codes: else refuse to start
+        return value
+
+    def reason_catalog(self) -> ReasonCatalog:
+        """The store's suspension reasons; the demo's when none are set in demo mode."""
+        if self.suspension_reasons:
+            return ReasonCatalog(tuple(self.suspension_reasons))
+        return ReasonCatalog(DEMO_REASONS if self.demo else ())
 
     def question_list(self) -> QuestionList:
         """The store's own questions when set, else the shipped list."""
@@ -257,6 +274,7 @@ SHOWN_AS_IS = frozenset(
         "identity_checks_per_day",
         "help_articles_dir",
         "verification_questions",
+        "suspension_reasons",
     }
 )
 SHOWN_AS_URL = frozenset(

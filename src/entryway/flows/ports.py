@@ -18,6 +18,7 @@ from entryway.core.recovery import RecoveryPolicy, RecoveryState
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
+from entryway.core.suspension import ReasonCatalog
 from entryway.core.throttle import FailureScope
 from entryway.flows.records import (
     Account as Account,
@@ -621,6 +622,7 @@ class Deps:
     on_message: Callable[[], None] = lambda: None  # wakes the delivery worker
     orders: OrderLookup | None = None  # None: no order lookup configured
     recovery_policy: RecoveryPolicy = field(default_factory=RecoveryPolicy)
+    suspension_reasons: ReasonCatalog = field(default_factory=ReasonCatalog)
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)
