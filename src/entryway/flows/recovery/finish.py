@@ -43,7 +43,14 @@ from entryway.core.recovery import RecoveryState
 from entryway.core.sites import Site
 from entryway.errors import Conflict, ContactTaken, FlowExpired, PasswordRejected
 from entryway.flows.account.registration import check_new_password
-from entryway.flows.common import audit, flow_hash, link_landing, mark_reset_by_phone, send
+from entryway.flows.common import (
+    audit,
+    flow_hash,
+    link_landing,
+    mark_reset_by_phone,
+    notify_all,
+    send,
+)
 from entryway.flows.outbox import recovery_notices as words
 from entryway.flows.ports import (
     Account,
@@ -276,31 +283,9 @@ async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Re
 
 async def _tell_old_contacts(deps: Deps, uow: UnitOfWork, site: Site, account: Account) -> None:
     """The verified contacts on file before the change, each by its own channel."""
-    if account.email and account.email_verified:
-        subject, body = words.finished_old_contact(site)
-        await send(
-            deps,
-            uow,
-            site,
-            account_id=account.id,
-            channel=Channel.EMAIL,
-            kind=MessageKind.RECOVERY_ENDED,
-            to=account.email,
-            subject=subject,
-            body=body,
-        )
-    if account.phone and account.phone_verified:
-        await send(
-            deps,
-            uow,
-            site,
-            account_id=account.id,
-            channel=Channel.SMS,
-            kind=MessageKind.RECOVERY_ENDED,
-            to=account.phone,
-            subject="",
-            body=words.finished_old_contact_sms(site),
-        )
+    subject, body = words.finished_old_contact(site)
+    sms = words.finished_old_contact_sms(site)
+    await notify_all(deps, uow, site, account, MessageKind.RECOVERY_ENDED, subject, body, sms)
 
 
 async def _tell_new_contact(
