@@ -213,6 +213,38 @@ async def start_code_flow(
 DECOY_PREFIX = "decoy:"
 
 
+def link_hash(deps: Deps, token: str) -> str:
+    """Links are kept by keyed hash: a copy of the database opens nothing."""
+    return keyed_hash(deps.keys.hashing, "link", token)
+
+
+async def add_link(
+    deps: Deps,
+    uow: UnitOfWork,
+    site: str,
+    account_id: str,
+    purpose: FlowPurpose,
+    reason: str,
+    lifetime: timedelta,
+) -> str:
+    """A new single-use emailed link (256 bits, kept by keyed hash, bound to site, account
+    and purpose) in the caller's transaction; returns its token, for the message only."""
+    now = deps.clock.now()
+    token = new_token(deps.rng)
+    await uow.links.add(
+        Link(
+            id_hash=link_hash(deps, token),
+            site=site,
+            account_id=account_id,
+            purpose=purpose,
+            reason=reason,
+            created_at=now,
+            expires_at=now + lifetime,
+        )
+    )
+    return token
+
+
 def link_landing(
     deps: Deps,
     link: Link,

@@ -17,12 +17,10 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.local_time import site_time
 from entryway.core.masking import mask
 from entryway.core.recovery import LIVE_STATES, Notice, RecoveryState
-from entryway.core.secrets import new_token
 from entryway.core.sites import Site
-from entryway.flows.common import send
+from entryway.flows.common import add_link, send
 from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, Link, Recovery, UnitOfWork
-from entryway.flows.signin.lockout import link_hash
+from entryway.flows.ports import Account, Deps, Recovery, UnitOfWork
 from entryway.flows.support.thread import record
 
 CANCEL_PATH = "/recovery/cancel?token="
@@ -49,19 +47,10 @@ def old_contacts(account: Account) -> list[tuple[Channel, str]]:
 
 async def cancel_link(deps: Deps, uow: UnitOfWork, site: Site, recovery: Recovery) -> str:
     """A new This wasn't me link for one contact and one notice; its absolute URL."""
-    now = deps.clock.now()
-    token = new_token(deps.rng)
-    await uow.links.add(
-        Link(
-            id_hash=link_hash(deps, token),
-            site=site.code,
-            account_id=recovery.account_id,
-            purpose=FlowPurpose.RECOVERY_CANCEL,
-            reason=recovery.id,
-            created_at=now,
-            expires_at=now + CANCEL_LINK_CAP,
-        )
-    )
+    token = await add_link(
+        deps, uow, site.code, recovery.account_id, FlowPurpose.RECOVERY_CANCEL, recovery.id,
+        CANCEL_LINK_CAP,
+    )  # fmt: skip
     return site.url(CANCEL_PATH + token)
 
 
@@ -131,21 +120,12 @@ async def send_finish_link(deps: Deps, uow: UnitOfWork, recovery: Recovery) -> N
     """Finish recovering your account, to the new contact: a single-use link (older ones
     void) that lives ``policy.finish_link_for``, in the caller's transaction."""
     site = deps.site(recovery.site)
-    now = deps.clock.now()
-    until = now + deps.recovery_policy.finish_link_for
-    token = new_token(deps.rng)
+    until = deps.clock.now() + deps.recovery_policy.finish_link_for
     await uow.links.void_for(site.code, recovery.account_id, FlowPurpose.RECOVERY_FINISH)
-    await uow.links.add(
-        Link(
-            id_hash=link_hash(deps, token),
-            site=site.code,
-            account_id=recovery.account_id,
-            purpose=FlowPurpose.RECOVERY_FINISH,
-            reason=recovery.id,
-            created_at=now,
-            expires_at=until,
-        )
-    )
+    token = await add_link(
+        deps, uow, site.code, recovery.account_id, FlowPurpose.RECOVERY_FINISH, recovery.id,
+        deps.recovery_policy.finish_link_for,
+    )  # fmt: skip
     url = site.url(FINISH_PATH + token)
     await tell_new(
         deps,

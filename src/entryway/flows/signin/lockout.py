@@ -24,12 +24,13 @@ from entryway.core.lockout import (
     sliding_count,
 )
 from entryway.core.passwords import normalize_password, within_input_cap
-from entryway.core.secrets import keyed_hash, new_token
+from entryway.core.secrets import keyed_hash
 from entryway.core.throttle import ALL_SITES, FailureScope, window_start
 from entryway.errors import PasswordRejected, SignInLocked, SignInThrottled
-from entryway.flows.common import audit, identifier_counter_key, send
+from entryway.flows.common import add_link, audit, identifier_counter_key, send
+from entryway.flows.common import link_hash as link_hash  # where callers have looked it up
 from entryway.flows.outbox import notices
-from entryway.flows.ports import Account, Deps, Link, Lock, Reading, Requester, UnitOfWork
+from entryway.flows.ports import Account, Deps, Lock, Reading, Requester, UnitOfWork
 
 LINK_LIFETIME = timedelta(hours=24)
 FOREVER = timedelta(days=3650)  # "until the owner acts": a lock that no longer lifts by itself
@@ -254,19 +255,9 @@ async def send_unlock_link(
     on file: the lock notice, and an agent's resend of it on a support case. Returns where
     it went (None: no verified contact)."""
     site = deps.site(account.site)
-    now = deps.clock.now()
-    token = new_token(deps.rng)  # 256 bits
     await uow.links.void_for(site.code, account.id, FlowPurpose.UNLOCK)  # newer voids older
-    await uow.links.add(
-        Link(
-            id_hash=link_hash(deps, token),
-            site=site.code,
-            account_id=account.id,
-            purpose=FlowPurpose.UNLOCK,
-            reason=reason.value,
-            created_at=now,
-            expires_at=now + LINK_LIFETIME,
-        )
+    token = await add_link(
+        deps, uow, site.code, account.id, FlowPurpose.UNLOCK, reason.value, LINK_LIFETIME
     )
     url = site.url("/unlock?token=" + token)  # the configured origin, never the request's
     if account.email and account.email_verified:
@@ -289,11 +280,6 @@ async def send_unlock_link(
         body=body,
     )
     return to
-
-
-def link_hash(deps: Deps, token: str) -> str:
-    """Links are kept by keyed hash: a copy of the database opens nothing."""
-    return keyed_hash(deps.keys.hashing, "link", token)
 
 
 def known_since(deps: Deps) -> datetime:
