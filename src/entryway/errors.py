@@ -22,6 +22,8 @@ EntrywayError
 │                                                account on the site: the recovery cannot finish
 ├── ContactsOnHold          contacts_on_hold     no email or phone change until ``until`` (the
 │                                                hold after a recovery, SECURITY.md 35)
+├── AccountSuspended        account_suspended    a right password (and second step) met a
+│                                                suspension: ``notice_token`` shows the notice
 ├── Forbidden               forbidden            CSRF or another guard refused the request
 └── UnknownSite             unknown_site         the Host header names no configured site
 ```
@@ -142,6 +144,19 @@ class ContactsOnHold(EntrywayError):
     def __init__(self, message: str, *, until: datetime, field: str | None = None) -> None:
         super().__init__(message, field=field)
         self.until = until
+
+
+class AccountSuspended(EntrywayError):
+    """Raised only after the password (and second step, when on) were right, never before
+    (SECURITY.md 36). ``notice_token`` opens the notice for a short while: it can show the
+    statement of reasons and take an appeal, nothing else."""
+
+    code = "account_suspended"
+    status = 403
+
+    def __init__(self, message: str, *, notice_token: str) -> None:
+        super().__init__(message)
+        self.notice_token = notice_token
 
 
 class Forbidden(EntrywayError):

@@ -80,6 +80,15 @@ class AuditAction(enum.StrEnum):
     RECOVERY_READY = "recovery.ready"  # the wait is over, the finish link went out
     RECOVERY_COMPLETED = "recovery.completed"  # new password, new contact
     RECOVERY_EXPIRED = "recovery.expired"  # the finish link was not used in time
+    # Suspensions, warnings and appeals (core/suspension.py); detail carries the
+    # suspension id, the reason code and who acted (staff id, "cli", or a token's name).
+    ACCOUNT_SUSPENDED = "trust.suspended"
+    ACCOUNT_WARNED = "trust.warned"
+    SUSPENSION_LIFTED = "trust.lifted"  # reinstated on appeal, or lifted by trust staff
+    SIGN_IN_SUSPENDED = "sign_in.suspended"  # a right password met a suspension
+    APPEAL_OPENED = "trust.appeal_opened"
+    APPEAL_UPHELD = "trust.appeal_upheld"
+    APPEAL_REINSTATED = "trust.appeal_reinstated"
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -137,6 +146,13 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.RECOVERY_READY: "Account recovery: ready to finish",
     AuditAction.RECOVERY_COMPLETED: "Account recovered with a new email or phone",
     AuditAction.RECOVERY_EXPIRED: "Account recovery expired unfinished",
+    AuditAction.ACCOUNT_SUSPENDED: "Account suspended",
+    AuditAction.ACCOUNT_WARNED: "Formal warning sent",
+    AuditAction.SUSPENSION_LIFTED: "Suspension lifted",
+    AuditAction.SIGN_IN_SUSPENDED: "Sign-in refused: the account is suspended",
+    AuditAction.APPEAL_OPENED: "Appeal sent",
+    AuditAction.APPEAL_UPHELD: "Appeal decided: suspension upheld",
+    AuditAction.APPEAL_REINSTATED: "Appeal decided: account reinstated",
 }
 
 
@@ -178,6 +194,13 @@ class MessageKind(enum.StrEnum):
     RECOVERY_FINISH = "recovery_finish"  # new contact: Finish recovering your account
     RECOVERY_NOTICE = "recovery_notice"  # old contacts: a recovery is under way; This wasn't me
     RECOVERY_ENDED = "recovery_ended"  # cancelled, declined, expired or completed
+    # Suspensions: the statement of reasons (with Appeal this decision when it allows one),
+    # a formal warning, an appeal received, its decision, and a suspension lifted.
+    SUSPENSION_NOTICE = "suspension_notice"
+    WARNING_NOTICE = "warning_notice"
+    APPEAL_RECEIVED = "appeal_received"
+    APPEAL_DECIDED = "appeal_decided"
+    SUSPENSION_LIFTED = "suspension_lifted"
 
 
 class FlowPurpose(enum.StrEnum):
@@ -196,6 +219,9 @@ class FlowPurpose(enum.StrEnum):
     IDENTITY_CHECK = "identity_check"  # Verify your identity, then a code to the new contact
     RECOVERY_CANCEL = "recovery_cancel"  # This wasn't me (a link to the old contacts)
     RECOVERY_FINISH = "recovery_finish"  # Finish recovering your account (the new contact)
+    SUSPENSION_NOTICE = "suspension_notice"  # the emailed notice link (appeal window), and
+    # the view it opens, or a right password's view of the notice: each can only show the
+    # notice and take an appeal
 
 
 class MessageStatus(enum.StrEnum):

@@ -109,6 +109,15 @@ class StaffAction(enum.StrEnum):
     CASE_NOTE_ADDED = "staff.case_note_added"
     CASE_ASSIGNED = "staff.case_assigned"  # target: the staff member assigned (None: unassigned)
     CASE_STATE_CHANGED = "staff.case_state_changed"
+    # Admin API tokens (target: the token's owner) and trust work (detail: site, account,
+    # suspension id; the customer's own log has the full rows).
+    TOKEN_ADDED = "staff.token_added"  # noqa: S105 (an action name)
+    TOKEN_REVOKED = "staff.token_revoked"  # noqa: S105 (an action name)
+    ACCOUNT_LOOKED_UP = "staff.account_looked_up"
+    SUSPENDED = "staff.suspended"
+    WARNED = "staff.warned"
+    SUSPENSION_LIFTED = "staff.suspension_lifted"
+    APPEAL_DECIDED = "staff.appeal_decided"
 
 
 # Console sessions are short: a staff member's session reaches every customer of their sites.

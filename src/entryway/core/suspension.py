@@ -10,8 +10,10 @@ Codes are stored with every suspension: add codes, never rename or reuse one.
 
 from __future__ import annotations
 
+import enum
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_APPEAL_DAYS = 180  # DSA Art. 20(1): complaints possible for at least six months
@@ -97,3 +99,117 @@ class ReasonCatalog:
     def get(self, code: str) -> SuspensionReason | None:
         """The reason of that code, or None (unknown, or removed since)."""
         return next((r for r in self.reasons if r.code == code), None)
+
+
+# --- Measures, suspensions and appeals (the values stored with each) -------------------
+
+MAX_FACTS = 2000  # the facts relied on, in plain words (Art. 17(3)(b))
+MAX_APPEAL = 4000  # what the customer writes in an appeal
+MAX_DECISION = 2000  # a decision's reason, written for the customer
+MAX_APPEALS = 2  # appeals decided per suspension; the second by someone else (SECURITY.md 37)
+
+
+class Measure(enum.StrEnum):
+    """What was done: a suspension stops sign-in; a warning only tells (stored)."""
+
+    SUSPENSION = "suspension"
+    WARNING = "warning"
+
+
+class Scope(enum.StrEnum):
+    """What a suspension covers. Entryway enforces one thing, signing in, so its one scope is
+    the whole account on its site; restrictions inside the store (reviews, selling) are the
+    store's to enforce and are not measures of ours."""
+
+    ACCOUNT = "account"
+
+
+SCOPE_LABELS: dict[Scope, str] = {
+    Scope.ACCOUNT: "The whole account on this site: it cannot be signed in to",
+}
+
+
+class SuspensionState(enum.StrEnum):
+    """A measure's states (stored; never rename).
+
+    ```mermaid
+    stateDiagram-v2
+        [*] --> in_force: suspended or warned (console, CLI, admin API)
+        in_force --> lifted: reinstated on appeal, or lifted by trust staff (an error)
+        in_force --> in_force: an appeal upheld (at most two decided)
+    ```
+    A suspension with an end date stops applying at that date without changing state
+    (``applies``); a warning is in force only as a record on the account's history.
+    """
+
+    IN_FORCE = "in_force"
+    LIFTED = "lifted"
+
+
+class AppealState(enum.StrEnum):
+    """An appeal's states (stored; never rename).
+
+    ```mermaid
+    stateDiagram-v2
+        [*] --> open: Submit appeal (a case, topic appeal, for the trust role)
+        open --> upheld: a person upholds the suspension, with a reason
+        open --> reinstated: a person reinstates the account, with a reason
+        open --> withdrawn: the suspension was lifted meanwhile
+    ```
+    """
+
+    OPEN = "open"
+    UPHELD = "upheld"
+    REINSTATED = "reinstated"
+    WITHDRAWN = "withdrawn"
+
+
+class Decision(enum.StrEnum):
+    REINSTATE = "reinstate"
+    UPHOLD = "uphold"
+
+
+def applies(
+    state: SuspensionState, measure: Measure, until: datetime | None, now: datetime
+) -> bool:
+    """Whether a suspension stops sign-in at ``now``: in force, and not past its end."""
+    return (
+        measure is Measure.SUSPENSION
+        and state is SuspensionState.IN_FORCE
+        and (until is None or now < until)
+    )
+
+
+def appeal_window_ends(reason: SuspensionReason | None, starts_at: datetime) -> datetime | None:
+    """When appeals stop being taken; None when the reason allows none (or is gone)."""
+    if reason is None or not reason.appealable:
+        return None
+    return starts_at + timedelta(days=reason.appeal_days)
+
+
+def why_no_appeal(
+    *,
+    applies_now: bool,
+    window_ends: datetime | None,
+    now: datetime,
+    decided: int,
+    open_appeal: bool,
+) -> str | None:
+    """Why an appeal cannot be sent now, in the customer's words; None when it can."""
+    if not applies_now:
+        return "This suspension no longer applies, so there is nothing to appeal."
+    if window_ends is None:
+        return "This decision cannot be appealed here."
+    if open_appeal:
+        return "Your appeal is with our team. We will email you our decision."
+    if decided >= MAX_APPEALS:
+        return "This decision has been reviewed twice, which is as many times as we review one."
+    if now >= window_ends:
+        return "The time to appeal this decision has ended."
+    return None
+
+
+def may_decide(number: int, deciders: tuple[str, ...], staff_id: str) -> bool:
+    """A second appeal is decided by someone other than whoever decided the first
+    (SECURITY.md 37); the first may be decided by any trust staff member."""
+    return number == 1 or staff_id not in deciders

@@ -18,10 +18,13 @@ from entryway.core.recovery import RecoveryPolicy, RecoveryState
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
-from entryway.core.suspension import ReasonCatalog
+from entryway.core.suspension import AppealState, ReasonCatalog, SuspensionState
 from entryway.core.throttle import FailureScope
 from entryway.flows.records import (
     Account as Account,
+)
+from entryway.flows.records import (
+    Appeal as Appeal,
 )
 from entryway.flows.records import (
     AuditEntry as AuditEntry,
@@ -73,6 +76,9 @@ from entryway.flows.records import (
 from entryway.flows.records import (
     SupportCase as SupportCase,
 )
+from entryway.flows.records import (
+    Suspension as Suspension,
+)
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.staff.records import (
     StaffAuditEntry,
@@ -81,6 +87,7 @@ from entryway.flows.staff.records import (
     StaffLock,
     StaffMember,
     StaffSession,
+    StaffToken,
 )
 
 
@@ -450,6 +457,42 @@ class Recoveries(Protocol):
         ...
 
 
+class Suspensions(Protocol):
+    """Suspensions, warnings and their appeals; every query is scoped by site."""
+
+    async def add(self, suspension: Suspension) -> None: ...
+    async def get(self, site: str, suspension_id: str) -> Suspension | None: ...
+    async def for_account(self, site: str, account_id: str) -> list[Suspension]:
+        """The account's suspensions and warnings, newest first."""
+        ...
+
+    async def move(
+        self, site: str, suspension_id: str, from_state: SuspensionState, **values: Any
+    ) -> bool:
+        """Conditional write: change the row only if it is still in ``from_state``."""
+        ...
+
+    async def add_appeal(self, appeal: Appeal) -> bool:
+        """False (nothing written) when the suspension has an open appeal already or this
+        number was taken: one open appeal at a time, held by a unique index."""
+        ...
+
+    async def appeals(self, site: str, suspension_id: str) -> list[Appeal]:
+        """The suspension's appeals, first first."""
+        ...
+
+    async def appeal_by_case(self, site: str, case_id: str) -> Appeal | None: ...
+    async def decide_appeal(
+        self, site: str, appeal_id: str, state: AppealState, by: str, at: datetime, reason: str
+    ) -> bool:
+        """Conditional write: true for exactly one caller while the appeal is open."""
+        ...
+
+    async def withdraw_open(self, site: str, suspension_id: str, at: datetime) -> list[Appeal]:
+        """The suspension was lifted: its open appeal (if any) is withdrawn; returned."""
+        ...
+
+
 class Audit(Protocol):
     async def add(self, entry: AuditEntry) -> None: ...
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]: ...
@@ -543,6 +586,16 @@ class Staff(Protocol):
     async def locked_ids(self) -> set[str]: ...
     async def audit(self, entry: StaffAuditEntry) -> None: ...
     async def audit_log(self, limit: int = 50) -> list[StaffAuditEntry]: ...
+    async def add_token(self, token: StaffToken) -> None: ...
+    async def token(self, token_hash: str) -> StaffToken | None: ...
+    async def tokens(self, staff_id: str | None = None) -> list[StaffToken]:
+        """Every admin API token (of one staff member), newest first, revoked ones too."""
+        ...
+
+    async def token_used(self, token_id: str, now: datetime) -> None: ...
+    async def revoke_token(self, token_id: str, now: datetime) -> bool:
+        """Conditional write: false when unknown or revoked already."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -572,6 +625,8 @@ class UnitOfWork(Protocol):
     def staff(self) -> Staff: ...
     @property
     def recoveries(self) -> Recoveries: ...
+    @property
+    def suspensions(self) -> Suspensions: ...
 
     @property
     def serialized(self) -> bool:

@@ -19,6 +19,7 @@ from entryway.core.events import (
 from entryway.core.lockout import LockReason
 from entryway.core.recovery import RecoveryState
 from entryway.core.sessions import SessionLevel
+from entryway.core.suspension import AppealState, Measure, Scope, SuspensionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,8 @@ class Account:
     preferred_factor: str | None = None
     suspect_since: datetime | None = None  # someone may know the password (see lockout)
     contacts_fixed_until: datetime | None = None  # no email or phone change before (recovery)
+    suspension_id: str | None = None  # the latest suspension (core.suspension.applies says
+    suspended_until: datetime | None = None  # whether it stops sign-in now, with this end)
 
 
 @dataclass(slots=True)
@@ -319,3 +322,47 @@ class Recovery:
     ended_at: datetime | None = None
     requester_ip: str = ""
     requester_agent: str = ""
+
+
+@dataclass(slots=True)
+class Suspension:
+    """A suspension or a formal warning, with every field of its statement of reasons
+    (DSA Art. 17(3)): the measure and scope, its start and end (None: indefinite), the facts
+    in plain words, the reason (ground and terms section, by code from the catalog), and
+    whether automated means flagged it. ``acted_by`` is a staff id, "cli" or "token:<id>"."""
+
+    id: str
+    site: str
+    account_id: str
+    measure: Measure
+    reason_code: str
+    facts: str
+    automated: bool
+    scope: Scope
+    starts_at: datetime
+    acted_by: str
+    state: SuspensionState = SuspensionState.IN_FORCE
+    until: datetime | None = None
+    appeal_until: datetime | None = None  # None: no appeal (a warning, or not appealable)
+    lifted_at: datetime | None = None
+    lifted_by: str | None = None
+    lift_reason: str = ""
+
+
+@dataclass(slots=True)
+class Appeal:
+    """An appeal against a suspension: its case (topic appeal), its number (1 or 2), and the
+    decision a person made, with a reason written for the customer."""
+
+    id: str
+    site: str
+    suspension_id: str
+    account_id: str
+    case_id: str
+    number: int
+    text: str
+    created_at: datetime
+    state: AppealState = AppealState.OPEN
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    decision_reason: str = ""

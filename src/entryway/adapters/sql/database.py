@@ -28,6 +28,7 @@ from entryway.adapters.sql.recoveries import RecoveryRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
 from entryway.adapters.sql.rows import Conn
 from entryway.adapters.sql.staff import StaffRepo
+from entryway.adapters.sql.suspensions import SuspensionRepo
 from entryway.adapters.sql.two_step import TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -63,6 +64,7 @@ class SqlUnitOfWork:
         self.links = LinkRepo(conn)
         self.staff = StaffRepo(conn)
         self.recoveries = RecoveryRepo(conn)
+        self.suspensions = SuspensionRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

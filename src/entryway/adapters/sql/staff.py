@@ -18,6 +18,7 @@ from entryway.adapters.sql.tables import (
     staff_links,
     staff_locks,
     staff_sessions,
+    staff_tokens,
     staff_totp_steps,
 )
 from entryway.core.staff import Role, StaffAction, StaffLevel, StaffStatus, format_roles
@@ -29,6 +30,7 @@ from entryway.flows.staff.records import (
     StaffLock,
     StaffMember,
     StaffSession,
+    StaffToken,
 )
 
 
@@ -220,3 +222,31 @@ class StaffRepo(Repo):
         query = select(staff_audit).order_by(staff_audit.c.at.desc(), staff_audit.c.id.desc())
         rows = (await self.conn.execute(query.limit(limit))).mappings().all()
         return [load(StaffAuditEntry, r, convert={"action": StaffAction}) for r in rows]
+
+    async def add_token(self, token: StaffToken) -> None:
+        await self.conn.execute(insert(staff_tokens).values(**values_of(token)))
+
+    async def token(self, token_hash: str) -> StaffToken | None:
+        query = select(staff_tokens).where(staff_tokens.c.token_hash == token_hash)
+        row = (await self.conn.execute(query)).mappings().first()
+        return load(StaffToken, row) if row else None
+
+    async def tokens(self, staff_id: str | None = None) -> list[StaffToken]:
+        query = select(staff_tokens).order_by(staff_tokens.c.created_at.desc(), staff_tokens.c.id)
+        if staff_id is not None:
+            query = query.where(staff_tokens.c.staff_id == staff_id)
+        rows = (await self.conn.execute(query)).mappings().all()
+        return [load(StaffToken, r) for r in rows]
+
+    async def token_used(self, token_id: str, now: datetime) -> None:
+        await self.conn.execute(
+            update(staff_tokens).where(staff_tokens.c.id == token_id).values(last_used_at=now)
+        )
+
+    async def revoke_token(self, token_id: str, now: datetime) -> bool:
+        query = (
+            update(staff_tokens)
+            .where(staff_tokens.c.id == token_id, staff_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return bool((await self.conn.execute(query)).rowcount == 1)

@@ -84,6 +84,9 @@ accounts = Table(
     Column("suspect_since", UtcDateTime),
     # After a recovery replaced the contacts: no further change before then.
     Column("contacts_fixed_until", UtcDateTime),
+    # The latest suspension and its end (None: indefinite); core.suspension.applies decides.
+    Column("suspension_id", ID),
+    Column("suspended_until", UtcDateTime),
     UniqueConstraint("site", "email"),
     UniqueConstraint("site", "phone"),
 )
@@ -479,4 +482,68 @@ recoveries = Table(
         sqlite_where=text(LIVE_RECOVERY),
         postgresql_where=text(LIVE_RECOVERY),
     ),
+)
+
+
+suspensions = Table(
+    "suspensions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("measure", String(16), nullable=False),
+    Column("reason_code", String(40), nullable=False),
+    Column("facts", Text, nullable=False),
+    Column("automated", Boolean, nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("acted_by", String(40), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("until", UtcDateTime),
+    Column("appeal_until", UtcDateTime),
+    Column("lifted_at", UtcDateTime),
+    Column("lifted_by", String(40)),
+    Column("lift_reason", Text, nullable=False, server_default=""),
+    Index(None, "site", "account_id", "starts_at"),
+)
+
+appeals = Table(
+    "appeals",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("suspension_id", ID, ForeignKey("suspensions.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, nullable=False),
+    Column("case_id", ID, nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("decided_by", ID),
+    Column("decided_at", UtcDateTime),
+    Column("decision_reason", Text, nullable=False, server_default=""),
+    UniqueConstraint("suspension_id", "number"),
+    Index(None, "site", "case_id"),
+    # One open appeal per suspension at a time (a partial unique index on both databases).
+    Index(
+        "uq_appeals_open",
+        "suspension_id",
+        unique=True,
+        sqlite_where=text("state = 'open'"),
+        postgresql_where=text("state = 'open'"),
+    ),
+)
+
+staff_tokens = Table(
+    "staff_tokens",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("staff_id", ID, ForeignKey("staff.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index(None, "staff_id"),
 )

@@ -60,6 +60,21 @@ class StaffLink:
 
 
 @dataclass(slots=True)
+class StaffToken:
+    """An admin API token of a trust staff member (a store's fraud system acts through it),
+    kept by keyed hash; it acts with its owner's roles and sites, until ``expires_at``."""
+
+    id: str
+    staff_id: str
+    name: str
+    token_hash: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+@dataclass(slots=True)
 class StaffLock:
     """A lock on a staff email (known or not, so a lock reveals nothing); it never lifts by
     itself: an admin lifts it, or ``entryway staff reset``."""
