@@ -4,6 +4,7 @@ site only, and what reinstating and upholding do."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, replace
 
@@ -11,6 +12,7 @@ import pytest
 
 from entryway.core.cases import Author, CaseState, Origin, Topic
 from entryway.core.events import AuditAction, MessageKind
+from entryway.core.local_time import site_time
 from entryway.core.staff import Actor, Role, StaffAction
 from entryway.core.suspension import DEMO_REASONS, AppealState, ReasonCatalog, SuspensionState
 from entryway.errors import (
@@ -166,6 +168,21 @@ async def test_a_second_open_appeal_is_refused(world: World) -> None:
     assert len(await queue.queue(s.deps, TRUST)) == 1  # the refused one left no case
 
 
+async def test_two_appeals_at_once_keep_one(world: World) -> None:
+    s = await suspended(world)
+    views = [await link_view(s), await password_view(s)]
+    results = await asyncio.gather(
+        *(appeals.submit(s.deps, "us", v, text=APPEAL, who=WHO) for v in views),
+        return_exceptions=True,
+    )
+    sent = [r for r in results if isinstance(r, appeals.AppealSent)]
+    refused = [r for r in results if isinstance(r, Conflict)]
+    assert len(sent) == 1 and len(refused) == 1, results
+    assert refused[0].message == appeals.ALREADY_OPEN
+    assert len(await appeal_rows(s)) == 1
+    assert [i.number for i in await queue.queue(s.deps, TRUST)] == [sent[0].case_number]
+
+
 async def test_uphold_then_a_second_appeal_decided_by_someone_else(world: World) -> None:
     s = await suspended(world)
     first = await appeals.submit(s.deps, "us", await link_view(s), text=APPEAL, who=WHO)
@@ -188,6 +205,10 @@ async def test_uphold_then_a_second_appeal_decided_by_someone_else(world: World)
     [upheld] = await messages(s, MessageKind.APPEAL_DECIDED)
     assert "The card's owner confirmed the report." in upheld.body
     assert "appeal once more" in upheld.body and LINK.search(upheld.body)
+    async with s.deps.uow() as uow:
+        row = await uow.suspensions.get("us", s.suspension_id)
+    assert row is not None and row.appeal_until is not None
+    assert f"until {site_time(row.appeal_until, s.deps.site('us'))}" in upheld.body
 
     # The second appeal, through the fresh link the decision sent.
     second = await appeals.submit(s.deps, "us", await link_view(s), text="Look again.", who=WHO)
