@@ -10,9 +10,10 @@ decision carries a reason written for the customer, and is a person's: there is 
 path to ``decide``.
 
 Reinstating lifts the suspension in the decision's own transaction (the appeal's decision
-and the lift commit together or not at all), with the same conditional moves as
-``measures.lift``: the suspension in_force -> lifted, and the account's suspension cleared
-only while it still names this suspension. Old sessions are not restored.
+and the lift commit together or not at all) through ``measures.end_suspension``, the
+in-transaction half of ``measures.lift``: the suspension in_force -> lifted (conditional),
+and the account's suspension cleared only while it still names this suspension. Old
+sessions are not restored.
 """
 
 from __future__ import annotations
@@ -266,30 +267,18 @@ async def decide(
         if account is None:
             raise NotFound(NO_SUCH_CASE)
         if chosen is Decision.REINSTATE:
-            await _lift(deps, uow, actor, suspension, account, why, case, who)
+            # The lift of measures.lift, in this transaction: a decision never commits
+            # without it (the row in_force -> lifted, conditional; the account's mark
+            # cleared only while it names this suspension; audited; the owner told).
+            await measures.end_suspension(
+                deps, uow, suspension, reason=why, by=actor.staff_id, who=who
+            )
         await _close(deps, uow, actor, case, why, now)
         await _log(deps, uow, actor, case, decided, why, who)
         await _tell(deps, uow, case, account, suspension, decided)
         await uow.commit()
     deps.on_message()
     return decided
-
-
-async def _lift(
-    deps: Deps,
-    uow: UnitOfWork,
-    actor: Actor,
-    suspension: Suspension,
-    account: Account,
-    reason: str,
-    case: SupportCase,
-    who: Requester,
-) -> None:
-    """Reinstated: ``measures.end_suspension`` in the decision's transaction (the row
-    in_force -> lifted, conditional; the account's mark cleared only while it names this
-    suspension; audited; the owner told), so a decision never commits without its lift.
-    Sessions ended by the suspension stay ended."""
-    await measures.end_suspension(deps, uow, suspension, reason=reason, by=actor.staff_id, who=who)
 
 
 async def _close(
