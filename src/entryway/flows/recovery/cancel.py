@@ -79,7 +79,7 @@ async def cancel(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
             raise FlowExpired(LINK_ENDED)
         if not await uow.links.use(site_code, state.target, FlowPurpose.RECOVERY_CANCEL, now):
             raise FlowExpired(LINK_ENDED)
-        if not await _cancel(deps, uow, recovery, account, who, by_sign_in=False):
+        if not await _cancel(deps, uow, recovery, account, who, by="link"):
             raise FlowExpired(LINK_ENDED)  # leaving without commit undoes the uses above
         await sign_out_all(deps, uow, account, who)
         await uow.commit()
@@ -108,7 +108,18 @@ async def cancel_held(
     """``cancel_on_sign_in`` for a recovery this transaction took with ``hold``."""
     if recovery is None:
         return False
-    return await _cancel(deps, uow, recovery, account, who, by_sign_in=True)
+    return await _cancel(deps, uow, recovery, account, who, by="sign_in")
+
+
+async def cancel_for_suspension(
+    deps: Deps, uow: UnitOfWork, recovery: Recovery | None, account: Account, who: Requester
+) -> bool:
+    """The account was suspended: a recovery this transaction took with ``hold`` ends, its
+    new contact hears what a stop would tell it; the old contacts hear of the suspension
+    itself (its statement), not of the recovery. True when it wrote messages."""
+    if recovery is None:
+        return False
+    return await _cancel(deps, uow, recovery, account, who, by="suspension")
 
 
 async def _cancel(
@@ -118,9 +129,13 @@ async def _cancel(
     account: Account,
     who: Requester,
     *,
-    by_sign_in: bool,
+    by: str,
 ) -> bool:
-    how = "the account's owner signed in" if by_sign_in else "This wasn't me was used"
+    how = {
+        "sign_in": "the account's owner signed in",
+        "link": "This wasn't me was used",
+        "suspension": "the account was suspended",
+    }[by]
     for _ in range(3):  # a job may move it on (waiting -> ready) between read and write
         if recovery.state not in LIVE_STATES:
             return False
@@ -150,12 +165,13 @@ async def _cancel(
 
     def write(channel: Channel, _link: str | None) -> tuple[str, str]:
         if channel == Channel.EMAIL:
-            return texts.recovery_cancelled_to_old(site, by_sign_in)
+            return texts.recovery_cancelled_to_old(site, by == "sign_in")
         return "", texts.recovery_cancelled_to_old_sms(site)
 
-    await steps.tell_old(
-        deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
-    )
+    if by != "suspension":
+        await steps.tell_old(
+            deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
+        )
     await audit(
         deps,
         uow,
@@ -164,6 +180,6 @@ async def _cancel(
         AuditAction.RECOVERY_CANCELLED,
         who,
         recovery=recovery.id,
-        by="sign_in" if by_sign_in else "link",
+        by=by,
     )
     return True
