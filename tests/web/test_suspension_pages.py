@@ -16,6 +16,7 @@ from entryway.adapters.clock import FrozenClock
 from entryway.adapters.mail import MemoryMailer
 from entryway.adapters.sms import MemoryTexter
 from entryway.bootstrap import app_for, build
+from entryway.core.suspension import DEMO_REASONS
 from entryway.flows.ports import Requester
 from entryway.flows.records import Suspension
 from entryway.flows.trust import measures
@@ -30,6 +31,21 @@ NEW = "harbour-lights-at-dusk"
 FACTS = "Three orders in May were paid with a card whose owner said they had not used it."
 LINK = re.compile(r"(http://us\.localhost:8000)?/suspension/appeal\?token=([A-Za-z0-9_-]+)")
 UK = "http://uk.localhost:8000"
+
+
+def world_with_reasons(url: str, schema: str | None, **extra: object) -> World:
+    """A runtime whose store offers the demo's suspension reasons."""
+    clock, mailer, texter = FrozenClock(), MemoryMailer(), MemoryTexter()
+    settings = settings_for(url, suspension_reasons=list(DEMO_REASONS), **extra)
+    runtime = build(settings, clock=clock, mailer=mailer, texter=texter, schema=schema)
+    return World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+
+
+@pytest.fixture
+async def world(database_url: tuple[str, str | None]) -> AsyncIterator[World]:
+    made = world_with_reasons(*database_url)
+    yield made
+    await made.runtime.close()
 
 
 async def suspend(
@@ -292,12 +308,9 @@ async def test_second_step_is_asked_then_the_suspension_refuses(
 @pytest.fixture
 async def wary_world(database_url: tuple[str, str | None]) -> AsyncIterator[World]:
     """Asks for a code after two failures on the account (an unusual sign-in)."""
-    url, schema = database_url
-    clock, mailer, texter = FrozenClock(), MemoryMailer(), MemoryTexter()
-    settings = settings_for(url, lock_after_failures=5, unusual_after_failures=2)
-    runtime = build(settings, clock=clock, mailer=mailer, texter=texter, schema=schema)
-    yield World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
-    await runtime.close()
+    made = world_with_reasons(*database_url, lock_after_failures=5, unusual_after_failures=2)
+    yield made
+    await made.runtime.close()
 
 
 async def test_unusual_sign_in_code_is_asked_then_the_suspension_refuses(
