@@ -38,6 +38,7 @@ from entryway.flows.ports import (
 )
 from entryway.flows.recovery import hold
 from entryway.flows.signin import lockout
+from entryway.flows.trust.state import marked
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,8 @@ async def current(deps: Deps, site_code: str, token: str | None) -> Current:
         if session.level != SessionLevel.FULL:  # its holder knows it is half-way already
             raise Unauthenticated("Finish two-step verification first.")
         account = await uow.accounts.get(site_code, session.account_id)
-        if account is None or account.status != AccountStatus.ACTIVE:
+        if account is None or account.status != AccountStatus.ACTIVE or marked(account, now):
+            # A suspension ended every session; one that slipped in beside it is refused.
             raise Unauthenticated("Please sign in.")
         policy = deps.session_policy
         if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
@@ -105,7 +107,11 @@ async def describe_session(deps: Deps, site_code: str, token: str) -> SessionInf
         ):
             raise Unauthenticated("Please sign in.")
         account = await uow.accounts.get(site_code, session.account_id)
-    if account is None or account.status != AccountStatus.ACTIVE:
+    if (
+        account is None
+        or account.status != AccountStatus.ACTIVE
+        or marked(account, deps.clock.now())
+    ):
         raise Unauthenticated("Please sign in.")
     full = session.level == SessionLevel.FULL
     return SessionInfo(

@@ -62,6 +62,7 @@ from entryway.flows.ports import (
     UnitOfWork,
 )
 from entryway.flows.signin import lockout
+from entryway.flows.trust import notice
 
 PURPOSE = FlowPurpose.RECOVERY_FINISH
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -126,12 +127,13 @@ async def complete(
     password: str,
     password_again: str,
     who: Requester,
-) -> None:
+) -> str | None:
     """Create new password: the link is used and the recovery completed (both conditional),
     the password set, the new contact made the only one, every session, remembered browser,
     known device, other flow, 2SV method and backup code ended, locks lifted, the contacts
     held for ``contacts_fixed_for``, and the old contacts (before they go) and the new one
-    told. Signs nobody in."""
+    told. Signs nobody in; for a suspended account, returns a notice view token (else
+    None), for the page to show the notice instead of Sign in."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
         state, recovery = await _load(deps, uow, site_code, flow_token)
@@ -177,8 +179,10 @@ async def complete(
             two_step_removed=account.two_step,
         )
         await _tell_new_contact(deps, uow, site, account, recovery)
+        view = await notice.refusal(deps, uow, account)
         await uow.commit()
     deps.on_message()
+    return view
 
 
 async def _live(

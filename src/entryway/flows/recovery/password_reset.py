@@ -46,6 +46,7 @@ from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout
+from entryway.flows.trust import notice
 
 PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -418,8 +419,9 @@ async def complete(
     password_again: str,
     who: Requester,
     purpose: FlowPurpose = PURPOSE,
-) -> None:
-    """Save the new password; end every session and other flow; tell every contact."""
+) -> str | None:
+    """Save the new password; end every session and other flow; tell every contact. Signs
+    nobody in; for a suspended account, returns a notice view token (else None)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
         state = await load(deps, uow, site_code, flow_token, "verified", purpose)
@@ -465,8 +467,10 @@ async def complete(
             body,
             notices.password_reset_sms(site, unlocking),
         )
+        view = await notice.refusal(deps, uow, account)
         await uow.commit()
     deps.on_message()
+    return view
 
 
 async def load(

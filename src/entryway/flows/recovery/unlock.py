@@ -28,6 +28,7 @@ from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, FlowState, Requester
 from entryway.flows.recovery import password_reset
 from entryway.flows.signin import lockout
+from entryway.flows.trust import notice
 
 PURPOSE = FlowPurpose.UNLOCK
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -73,8 +74,11 @@ def _must_change(state: FlowState) -> bool:
         return True
 
 
-async def keep_password(deps: Deps, site_code: str, *, flow_token: str, who: Requester) -> None:
-    """Unlock without a new password, when the lock did not come from guessing."""
+async def keep_password(
+    deps: Deps, site_code: str, *, flow_token: str, who: Requester
+) -> str | None:
+    """Unlock without a new password, when the lock did not come from guessing. For a
+    suspended account, returns a notice view token (else None)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
         state = await password_reset.load(deps, uow, site_code, flow_token, "verified", PURPOSE)
@@ -97,5 +101,7 @@ async def keep_password(deps: Deps, site_code: str, *, flow_token: str, who: Req
             body,
             f"Your {site.brand} account was unlocked. Not you? Reset your password now.",
         )
+        view = await notice.refusal(deps, uow, account)
         await uow.commit()
     deps.on_message()
+    return view

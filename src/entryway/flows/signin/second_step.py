@@ -25,6 +25,7 @@ from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
+    AccountSuspended,
     CodeRejected,
     FlowExpired,
     InvalidInput,
@@ -46,6 +47,7 @@ from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished
+from entryway.flows.trust import notice
 
 WRONG = {
     "app": "That code isn't right. Check your authenticator app and try again.",
@@ -149,6 +151,11 @@ async def pass_second_step(
         # The sign-in is complete only now: it takes back its own count.
         await lockout.clear(deps, uow, admitted.budget)
         await lockout.trust_again(deps, uow, account)
+        # Suspended: the partial session is spent (deleted above) and no full one opens.
+        view = await notice.refuse_sign_in(deps, uow, account, who)
+        if view is not None:
+            await uow.commit()
+            raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if who.device:
             await uow.accounts.remember_device(
                 site_code, account.id, lockout.known_device_hash(deps, who.device), now

@@ -25,13 +25,14 @@ from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
-from entryway.errors import SignInFailed, SignInLocked
+from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
 from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
+from entryway.flows.trust import notice
 
 FAILED = "We couldn't sign you in with that email or mobile number and password."
 
@@ -127,8 +128,10 @@ async def sign_in(
         # waits for it, or is waited for, instead of deadlocking over counters, sessions
         # and the account row.
         recovery = await hold(uow, account)
-        if not await _password_unchanged(uow, account):
+        fresh = await _password_unchanged(uow, account)
+        if fresh is None:
             raise SignInFailed(FAILED)
+        account = fresh  # as it is now: a suspension may have committed during the hash
         if account.status != AccountStatus.ACTIVE:
             await lockout.take_back(deps, uow, budget)
             token = await registration.resend_for_unverified(deps, uow, site, account, who)
@@ -177,6 +180,10 @@ async def sign_in(
         await lockout.clear(deps, uow, budget)
         if reading.locked_until is not None:
             await uow.locks.forget_expired(site_code, budget.lock_key, deps.clock.now())
+        view = await notice.refuse_sign_in(deps, uow, account, who)
+        if view is not None:  # no session for a suspended account (counters settled above)
+            await uow.commit()
+            raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if device and not recognised:
             await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
         session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
@@ -204,12 +211,12 @@ async def sign_in(
     )
 
 
-async def _password_unchanged(uow: UnitOfWork, account: Account) -> bool:
-    """Whether the password checked is still the account's: a reset or a finished recovery
-    that committed while it was being hashed replaced it (and ended every session), so a
-    session opened on the old one now would outlive that change."""
+async def _password_unchanged(uow: UnitOfWork, account: Account) -> Account | None:
+    """The account as it is now, if the password checked is still its own (else None): a
+    reset or a finished recovery that committed while it was being hashed replaced it (and
+    ended every session), so a session opened on the old one now would outlive that change."""
     fresh = await uow.accounts.get(account.site, account.id)
-    return fresh is not None and fresh.password_hash == account.password_hash
+    return fresh if fresh is not None and fresh.password_hash == account.password_hash else None
 
 
 async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:

@@ -20,13 +20,14 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import LockReason, Unusual
 from entryway.core.masking import mask
 from entryway.core.sites import Site
-from entryway.errors import CodeRejected, FlowExpired, SignInLocked
+from entryway.errors import AccountSuspended, CodeRejected, FlowExpired, SignInLocked
 from entryway.flows import codes
 from entryway.flows.common import audit, notify_all, open_session, start_code_flow
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout
+from entryway.flows.trust import notice
 
 PURPOSE = FlowPurpose.UNUSUAL_SIGN_IN
 
@@ -142,6 +143,10 @@ async def confirm(
             raise
         await lockout.clear(deps, uow, admitted.budget)
         await lockout.trust_again(deps, uow, account)
+        view = await notice.refuse_sign_in(deps, uow, account, who)
+        if view is not None:  # the code was right; a suspended account gets no session
+            await uow.commit()
+            raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if who.device:
             await uow.accounts.remember_device(
                 site_code,

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from entryway.core.events import FlowPurpose
+from entryway.core.events import AuditAction, FlowPurpose
 from entryway.core.secrets import new_token
 from entryway.errors import FlowExpired
-from entryway.flows.common import decoy_hash, flow_hash, link_hash, link_landing
-from entryway.flows.ports import Account, Deps, FlowState, Suspension, UnitOfWork
+from entryway.flows.common import audit, decoy_hash, flow_hash, link_hash, link_landing
+from entryway.flows.ports import Account, Deps, FlowState, Requester, Suspension, UnitOfWork
 from entryway.flows.trust.measures import Statement, statement
 from entryway.flows.trust.state import applying
 
 PURPOSE = FlowPurpose.SUSPENSION_NOTICE
 VIEW_LIFETIME = timedelta(minutes=60)
 STAGE = "view"
+SUSPENDED = "Your account is suspended."
 ENDED = (
     "This page has expired. Sign in again to see the notice, or use the link in the email "
     "we sent about it."
@@ -57,6 +58,22 @@ async def suspended_now(deps: Deps, uow: UnitOfWork, account: Account) -> Suspen
     """The suspension that stops this account's sign-in now, or None (one read of the
     suspension row, and only when the account row says one may apply)."""
     return await applying(deps, uow, account)
+
+
+async def refuse_sign_in(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester
+) -> str | None:
+    """Where a full session would open (sign-in, second step, unusual code): for a
+    suspended account none does; the refusal is audited and a view token returned, in the
+    caller's transaction (it commits, then raises AccountSuspended). Asked only after the
+    password (and second step) were right, so a guess learns nothing (SECURITY.md 36)."""
+    found = await applying(deps, uow, account)
+    if found is None:
+        return None
+    await audit(
+        deps, uow, account.site, account.id, AuditAction.SIGN_IN_SUSPENDED, who, suspension=found.id
+    )
+    return await new_view(deps, uow, account, found.id)
 
 
 async def refusal(deps: Deps, uow: UnitOfWork, account: Account) -> str | None:
