@@ -18,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 
 from entryway.core.suspension import MAX_APPEAL
 from entryway.flows.trust import appeals, measures, notice
-from entryway.web.api.contract import Clean, In, Text, answers
+from entryway.web.api.contract import Clean, ErrorOut, In, Text, answers
 from entryway.web.errors import NOTICE_PATH
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -82,6 +82,10 @@ class NoticeOut(BaseModel):
     notice_url: str
 
 
+NO_APPEAL = (
+    "`forbidden`: no appeal can be sent now (it no longer applies, cannot be appealed "
+    "here, was reviewed twice, or the time to appeal has ended)"
+)
 # For the routes that end a reset, an unlock or a recovery: 204, or this when suspended.
 NOTICE_ANSWER: dict[int | str, dict[str, Any]] = {
     200: {"model": NoticeOut, "description": "Done, but the account is suspended."}
@@ -140,11 +144,15 @@ async def show_notice(body: NoticeIn, request: Request) -> StatementOut:
     "/suspension/appeal",
     response_model=AppealOut,
     status_code=201,
-    responses=answers(409, 410),
+    responses={
+        **answers(409, 410),
+        403: {"model": ErrorOut, "description": NO_APPEAL},
+    },
 )
 async def send_appeal(body: AppealIn, request: Request) -> AppealOut:
     """Appeal the suspension: ``text`` says why we should reconsider. 409 ``conflict``:
-    an appeal is already open, or none can be sent (the notice's ``why_not`` says why)."""
+    an appeal is already open; 403 ``forbidden``: none can be sent now (the message, like
+    the notice's ``why_not``, says why)."""
     sent = await appeals.submit(
         web_of(request).deps,
         site_of(request).code,

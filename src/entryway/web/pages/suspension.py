@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.suspension import MAX_APPEAL
-from entryway.errors import AccountSuspended, Conflict, EntrywayError, FlowExpired
+from entryway.errors import AccountSuspended, Conflict, EntrywayError, FlowExpired, Forbidden
 from entryway.flows.trust import appeals, notice
 from entryway.web import once
 from entryway.web.render import (
@@ -123,7 +123,7 @@ async def appeal_submit(request: Request) -> Response:
         )
     except FlowExpired:
         return redirect(EXPIRED)
-    except Conflict as exc:  # an appeal is already open: not about what was written
+    except (Conflict, Forbidden) as exc:  # one is open, or none can be: not about the text
         return await _notice_page(request, status=409, value=written, problem=exc.message)
     except EntrywayError as exc:  # the text refused: said beside its field
         return await _notice_page(
