@@ -360,3 +360,32 @@ async def test_reset_of_a_suspended_account_ends_at_the_notice(
     assert FACTS in unescape((await client.get("/suspension")).text)
     client.cookies.clear()
     assert (await sign_in(client, "ana@example.com", NEW)).status_code == 403  # saved, held
+
+
+async def test_after_the_appeal_window_the_notice_says_why_not(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await make_account(world, "ana@example.com")
+    await suspend(world, "ana@example.com")
+    await sign_in(client, "ana@example.com", PW)
+    early = await client.get("/suspension")
+    world.clock.advance(seconds=181 * 24 * 3600)
+    assert (await client.get("/suspension")).headers["location"] == "/suspension/expired"
+    late = await client.post(
+        "/suspension/appeal", data={"csrf": csrf_of(early.text), "appeal": "Please look again."}
+    )
+    assert late.headers["location"] == "/suspension/expired"  # the view, too, has ended
+    client.cookies.clear()
+    refused = await sign_in(client, "ana@example.com", PW)
+    assert refused.status_code == 403
+    page = await client.get("/suspension")
+    text = unescape(page.text)
+    assert page.status_code == 200 and "The time to appeal this decision has ended." in text
+    assert "Submit appeal" not in text and "Tell us why we should reconsider" not in text
+    assert 'href="/help/ask"' in page.text
+    r = await client.post(
+        "/suspension/appeal", data={"csrf": csrf_of(refused.text), "appeal": "Please look again."}
+    )
+    assert r.status_code == 403 and "The time to appeal this decision has ended." in unescape(
+        r.text
+    )

@@ -124,7 +124,7 @@ async def appeal_submit(request: Request) -> Response:
     except FlowExpired:
         return redirect(EXPIRED)
     except (Conflict, Forbidden) as exc:  # one is open, or none can be: not about the text
-        return await _notice_page(request, status=409, value=written, problem=exc.message)
+        return await _notice_page(request, status=exc.status, value=written, problem=exc.message)
     except EntrywayError as exc:  # the text refused: said beside its field
         return await _notice_page(
             request, status=422, value=written, errors={"appeal": exc.message}
