@@ -48,8 +48,8 @@ def suspension_statement(
     if appeal_url and statement.appeal_until is not None:
         redress = (
             f"Appeal this decision: {appeal_url}\nYou can appeal until "
-            f"{site_time(statement.appeal_until, site)}. A person who was not part of the "
-            "decision reads every appeal."
+            f"{site_time(statement.appeal_until, site)}. A person on our team reads every "
+            "appeal and writes to you with the decision."
         )
     else:
         redress = (

@@ -4,8 +4,8 @@ suspension, or from the link in the statement's email.
 Either way the customer holds a view token: a flow of purpose ``suspension_notice`` that
 can only show the statement and take an appeal (never a session, never a password or
 contact change). From a right password it names the suspension (``target_kind``
-"suspension"); from the emailed link it names the link (which is not used up: it shows
-the notice for as long as appeals are taken) and never outlives it.
+"password": the column holds eight characters); from the emailed link it names the link
+(which is not used up: it shows the notice while appeals are taken) and never outlives it.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from entryway.flows.trust.state import applying
 PURPOSE = FlowPurpose.SUSPENSION_NOTICE
 VIEW_LIFETIME = timedelta(minutes=60)
 STAGE = "view"
+FROM_PASSWORD = "password"  # noqa: S105 (a view a right password opened; else "link")
 SUSPENDED = "Your account is suspended."
 ENDED = (
     "This page has expired. Sign in again to see the notice, or use the link in the email "
@@ -40,7 +41,7 @@ async def new_view(deps: Deps, uow: UnitOfWork, account: Account, suspension_id:
             site=account.site,
             purpose=PURPOSE,
             account_id=account.id,
-            target_kind="suspension",
+            target_kind=FROM_PASSWORD,
             target=suspension_id,
             code_hash=decoy_hash(deps),  # a view has no code
             code_expires_at=now,
@@ -118,7 +119,7 @@ async def resolve(
     now = deps.clock.now()
     if state is None or now >= state.expires_at or state.stage != STAGE:
         raise FlowExpired(ENDED)
-    if state.target_kind == "suspension":
+    if state.target_kind == FROM_PASSWORD:
         suspension_id = state.target
     elif state.target_kind == "link":
         suspension_id = str(state.detail.get("suspension", ""))
