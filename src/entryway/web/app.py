@@ -22,6 +22,7 @@ from entryway.web.api import cases as cases_api
 from entryway.web.api import docs, identity, recovery, registration, second_step
 from entryway.web.api import questions as questions_api
 from entryway.web.api import sign_in as sign_in_api
+from entryway.web.api import suspension as suspension_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import (
     BodyLimit,
@@ -41,6 +42,7 @@ from entryway.web.pages import (
     recovery_links,
     register,
     reset,
+    suspension,
     two_step,
 )
 from entryway.web.pages import help as help_pages
@@ -85,6 +87,7 @@ def create_app(
     app.include_router(reset.router)
     app.include_router(recovery_pages.router)
     app.include_router(recovery_links.router)
+    app.include_router(suspension.router)
     for api in (
         sign_in_api,
         second_step,
@@ -95,6 +98,7 @@ def create_app(
         recovery,
         identity,
         cases_api,
+        suspension_api,
     ):
         app.include_router(api.router)
     app.include_router(docs.router)

@@ -16,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entryway.errors import EntrywayError, SignInThrottled, Unauthenticated
+from entryway.errors import AccountSuspended, EntrywayError, SignInThrottled, Unauthenticated
+from entryway.web.security import site_of
 
 MAX_BODY = 64 * 1024  # no journey needs more; larger bodies are refused before parsing
 
@@ -79,7 +80,26 @@ def from_entryway(request: Request, exc: EntrywayError) -> JSONResponse:
         sent = request.headers.get("authorization", "")[:7].lower() == "bearer "
         wrong_token = isinstance(exc, Unauthenticated) and sent
         headers["www-authenticate"] = 'Bearer error="invalid_token"' if wrong_token else "Bearer"
+    if isinstance(exc, AccountSuspended):
+        return suspended_error(request, exc)
     return api_error(exc.status, exc.code, exc.message, exc.field, **headers)
+
+
+NOTICE_PATH = "/suspension"  # the notice page (web/pages/suspension.py), for a browser
+
+
+def suspended_error(request: Request, exc: AccountSuspended) -> JSONResponse:
+    """403 ``account_suspended``, the one error that carries more: the notice-view token
+    (for ``/suspension/notice`` and ``/suspension/appeal``) and the page that shows the
+    notice, on the site's configured origin."""
+    error = {
+        "code": exc.code,
+        "message": exc.message,
+        "field": None,
+        "notice_token": exc.notice_token,
+        "notice_url": site_of(request).url(NOTICE_PATH),
+    }
+    return JSONResponse({"error": error}, status_code=exc.status)
 
 
 def from_validation(errors: Sequence[Any]) -> JSONResponse:

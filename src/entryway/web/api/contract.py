@@ -88,15 +88,40 @@ HEADERS: dict[int, dict[str, Any]] = {
 COMMON = (400, 413, 422)
 
 
-def answers(*statuses: int, body: bool = True) -> dict[int | str, dict[str, Any]]:
+class SuspendedDetail(ErrorDetail):
+    notice_token: str = Field(
+        description="Shows the statement of reasons (`/suspension/notice`) and takes an "
+        "appeal (`/suspension/appeal`) for up to an hour; it opens no session."
+    )
+    notice_url: str = Field(description="The notice page on this site, for a browser.")
+
+
+class SuspendedOut(BaseModel):
+    """The right password (and second step) met a suspension: no session was opened."""
+
+    error: SuspendedDetail
+
+
+SUSPENDED = (
+    "`account_suspended`: the password (and any second step or code) was right, but the "
+    "account is suspended; no session was opened"
+)
+
+
+def answers(
+    *statuses: int, body: bool = True, suspended: bool = False
+) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` of the error statuses a route can answer, in the error shape
-    (``body=False``: a route that reads no body, so only ``statuses``)."""
+    (``body=False``: a route that reads no body, so only ``statuses``; ``suspended``: a
+    route that finishes a sign-in, whose 403 is ``account_suspended``)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*(COMMON if body else ()), *statuses}):
         entry: dict[str, Any] = {"model": ErrorOut, "description": WHY[status]}
         if status in HEADERS:
             entry["headers"] = HEADERS[status]
         out[status] = entry
+    if suspended:
+        out[403] = {"model": SuspendedOut, "description": SUSPENDED}
     return out
 
 

@@ -22,6 +22,7 @@ from entryway.flows.recovery import finish, identity_check, pending
 from entryway.flows.recovery.identity_check import CheckStep
 from entryway.web.api.contract import Clean, Code, In, Secret, Text, again, answers
 from entryway.web.api.questions import QuestionOut
+from entryway.web.api.suspension import NOTICE_ANSWER, done_or_notice
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
@@ -190,15 +191,15 @@ async def recovery_cancel(body: RecoveryCancelIn, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/recovery/finish", status_code=204, responses=answers(409, 410))
+@router.post("/recovery/finish", status_code=204, responses={**answers(409, 410), **NOTICE_ANSWER})
 async def recovery_finish(body: RecoveryFinishIn, request: Request) -> Response:
     """Finish recovering your account with a new password: the new contact replaces the
     old ones, every session ends and two-step verification is off. Sign in afterwards.
     409 `contact_taken`: the new contact went to another account meanwhile; nothing
-    changed."""
+    changed. 200 with a ``notice_token`` instead: recovered, but the account is suspended."""
     deps, site = web_of(request).deps, site_of(request).code
     flow = await finish.open_link(deps, site, body.token, who(request))
-    await finish.complete(
+    notice_token = await finish.complete(
         deps,
         site,
         flow_token=flow,
@@ -206,4 +207,4 @@ async def recovery_finish(body: RecoveryFinishIn, request: Request) -> Response:
         password_again=again(body.password, body.password_again),
         who=who(request),
     )
-    return Response(status_code=204)
+    return done_or_notice(request, notice_token)

@@ -34,6 +34,7 @@ from entryway.web.api.contract import (
     answers,
     reset_out,
 )
+from entryway.web.api.suspension import NOTICE_ANSWER, done_or_notice
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
@@ -51,10 +52,15 @@ async def reset_start(body: ResetIn, request: Request) -> ResetOut:
     return reset_out(progress)
 
 
-@router.post("/password-resets/complete", status_code=204, responses=answers(410))
+@router.post(
+    "/password-resets/complete",
+    status_code=204,
+    responses={**answers(410), **NOTICE_ANSWER},
+)
 async def reset_complete(body: NewPasswordIn, request: Request) -> Response:
-    """Save the new password. Every session ends; sign in again afterwards."""
-    await password_reset.complete(
+    """Save the new password. Every session ends; sign in again afterwards (200 with a
+    ``notice_token`` instead: saved, but the account is suspended)."""
+    notice_token = await password_reset.complete(
         web_of(request).deps,
         site_of(request).code,
         flow_token=body.flow_id,
@@ -62,7 +68,7 @@ async def reset_complete(body: NewPasswordIn, request: Request) -> Response:
         password_again=again(body.password, body.password_again),
         who=who(request),
     )
-    return Response(status_code=204)
+    return done_or_notice(request, notice_token)
 
 
 class UnlockIn(In):
@@ -156,15 +162,18 @@ _code_steps("/password-resets", FlowPurpose.PASSWORD_RESET, ResetOut, _reset_sha
 _code_steps("/unlocks", UNLOCK, UnlockOut, _unlock_out)
 
 
-@router.post("/unlocks/complete", status_code=204, responses=answers(410))
+@router.post("/unlocks/complete", status_code=204, responses={**answers(410), **NOTICE_ANSWER})
 async def unlock_complete(body: UnlockCompleteIn, request: Request) -> Response:
     """A new password (required when ``must_change_password``), or ``keep_password``. The
-    account unlocks; nobody is signed in: sign in afterwards (two-step still applies)."""
+    account unlocks; nobody is signed in: sign in afterwards (two-step still applies; 200
+    with a ``notice_token`` instead: the account is suspended)."""
     deps, site = web_of(request).deps, site_of(request).code
     if body.keep_password:
-        await unlock.keep_password(deps, site, flow_token=body.flow_id, who=who(request))
+        notice_token = await unlock.keep_password(
+            deps, site, flow_token=body.flow_id, who=who(request)
+        )
     else:
-        await password_reset.complete(
+        notice_token = await password_reset.complete(
             deps,
             site,
             flow_token=body.flow_id,
@@ -173,4 +182,4 @@ async def unlock_complete(body: UnlockCompleteIn, request: Request) -> Response:
             who=who(request),
             purpose=UNLOCK,
         )
-    return Response(status_code=204)
+    return done_or_notice(request, notice_token)

@@ -58,7 +58,11 @@ class CaseOut(BaseModel):
     case_number: str
 
 
-@router.post("/sign-in/two-step", response_model=SecondStepDone, responses=answers(401))
+@router.post(
+    "/sign-in/two-step",
+    response_model=SecondStepDone,
+    responses=answers(401, suspended=True),
+)
 async def pass_second_step(body: SecondStepIn, token: Token, request: Request) -> SecondStepDone:
     """A code from an authenticator app (``method=app``), one texted or read out by
     ``/sign-in/two-step/send`` (``phone``), or a backup code (``backup``)."""

@@ -100,7 +100,7 @@ async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
     return NextStep(next="password")
 
 
-@router.post("/sign-in", response_model=SignInOut, responses=answers(401, 423, 429))
+@router.post("/sign-in", response_model=SignInOut, responses=answers(401, 423, 429, suspended=True))
 async def sign_in_step(body: SignInIn, request: Request) -> SignInOut:
     """Step two: one 401 ``sign_in_failed`` for every wrong pair; ``account_locked`` and
     ``sign_in_throttled`` are decided before any password check."""
@@ -131,7 +131,9 @@ class ConfirmIn(In):
     device_id: DeviceId = ""
 
 
-@router.post("/sign-in/confirm", response_model=Done, responses=answers(410, 423, 429))
+@router.post(
+    "/sign-in/confirm", response_model=Done, responses=answers(410, 423, 429, suspended=True)
+)
 async def confirm_sign_in(body: ConfirmIn, request: Request) -> Done:
     """Finish an unusual sign-in (``next: confirm``) with the code we sent; wrong codes
     count toward the account's lock."""

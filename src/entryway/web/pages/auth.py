@@ -13,6 +13,7 @@ from starlette.responses import FileResponse, Response
 from entryway.core.events import FlowPurpose
 from entryway.core.lockout import Unusual
 from entryway.errors import (
+    AccountSuspended,
     EntrywayError,
     FlowExpired,
     InvalidInput,
@@ -23,6 +24,7 @@ from entryway.errors import (
 from entryway.flows import codes
 from entryway.flows.account import account as account_flow
 from entryway.flows.signin import sign_in, unusual
+from entryway.web.pages import suspension
 from entryway.web.render import (
     BROWSER,
     FLOW,
@@ -202,6 +204,8 @@ async def password_submit(request: Request) -> Response:
             failed=exc.message,
             remember=remember,
         )
+    except AccountSuspended as exc:  # only ever after the right password (SECURITY.md 36)
+        return suspension.refused(request, exc)
     except InvalidInput:
         return redirect("/signin")
     if isinstance(result, sign_in.MustVerify):
@@ -301,6 +305,8 @@ async def confirm_submit(request: Request) -> Response:
         )
     except FlowExpired:
         return redirect("/signin")
+    except AccountSuspended as exc:  # the code was right: refused now, not before
+        return suspension.refused(request, exc)
     except SignInLocked as exc:
         shown = await unusual.describe(deps, site.code, token)
         return _confirm_page(request, target, shown, locked=exc.message, status=423)

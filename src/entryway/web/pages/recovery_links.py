@@ -19,6 +19,7 @@ from starlette.responses import Response
 from entryway.errors import ContactTaken, EntrywayError, FlowExpired
 from entryway.flows.recovery import finish, pending
 from entryway.web import once
+from entryway.web.pages import suspension
 from entryway.web.render import CSRF, form_of, page, redirect, text, web_of, who
 from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 
@@ -146,7 +147,7 @@ async def finish_submit(request: Request) -> Response:
     form = await form_of(request)
     finishing = await _finishing(request)  # read before the flow ends, for the done page
     try:
-        await finish.complete(
+        notice_token = await finish.complete(
             web_of(request).deps,
             site_of(request).code,
             flow_token=_flow(request, FINISH),
@@ -161,6 +162,10 @@ async def finish_submit(request: Request) -> Response:
     except EntrywayError as exc:  # the password refused: said beside its field
         errors = {exc.field or "password": exc.message}
         return await _finish_again(request, status=422, errors=errors)
+    if notice_token:  # recovered, but suspended: the notice, not the sign-in page
+        response = suspension.to_notice(request, notice_token)
+        clear_cookie(response, site_of(request), FINISH.cookie)
+        return response
     response = _finished(request, FINISH)
     binding = request.cookies.get(cookie_name(site_of(request), CSRF), "")
     if binding and finishing is not None:  # the done page names the contact to sign in with

@@ -13,6 +13,7 @@ from entryway.core.events import FlowPurpose
 from entryway.errors import EntrywayError, FlowExpired, InvalidInput
 from entryway.flows.recovery import password_reset, unlock
 from entryway.flows.recovery.password_reset import Progress
+from entryway.web.pages import suspension
 from entryway.web.render import IDENT, form_of, page, redirect, text, web_of, who
 from entryway.web.security import (
     clear_cookie,
@@ -285,10 +286,12 @@ def _journey_routes(journey: Journey) -> None:
         done = journey.done
         try:
             if journey.purpose == FlowPurpose.UNLOCK and text(form, "action") == "keep":
-                await unlock.keep_password(deps, site.code, flow_token=token, who=who(request))
+                notice_token = await unlock.keep_password(
+                    deps, site.code, flow_token=token, who=who(request)
+                )
                 done = _unlock_ending(request, "kept")
             else:
-                await password_reset.complete(
+                notice_token = await password_reset.complete(
                     deps,
                     site.code,
                     flow_token=token,
@@ -310,7 +313,9 @@ def _journey_routes(journey: Journey) -> None:
                 errors={exc.field or "password": exc.message},
                 status=422,
             )
-        response = redirect(done)
+        # A suspended account's password changes too, but nobody signs in with it: the
+        # journey ends at the notice instead of the sign-in page.
+        response = suspension.to_notice(request, notice_token) if notice_token else redirect(done)
         clear_cookie(response, site, journey.cookie)
         return response
 

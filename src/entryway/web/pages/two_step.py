@@ -10,11 +10,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from entryway.errors import EntrywayError, Unauthenticated
+from entryway.errors import AccountSuspended, EntrywayError, Unauthenticated
 from entryway.flows.signin import second_step
 from entryway.flows.support import cases as support
 from entryway.web import once
-from entryway.web.pages import two_step_settings
+from entryway.web.pages import suspension, two_step_settings
 from entryway.web.render import (
     BROWSER,
     BROWSER_MAX_AGE,
@@ -163,6 +163,8 @@ async def challenge_submit(request: Request) -> Response:
         )
     except Unauthenticated:
         return redirect("/signin")
+    except AccountSuspended as exc:  # the second step passed: refused now, not before
+        return suspension.refused(request, exc)
     except EntrywayError as exc:
         return await _challenge(
             request,
