@@ -11,10 +11,12 @@ with the flow's status; the customer sites have no such route and answer 404.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.encoders import jsonable_encoder
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from starlette.requests import Request
@@ -27,7 +29,6 @@ from entryway.flows.records import Suspension
 from entryway.flows.staff import tokens
 from entryway.flows.staff.records import StaffToken
 from entryway.flows.trust import measures, statements
-from entryway.flows.trust.measures import Statement
 from entryway.web.api.contract import Clean, Code, In, PathId, Text
 from entryway.web.console.render import console_of, who
 
@@ -165,7 +166,9 @@ async def statement(
     suspension_id: PathId,
     caller: Caller,
     site: Annotated[str, Query(max_length=40)],
-) -> Statement:
+) -> dict[str, Any]:
     """The statement of reasons as the customer was given it, with its appeals."""
     actor, _ = caller
-    return await statements.statement_of(console_of(request).deps, actor, site, suspension_id)
+    found = await statements.statement_of(console_of(request).deps, actor, site, suspension_id)
+    encoded: dict[str, Any] = jsonable_encoder(dataclasses.asdict(found))
+    return encoded
