@@ -1,5 +1,5 @@
-"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``. No business
-logic here."""
+"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``, ``accounts``.
+No business logic here."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
 from entryway.settings import Settings, demo_sites, load_settings
 from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
+from entryway.trust_cli import add_accounts_parser, add_token_parser, run_accounts, run_token
 
 GRACEFUL_STOP_SECONDS = 5  # requests in flight get this long to finish after Ctrl-C
 
@@ -63,12 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="bring the schema up to date")
 
-    add_staff_parser(sub)
+    add_token_parser(add_staff_parser(sub))
+    add_accounts_parser(sub)
 
     args = parser.parse_args(argv)
     try:
+        if args.command == "staff" and args.staff_command == "token":
+            return run_token(args, demo_settings)
         if args.command == "staff":
             return run_staff(args, demo_settings)
+        if args.command == "accounts":
+            return run_accounts(args, demo_settings)
         if args.command == "demo":
             return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":

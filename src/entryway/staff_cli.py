@@ -1,4 +1,5 @@
-"""``entryway staff add|list|disable|roles|reset``: parse, call the staff flows, print.
+"""``entryway staff add|list|disable|roles|reset``: parse, call the staff flows, print
+(``staff token`` is in trust_cli.py).
 
 Without ``--data`` the commands work on the configured database (ENTRYWAY_* settings, as
 ``serve`` reads them); with ``--data DIR`` on a demo's folder, whose console URL the demo
@@ -25,8 +26,8 @@ from entryway.settings import Settings, load_settings
 CONSOLE_FILE = "console.url"
 
 
-def add_staff_parser(sub: Any) -> None:
-    """The ``staff`` command and its subcommands."""
+def add_staff_parser(sub: Any) -> Any:
+    """The ``staff`` command and its subcommands; their subparsers, for ``staff token``."""
     staff = sub.add_parser("staff", help="staff accounts for the console")
     commands = staff.add_subparsers(dest="staff_command", required=True)
 
@@ -59,6 +60,7 @@ def add_staff_parser(sub: Any) -> None:
     roles = command("roles", "set a staff member's roles (and sites, when given)")
     scope(roles, required=False)
     command("reset", "void the password and second step; print a new enrolment link")
+    return commands
 
 
 DemoSettings = Callable[[str, int, Path], Settings]
@@ -67,7 +69,7 @@ DemoSettings = Callable[[str, int, Path], Settings]
 def run_staff(args: argparse.Namespace, demo_settings: DemoSettings) -> int:
     """Run one staff subcommand; errors are printed with exit code 1. ``demo_settings`` is
     the demo's own (from cli), so ``--data`` gets exactly the settings the demo runs with."""
-    settings = _settings(args.data, demo_settings)
+    settings = settings_for(args.data, demo_settings)
     name = args.staff_command
 
     async def act(deps: Deps) -> None:
@@ -110,14 +112,15 @@ def run_staff(args: argparse.Namespace, demo_settings: DemoSettings) -> int:
             print(invited.link)
 
     try:
-        asyncio.run(_with_deps(settings, act))
+        asyncio.run(with_deps(settings, act))
     except (EntrywayError, ValueError) as exc:
         print(f"entryway staff {name}: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 1
     return 0
 
 
-def _settings(data: Path | None, demo_settings: DemoSettings) -> Settings:
+def settings_for(data: Path | None, demo_settings: DemoSettings) -> Settings:
+    """The configured settings, or a demo folder's (``--data``)."""
     if data is None:
         return load_settings()
     path = data / CONSOLE_FILE
@@ -128,7 +131,8 @@ def _settings(data: Path | None, demo_settings: DemoSettings) -> Settings:
     return demo_settings("127.0.0.1", port, data).model_copy(update={"console_url": console})
 
 
-async def _with_deps(settings: Settings, act: Callable[[Deps], Awaitable[None]]) -> None:
+async def with_deps(settings: Settings, act: Callable[[Deps], Awaitable[None]]) -> None:
+    """Run ``act`` on a runtime built from ``settings``, closed afterwards."""
     runtime = build(settings)
     try:
         await act(runtime.deps)

@@ -3,7 +3,7 @@ a message means the same to the reader wherever the server runs."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from entryway.core.sites import Site
 
@@ -27,3 +27,13 @@ def site_time(value: datetime, site: Site, *, space: str = " ") -> str:
     if zone[:1] in "+-":  # zones without a common abbreviation: say the offset plainly
         zone = "UTC" + zone
     return f"{local.day}{space}{local:%b}{space}{local:%Y}, {clock}{space}{zone}"
+
+
+def day_starts(text: str, site: Site) -> datetime:
+    """``YYYY-MM-DD`` as the moment that day begins on the site's clock (in UTC): a
+    suspension "until 1 Mar 2026" ends as 1 March starts where its customer lives, whatever
+    zone the staff member or the server is in. ValueError for anything but a real date."""
+    day = date.fromisoformat(text.strip()) if len(text.strip()) == 10 else None
+    if day is None:
+        raise ValueError(f"a date is written YYYY-MM-DD, got {text!r}")
+    return datetime.combine(day, time(0), tzinfo=site.zone).astimezone(UTC)

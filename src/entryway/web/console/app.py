@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
-from entryway.web.console import admin, cases, pages
+from entryway.web.console import accounts, admin, admin_api, cases, pages
 from entryway.web.console.render import (
     Console,
     ConsoleConfig,
@@ -24,7 +24,7 @@ from entryway.web.console.render import (
     make_templates,
     redirect,
 )
-from entryway.web.errors import BodyLimit
+from entryway.web.errors import BodyLimit, from_entryway, from_http, from_validation
 from entryway.web.head import HeadAsGet
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -41,8 +41,10 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     app.state.console = Console(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(admin_api.router)  # ahead of the /admin pages
     app.include_router(admin.router)
     app.include_router(cases.router)
+    app.include_router(accounts.router)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> PlainTextResponse:
@@ -55,11 +57,16 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     @app.exception_handler(EntrywayError)
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EntrywayError)
+        if admin_api.is_admin_api(request.url.path):
+            return from_entryway(request, exc)
         await actor_or_none(request)
         return console_page(request, "error.html", status=exc.status, message=exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        if admin_api.is_admin_api(request.url.path):
+            return from_validation(exc.errors())
         return console_page(
             request, "error.html", status=400, message="We couldn't read that request."
         )
@@ -69,6 +76,8 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
         assert isinstance(exc, StarletteHTTPException)
         if request.url.path.startswith("/static/"):
             return PlainTextResponse("Not found.", status_code=exc.status_code)
+        if admin_api.is_admin_api(request.url.path):
+            return from_http(exc)
         await actor_or_none(request)
         message = ERRORS.get(exc.status_code, "We couldn't read that request.")
         return console_page(request, "error.html", status=exc.status_code, message=message)

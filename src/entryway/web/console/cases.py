@@ -25,7 +25,7 @@ from entryway.flows.ports import Deps
 from entryway.flows.staff import directory
 from entryway.flows.support import queue
 from entryway.web import formatting
-from entryway.web.console import review, tools
+from entryway.web.console import appeals, review, tools
 from entryway.web.console.render import (
     actor_page,
     clear_cookie,
@@ -178,6 +178,8 @@ async def _case_page(
     case = await queue.open_case(deps, actor, case_id)  # NotFound: the same 404 as no case
     panel = await tools.panel(deps, actor, case, revealed)
     recovery = await review.panel(deps, actor, case)
+    appeal = await appeals.panel(deps, actor, case)
+    deciders = [a.decided_by for a in ((appeal.appeal, *appeal.earlier) if appeal else ())]
     typed = dict(typed or {})
     canned_key = request.query_params.get("canned", "")
     if "reply" not in typed:
@@ -196,6 +198,8 @@ async def _case_page(
         mine=case.case.assigned_to == actor.staff_id,
         tools=panel,
         review=recovery,
+        appeal=appeal,
+        appeal_labels=appeals.APPEAL_LABELS,
         **await _page_ctx(
             request,
             actor,
@@ -203,6 +207,7 @@ async def _case_page(
                 case.case.assigned_to,
                 *(e.staff_id for e in case.entries),
                 recovery.decided_by if recovery else None,
+                *deciders,
             ],
         ),
     )
@@ -287,6 +292,36 @@ async def case_review(
     except (Forbidden, Conflict, FlowExpired) as exc:
         return await _case_page(request, actor, case_id, status=exc.status, problem=exc.message)
     response = redirect(f"/cases/{case_id}#review")
+    flash(request, response, notice)
+    return response
+
+
+@router.post("/{case_id}/appeal")
+async def case_appeal(
+    request: Request, case_id: str, actor: Actor = Depends(actor_page)
+) -> Response:
+    """Reinstate or Uphold an appeal, with the reason for the customer (trust only)."""
+    require_role(actor, Role.TRUST)
+    form = await console_form(request)
+    deps = console_of(request).deps
+    typed = {"appeal.decision": text(form, "decision"), "appeal.reason": text(form, "reason")}
+    await queue.open_case(deps, actor, case_id)  # another site's or topic's case: 404
+    try:
+        notice = await appeals.decide(
+            deps, actor, case_id, typed["appeal.decision"], typed["appeal.reason"], who(request)
+        )
+    except InvalidInput as exc:
+        if exc.field not in ("decision", "reason"):
+            return await _case_page(request, actor, case_id, status=exc.status, problem=exc.message)
+        errors = {f"appeal.{exc.field}": exc.message}
+        return await _case_page(
+            request, actor, case_id, status=exc.status, errors=errors, typed=typed
+        )
+    except (Forbidden, Conflict, FlowExpired) as exc:
+        return await _case_page(
+            request, actor, case_id, status=exc.status, problem=exc.message, typed=typed
+        )
+    response = redirect(f"/cases/{case_id}#appeal")
     flash(request, response, notice)
     return response
 
