@@ -45,7 +45,15 @@ def redacted_body(masked_to: str) -> str:
 # Messages that carry a single-use link: shown in the Message Center (so a customer can check
 # an email is ours) but with the token taken out, and stored that way once sent.
 LINK_KINDS = frozenset(
-    {"account_locked", "support_case", "case_reply", "recovery_notice", "recovery_finish"}
+    {
+        "account_locked",
+        "support_case",
+        "case_reply",
+        "recovery_notice",
+        "recovery_finish",
+        "suspension_notice",  # Appeal this decision
+        "appeal_decided",  # upheld, with a fresh appeal link while another appeal is possible
+    }
 )
 _LINK_TOKEN = re.compile(r"([?&]token=)[A-Za-z0-9_\-]+")
 _CASE_LINK = re.compile(r"(/cases/open/)[A-Za-z0-9_\-]+")  # View your case
