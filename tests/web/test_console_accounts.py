@@ -208,3 +208,24 @@ async def test_another_sites_account_is_not_found(hosts: Hosts, staff: Staff) ->
               "indefinite": "1"},
     )  # fmt: skip
     assert blocked.status_code == 404
+
+
+async def test_lift_on_one_account_page_cannot_lift_another_accounts_suspension(
+    hosts: Hosts, staff: Staff
+) -> None:
+    """The suspension in the Lift form must be the account's of the page it was sent from."""
+    world = hosts.world
+    await customer(world)
+    await customer(world, "us", "bo@example.com")
+    trust = await trust_of(staff)
+    ana = (await find(trust, "us", "ana@example.com")).headers["location"]
+    bo = (await find(trust, "us", "bo@example.com")).headers["location"]
+    r = await act(trust, ana, "suspend", reason="payment_fraud", facts=FACTS, indefinite="1")
+    assert r.status_code == 303, r.text
+    page = html.unescape((await trust.get(ana)).text)
+    suspension = page.split('name="suspension" value="')[1].split('"')[0]
+    r = await act(trust, bo, "lift", suspension=suspension, reason="Sent from the wrong page")
+    assert r.status_code == 404, r.text
+    async with world.deps.uow() as uow:
+        found = await uow.suspensions.get("us", suspension)
+    assert found is not None and found.state is SuspensionState.IN_FORCE

@@ -50,6 +50,8 @@ class Suspended:
     account_id: str
     session: str  # the session Ana had before the suspension
     suspension_id: str
+    world: World | None = None  # whose mailer twin received the emails
+    email: str = ANA
 
 
 def with_reasons(world: World) -> Deps:
@@ -71,7 +73,7 @@ async def suspended(world: World, identifier: str = ANA) -> Suspended:
         automated=False,
         who=WHO,
     )
-    return Suspended(deps, me.account.id, session, done.id)
+    return Suspended(deps, me.account.id, session, done.id, world, identifier)
 
 
 async def messages(s: Suspended, kind: MessageKind) -> list[Message]:
@@ -84,7 +86,10 @@ async def link_view(s: Suspended) -> str:
     """A view token from the newest emailed notice link."""
     bodies = [m.body for m in await messages(s, MessageKind.SUSPENSION_NOTICE)]
     bodies += [m.body for m in await messages(s, MessageKind.APPEAL_DECIDED)]
-    tokens = [t for b in bodies for t in LINK.findall(b)]
+    if s.world is not None:  # once delivered, the stored copy keeps no token: read the email
+        await s.world.deliver()
+        bodies += [m.body for m in s.world.mailer.sent if m.to == s.email]
+    tokens = [t for b in bodies for t in LINK.findall(b) if t != "hidden"]
     assert tokens, "no notice link was sent"
     return await notice.open_link(s.deps, "us", tokens[-1])
 
@@ -362,3 +367,33 @@ async def test_a_notice_token_appeals_its_own_account_and_site_only(world: World
     assert [a.account_id for a in await appeal_rows(bob)] == [bob.account_id]
     with pytest.raises(FlowExpired):
         await appeals.submit(ana.deps, "us", "not-a-token", text=APPEAL, who=WHO)
+
+
+async def test_an_appeal_case_is_not_solved_by_hand_while_its_appeal_is_open(
+    world: World,
+) -> None:
+    """Solved by hand, the case would close unanswered and its open appeal would bar every
+    later one: only the decision solves it."""
+    s = await suspended(world)
+    sent = await appeals.submit(s.deps, "us", await link_view(s), text=APPEAL, who=WHO)
+    cid = await case_id(s, sent.case_number)
+    with pytest.raises(InvalidInput) as raised:
+        await queue.set_state(s.deps, TRUST, cid, CaseState.SOLVED)
+    assert raised.value.field == "state"
+    assert (await queue.open_case(s.deps, TRUST, cid)).case.state is not CaseState.SOLVED
+    await appeals.decide(s.deps, TRUST, cid, decision="uphold", reason="Checked again.", who=WHO)
+    assert (await queue.open_case(s.deps, TRUST, cid)).case.state is CaseState.SOLVED
+
+
+async def test_a_view_from_a_reset_is_not_a_password_passed_case(world: World) -> None:
+    """A reset or recovery that ended on the notice proved a contact, not the password."""
+    s = await suspended(world)
+    async with s.deps.uow() as uow:
+        found = await uow.accounts.get("us", s.account_id)
+        assert found is not None
+        view = await notice.refusal(s.deps, uow, found)
+        await uow.commit()
+    assert view is not None
+    sent = await appeals.submit(s.deps, "us", view, text=APPEAL, who=WHO)
+    opened = await queue.open_case(s.deps, TRUST, await case_id(s, sent.case_number))
+    assert opened.case.origin is Origin.SIGNED_OUT

@@ -29,6 +29,7 @@ from entryway.core.cases import (
 )
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.staff import Actor, StaffAction, StaffStatus
+from entryway.core.suspension import AppealState
 from entryway.errors import Conflict, FlowExpired, InvalidIdentifier, InvalidInput, NotFound
 from entryway.flows.common import audit
 from entryway.flows.outbox import case_notices
@@ -345,6 +346,14 @@ async def set_state(
                 f"A case that is {case.state.value} cannot be set to {target.value}.",
                 field="state",
             )
+        if target is CaseState.SOLVED and case.topic is Topic.APPEAL:
+            # An appeal ends only by a decision (trust.appeals.decide): solved by hand, it
+            # would close unanswered and its open appeal would bar every later one.
+            appeal = await uow.suspensions.appeal_by_case(case.site, case.id)
+            if appeal is not None and appeal.state is AppealState.OPEN:
+                raise InvalidInput(
+                    "Decide the appeal first: it is solved by the decision.", field="state"
+                )
         values: dict[str, object] = {"state": target}
         values["solved_at"] = now if target is CaseState.SOLVED else None
         if not await uow.cases.move(case.site, case.id, case.state, **values):

@@ -126,7 +126,13 @@ async def submit(
         number = sum(1 for a in statement.appeals if a.state in DECIDED_STATES) + 1
         the_site = deps.site(suspension.site)
         # From an emailed link the view proves only the link; after a right password, more.
-        origin = Origin.SIGNED_OUT if state.target_kind == "link" else Origin.PASSWORD_PASSED
+        # Only a right password is "Password step passed"; a link, or a reset or recovery
+        # that ended on the notice, proved a contact or an identity check, not the password.
+        origin = (
+            Origin.PASSWORD_PASSED
+            if state.target_kind == notice.FROM_PASSWORD
+            else Origin.SIGNED_OUT
+        )
         case = await add_case(
             deps, uow, the_site, account, origin, Topic.APPEAL, now, account.name, None
         )

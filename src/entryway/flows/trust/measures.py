@@ -102,7 +102,7 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def _check_actor(deps: Deps, actor: Actor | None, site: str) -> None:
+def check_actor(deps: Deps, actor: Actor | None, site: str) -> None:
     """Staff need the trust role, and the site among theirs; an unknown site, or one not
     theirs, is NotFound like an unknown account. No actor: the operator's CLI."""
     if actor is not None and not actor.has(Role.TRUST):
@@ -194,7 +194,7 @@ async def suspend(
 ) -> Suspension:
     """Suspend an active account: everything that lets anyone in ends, in one transaction,
     and the statement of reasons goes to its verified email (else a pointer by text)."""
-    _check_actor(deps, actor, site)
+    check_actor(deps, actor, site)
     ground = _reason(deps, reason)
     facts = _facts(facts)
     covered = _scope(scope)
@@ -332,7 +332,7 @@ async def warn(
 ) -> Suspension:
     """A formal warning: a statement on the account's history and to its owner; nothing
     else changes (sessions, sign-in)."""
-    _check_actor(deps, actor, site)
+    check_actor(deps, actor, site)
     ground = _reason(deps, reason)
     facts = _facts(facts)
     now = deps.clock.now()
@@ -384,15 +384,17 @@ async def lift(
     reason: str,
     who: Requester,
     by: str | None = None,
+    account_id: str | None = None,
 ) -> Suspension:
     """Lift a suspension in force (it was an error): sign-in works again; the sessions it
-    ended stay ended. An open appeal is withdrawn; the owner is told."""
-    _check_actor(deps, actor, site)
+    ended stay ended. An open appeal is withdrawn; the owner is told. With ``account_id``
+    (the console's account page), a suspension of another account is NotFound."""
+    check_actor(deps, actor, site)
     why = staff_common.reason_of(reason)
     acted = _acted_by(actor, by)
     async with deps.uow() as uow:
         found = await uow.suspensions.get(site, suspension_id)
-        if found is None:
+        if found is None or (account_id is not None and found.account_id != account_id):
             raise NotFound(NO_SUCH_SUSPENSION)
         lifted = await end_suspension(deps, uow, found, reason=why, by=acted, who=who)
         await _staff_audit(deps, uow, StaffAction.SUSPENSION_LIFTED, actor, who, lifted, acted)
@@ -530,7 +532,7 @@ async def find_account(
     deps: Deps, actor: Actor, site: str, identifier: str, who: Requester
 ) -> AccountFile:
     """Trust staff look an account up by email or mobile number (audited on the staff log)."""
-    _check_actor(deps, actor, site)
+    check_actor(deps, actor, site)
     account_id = await account_by_identifier(deps, site, identifier)
     async with deps.uow() as uow:
         await staff_common.audit(
@@ -549,7 +551,7 @@ async def find_account(
 
 async def account_file(deps: Deps, actor: Actor, site: str, account_id: str) -> AccountFile:
     """The account as trust staff see it, with every measure taken, newest first."""
-    _check_actor(deps, actor, site)
+    check_actor(deps, actor, site)
     async with deps.uow() as uow:
         account = await uow.accounts.get(site, account_id)
         if account is None:

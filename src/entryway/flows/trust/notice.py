@@ -24,6 +24,7 @@ PURPOSE = FlowPurpose.SUSPENSION_NOTICE
 VIEW_LIFETIME = timedelta(minutes=60)
 STAGE = "view"
 FROM_PASSWORD = "password"  # noqa: S105 (a view a right password opened; else "link")
+FROM_RECOVERY = "recovery"  # a reset, unlock or recovery that ended on the notice
 SUSPENDED = "Your account is suspended."
 ENDED = (
     "This page has expired. Sign in again to see the notice, or use the link in the email "
@@ -31,8 +32,11 @@ ENDED = (
 )
 
 
-async def new_view(deps: Deps, uow: UnitOfWork, account: Account, suspension_id: str) -> str:
-    """A view token for a right password's refusal, in the caller's transaction."""
+async def new_view(
+    deps: Deps, uow: UnitOfWork, account: Account, suspension_id: str, *, via: str = FROM_PASSWORD
+) -> str:
+    """A view token for a right password's refusal (or, ``via`` FROM_RECOVERY, for a reset,
+    unlock or recovery that ended on the notice), in the caller's transaction."""
     now = deps.clock.now()
     token = new_token(deps.rng)
     await uow.flows.add(
@@ -41,7 +45,7 @@ async def new_view(deps: Deps, uow: UnitOfWork, account: Account, suspension_id:
             site=account.site,
             purpose=PURPOSE,
             account_id=account.id,
-            target_kind=FROM_PASSWORD,
+            target_kind=via,
             target=suspension_id,
             code_hash=decoy_hash(deps),  # a view has no code
             code_expires_at=now,
@@ -81,7 +85,9 @@ async def refusal(deps: Deps, uow: UnitOfWork, account: Account) -> str | None:
     """For the paths that end without a session (reset, unlock, recovery finish): a view
     token when the account is suspended, else None; in the caller's transaction."""
     found = await applying(deps, uow, account)
-    return await new_view(deps, uow, account, found.id) if found is not None else None
+    if found is None:
+        return None
+    return await new_view(deps, uow, account, found.id, via=FROM_RECOVERY)
 
 
 async def open_link(deps: Deps, site: str, token: str) -> str:
@@ -119,7 +125,7 @@ async def resolve(
     now = deps.clock.now()
     if state is None or now >= state.expires_at or state.stage != STAGE:
         raise FlowExpired(ENDED)
-    if state.target_kind == FROM_PASSWORD:
+    if state.target_kind in (FROM_PASSWORD, FROM_RECOVERY):
         suspension_id = state.target
     elif state.target_kind == "link":
         suspension_id = str(state.detail.get("suspension", ""))

@@ -281,6 +281,7 @@ async def account_action(
                 suspension_id=text(form, "suspension"),
                 reason=text(form, "reason"),
                 who=who(request),
+                account_id=account_id,
             )
             done = "lifted"
     except InvalidInput as exc:

@@ -124,6 +124,8 @@ async def suspend(request: Request, body: SuspendIn, caller: Caller) -> Suspensi
     the statement of reasons, as from the console."""
     actor, token = caller
     deps = console_of(request).deps
+    # The token's scope first: a site not its owner's is not even looked into.
+    measures.check_actor(deps, actor, body.site)
     until = until_of(body.until, body.site, request)
     account_id = await measures.account_by_identifier(deps, body.site, body.identifier)
     done = await measures.suspend(
