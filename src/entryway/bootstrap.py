@@ -21,8 +21,10 @@ from fastapi import FastAPI
 from entryway.adapters.clock import SystemClock
 from entryway.adapters.hashing import Argon2Hasher, Argon2Params
 from entryway.adapters.help_articles import HelpArticleError, load_help_center
+from entryway.adapters.i18n import load_catalogs
 from entryway.adapters.identifiers import IdentifierParser
 from entryway.adapters.mail import DemoSink, SmtpMailer
+from entryway.adapters.messages import MessageTemplates
 from entryway.adapters.orders import HttpOrders
 from entryway.adapters.orders_twin import MemoryOrders
 from entryway.adapters.sealing import AesGcmSealer
@@ -30,6 +32,7 @@ from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
 from entryway.core.articles import HelpCenter
+from entryway.core.locales import Catalogs
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
 from entryway.core.recovery import RecoveryPolicy
@@ -48,6 +51,7 @@ from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
 from entryway.web.console.render import ConsoleConfig
+from entryway.web.render import make_templates
 from entryway.web.security import WebConfig
 
 CASE_SWEEP_SECONDS = 3600.0
@@ -68,6 +72,7 @@ class Runtime:
     web: WebConfig
     hasher: Argon2Hasher
     articles: HelpCenter
+    catalogs: Catalogs
     console: ConsoleConfig | None = None
 
     async def close(self) -> None:
@@ -111,6 +116,8 @@ def build(
     assert len(secret) >= 32, "demo mode supplies a secret before build()"
     sites = SiteDirectory(list(settings.sites), settings.site_aliases)
     articles = help_center(settings, sites)
+    catalogs = load_catalogs([tag for site in sites.sites for tag in site.locales])
+    templates_dir = Path(settings.templates_dir) if settings.templates_dir else None
     db = Database(settings.database_url, schema=schema)
     http = httpx.AsyncClient()
     sink = DemoSink()
@@ -150,6 +157,7 @@ def build(
             hashing=derive(secret, "stored-secrets"), subject=derive(secret, "public-subject")
         ),
         sealer=AesGcmSealer(derive(secret, "sealed-secrets")),
+        messages=MessageTemplates(catalogs, templates_dir),
         passwords=PasswordPolicy(
             min_length=settings.min_password_length, common=common_passwords(), strength=estimate
         ),
@@ -196,6 +204,7 @@ def build(
         web=web,
         hasher=hasher,
         articles=articles,
+        catalogs=catalogs,
         console=console,
     )
 
@@ -259,7 +268,17 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         finally:
             await runtime.close()
 
-    app = create_app(runtime.deps, runtime.web, lifespan, articles=runtime.articles)
+    settings = runtime.settings
+    app = create_app(
+        runtime.deps,
+        runtime.web,
+        lifespan,
+        articles=runtime.articles,
+        templates=make_templates(
+            runtime.catalogs,
+            Path(settings.templates_dir) if settings.templates_dir else None,
+        ),
+    )
     if runtime.console is not None:
         # Outermost: the console's host never reaches the customer app, nor a site's the
         # console; lifespan events still go to the customer app alone, so they run once.

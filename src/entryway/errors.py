@@ -31,19 +31,38 @@ EntrywayError
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 
 class EntrywayError(Exception):
-    """Base of every deliberate error; ``code`` is stable, ``message`` is for people."""
+    """Base of every deliberate error; ``code`` is stable, ``message`` is for people.
+
+    ``message`` is written in English, the catalog's source language; with ``params`` it is
+    a ``str.format`` template (``"Use at most {limit} characters."``) filled in. The web
+    layer shows ``said(gettext)``: the template translated first, then filled in, so each
+    language gets one catalog entry per sentence, whatever the numbers."""
 
     code = "error"
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message.format(**self.params) if params else message
+        super().__init__(self.message)
         self.field = field
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        """The message in the reader's language (``gettext`` of their catalog)."""
+        translated = gettext(self.template)
+        return translated.format(**self.params) if self.params else translated
 
 
 class InvalidInput(EntrywayError):
@@ -61,6 +80,9 @@ class PasswordRejected(InvalidInput):
     def __init__(self, reasons: list[str], *, field: str = "password") -> None:
         super().__init__(" ".join(reasons), field=field)
         self.reasons = reasons
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        return " ".join(gettext(reason) for reason in self.reasons)
 
 
 class AnswersRejected(InvalidInput):

@@ -20,6 +20,8 @@ from entryway.core.questions import Question, QuestionList
 from entryway.core.sites import Site
 from entryway.core.suspension import DEMO_REASONS, ReasonCatalog, SuspensionReason
 
+DEMO_BRAND_COLOR = "#0b6e4f"  # Acme Market's green
+
 
 def demo_sites(port: int, host: str = "localhost") -> list[Site]:
     """The three demo regions, each on its own origin."""
@@ -28,6 +30,8 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             code="us",
             name="United States",
             base_url=f"http://us.{host}:{port}",
+            brand_color=DEMO_BRAND_COLOR,
+            logo_url=f"http://us.{host}:{port}/static/logo.png",
             locale="en-US",
             phone_region="US",
             timezone="America/New_York",
@@ -36,6 +40,8 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             code="uk",
             name="United Kingdom",
             base_url=f"http://uk.{host}:{port}",
+            brand_color=DEMO_BRAND_COLOR,
+            logo_url=f"http://uk.{host}:{port}/static/logo.png",
             locale="en-GB",
             phone_region="GB",
             timezone="Europe/London",
@@ -44,7 +50,9 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             code="ca",
             name="Canada",
             base_url=f"http://ca.{host}:{port}",
-            locale="en-CA",
+            brand_color=DEMO_BRAND_COLOR,
+            logo_url=f"http://ca.{host}:{port}/static/logo.png",
+            locales=("en-CA", "fr-CA"),
             phone_region="CA",
             timezone="America/Toronto",
         ),
@@ -99,6 +107,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     # A folder of <slug>.md help articles that replace or add to the shipped ones.
     help_articles_dir: str = ""
+    # A folder whose page templates (<name>.html) and message templates (messages/<name>.txt,
+    # .html, .sms.txt) replace the shipped ones of the same name (README "Templates").
+    templates_dir: str = ""
     # The verification questions customers pick from: [{id, text}, ...]; empty = the shipped
     # list (core/questions.py). Ids are stored with answers: never rename or reuse one.
     verification_questions: list[Question] = Field(default_factory=list)
@@ -273,6 +284,7 @@ SHOWN_AS_IS = frozenset(
         "recovery_refusal_delay_minutes",
         "identity_checks_per_day",
         "help_articles_dir",
+        "templates_dir",
         "verification_questions",
         "suspension_reasons",
     }

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from entryway.core.locales import valid_tag
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +20,14 @@ class Site:
     name: str
     base_url: str
     brand: str = "Acme Market"
+    # ``locales``: the languages the site is written in, its default first; ``locale`` is
+    # the shorthand for a site with one (and always names the default).
     locale: str = "en-US"
+    locales: tuple[str, ...] = ()
+    # How messages look: the brand's colour (#rrggbb) and, when set, the absolute URL of a
+    # logo that emails show (the only remote image a message ever loads).
+    brand_color: str = "#1f5f8b"
+    logo_url: str = ""
     phone_region: str = "US"
     # Whether a reset asked for an unknown email address tells that address so.
     reset_notice_unknown: bool = False
@@ -24,6 +36,22 @@ class Site:
     timezone: str = "UTC"
 
     def __post_init__(self) -> None:
+        locales = tuple(self.locales) or (self.locale,)
+        object.__setattr__(self, "locales", locales)
+        object.__setattr__(self, "locale", locales[0])
+        for tag in locales:
+            if not valid_tag(tag):
+                raise ValueError(
+                    f"site {self.code!r}: a locale is language-REGION such as fr-CA, got {tag!r}"
+                )
+        if len(set(locales)) != len(locales):
+            raise ValueError(f"site {self.code!r}: locales listed twice in {locales!r}")
+        if not _COLOUR.match(self.brand_color):
+            raise ValueError(
+                f"site {self.code!r}: brand_color is #rrggbb, got {self.brand_color!r}"
+            )
+        if self.logo_url and urlsplit(self.logo_url).scheme not in ("http", "https"):
+            raise ValueError(f"site {self.code!r}: logo_url is http(s)://, got {self.logo_url!r}")
         parts = urlsplit(self.base_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(

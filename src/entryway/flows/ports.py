@@ -91,6 +91,24 @@ from entryway.flows.staff.records import (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One email as written for its reader: subject, plain-text part and HTML part."""
+
+    subject: str
+    text: str
+    html: str
+
+
+class MessageTemplates(Protocol):
+    """The words of every message, one template per message (``adapters.messages``): an
+    operator's folder may override any of them by name."""
+
+    def email(self, name: str, site: Site, locale: str, **values: Any) -> Rendered: ...
+
+    def sms(self, name: str, site: Site, locale: str, **values: Any) -> str: ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
@@ -670,6 +688,7 @@ class Deps:
     keys: Keys
     passwords: PasswordPolicy
     sealer: Sealer
+    messages: MessageTemplates
     session_policy: SessionPolicy = field(default_factory=SessionPolicy)
     lock_policy: LockPolicy = field(default_factory=LockPolicy)
     hash_gate: HashGate = field(default_factory=lambda: HashGate(2))

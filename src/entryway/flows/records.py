@@ -29,6 +29,7 @@ class Requester:
     ip: str = ""
     user_agent: str = ""
     device: str = ""  # the browser's long-lived device cookie, if any
+    locale: str = ""  # the language the request was answered in (core.locales.negotiate)
 
 
 @dataclass(slots=True)
@@ -50,6 +51,7 @@ class Account:
     contacts_fixed_until: datetime | None = None  # no email or phone change before (recovery)
     suspension_id: str | None = None  # the latest suspension (core.suspension.applies says
     suspended_until: datetime | None = None  # whether it stops sign-in now, with this end)
+    locale: str = ""  # the preferred language of its emails and texts ("" = the site's)
 
 
 @dataclass(slots=True)
@@ -256,6 +258,7 @@ class Message:
     sent_at: datetime | None = None
     last_error: str = ""
     dedupe_key: str | None = None
+    html: str = ""  # an email's HTML part ("" for texts, and for mail written before it)
 
     @property
     def filed_at(self) -> datetime:

@@ -33,6 +33,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
+from entryway.web.i18n import PageTemplates
 from entryway.web.pages import (
     account,
     auth,
@@ -46,6 +47,7 @@ from entryway.web.pages import (
     two_step,
 )
 from entryway.web.pages import help as help_pages
+from entryway.web.pages import language
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -63,7 +65,12 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def create_app(
-    deps: Deps, config: WebConfig, lifespan: Lifespan | None = None, *, articles: HelpCenter
+    deps: Deps,
+    config: WebConfig,
+    lifespan: Lifespan | None = None,
+    *,
+    articles: HelpCenter,
+    templates: PageTemplates | None = None,
 ) -> FastAPI:
     """Build the app; ``lifespan`` (from bootstrap) starts and stops background work."""
     app = FastAPI(
@@ -76,7 +83,9 @@ def create_app(
         description="Sign-in and account recovery for one regional site. Every "
         "request's Host header selects the site.",
     )
-    app.state.web = Web(deps=deps, config=config, templates=make_templates(), articles=articles)
+    app.state.web = Web(
+        deps=deps, config=config, templates=templates or make_templates(), articles=articles
+    )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(cases.router)  # ahead of /account/{kind} and /help/{slug}
     app.include_router(auth.router)
@@ -88,6 +97,7 @@ def create_app(
     app.include_router(recovery_pages.router)
     app.include_router(recovery_links.router)
     app.include_router(suspension.router)
+    app.include_router(language.router)
     for api in (
         sign_in_api,
         second_step,

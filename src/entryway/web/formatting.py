@@ -9,18 +9,19 @@ from urllib.parse import parse_qs, urlsplit
 import phonenumbers
 from markupsafe import Markup, escape
 
-from entryway.core.local_time import site_time
 from entryway.core.sites import Site
+from entryway.flows import words
 
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
 NBSP = "\u00a0"
 _TRAILING = ".,;:!?)]}"  # sentence punctuation after a link is not part of it
 
 
-def when(value: datetime, site: Site) -> str:
-    """A moment in the site's own time zone, zone written: 1 Dec 2026, 4:05 PM EST (with
-    no-break spaces inside the date and inside the time)."""
-    return site_time(value, site, space=NBSP)
+def when(value: datetime, site: Site, locale: str = "") -> str:
+    """A moment in the site's own time zone, zone written, in ``locale`` (the site's default
+    when not given): 1 Dec 2026, 4:05 PM EST (with no-break spaces inside the date and
+    inside the time)."""
+    return words.when(value, site, locale or site.locale, space=NBSP)
 
 
 def phone(e164: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from entryway.core.articles import HelpCenter
 from entryway.core.cases import CUSTOMER_STATE_LABELS
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
+from entryway.core.locales import Catalogs, language_name
 from entryway.core.redirects import safe_return_to
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -26,6 +27,7 @@ from entryway.errors import Forbidden, Unauthenticated
 from entryway.flows.account import account as account_flow
 from entryway.flows.ports import Deps, Requester
 from entryway.web import formatting
+from entryway.web.i18n import PageTemplates, locale_of
 from entryway.web.security import (
     WebConfig,
     cookie_name,
@@ -53,24 +55,23 @@ DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 class Web:
     deps: Deps
     config: WebConfig
-    templates: Environment
+    templates: PageTemplates  # one environment per locale (web.i18n)
     articles: HelpCenter  # rendered at start (bootstrap), read by pages/help.py
 
 
-def make_templates() -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
-        autoescape=select_autoescape(),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+def make_templates(catalogs: Catalogs | None = None, override: Path | None = None) -> PageTemplates:
+    """The customer pages' templates, per locale; ``override`` is the operator's folder."""
+    return PageTemplates(TEMPLATES, catalogs or Catalogs(), _configure, override)
+
+
+def _configure(env: Environment) -> None:
     env.filters["when"] = _when
     env.filters["device"] = describe_user_agent
     env.filters["phone"] = formatting.phone
     env.filters["linkify"] = formatting.linkify
     env.globals["state_labels"] = CUSTOMER_STATE_LABELS
     env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
-    return env
+    env.globals["language_name"] = language_name
 
 
 @pass_context
@@ -78,7 +79,7 @@ def _when(context: Context, value: datetime) -> str:
     """Times are written in the time zone of the site the page belongs to."""
     site = context["site"]
     assert isinstance(site, Site)
-    return formatting.when(value, site)
+    return formatting.when(value, site, str(context.get("locale") or site.locale))
 
 
 def web_of(request: Request) -> Web:
@@ -110,7 +111,8 @@ class PageResponse(HTMLResponse):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if "me" not in self._ctx:
             self._ctx["me"] = await me_or_none(self._request)
-        template = web_of(self._request).templates.get_template(self._name)
+        locale = self._ctx["locale"]
+        template = web_of(self._request).templates.env(locale).get_template(self._name)
         self.body = self.render(template.render(**self._ctx))
         self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-length"]
         self.raw_headers.append((b"content-length", str(len(self.body)).encode("latin-1")))
@@ -126,11 +128,14 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
     fresh = None
     if not binding:
         binding = fresh = new_token(web.deps.rng)
+    locale = locale_of(request, site)
     response = PageResponse(
         request,
         name,
         {
             "site": site,
+            "locale": locale,
+            "here": request.url.path,  # where the footer's language choice comes back to
             "sites": web.deps.sites.sites,
             "csrf": csrf_token(web.config, site, binding),
             "demo": web.config.demo,
@@ -139,6 +144,7 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
         status,
     )
     response.headers["cache-control"] = "no-store"
+    response.headers["content-language"] = locale
     if fresh:
         set_cookie(response, site, CSRF, fresh)
     if not request.cookies.get(cookie_name(site, DEVICE)):

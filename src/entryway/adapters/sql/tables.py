@@ -87,6 +87,8 @@ accounts = Table(
     # The latest suspension and its end (None: indefinite); core.suspension.applies decides.
     Column("suspension_id", ID),
     Column("suspended_until", UtcDateTime),
+    # The preferred language of its messages ("" = the site's default).
+    Column("locale", String(16), nullable=False, server_default=""),
     UniqueConstraint("site", "email"),
     UniqueConstraint("site", "phone"),
 )
@@ -172,6 +174,7 @@ messages = Table(
     Column("sent_at", UtcDateTime),
     Column("last_error", String(500), nullable=False),
     Column("dedupe_key", String(64), unique=True),
+    Column("html", Text, nullable=False, server_default=""),  # an email's HTML part
     Index(None, "status", "next_attempt_at"),
     Index(None, "site", "account_id", "created_at"),
 )

@@ -31,7 +31,8 @@ async def api_docs(request: Request) -> HTMLResponse:
     """The reference page: our own HTML, our own start-up script, the package's assets."""
     html = (
         web_of(request)
-        .templates.get_template("api_docs.html")
+        .templates.env("en-US")  # the API reference is for developers, in English
+        .get_template("api_docs.html")
         .render(
             site=site_of(request),
             title=request.app.title,

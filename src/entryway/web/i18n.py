@@ -1,0 +1,88 @@
+"""The language of each request, and page templates that speak it.
+
+A request is answered in the customer's choice (the ``lang`` cookie the footer sets), else
+the best of its ``Accept-Language`` among the site's locales, else the site's default
+(``core.locales.negotiate``). Pages say it in ``<html lang>`` and every response in
+``Content-Language``; the JSON API takes ``Accept-Language`` the same way."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+
+from entryway.core.locales import Catalogs, negotiate
+from entryway.core.sites import Site
+from entryway.errors import EntrywayError
+from entryway.web.security import cookie_name, site_of
+
+LANG = "ew_lang"  # the language the customer picked in the footer
+LANG_MAX_AGE = 400 * 24 * 3600
+
+
+def locale_of(request: Request, site: Site | None = None) -> str:
+    """The locale this request is answered in (worked out once per request)."""
+    cached = getattr(request.state, "locale", None)
+    if isinstance(cached, str):
+        return cached
+    site = site or site_of(request)
+    chosen = request.cookies.get(cookie_name(site, LANG))
+    locale = negotiate(chosen, request.headers.get("accept-language", ""), site.locales)
+    request.state.locale = locale
+    return locale
+
+
+class PageTemplates:
+    """One Jinja environment per locale, each with its catalog installed; an operator's
+    folder (``TEMPLATES_DIR``) is searched before the packaged templates."""
+
+    def __init__(
+        self,
+        packaged: Path,
+        catalogs: Catalogs,
+        configure: Callable[[Environment], None],
+        override: Path | None = None,
+    ) -> None:
+        loaders: list[BaseLoader] = [FileSystemLoader(packaged)]
+        if override is not None:
+            loaders.insert(0, FileSystemLoader(override))
+        self._loader = ChoiceLoader(loaders)
+        self._catalogs = catalogs
+        self._configure = configure
+        self._envs: dict[str, Environment] = {}
+
+    def env(self, locale: str) -> Environment:
+        env = self._envs.get(locale)
+        if env is None:
+            env = Environment(
+                loader=self._loader,
+                autoescape=select_autoescape(),
+                trim_blocks=True,
+                lstrip_blocks=True,
+                extensions=["jinja2.ext.i18n"],
+            )
+            env.policies["ext.i18n.trimmed"] = True
+            env.install_gettext_translations(  # type: ignore[attr-defined]
+                self._catalogs.get(locale), newstyle=True
+            )
+            self._configure(env)
+            self._envs[locale] = env
+        return env
+
+    def gettext(self, locale: str) -> Callable[[str], str]:
+        return self._catalogs.get(locale).gettext
+
+
+def said(request: Request, exc: EntrywayError) -> str:
+    """An error's message in the request's language."""
+    web = request.app.state.web
+    return exc.said(web.templates.gettext(locale_of(request)))
+
+
+def gettext_for(request: Request) -> Callable[[str], str]:
+    """The request's catalog, for texts a page handler writes itself."""
+    web = request.app.state.web
+    gettext: Callable[[str], str] = web.templates.gettext(locale_of(request))
+    return gettext
