@@ -1,9 +1,12 @@
 """The translation catalogs: the ``.po`` files in ``entryway/locales`` compiled at start.
 
-The repository keeps only the ``.po`` sources (``scripts/i18n`` extracts and updates them);
-compiling them here, in memory, means a checkout never runs on a stale ``.mo``. A fuzzy or
-empty entry is left out, so the source text shows instead of a guess (and the catalog test
-in ``tests/core/test_catalog.py`` fails on either)."""
+A locale's catalog is every ``.po`` file in ``locales/<ll_RR>/LC_MESSAGES/``, one per area
+(pages, messages, errors, ...) so that translators of one area never edit another's file;
+they are merged into one set of translations. The repository keeps only the ``.po`` sources
+(``scripts/i18n`` extracts and checks them); compiling them here, in memory, means a
+checkout never runs on a stale ``.mo``. A fuzzy or empty entry is left out, so the source
+text shows instead of a guess (and the catalog test in ``tests/core/test_catalog.py`` fails
+on either)."""
 
 from __future__ import annotations
 
@@ -25,8 +28,9 @@ class CatalogError(Exception):
     half-translated site."""
 
 
-def po_path(tag: str, root: Path = LOCALES) -> Path:
-    return root / babel_name(tag) / "LC_MESSAGES" / f"{DOMAIN}.po"
+def po_files(tag: str, root: Path = LOCALES) -> list[Path]:
+    """The locale's ``.po`` files, in name order (a later file wins a repeated entry)."""
+    return sorted((root / babel_name(tag) / "LC_MESSAGES").glob("*.po"))
 
 
 def compile_catalog(path: Path) -> Translations:
@@ -47,7 +51,10 @@ def load_catalogs(tags: list[str], root: Path = LOCALES) -> Catalogs:
     source texts."""
     found = {}
     for tag in dict.fromkeys(tags):
-        path = po_path(tag, root)
-        if path.exists():
-            found[tag] = compile_catalog(path)
+        merged: Translations | None = None
+        for path in po_files(tag, root):
+            part = compile_catalog(path)
+            merged = part if merged is None else merged.merge(part)
+        if merged is not None:
+            found[tag] = merged
     return Catalogs(found)

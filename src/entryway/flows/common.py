@@ -64,6 +64,7 @@ async def send(
     to: str,
     subject: str,
     body: str,
+    html: str = "",
     dedupe_key: str | None = None,
     due: datetime | None = None,
     written_at: datetime | None = None,
@@ -84,6 +85,7 @@ async def send(
             to=to,
             subject=subject if channel == Channel.EMAIL else "",  # texts have no subject
             body=body,
+            html=html if channel == Channel.EMAIL else "",
             created_at=written_at or now,
             next_attempt_at=due or now,
             dedupe_key=dedupe_key,
@@ -292,8 +294,10 @@ async def notify_all(
     subject: str,
     body: str,
     sms: str,
+    html: str = "",
 ) -> None:
-    """One notice to each verified contact of the account."""
+    """One notice to each verified contact of the account (``html``: the email's HTML
+    part)."""
     if account.email and account.email_verified:
         await send(
             deps,
@@ -305,6 +309,7 @@ async def notify_all(
             to=account.email,
             subject=subject,
             body=body,
+            html=html,
         )
     if account.phone and account.phone_verified:
         await send(
