@@ -33,7 +33,33 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = Path(__file__).with_name("screenshots")
 DEMO_PASSWORD = "sunny-harbor-42"
 BRAND = "Acme Market"
-SITE_NAMES = {"us": "United States", "uk": "United Kingdom", "ca": "Canada"}
+# A test's ``site`` "ca-fr" is the Canada site read in French (tests/browser/french.py): the
+# same origin, messages and names as "ca", with a fr-CA browser and a Translated page.
+IN_FRENCH = "ca-fr"
+
+
+class _SiteNames(dict[str, str]):
+    """Site names by code; "ca-fr" reads as "ca" (and is not listed among the sites)."""
+
+    def __missing__(self, site: str) -> str:
+        if site == IN_FRENCH:
+            return self["ca"]
+        raise KeyError(site)
+
+
+SITE_NAMES = _SiteNames({"us": "United States", "uk": "United Kingdom", "ca": "Canada"})
+
+
+def site_code(site: str) -> str:
+    """The site a test's ``site`` parameter is on ("ca-fr" is "ca")."""
+    return "ca" if site == IN_FRENCH else site
+
+
+def in_french(site: str) -> bool:
+    """Whether a test's ``site`` parameter asks for the French run."""
+    return site == IN_FRENCH
+
+
 CODE = re.compile(r"\b(\d{6})\b")
 
 
@@ -52,7 +78,7 @@ class Server:
     log: Path
 
     def origin(self, site: str) -> str:
-        return f"http://{site}.localhost:{self.port}"
+        return f"http://{site_code(site)}.localhost:{self.port}"
 
     def url(self, site: str, path: str) -> str:
         return self.origin(site) + path
@@ -61,7 +87,7 @@ class Server:
         """GET from 127.0.0.1 with the site's Host header (Python cannot resolve *.localhost)."""
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}",
-            headers={"Host": f"{site}.localhost:{self.port}"},
+            headers={"Host": f"{site_code(site)}.localhost:{self.port}"},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
@@ -86,9 +112,10 @@ class Server:
     ) -> dict[str, Any]:
         """The newest message to ``to`` from ``site`` that matches; polls while delivery runs."""
         deadline = time.monotonic() + timeout
+        code = site_code(site)
         while True:
             for message in self.messages():
-                if message["to"] == to and message["site"] == site and matching(message):
+                if message["to"] == to and message["site"] == code and matching(message):
                     return message
             if time.monotonic() > deadline:
                 raise AssertionError(f"no message to {to} from site {site} within {timeout}s")
@@ -204,20 +231,38 @@ def _test_name(request: pytest.FixtureRequest) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", request.node.name).strip("-")
 
 
+def site_param(request: pytest.FixtureRequest) -> str | None:
+    """The test's ``site`` parameter, if it has one."""
+    callspec = getattr(request.node, "callspec", None)
+    site = callspec.params.get("site") if callspec is not None else None
+    return site if isinstance(site, str) else None
+
+
 @pytest.fixture
 def new_context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
     """Make fresh browser contexts (own cookies); all are closed after the test.
 
-    When the test fails, every page still open is saved as ``<test>-failed-<N>.png``.
+    For a test whose ``site`` is "ca-fr" a context speaks French (``locale`` fr-CA, so
+    Accept-Language fr-CA) and is a ``Translated`` view; ``staff=True`` keeps one English
+    (the console stays English). When the test fails, every page still open is saved as
+    ``<test>-failed-<N>.png``.
     """
     made: list[Any] = []
+    french_test = in_french(site_param(request) or "")
 
-    def make(**options: Any) -> Any:
+    def make(*, staff: bool = False, **options: Any) -> Any:
         options.setdefault("viewport", {"width": 1280, "height": 800})
+        french_context = french_test and not staff
+        if french_context:
+            options.setdefault("locale", "fr-CA")
         context = browser.new_context(**options)
         context.set_default_timeout(5000)
         context.set_default_navigation_timeout(10000)
         made.append(context)
+        if french_context:
+            from tests.browser.french import Translated, french
+
+            return Translated(context, french())
         return context
 
     yield make
@@ -235,7 +280,7 @@ def new_context(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callab
 
 @pytest.fixture
 def page(new_context: Callable[..., Any]) -> Any:
-    """A page in a fresh desktop-sized context."""
+    """A page in a fresh desktop-sized context (in French for a "ca-fr" test)."""
     return new_context().new_page()
 
 

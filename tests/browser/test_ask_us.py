@@ -7,30 +7,36 @@ and signed in, reads the confirmation in the demo outbox and follows its View yo
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.conftest import DEMO_PASSWORD, Server, Shots
-from tests.browser.test_journeys import MOBILE, check_page, heading, no_sideways_scroll
+from tests.browser.conftest import DEMO_PASSWORD, IN_FRENCH, Server, Shots
+from tests.browser.french import expect
+from tests.browser.test_journeys import DEMO, MOBILE, check_page, heading, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=5000)
-LINK = re.compile(r"(http://us\.localhost:\d+/cases/open/[A-Za-z0-9_-]+)")
+SITES = ["us", IN_FRENCH]
 
 
-def case_link(server: Server, to: str, number: str) -> str:
+def case_link(server: Server, site: str, to: str, number: str) -> str:
     message = server.wait_for_message(
-        to=to, site="us", matching=lambda m: number in m["subject"] and "/cases/open/" in m["body"]
+        to=to, site=site, matching=lambda m: number in m["subject"] and "/cases/open/" in m["body"]
     )
-    found = LINK.search(message["body"])
+    link = re.compile("(" + re.escape(server.origin(site)) + r"/cases/open/[A-Za-z0-9_-]+)")
+    found = link.search(message["body"])
     assert found, message["body"]
     return found.group(1)
 
 
-def test_signed_out_from_cant_sign_in_to_a_case(server: Server, page: Page, shot: Shots) -> None:
-    page.goto(server.url("us", "/"))
+@pytest.mark.parametrize("site", SITES)
+def test_signed_out_from_cant_sign_in_to_a_case(
+    site: str, server: Server, page: Page, shot: Shots, new_context: Any
+) -> None:
+    page.goto(server.url(site, "/"))
     page.get_by_role("link", name="Can't sign in?").click()
     start = page.get_by_role("group", name="What's stopping you from signing in?")
     start.get_by_role("radio", name="Something else", exact=True).check()
@@ -57,29 +63,28 @@ def test_signed_out_from_cant_sign_in_to_a_case(server: Server, page: Page, shot
     check_page(page)
     shot(page, "ask-us-sent")
 
-    link = case_link(server, "sam.rivera@example.com", number)
-    reader = page.context.browser.new_context(viewport=MOBILE)  # type: ignore[union-attr]
-    try:
-        mobile = reader.new_page()
-        mobile.goto(link)
-        expect(heading(mobile, f"Case {number}")).to_be_visible()
-        assert "/cases/open/" not in mobile.url  # the token is swapped for a cookie at once
-        expect(mobile.get_by_text("no email came")).to_be_visible()
-        no_sideways_scroll(mobile)
-        check_page(mobile)
-        shot(mobile, "case-page-360")
-        mobile.get_by_label("Your reply").fill("I can add that I use the US site.")
-        mobile.get_by_role("button", name="Send").click()
-        expect(mobile.get_by_role("status")).to_contain_text("Your reply was sent")
-        expect(mobile.get_by_text("I can add that I use the US site.")).to_be_visible()
-        shot(mobile, "case-page-replied-360")
-    finally:
-        reader.close()
+    link = case_link(server, site, "sam.rivera@example.com", number)
+    mobile = new_context(viewport=MOBILE).new_page()
+    mobile.goto(link)
+    expect(heading(mobile, f"Case {number}")).to_be_visible()
+    assert "/cases/open/" not in mobile.url  # the token is swapped for a cookie at once
+    expect(mobile.get_by_text("no email came")).to_be_visible()
+    no_sideways_scroll(mobile)
+    check_page(mobile)
+    shot(mobile, "case-page-360")
+    mobile.get_by_label("Your reply").fill("I can add that I use the US site.")
+    mobile.get_by_role("button", name="Send").click()
+    expect(mobile.get_by_role("status")).to_contain_text("Your reply was sent")
+    expect(mobile.get_by_text("I can add that I use the US site.")).to_be_visible()
+    shot(mobile, "case-page-replied-360")
 
 
-def test_signed_in_ask_us_and_your_support_cases(server: Server, page: Page, shot: Shots) -> None:
-    page.goto(server.url("us", "/signin"))
-    page.get_by_label("Email or mobile phone number").fill("jane@example.com")
+@pytest.mark.parametrize("site", SITES)
+def test_signed_in_ask_us_and_your_support_cases(
+    site: str, server: Server, page: Page, shot: Shots
+) -> None:
+    page.goto(server.url(site, "/signin"))
+    page.get_by_label("Email or mobile phone number").fill(DEMO[site][0])
     page.get_by_role("button", name="Continue").click()
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
@@ -97,7 +102,7 @@ def test_signed_in_ask_us_and_your_support_cases(server: Server, page: Page, sho
     expect(heading(page, "We received your request")).to_be_visible()
     number = page.locator("strong").first.inner_text()
 
-    page.goto(server.url("us", "/account"))
+    page.goto(server.url(site, "/account"))
     page.get_by_role("link", name="Your support cases").first.click()
     expect(heading(page, "Your support cases")).to_be_visible()
     check_page(page)

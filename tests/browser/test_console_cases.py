@@ -73,11 +73,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pat
 def enrolled_page(
     server: Server, data: Path, new_context: Callable[..., Any], email: str, *args: str, **kw: Any
 ) -> Any:
-    """A staff member added with `entryway staff add`, enrolled in the browser."""
+    """A staff member added with `entryway staff add`, enrolled in the browser (in English
+    even in a French test: the console is not translated)."""
     out = staff(data, "add", "--email", email, *args)
     link = re.search(r"(http://console\.localhost:\d+/enrol/\S+)", out)
     assert link, out
-    page = new_context(**kw).new_page()
+    page = new_context(staff=True, **kw).new_page()
     page.goto(link.group(1))
     page.get_by_label("Create password").fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)

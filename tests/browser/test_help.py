@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize
 
-from tests.browser.conftest import Server, Shots
+from tests.browser.conftest import IN_FRENCH, Server, Shots
+from tests.browser.french import expect
 from tests.browser.test_journeys import MOBILE, check_page, heading, no_sideways_scroll
 
 pytestmark = pytest.mark.browser
@@ -31,8 +32,10 @@ def choose(page: Page, question: str, answer: str) -> None:
     page.get_by_role("button", name="Continue").click()
 
 
-def test_from_sign_in_to_the_right_journey(server: Server, page: Page, shot: Shots) -> None:
-    site = "us"
+@pytest.mark.parametrize("site", ["us", IN_FRENCH])
+def test_from_sign_in_to_the_right_journey(
+    site: str, server: Server, page: Page, shot: Shots
+) -> None:
     page.goto(server.url(site, "/signin"))
     page.get_by_role("link", name="Need help signing in?").click()
     expect(heading(page, "Can't sign in?")).to_be_visible()

@@ -1,4 +1,5 @@
-"""Customer journeys in a real browser, on two regional sites (US and UK).
+"""Customer journeys in a real browser, on two regional sites (US and UK), and each once
+more on the Canada site in French ("ca-fr": see tests/browser/french.py).
 
 Every element is found the way a customer (or a screen reader) finds it: by its label, role
 and accessible name. Every page visited is also saved as a full-page screenshot, and gets a
@@ -12,15 +13,33 @@ import uuid
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.conftest import BRAND, DEMO_PASSWORD, SITE_NAMES, Server, Shots
+from tests.browser.conftest import (
+    BRAND,
+    DEMO_PASSWORD,
+    IN_FRENCH,
+    SITE_NAMES,
+    Server,
+    Shots,
+    site_code,
+)
+from tests.browser.french import expect
 
 pytestmark = pytest.mark.browser
 
 expect.set_options(timeout=5000)
 
 SITES = ["us", "uk"]
+# The journeys, and once more in French on the Canada site.
+WITH_FRENCH = [*SITES, IN_FRENCH]
+# The demo account each site's journeys sign in with: (email, name).
+DEMO = {
+    "us": ("jane@example.com", "Jane Doe"),
+    "uk": ("jane@example.com", "Jane Doe"),
+    "ca": ("sam@example.ca", "Sam Tremblay"),
+    IN_FRENCH: ("sam@example.ca", "Sam Tremblay"),
+}
 NEW_PASSWORD = "quiet-meadow-lantern-7"
 FAILED = "We couldn't sign you in with that email or mobile number and password."
 MOBILE = {"width": 360, "height": 740}
@@ -136,7 +155,7 @@ def expect_redirected_to_sign_in(page: Page, server: Server, site: str) -> None:
 # -- 1. create account --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("site", WITH_FRENCH)
 def test_create_account(site: str, server: Server, page: Page, shot: Shots) -> None:
     email = unique_email("ana", site)
 
@@ -184,10 +203,12 @@ def test_create_account(site: str, server: Server, page: Page, shot: Shots) -> N
 # -- 2. identifier-first sign-in ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("site", WITH_FRENCH)
 def test_identifier_first_sign_in(
     site: str, server: Server, page: Page, shot: Shots, new_context: Any
 ) -> None:
+    email, name = DEMO[site]
+    typed = email[0].upper() + email[1:].replace("@e", "@E")  # as a customer might type it
     open_sign_in(page, server, site)
     shot(page, "signin")
     page.get_by_label("Email or mobile phone number").fill("someone@example.com")
@@ -201,11 +222,11 @@ def test_identifier_first_sign_in(
     expect(heading(page, "Sign in")).to_be_visible()
     identifier = page.get_by_label("Email or mobile phone number")
     expect(identifier).to_have_value("someone@example.com")
-    identifier.fill("Jane@Example.com")
+    identifier.fill(typed)
     page.get_by_role("button", name="Continue").click()
 
     expect(heading(page, "Sign in")).to_be_visible()
-    expect(page.get_by_text("Jane@Example.com", exact=True)).to_be_visible()
+    expect(page.get_by_text(typed, exact=True)).to_be_visible()
     expect(page.get_by_role("link", name="Change")).to_be_visible()
     expect(page.get_by_role("link", name="Forgot your password?")).to_be_visible()
     remember = page.get_by_role("checkbox", name="Keep me signed in")
@@ -217,8 +238,8 @@ def test_identifier_first_sign_in(
     page.get_by_role("button", name="Sign in").click()
 
     expect(heading(page, "Login & security")).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text("jane@example.com")
-    expect(account_nav(page).get_by_role("link", name="Jane Doe")).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(email)
+    expect(account_nav(page).get_by_role("link", name=name)).to_be_visible()
     check_page(page)
     shot(page, "account")
 
@@ -230,7 +251,7 @@ def test_identifier_first_sign_in(
 
     # Without it, the session ends with the browser.
     other = new_context().new_page()
-    sign_in(other, server, site, "jane@example.com")
+    sign_in(other, server, site, email)
     cookies = {c["name"]: c for c in other.context.cookies(server.origin(site))}
     assert cookies["ew_session"]["expires"] == -1
 
@@ -240,10 +261,10 @@ def test_identifier_first_sign_in(
     expect(heading(other, "Login & security")).to_be_visible()
     account_nav(other).get_by_role("button", name="Sign out").click()
     expect(heading(other, "Sign in")).to_be_visible()
-    enter_identifier(other, "jane@example.com")
+    enter_identifier(other, email)
     other.get_by_role("link", name="Forgot your password?").click()
     expect(heading(other, "Password assistance")).to_be_visible()
-    expect(other.get_by_label("Email or mobile phone number")).to_have_value("jane@example.com")
+    expect(other.get_by_label("Email or mobile phone number")).to_have_value(email)
     check_page(other)
     shot(other, "forgot-password")
 
@@ -251,10 +272,11 @@ def test_identifier_first_sign_in(
 # -- 3. wrong password, wrong site --------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("site", WITH_FRENCH)
 def test_wrong_password(site: str, server: Server, page: Page, shot: Shots) -> None:
+    email = DEMO[site][0]
     open_sign_in(page, server, site)
-    enter_identifier(page, "jane@example.com")
+    enter_identifier(page, email)
     page.get_by_label("Password", exact=True).fill("not-the-password")
     page.get_by_role("button", name="Sign in").click()
 
@@ -264,13 +286,13 @@ def test_wrong_password(site: str, server: Server, page: Page, shot: Shots) -> N
     expect(alert).to_contain_text(f"Each regional {BRAND} site has its own accounts")
     for code, name in SITE_NAMES.items():
         link = alert.get_by_role("link", name=f"{BRAND} {name}")
-        if code == site:
+        if code == site_code(site):
             expect(link).to_have_count(0)
         else:
             expect(link).to_have_attribute("href", server.url(code, "/signin"))
     expect(page.get_by_label("Password", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Password", exact=True)).to_have_value("")
-    expect(page.get_by_text("jane@example.com", exact=True)).to_be_visible()
+    expect(page.get_by_text(email, exact=True)).to_be_visible()
     check_page(page)
     shot(page, "failed")
 
@@ -287,6 +309,7 @@ WRONG_SITE = [
     pytest.param("us", "sam@example.ca", "ca", "email", id="us-sam-on-ca"),
     pytest.param("us", "oliver@example.co.uk", "uk", "email", id="us-oliver-on-uk"),
     pytest.param("uk", "+1 201 555 0123", "us", "sms", id="uk-jane-phone-on-us"),
+    pytest.param(IN_FRENCH, "+44 7400 123456", "uk", "sms", id="ca-fr-oliver-phone-on-uk"),
 ]
 
 
@@ -315,7 +338,7 @@ def test_wrong_site(
     seen = alert.inner_text()
 
     # The owner hears from their own site where the account is.
-    to = identifier if channel == "email" else "+12015550123"
+    to = identifier if channel == "email" else "+" + re.sub(r"\D", "", identifier)
     message = server.wait_for_message(
         to=to, site=home, matching=lambda m: SITE_NAMES[home] in m["body"]
     )
@@ -344,7 +367,7 @@ def test_wrong_site(
 # -- 4. Login & security ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("site", WITH_FRENCH)
 def test_login_and_security(site: str, server: Server, page: Page, shot: Shots) -> None:
     email = unique_email("lee", site)
     register(page, server, site, "Lee Park", email)
@@ -386,7 +409,7 @@ def test_login_and_security(site: str, server: Server, page: Page, shot: Shots) 
     expect(heading(page, "Login & security")).to_be_visible()
 
 
-@pytest.mark.parametrize("site", SITES)
+@pytest.mark.parametrize("site", WITH_FRENCH)
 def test_sign_out_everywhere(
     site: str, server: Server, page: Page, shot: Shots, new_context: Any
 ) -> None:

@@ -6,9 +6,9 @@ other browser modules keep the defaults. The per-address limits are raised out o
 every test here fails from 127.0.0.1, and what is tested is the account's own budget.
 
 Every test locks or challenges its own account (jane on the US site for the full journey,
-accounts created through the pages for the rest), so the tests don't interfere. Same
-conventions as ``test_journeys.py``: elements found by label and role, every page saved as
-a screenshot and given the accessibility smoke check.
+sam on the Canada site for it in French, accounts created through the pages for the rest),
+so the tests don't interfere. Same conventions as ``test_journeys.py``: elements found by
+label and role, every page saved as a screenshot and given the accessibility smoke check.
 """
 
 from __future__ import annotations
@@ -18,10 +18,20 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, ViewportSize
 
-from tests.browser.conftest import BRAND, CODE, DEMO_PASSWORD, Server, Shots, running_demo
+from tests.browser.conftest import (
+    BRAND,
+    CODE,
+    DEMO_PASSWORD,
+    IN_FRENCH,
+    Server,
+    Shots,
+    running_demo,
+)
+from tests.browser.french import expect, words_for
 from tests.browser.test_journeys import (
+    DEMO,
     FAILED,
     NEW_PASSWORD,
     account_nav,
@@ -119,12 +129,14 @@ def lock_email(server: Server, to: str, site: str) -> dict[str, Any]:
         to=to, site=site, matching=lambda m: m["kind"] == "account_locked"
     )
     assert message["channel"] == "email"
-    assert message["subject"] == f"{BRAND}: your account is locked"
+    assert message["subject"] == words_for(site)(f"{BRAND}: your account is locked")
     return message
 
 
 def unlock_link(message: dict[str, Any]) -> str:
-    found = re.search(r"^Unlock your account: (\S+)$", message["body"], re.MULTILINE)
+    """The unlock link, found by its address (the sentence before it is in the customer's
+    language)."""
+    found = re.search(r"(\S+/unlock\?token=[A-Za-z0-9_\-]+)$", message["body"], re.MULTILINE)
     assert found, message["body"]
     return found.group(1)
 
@@ -161,8 +173,25 @@ def expect_link_expired(page: Page, server: Server, site: str) -> None:
 # -- 1. the whole journey: locked, unlock link, identity check, new password ---------------
 
 
-def test_lock_and_unlock(server: Server, page: Page, shot: Shots, new_context: NewContext) -> None:
-    site, email = "us", "jane@example.com"
+# Who is locked out on each site, and where the account can be sent a code.
+LOCKED_OUT = {
+    "us": (
+        "Jane Doe",
+        (
+            "Email it to j***@example.com",
+            "Text it to •••-•••-0123",
+            "Call •••-•••-0123 and read it out",
+        ),
+    ),
+    IN_FRENCH: ("Sam Tremblay", ("Email it to s***@example.ca",)),
+}
+
+
+@pytest.mark.parametrize("site", ["us", IN_FRENCH])
+def test_lock_and_unlock(
+    site: str, server: Server, page: Page, shot: Shots, new_context: NewContext
+) -> None:
+    email, (name, choices) = DEMO[site][0], LOCKED_OUT[site]
     before = message_ids(server)
 
     lock_account(page, server, site, email, shot)
@@ -190,25 +219,18 @@ def test_lock_and_unlock(server: Server, page: Page, shot: Shots, new_context: N
     # The link, opened in another browser (where the email was read).
     mail_reader = new_context().new_page()
     mail_reader.goto(link)
-    expect_unlock_choices(
-        mail_reader,
-        server,
-        site,
-        "Email it to j***@example.com",
-        "Text it to •••-•••-0123",
-        "Call •••-•••-0123 and read it out",
-    )
+    expect_unlock_choices(mail_reader, server, site, *choices)
     assert "token" not in mail_reader.url
     expect(mail_reader.get_by_role("main")).to_contain_text("let's make sure it's you")
     check_page(mail_reader)
     shot(mail_reader, "unlock-choose")
     sent_before = message_ids(server)
-    mail_reader.get_by_role("radio", name="Email it to j***@example.com").check()
+    mail_reader.get_by_role("radio", name=choices[0]).check()
     mail_reader.get_by_role("button", name="Continue").click()
 
     expect(mail_reader).to_have_url(server.url(site, "/unlock/code"))
     expect(heading(mail_reader, "Unlock your account")).to_be_visible()
-    expect(mail_reader.get_by_role("main")).to_contain_text("j***@example.com")
+    expect(mail_reader.get_by_role("main")).to_contain_text(f"{email[0]}***@{email.split('@')[1]}")
     expect(mail_reader.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(mail_reader)
     mail_reader.get_by_label("Enter OTP").fill(
@@ -246,7 +268,7 @@ def test_lock_and_unlock(server: Server, page: Page, shot: Shots, new_context: N
     mail_reader.get_by_role("button", name="Sign in").click()
     expect(mail_reader).to_have_url(server.url(site, "/account"))
     expect(heading(mail_reader, "Login & security")).to_be_visible()
-    expect(account_nav(mail_reader).get_by_role("link", name="Jane Doe")).to_be_visible()
+    expect(account_nav(mail_reader).get_by_role("link", name=name)).to_be_visible()
     activity = mail_reader.get_by_role("table")
     for what in (
         "Failed sign-in attempt",
@@ -319,8 +341,10 @@ def test_unlock_link_uses_site_origin(
 # -- 3. unusual sign-in: a right password after failures, from a new browser --------------
 
 
-def test_unusual_sign_in(server: Server, page: Page, shot: Shots, new_context: NewContext) -> None:
-    site = "us"
+@pytest.mark.parametrize("site", ["us", IN_FRENCH])
+def test_unusual_sign_in(
+    site: str, server: Server, page: Page, shot: Shots, new_context: NewContext
+) -> None:
     email = unique_email("uma", site)
     register(page, server, site, "Uma Patel", email)
 
@@ -353,7 +377,7 @@ def test_unusual_sign_in(server: Server, page: Page, shot: Shots, new_context: N
         site=site,
         matching=lambda m: m["kind"] == "unusual_sign_in_code" and m["id"] not in sent_before,
     )
-    assert message["subject"] == f"{BRAND}: confirm it's you signing in"
+    assert message["subject"] == words_for(site)(f"{BRAND}: confirm it's you signing in")
     right = CODE.search(message["body"])
     assert right, message
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.conftest import Server, Shots
+from tests.browser.conftest import BRAND, IN_FRENCH, Server, Shots
+from tests.browser.french import expect, words_for
 from tests.browser.test_journeys import (
     MOBILE,
     check_page,
@@ -33,6 +34,7 @@ PET = "What was the name of your first pet?"
 STREET = "On what street did you live when you were ten?"
 FILM = "What was the first film you saw at a cinema?"
 CAR = "What was the make and model of the first car you owned?"
+NAME_REFUSED = "Don't use your name, email address or phone number as an answer."
 
 
 def open_questions(page: Page, action: str) -> None:
@@ -46,7 +48,7 @@ def fill(page: Page, answers: list[tuple[str, str]]) -> None:
         page.get_by_label(f"Answer {n}", exact=True).fill(answer)
 
 
-@pytest.mark.parametrize("site", ["us", "uk"])
+@pytest.mark.parametrize("site", ["us", "uk", IN_FRENCH])
 def test_set_then_change_verification_questions(
     site: str, server: Server, page: Page, shot: Shots
 ) -> None:
@@ -64,7 +66,7 @@ def test_set_then_change_verification_questions(
     page.get_by_role("button", name="Save").click()
     answer_3 = page.get_by_label("Answer 3", exact=True)
     expect(answer_3).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#answer_3-error")).to_contain_text("Don't use your name")
+    expect(page.locator("#answer_3-error")).to_have_text(NAME_REFUSED)
     expect(page.get_by_label("Answer 1", exact=True)).to_have_value("")
     expect(page.get_by_label("Question 3", exact=True)).to_have_value("first_film")
     check_page(page)
@@ -79,7 +81,9 @@ def test_set_then_change_verification_questions(
     message = server.wait_for_message(
         to=email, site=site, matching=lambda m: m["kind"] == "questions_changed"
     )
-    assert "Rex" not in message["body"] and "were set" in message["subject"]
+    t = words_for(site)
+    assert "Rex" not in message["body"]
+    assert message["subject"] == t(f"{BRAND}: your verification questions were set")
     check_page(page)
     shot(page, "account-set")
 
@@ -93,7 +97,10 @@ def test_set_then_change_verification_questions(
     server.wait_for_message(
         to=email,
         site=site,
-        matching=lambda m: m["kind"] == "questions_changed" and "changed" in m["subject"],
+        matching=lambda m: (
+            m["kind"] == "questions_changed"
+            and m["subject"] == t(f"{BRAND}: your verification questions were changed")
+        ),
     )
 
 

@@ -32,9 +32,18 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.conftest import DEMO_PASSWORD, Server, Shots, running_demo
+from tests.browser.conftest import (
+    DEMO_PASSWORD,
+    IN_FRENCH,
+    Server,
+    Shots,
+    in_french,
+    running_demo,
+    site_code,
+)
+from tests.browser.french import expect, says
 from tests.browser.test_journeys import (
     FAILED,
     MOBILE,
@@ -46,7 +55,7 @@ from tests.browser.test_journeys import (
     sign_in,
 )
 from tests.browser.test_questions import CAR, FILM, PET, STREET, fill, open_questions
-from tests.browser.test_reset import ANY_NO_ACCESS, ask_for_code
+from tests.browser.test_reset import ask_for_code, no_access
 
 pytestmark = pytest.mark.browser
 
@@ -66,8 +75,9 @@ SETTINGS = {
 }
 RECOVERED_PASSWORD = "amber-lighthouse-harvest-3"
 ANSWERS = {PET: "Biscuit", STREET: "Mill Lane", FILM: "The Lion King", CAR: "Ford Fiesta"}
-CANCEL_LINK = re.compile(r"This wasn't me: (\S+/recovery/cancel\?token=[A-Za-z0-9_-]+)")
-FINISH_LINK = re.compile(r"Finish recovering your account: (\S+/recovery/finish\?token=\S+)")
+# Found by their addresses: the words before them are in the customer's language.
+CANCEL_LINK = re.compile(r"(http\S+/recovery/cancel\?token=[A-Za-z0-9_-]+)")
+FINISH_LINK = re.compile(r"(http\S+/recovery/finish\?token=[A-Za-z0-9_-]+)")
 SITE_LINE = {"us": "United States", "uk": "United Kingdom", "ca": "Canada"}
 
 
@@ -139,10 +149,11 @@ def recent_order(page: Page, server: Server, site: str, email: str, shot: Shots)
     tab.goto(server.url(site, "/dev/orders"))
     expect(heading(tab, "Demo orders")).to_be_visible()
     account = tab.get_by_role("article").filter(
-        has_text=f"Site {site} ({SITE_LINE[site]}) · {email}"
+        has_text=f"Site {site_code(site)} ({SITE_LINE[site_code(site)]}) · {email}"
     )
     first = account.get_by_role("listitem").first.locator("p").first.inner_text()
-    found = re.fullmatch(r"Order (\S+) · .+ · \D*([0-9]+\.[0-9]{2})", first)
+    # "Order 123 · 3 Nov · $12.34", or in French "... · 12,34 $" (typed as shown).
+    found = re.fullmatch(r"\S+ (\S+) · .+ · \D*([0-9]+[.,][0-9]{2})\D*", first)
     assert found, first
     mobile = page.viewport_size == MOBILE
     look(tab, shot, "dev-orders", mobile=mobile)
@@ -185,7 +196,7 @@ def walk_check(page: Page, server: Server, check: Check, shot: Shots) -> Walk:
     look(page, shot, "forgot-password", mobile=mobile)
     ask_for_code(page, check.identifier)
     look(page, shot, "password-assistance", mobile=mobile)
-    page.get_by_role("link", name=ANY_NO_ACCESS).click()
+    page.get_by_role("link", name=no_access(page)).click()
 
     expect(heading(page, "Verify your identity")).to_be_visible()
     fields = page.get_by_role("main").get_by_role("textbox")
@@ -278,43 +289,67 @@ class LostAccess:
     walk: Walk
 
 
+def lose_access(page: Page, server: Server, site: str, email: str, shot: Shots) -> LostAccess:
+    """The owner sets up the questions, signs out, then passes the identity check with them
+    and an order of theirs: the first half of journey 1."""
+    sign_in(page, server, site, email, DEMO_PASSWORD)
+    set_questions(page, shot)
+    account_nav(page).get_by_role("button", name="Sign out").click()
+    expect(heading(page, "Sign in")).to_be_visible()
+    check = owner_check(site, email, server, shot)
+    return LostAccess(check, walk_check(page, server, check, shot))
+
+
 @pytest.fixture(scope="module")
 def lost_access(server: Server, browser: Any) -> Iterator[LostAccess]:
-    """Jane (UK) sets up her questions, signs out, then passes the identity check with them
-    and an order of hers: the first half of journey 1, whose pages journey 3 compares with."""
+    """Jane (UK) loses access (``lose_access``); journey 3 compares its pages with these."""
     shot = Shots("recovery-lost-access")
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     context.set_default_timeout(5000)
     try:
-        page = context.new_page()
-        sign_in(page, server, "uk", "jane@example.com", DEMO_PASSWORD)
-        set_questions(page, shot)
-        account_nav(page).get_by_role("button", name="Sign out").click()
-        expect(heading(page, "Sign in")).to_be_visible()
-        check = owner_check("uk", "jane@example.com", server, shot)
-        yield LostAccess(check, walk_check(page, server, check, shot))
+        yield lose_access(context.new_page(), server, "uk", "jane@example.com", shot)
     finally:
         context.close()
 
 
+@pytest.fixture(scope="module")
+def canada_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of its own for the journey in French: the Canada site has one demo account
+    with orders (Sam), and journey 4 needs him too."""
+    with running_demo(tmp_path_factory.mktemp("recovery-demo-ca"), SETTINGS) as running:
+        yield running
+
+
+# Whose access is lost, by the test's site: journey 1 in English (Jane, UK), and in French.
+LOSES_ACCESS = {"uk": "jane@example.com", IN_FRENCH: "sam@example.ca"}
+
+
+@pytest.mark.parametrize("site", ["uk", IN_FRENCH])
 def test_lose_access_wait_and_finish(
-    lost_access: LostAccess, server: Server, new_context: Any, shot: Shots
+    site: str, request: pytest.FixtureRequest, new_context: Any, shot: Shots
 ) -> None:
-    site, old, new = "uk", "jane@example.com", lost_access.check.contact
+    old = LOSES_ACCESS[site]
+    if in_french(site):
+        server: Server = request.getfixturevalue("canada_server")
+        lost = lose_access(new_context().new_page(), server, site, old, shot)
+    else:
+        server = request.getfixturevalue("server")
+        lost = request.getfixturevalue("lost_access")
+    new = lost.check.contact
     # Told at once that we will write again, then the date once the check is weighed.
     received = message(server, new, site, "recovery_received")
-    assert "we received your account recovery request" in received["subject"]
+    assert says(received["subject"], "we received your account recovery request", site)
     scheduled = message(server, new, site, "recovery_scheduled")
-    assert "can be finished after" in scheduled["subject"]
+    assert says(scheduled["subject"], "can be finished after", site)
     # The old email hears of it, with its own This wasn't me link.
     notice = message(server, old, site, "recovery_notice")
-    assert "someone asked to recover your account" in notice["subject"]
+    assert says(notice["subject"], "someone asked to recover your account", site)
     assert "n***@example.org" in notice["body"] and new not in notice["body"]
     link_in(notice, CANCEL_LINK, server, site)
 
     # Once the wait is over: Finish recovering your account, to the new email only.
     finish = message(server, new, site, "recovery_finish", timeout=WAITED)
-    assert "finish recovering your account" in finish["subject"]
+    assert says(finish["subject"], "finish recovering your account", site)
     assert not [m for m in server.messages() if m["kind"] == "recovery_finish" and m["to"] == old]
     page = new_context().new_page()
     page.goto(link_in(finish, FINISH_LINK, server, site))
@@ -338,7 +373,7 @@ def test_lose_access_wait_and_finish(
     look(page, shot, "recovered-360", mobile=True)
     page.set_viewport_size({"width": 1280, "height": 800})
     told = message(server, old, site, "recovery_ended")
-    assert "recovered with a new contact" in told["subject"]
+    assert says(told["subject"], "recovered with a new contact", site)
 
     # Never signed in by the recovery: the old email no longer works, the new one does.
     page.get_by_role("main").get_by_role("link", name="Sign in").click()

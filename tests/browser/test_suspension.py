@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
-from tests.browser.conftest import Server, Shots, running_demo
+from tests.browser.conftest import IN_FRENCH, Server, Shots, running_demo, site_code
+from tests.browser.french import expect, says
 from tests.browser.test_console import console
 from tests.browser.test_console_cases import enrolled_page
 from tests.browser.test_journeys import check_page, enter_identifier, heading, sign_in
@@ -29,6 +30,8 @@ pytestmark = pytest.mark.browser
 expect.set_options(timeout=5000)
 
 JANE = "jane@example.com"
+# Whose account is suspended, by the test's site: Jane (US), and Sam (Canada) in French.
+SUSPENDED = {"us": JANE, IN_FRENCH: "sam@example.ca"}
 FACTS = "Between 2 and 9 November, five reviews from this account insulted the sellers by name."
 APPEAL_1 = (
     "Those reviews were written by my nephew, who used my laptop. I have changed my password."
@@ -36,7 +39,6 @@ APPEAL_1 = (
 UPHOLD = "The reviews were posted after a sign-in from your usual device and browser."
 APPEAL_2 = "I can show that my nephew stayed with us that week; I will keep my laptop locked."
 REINSTATE = "Thank you for the explanation. We have removed the reviews and lifted the suspension."
-APPEAL_LINK = re.compile(r"(http://us\.localhost:\d+/suspension/appeal\?token=[\w-]+)")
 
 
 @pytest.fixture(scope="module")
@@ -46,10 +48,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Pat
         yield server, data
 
 
-def appeal_link(server: Server, matching: Callable[[dict[str, Any]], bool]) -> str:
-    """The Appeal this decision link of the newest matching email to Jane."""
-    message = server.wait_for_message(to=JANE, site="us", matching=matching, timeout=10)
-    found = APPEAL_LINK.search(message["body"])
+def appeal_link(server: Server, site: str, matching: Callable[[dict[str, Any]], bool]) -> str:
+    """The Appeal this decision link of the newest matching email to the customer."""
+    message = server.wait_for_message(to=SUSPENDED[site], site=site, matching=matching, timeout=10)
+    link = re.compile("(" + re.escape(server.origin(site)) + r"/suspension/appeal\?token=[\w-]+)")
+    found = link.search(message["body"])
     assert found, message["body"]
     return found.group(1)
 
@@ -74,16 +77,22 @@ def appeal(page: Page, text: str) -> str:
     return found.group(1)
 
 
+@pytest.mark.parametrize("site", ["us", IN_FRENCH])
 def test_suspend_appeal_uphold_appeal_reinstate(
-    demo: tuple[Server, Path], new_context: Callable[..., Any], page: Page, shot: Shots
+    site: str,
+    demo: tuple[Server, Path],
+    new_context: Callable[..., Any],
+    page: Page,
+    shot: Shots,
 ) -> None:
     server, data = demo
+    customer, code = SUSPENDED[site], site_code(site)
     tess = enrolled_page(
-        server, data, new_context, "tess@staff.example", "--role", "trust", "--site", "us"
+        server, data, new_context, f"tess.{code}@staff.example", "--role", "trust", "--site", code
     )
     # Tess suspends Jane's account from the console.
     tess.get_by_role("navigation", name="Console").get_by_role("link", name="Accounts").click()
-    tess.get_by_label("Email or mobile phone number").fill(JANE)
+    tess.get_by_label("Email or mobile phone number").fill(customer)
     tess.get_by_role("button", name="Find").click()
     check_page(tess)
     shot(tess, "account-file")
@@ -95,21 +104,22 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     expect(tess.locator("main")).to_contain_text("Suspended")
     shot(tess, "suspended")
 
-    # The statement of reasons reaches Jane.
+    # The statement of reasons reaches the customer, in their language.
     statement = server.wait_for_message(
-        to=JANE, site="us", matching=lambda m: "Appeal this decision" in m["body"]
+        to=customer, site=site, matching=lambda m: says(m["body"], "Appeal this decision", site)
     )
-    for part in (FACTS, "9.3", "Reviews that break our rules"):
+    for part in (FACTS, "9.3"):
         assert part in statement["body"], part
+    assert says(statement["body"], "Reviews that break our rules", site)
 
     # Before the password nothing differs; after it, the sign-in page says so.
-    page.goto(server.url("us", "/signin"))
-    enter_identifier(page, JANE)
+    page.goto(server.url(site, "/signin"))
+    enter_identifier(page, customer)
     page.get_by_label("Password", exact=True).fill("not-her-password-1")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("main")).to_contain_text("couldn't sign you in")
-    page.goto(server.url("us", "/signin"))
-    enter_identifier(page, JANE)
+    page.goto(server.url(site, "/signin"))
+    enter_identifier(page, customer)
     page.get_by_label("Password", exact=True).fill("sunny-harbor-42")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("main")).to_contain_text("Your account is suspended.")
@@ -127,7 +137,7 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     decide(tess, server, first, "Uphold", UPHOLD)
     expect(tess.locator("main")).to_contain_text("Upheld")
     shot(tess, "upheld")
-    again = appeal_link(server, lambda m: UPHOLD in m["body"])
+    again = appeal_link(server, site, lambda m: UPHOLD in m["body"])
     page.goto(again)
     expect(page.locator("main")).to_contain_text(UPHOLD)
     shot(page, "notice-after-uphold")
@@ -143,12 +153,12 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     shot(tess, "second-appeal-not-hers")
 
     tom = enrolled_page(
-        server, data, new_context, "tom@staff.example", "--role", "trust", "--site", "us"
+        server, data, new_context, f"tom.{code}@staff.example", "--role", "trust", "--site", code
     )
     decide(tom, server, second, "Reinstate", REINSTATE)
     expect(tom.locator("main")).to_contain_text("Reinstated")
     shot(tom, "reinstated")
-    server.wait_for_message(to=JANE, site="us", matching=lambda m: REINSTATE in m["body"])
+    server.wait_for_message(to=customer, site=site, matching=lambda m: REINSTATE in m["body"])
 
-    sign_in(page, server, "us", JANE)
+    sign_in(page, server, site, customer)
     shot(page, "signed-in-again")

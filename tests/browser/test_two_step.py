@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page
 
 from entryway.core import totp
-from tests.browser.conftest import Server, Shots
+from tests.browser.conftest import IN_FRENCH, Server, Shots
+from tests.browser.french import expect, one_of, says, words
 from tests.browser.test_journeys import (
     MOBILE,
     NEW_PASSWORD,
@@ -44,7 +45,8 @@ CHALLENGE = "Two-Step Verification"
 BACKUP = "Use a backup method"
 ADD_APP = "Add an authenticator app"
 CODES = "Your backup codes"
-WRONG = re.compile(r"^That (backup )?code isn't right")
+WRONG_APP = "That code isn't right. Check your authenticator app and try again."
+WRONG_BACKUP = "That backup code isn't right, or it was used already."
 BACKUP_CODE = re.compile(r"^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$")
 
 
@@ -77,7 +79,7 @@ def wrong_code(key: bytes) -> str:
 def qr_and_key_problems(page: Page) -> list[str]:
     """The QR code drawn whole inside its box, big enough to scan; no key group split."""
     problems: list[str] = page.evaluate(
-        """() => {
+        """(label) => {
         const out = [];
         const svg = document.querySelector('main svg');
         const box = svg.getBoundingClientRect();
@@ -91,7 +93,7 @@ def qr_and_key_problems(page: Page) -> list[str]:
                          + `${box.width}x${box.height}px box`);
         }
         const key = [...document.querySelectorAll('main code')]
-            .find((c) => c.parentElement.textContent.includes('Key:'));
+            .find((c) => c.parentElement.textContent.includes(label));
         const text = key.firstChild;
         let at = 0;
         for (const group of text.data.split(' ')) {
@@ -102,7 +104,8 @@ def qr_and_key_problems(page: Page) -> list[str]:
             at += group.length + 1;
         }
         return out;
-    }"""
+    }""",
+        words(page)("Key:").strip(),
     )
     return problems
 
@@ -126,6 +129,11 @@ def codes_problems(page: Page) -> list[str]:
     return problems
 
 
+def turn_on_or_manage(page: Page) -> re.Pattern[str]:
+    """The 2SV link on Login & security, whichever it says."""
+    return one_of(page, "Turn on two-step verification", "Manage two-step verification")
+
+
 def two_step_row(page: Page) -> Any:
     """The 2SV row on Login & security."""
     return page.get_by_role("main").get_by_role("listitem").filter(has=heading(page, SETTINGS))
@@ -134,7 +142,7 @@ def two_step_row(page: Page) -> Any:
 def open_settings(page: Page, shot: Shots) -> None:
     """From Login & security to the 2SV settings (the password was just given: no re-entry)."""
     expect(heading(page, "Login & security")).to_be_visible()
-    page.get_by_role("link", name=re.compile(r"^(Turn on|Manage) two-step verification$")).click()
+    page.get_by_role("link", name=turn_on_or_manage(page)).click()
     expect(heading(page, SETTINGS)).to_be_visible()
     check_page(page)
     shot(page, "settings")
@@ -237,13 +245,13 @@ def use_backup_code(page: Page, code: str) -> None:
 def expect_code_refused(page: Page, label: str) -> None:
     field = page.get_by_label(label)
     expect(field).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#code-error")).to_have_text(WRONG)
+    expect(page.locator("#code-error")).to_have_text(one_of(page, WRONG_APP, WRONG_BACKUP))
 
 
 # -- 1. enrol an app, then sign in with it ------------------------------------------------
 
 
-@pytest.mark.parametrize("site", ["us"])
+@pytest.mark.parametrize("site", ["us", IN_FRENCH])
 def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shots) -> None:
     email = unique_email("ada", site)
     register(page, server, site, "Ada Byron", email)
@@ -288,10 +296,10 @@ def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shot
     expect(two_step_row(page)).to_contain_text("On")
     expect(page.get_by_role("link", name="Manage two-step verification")).to_have_text("Manage")
     shot(page, "account-on")
-    message = server.wait_for_message(
-        to=email, site=site, matching=lambda m: "turned on" in m["body"]
+    turned_on = "two-step verification was turned on with an authenticator app"
+    server.wait_for_message(
+        to=email, site=site, matching=lambda m: says(m["body"], turned_on, site)
     )
-    assert "two-step verification was turned on with an authenticator app" in message["body"]
 
     sign_out(page)
     sign_in_to_challenge(page, server, site, email, shot)
@@ -317,7 +325,7 @@ def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shot
 # -- 2. a backup code, once ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("site", ["us", "uk"])
+@pytest.mark.parametrize("site", ["us", "uk", IN_FRENCH])
 def test_backup_code(site: str, server: Server, page: Page, shot: Shots) -> None:
     email = unique_email("bea", site)
     register(page, server, site, "Bea Quinn", email)
@@ -356,7 +364,7 @@ def test_backup_code(site: str, server: Server, page: Page, shot: Shots) -> None
 
     use_backup_code(page, codes[1])
     expect(heading(page, "Login & security")).to_be_visible()
-    page.get_by_role("link", name=re.compile(r"^(Turn on|Manage) two-step verification$")).click()
+    page.get_by_role("link", name=turn_on_or_manage(page)).click()
     expect(heading(page, SETTINGS)).to_be_visible()
     expect(page.get_by_role("main")).to_contain_text("You have 8 unused codes.")
     shot(page, "settings-8-left")
