@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from babel.messages.pofile import read_po
@@ -205,7 +206,32 @@ def french() -> Catalog:
                 if message.context and message.id in entries:
                     continue
                 entries[message.id] = str(message.string)
+    for english_text, french_text in _article_pairs():
+        entries.setdefault(english_text, french_text)
     return Catalog(entries, plurals.values())
+
+
+_HELP = Path(__file__).resolve().parents[2] / "src" / "entryway" / "content" / "help"
+_OUTLINE = re.compile(r"^(#{1,3}) (.+)$", re.MULTILINE)
+_LINK = re.compile(r"\[([^\]]+)\]\(([^)]+)\)")
+
+
+def _article_pairs() -> list[tuple[str, str]]:
+    """Help articles are translated as whole files, not catalog entries: their titles,
+    headings and link texts, paired by place (a translation keeps the outline and links)."""
+    pairs: list[tuple[str, str]] = []
+    for path in sorted(_HELP.glob("*.md")):
+        translated = _HELP / FRENCH / path.name
+        if not translated.is_file():
+            continue
+        en, fr = path.read_text(), translated.read_text()
+        en_outline, fr_outline = _OUTLINE.findall(en), _OUTLINE.findall(fr)
+        if [h for h, _ in en_outline] == [h for h, _ in fr_outline]:
+            pairs += [(e, f) for (_, e), (_, f) in zip(en_outline, fr_outline, strict=True)]
+        en_links, fr_links = _LINK.findall(en), _LINK.findall(fr)
+        if [u for _, u in en_links] == [u for _, u in fr_links]:
+            pairs += [(e, f) for (e, _), (f, _) in zip(en_links, fr_links, strict=True)]
+    return [(e, f) for e, f in pairs if e != f]
 
 
 def english(text: str) -> str:
