@@ -226,7 +226,10 @@ def walk_check(page: Page, server: Server, check: Check, shot: Shots) -> Walk:
     page.get_by_role("button", name="Continue").click()
 
     expect(heading(page, "Recovery requested")).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text("write to you at n***@example.org")
+    expect(page.get_by_role("main")).to_contain_text(
+        "Thank you. We'll look at your request and write to you at n***@example.org to tell you"
+        " what happens next."
+    )
     seen.append(look(page, shot, "recovery-requested", mobile=mobile))
     # The questions differ (the account's own, or decoys): what they are is kept apart.
     first = seen[0]
@@ -366,7 +369,10 @@ def test_lose_access_wait_and_finish(
 
     expect(heading(page, "Your account is recovered")).to_be_visible()
     done = page.get_by_role("main")
-    expect(done).to_contain_text("n***@example.org is now your account's email address")
+    expect(done).to_contain_text(
+        "Your new password is saved, and n***@example.org is now your account's email address:"
+        " we've taken the old ones off."
+    )
     expect(done).to_contain_text("set it up again")
     look(page, shot, "recovered")
     page.set_viewport_size(MOBILE)

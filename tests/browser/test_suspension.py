@@ -23,7 +23,7 @@ from tests.browser.conftest import IN_FRENCH, Server, Shots, running_demo, site_
 from tests.browser.french import expect, says
 from tests.browser.test_console import console
 from tests.browser.test_console_cases import enrolled_page
-from tests.browser.test_journeys import check_page, enter_identifier, heading, sign_in
+from tests.browser.test_journeys import FAILED, check_page, enter_identifier, heading, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     enter_identifier(page, customer)
     page.get_by_label("Password", exact=True).fill("not-her-password-1")
     page.get_by_role("button", name="Sign in").click()
-    expect(page.locator("main")).to_contain_text("couldn't sign you in")
+    expect(page.locator("main")).to_contain_text(FAILED)
     page.goto(server.url(site, "/signin"))
     enter_identifier(page, customer)
     page.get_by_label("Password", exact=True).fill("sunny-harbor-42")
