@@ -43,11 +43,12 @@ class Catalog:
         for pattern, french in self._templates:
             match = pattern.fullmatch(english)
             if match:
-                values = match.groupdict()
-                return _PLACEHOLDER.sub(
-                    lambda m: values.get(m.group(1) or m.group(2), m.group(0)), french
-                )
+                return _fill(french, match.groupdict())
         return english
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1) or m.group(2), m.group(0)), template)
 
 
 def _as_pattern(msgid: str) -> re.Pattern[str]:
@@ -155,8 +156,7 @@ class _Assertions:
 
         def call(*args: Any, **kwargs: Any) -> Any:
             args = tuple(
-                self._t(a) if isinstance(a, str) and not name.endswith("url") else a
-                for a in args
+                self._t(a) if isinstance(a, str) and not name.endswith("url") else a for a in args
             )
             if isinstance(args[:1], tuple) and args and isinstance(args[0], list):
                 args = ([self._t(a) if isinstance(a, str) else a for a in args[0]], *args[1:])
