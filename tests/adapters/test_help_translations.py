@@ -4,7 +4,8 @@ and says the same things, an operator may translate, and a missing translation r
 from __future__ import annotations
 
 import re
-from pathlib import Path
+import tomllib
+from pathlib import Path, PurePosixPath
 
 import pytest
 
@@ -56,6 +57,18 @@ def test_every_english_article_has_a_french_one_saying_the_same_things() -> None
                 slug,
                 mark,
             )
+
+
+def test_the_package_ships_the_translations() -> None:
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["entryway"]
+    package = SHIPPED_DIR.parents[1]
+    for slug in SHIPPED:
+        # As setuptools reads a glob: "*" stays within one folder.
+        relative = PurePosixPath((FRENCH / f"{slug}.md").relative_to(package).as_posix())
+        assert any(
+            relative.match(g) and len(relative.parts) == len(PurePosixPath(g).parts) for g in globs
+        ), relative
 
 
 @pytest.mark.parametrize("slug", SHIPPED)
