@@ -115,8 +115,8 @@ def build(
     secret = settings.secret_key
     assert len(secret) >= 32, "demo mode supplies a secret before build()"
     sites = SiteDirectory(list(settings.sites), settings.site_aliases)
-    articles = help_center(settings, sites)
     catalogs = load_catalogs([tag for site in sites.sites for tag in site.locales])
+    articles = help_center(settings, sites, catalogs)
     templates_dir = Path(settings.templates_dir) if settings.templates_dir else None
     db = Database(settings.database_url, schema=schema)
     http = httpx.AsyncClient()
@@ -209,11 +209,14 @@ def build(
     )
 
 
-def help_center(settings: Settings, sites: SiteDirectory) -> HelpCenter:
-    """Every site's help articles, rendered once; a bad article refuses to start."""
+def help_center(
+    settings: Settings, sites: SiteDirectory, catalogs: Catalogs | None = None
+) -> HelpCenter:
+    """Every site's help articles in each of its languages, rendered once; a bad article
+    refuses to start."""
     folder = Path(settings.help_articles_dir) if settings.help_articles_dir else None
     try:
-        return load_help_center(sites.sites, settings.mail_from, folder)
+        return load_help_center(sites.sites, settings.mail_from, folder, catalogs)
     except HelpArticleError as exc:
         raise UnsafeSettings(
             f"refusing to start: ENTRYWAY_HELP_ARTICLES_DIR: {exc}"

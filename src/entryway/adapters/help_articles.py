@@ -1,4 +1,4 @@
-"""Help articles: Markdown files read and rendered for every site once, at start.
+"""Help articles: Markdown files read and rendered for every site and language once, at start.
 
 A file is ``<slug>.md``, UTF-8, at most 64 KiB. Its first line is ``# Title`` (plain text);
 the first paragraph after it is a single line, the summary the help index shows (it also
@@ -17,15 +17,30 @@ to ``mailto:`` a site's support address. The renderer drops any other link (its 
 stays); the loader refuses a file that has one, so an operator sees the mistake at start.
 A paragraph that is only a link is the article's way into its journey: it is shown as a
 button.
+
+Languages. The files at the top of a folder are in English, the language every site can
+fall back to. A translation lives in a subfolder named by its locale tag, under the same
+file name (``fr-CA/locked.md``), so an article has one address in every language; the
+package ships ``fr-CA`` complete. An operator's folder (``HELP_ARTICLES_DIR``) may hold such
+subfolders too; a subfolder that is not named by a locale tag is refused, and so is a
+translation of a slug that has no English article. For each locale a site offers, each
+article is taken from, best first: that locale's subfolder (the operator's, then the
+package's); for a language other than English, another region's subfolder of the same
+language (``fr-CA`` serves ``fr-FR``); else the English article, shown as it is. An
+operator's English article that replaces a shipped one also sets aside the package's
+translations of it (they translate the text it replaced): until the operator adds their
+own, every language reads their article in English. Placeholders are the same in every
+language; ``{other_site_names}`` is joined the way the article's language joins a list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+from babel.lists import format_list
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -38,6 +53,7 @@ from entryway.core.articles import (
     is_slug,
     placeholders,
 )
+from entryway.core.locales import N_, Catalogs, babel_name, language, valid_tag
 from entryway.core.redirects import safe_return_to
 from entryway.core.sites import Site
 
@@ -52,6 +68,9 @@ NAMES = (
     "other_site_names",
     "other_sites",
 )
+SOURCE_LANGUAGE = "en"  # the language of the files at the top of a folder
+# {other_site_names} when a site has no other: rare, but it is still read by a customer.
+NO_OTHER_SITE = N_("no other regional site")
 _ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -68,9 +87,10 @@ class Source:
     title: str
     summary: str  # Markdown, one line
     body: str  # Markdown under the title line
+    lang: str = SOURCE_LANGUAGE  # "en" at the top of a folder, else its subfolder's tag
 
 
-def parse_source(path: Path, raw: bytes) -> Source:
+def parse_source(path: Path, raw: bytes, lang: str = SOURCE_LANGUAGE) -> Source:
     """Check one file's name, size, encoding, title, summary and placeholders."""
     slug = path.name.removesuffix(".md")
     if not is_slug(slug):
@@ -102,10 +122,10 @@ def parse_source(path: Path, raw: bytes) -> Source:
             f"{path}: unknown placeholder {{{unknown[0]}}}; known ones are "
             + ", ".join(f"{{{n}}}" for n in NAMES)
         )
-    return Source(slug, path, first[2:].strip(), paragraphs[0].strip(), body)
+    return Source(slug, path, first[2:].strip(), paragraphs[0].strip(), body, lang)
 
 
-def read_folder(folder: Path) -> dict[str, Source]:
+def read_folder(folder: Path, lang: str = SOURCE_LANGUAGE) -> dict[str, Source]:
     """Every ``*.md`` article in ``folder`` by slug (other files are not articles)."""
     if not folder.is_dir():
         raise HelpArticleError(f"{folder}: not a folder of help articles")
@@ -115,8 +135,24 @@ def read_folder(folder: Path) -> dict[str, Source]:
             raw = path.read_bytes()
         except OSError as exc:
             raise HelpArticleError(f"{path}: cannot be read ({exc.strerror})") from None
-        source = parse_source(path, raw)
+        source = parse_source(path, raw, lang)
         found[source.slug] = source
+    return found
+
+
+def read_translations(folder: Path) -> dict[str, dict[str, Source]]:
+    """The translations in ``folder``'s subfolders, by locale tag and slug; a subfolder
+    not named by a tag is refused (``fr_CA`` would otherwise be ignored without a word)."""
+    found = {}
+    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
+        if sub.name.startswith("."):
+            continue  # a tool's folder (.git), not a language
+        if not valid_tag(sub.name):
+            raise HelpArticleError(
+                f"{sub}: a subfolder holds one language's translations and is named by its "
+                "locale tag, such as fr-CA"
+            )
+        found[sub.name] = read_folder(sub, sub.name)
     return found
 
 
@@ -126,21 +162,34 @@ def escape_markdown(value: str) -> str:
     return "".join("\\" + ch if ch in _ASCII_PUNCTUATION else ch for ch in value)
 
 
-def plain_values(site: Site, sites: Sequence[Site], sender: str) -> dict[str, str]:
-    """The text placeholders' values for ``site``, as they read (titles use these)."""
+def plain_values(
+    site: Site,
+    sites: Sequence[Site],
+    sender: str,
+    locale: str = SOURCE_LANGUAGE,
+    gettext: Callable[[str], str] = str,
+) -> dict[str, str]:
+    """The text placeholders' values for ``site``, as they read (titles use these), in an
+    article written in ``locale`` (which joins the other sites' names its own way)."""
     names = [s.name for s in sites if s.code != site.code]
-    joined = " or ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
+    joined = format_list(names, style="or", locale=babel_name(locale)) if names else ""
     return {
         "brand": site.brand,
         "site": site.name,
         "origin": site.origin,
         "support_email": site.support_email,
         "sender": parseaddr(sender)[1] or sender,
-        "other_site_names": joined or "no other regional site",
+        "other_site_names": joined or gettext(NO_OTHER_SITE),
     }
 
 
-def markdown_values(site: Site, sites: Sequence[Site], sender: str) -> dict[str, str]:
+def markdown_values(
+    site: Site,
+    sites: Sequence[Site],
+    sender: str,
+    locale: str = SOURCE_LANGUAGE,
+    gettext: Callable[[str], str] = str,
+) -> dict[str, str]:
     """Every placeholder's value for ``site`` as Markdown that adds no markup of its own,
     but for ``{other_sites}``, the list of links we write ourselves."""
     links = "\n".join(
@@ -148,7 +197,8 @@ def markdown_values(site: Site, sites: Sequence[Site], sender: str) -> dict[str,
         for s in sites
         if s.code != site.code
     )
-    escaped = {k: escape_markdown(v) for k, v in plain_values(site, sites, sender).items()}
+    plain = plain_values(site, sites, sender, locale, gettext)
+    escaped = {k: escape_markdown(v) for k, v in plain.items()}
     return escaped | {"other_sites": links}
 
 
@@ -240,11 +290,24 @@ def _only_a_link(inline: Token) -> bool:
 
 
 def render_for_site(
-    source: Source, renderer: Renderer, site: Site, sites: Sequence[Site], sender: str
+    source: Source,
+    renderer: Renderer,
+    site: Site,
+    sites: Sequence[Site],
+    sender: str,
+    locale: str | None = None,
+    catalogs: Catalogs | None = None,
 ) -> Article:
-    """``source`` filled in and rendered for one site; a link that would be dropped, a
-    summary that is not a paragraph or a second level-one heading refuses it."""
-    body = fill(source.body, markdown_values(site, sites, sender))
+    """``source`` filled in and rendered for one site and a reader in ``locale`` (default:
+    the site's); a link that would be dropped, a summary that is not a paragraph or a
+    second level-one heading refuses it."""
+    reader = locale or site.locale
+    # Values are written in the article's language: a French reader of an article that has
+    # no translation reads "A or B" inside the English text, not "A ou B".
+    text_locale = reader if language(reader) == language(source.lang) else source.lang
+    gettext = (catalogs or Catalogs()).get(source.lang).gettext
+    markdown = markdown_values(site, sites, sender, text_locale, gettext)
+    body = fill(source.body, markdown)
     first, headings = renderer.outline(body)
     if first != "paragraph_open":
         raise HelpArticleError(f"{source.path}: the summary under the title must be text")
@@ -257,29 +320,84 @@ def render_for_site(
             "service; links may go to /paths, configured site origins or mailto: a "
             "support address"
         )
-    summary_html, _ = renderer.render_inline(
-        fill(source.summary, markdown_values(site, sites, sender))
-    )
-    title = fill(source.title, plain_values(site, sites, sender)).replace("\\{", "{")
-    return Article(source.slug, title, summary_html, body_html)
+    summary_html, _ = renderer.render_inline(fill(source.summary, markdown))
+    plain = plain_values(site, sites, sender, text_locale, gettext)
+    title = fill(source.title, plain).replace("\\{", "{")
+    return Article(source.slug, title, summary_html, body_html, source.lang)
 
 
-def load_help_center(sites: Sequence[Site], sender: str, folder: Path | None = None) -> HelpCenter:
+def pick(
+    slug: str,
+    locale: str,
+    english: Mapping[str, Source],
+    translations: Sequence[Mapping[str, Mapping[str, Source]]],
+) -> Source:
+    """The source of article ``slug`` for readers in ``locale``: its translation into that
+    locale, else into another region's form of the language, else the English article.
+    ``translations`` are searched in order at each step (the operator's before the
+    package's)."""
+    tags = [locale]
+    if language(locale) != SOURCE_LANGUAGE:
+        written = {tag for by_tag in translations for tag in by_tag}
+        tags += sorted(t for t in written if t != locale and language(t) == language(locale))
+    for tag in tags:
+        for by_tag in translations:
+            found = by_tag.get(tag, {}).get(slug)
+            if found is not None:
+                return found
+    return english[slug]
+
+
+def load_help_center(
+    sites: Sequence[Site],
+    sender: str,
+    folder: Path | None = None,
+    catalogs: Catalogs | None = None,
+) -> HelpCenter:
     """The shipped articles, with ``folder``'s replacing or adding by slug, rendered for
-    every site; raises HelpArticleError naming the first bad file."""
+    every site in each of its locales; raises HelpArticleError naming the first bad file.
+    ``catalogs`` translate the few words this module writes itself."""
     sources = read_folder(SHIPPED_DIR)
     missing = [slug for slug in SHIPPED if slug not in sources]
     if missing:
         raise HelpArticleError(f"{SHIPPED_DIR}: the package lacks articles {missing}")
+    shipped = read_translations(SHIPPED_DIR)
+    theirs: dict[str, dict[str, Source]] = {}
     if folder is not None:
-        sources |= read_folder(folder)
+        replaced = read_folder(folder)
+        theirs = read_translations(folder)
+        sources |= replaced
+        # A shipped translation of an article the operator rewrote would say something else.
+        shipped = {
+            tag: {s: src for s, src in by_slug.items() if s not in replaced}
+            for tag, by_slug in shipped.items()
+        }
+    for by_slug in [*theirs.values(), *shipped.values()]:
+        for slug, source in by_slug.items():
+            if slug not in sources:
+                raise HelpArticleError(
+                    f"{source.path}: translates no article; {slug}.md must be at the top "
+                    "of the folder, in English, too"
+                )
     order = list(SHIPPED) + sorted(set(sources) - set(SHIPPED))
     renderer = Renderer(sites)
     return HelpCenter(
         {
-            site.code: [
-                render_for_site(sources[slug], renderer, site, sites, sender) for slug in order
-            ]
+            site.code: {
+                tag: [
+                    render_for_site(
+                        pick(slug, tag, sources, [theirs, shipped]),
+                        renderer,
+                        site,
+                        sites,
+                        sender,
+                        tag,
+                        catalogs,
+                    )
+                    for slug in order
+                ]
+                for tag in site.locales
+            }
             for site in sites
         }
     )

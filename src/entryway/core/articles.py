@@ -1,4 +1,4 @@
-"""Help articles as values: slugs, placeholders and every site's rendered help center.
+"""Help articles as values: slugs, placeholders and every site's help center per language.
 
 Reading and rendering the Markdown is the adapters' job (adapters/help_articles.py); what
 lives here is what the pages and the troubleshooter need to agree on without it.
@@ -57,27 +57,56 @@ class Article:
     title: str  # plain text
     summary_html: str  # the first paragraph, inline (for the index)
     body_html: str  # everything under the title, the summary paragraph included
+    # The language the text is written in ("en", "fr-CA"): a page in French showing an
+    # article that has no translation yet can mark that part lang="en".
+    lang: str = ""
 
 
 class HelpCenter:
-    """Every site's articles, rendered once at start, in the order the index lists them."""
+    """Every site's articles in each of its locales, rendered once at start, in the order
+    the index lists them.
 
-    def __init__(self, by_site: Mapping[str, Sequence[Article]]) -> None:
-        self._index = {code: tuple(articles) for code, articles in by_site.items()}
-        self._by_slug = {
-            code: {a.slug: a for a in articles} for code, articles in self._index.items()
-        }
-        for code, articles in self._index.items():
-            if len(self._by_slug[code]) != len(articles):
-                raise ValueError(f"site {code!r}: two articles share a slug")
-            missing = [slug for slug in SHIPPED if slug not in self._by_slug[code]]
-            if missing:
-                raise ValueError(f"site {code!r}: missing help articles {missing}")
+    ``by_site[code]`` maps each of the site's locales to its articles, the site's default
+    locale first (``Site.locales``). Every locale has the same slugs in the same order, so an
+    article's address is the same in every language; a locale the site does not offer reads
+    the default's."""
 
-    def index(self, site_code: str) -> tuple[Article, ...]:
-        """The site's articles in index order."""
-        return self._index[site_code]
+    def __init__(self, by_site: Mapping[str, Mapping[str, Sequence[Article]]]) -> None:
+        self._index: dict[str, dict[str, tuple[Article, ...]]] = {}
+        self._by_slug: dict[str, dict[str, dict[str, Article]]] = {}
+        self._default: dict[str, str] = {}
+        for code, by_locale in by_site.items():
+            if not by_locale:
+                raise ValueError(f"site {code!r}: no locale has help articles")
+            self._default[code] = next(iter(by_locale))
+            self._index[code] = {tag: tuple(arts) for tag, arts in by_locale.items()}
+            self._by_slug[code] = {
+                tag: {a.slug: a for a in arts} for tag, arts in self._index[code].items()
+            }
+            slugs = [a.slug for a in self._index[code][self._default[code]]]
+            for tag, articles in self._index[code].items():
+                if len(self._by_slug[code][tag]) != len(articles):
+                    raise ValueError(f"site {code!r}, {tag}: two articles share a slug")
+                missing = [slug for slug in SHIPPED if slug not in self._by_slug[code][tag]]
+                if missing:
+                    raise ValueError(f"site {code!r}, {tag}: missing help articles {missing}")
+                if [a.slug for a in articles] != slugs:
+                    raise ValueError(
+                        f"site {code!r}: {tag} does not list the same articles as "
+                        f"{self._default[code]}"
+                    )
 
-    def article(self, site_code: str, slug: str) -> Article | None:
-        """The site's article ``slug``, or None (the page answers 404)."""
-        return self._by_slug[site_code].get(slug)
+    def locales(self, site_code: str) -> tuple[str, ...]:
+        """The locales the site's help center is written in, its default first."""
+        return tuple(self._index[site_code])
+
+    def _locale(self, site_code: str, locale: str | None) -> str:
+        return locale if locale in self._index[site_code] else self._default[site_code]
+
+    def index(self, site_code: str, locale: str | None = None) -> tuple[Article, ...]:
+        """The site's articles in index order, in ``locale`` (default: the site's own)."""
+        return self._index[site_code][self._locale(site_code, locale)]
+
+    def article(self, site_code: str, slug: str, locale: str | None = None) -> Article | None:
+        """The site's article ``slug`` in ``locale``, or None (the page answers 404)."""
+        return self._by_slug[site_code][self._locale(site_code, locale)].get(slug)

@@ -39,6 +39,7 @@ from entryway.web.pages import (
     auth,
     cases,
     dev,
+    language,
     questions,
     recovery_links,
     register,
@@ -47,7 +48,6 @@ from entryway.web.pages import (
     two_step,
 )
 from entryway.web.pages import help as help_pages
-from entryway.web.pages import language
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig

@@ -15,6 +15,7 @@ from starlette.responses import Response
 from entryway.core.articles import fill
 from entryway.core.sites import Site
 from entryway.core.troubleshoot import ASK_US, SIGN_IN_HELP, Outcome, Question
+from entryway.web.i18n import locale_of
 from entryway.web.render import page, redirect, web_of
 from entryway.web.security import site_of
 
@@ -37,7 +38,7 @@ async def help_index(request: Request) -> Response:
     return page(
         request,
         "help_index.html",
-        articles=web_of(request).articles.index(site.code),
+        articles=web_of(request).articles.index(site.code, locale_of(request, site)),
         ask_us=ASK_US,
     )
 
@@ -94,7 +95,8 @@ def _outcome(request: Request, outcome: Outcome) -> Response:
     site = site_of(request)
     texts = _texts(site)
     articles = web_of(request).articles
-    article = articles.article(site.code, outcome.article) if outcome.article else None
+    locale = locale_of(request, site)
+    article = articles.article(site.code, outcome.article, locale) if outcome.article else None
     return page(
         request,
         "troubleshoot_outcome.html",
@@ -112,7 +114,7 @@ def _outcome(request: Request, outcome: Outcome) -> Response:
 async def help_article(request: Request, slug: str) -> Response:
     """One article; an unknown slug is the ordinary 404 page."""
     site = site_of(request)
-    article = web_of(request).articles.article(site.code, slug)
+    article = web_of(request).articles.article(site.code, slug, locale_of(request, site))
     if article is None:
         raise HTTPException(404)
     return page(
