@@ -75,7 +75,7 @@ class Catalog:
                 if _PLACEHOLDER.search(english):
                     templates.append(_template(english, forms))
         # An entry of placeholders alone ("%(brand)s %(site)s") would match any words.
-        self._templates = sorted((t for t in templates if t.literal >= 3), key=lambda t: -t.literal)
+        self._templates = sorted((t for t in templates if t.literal >= 2), key=lambda t: -t.literal)
         self._plain = {_plain(k): v for k, v in self.entries.items() if _plain(k)}
 
     def __call__(self, english: str) -> str:

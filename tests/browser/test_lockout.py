@@ -27,6 +27,7 @@ from tests.browser.conftest import (
     IN_FRENCH,
     Server,
     Shots,
+    in_french,
     running_demo,
 )
 from tests.browser.french import expect, words_for
@@ -38,6 +39,7 @@ from tests.browser.test_journeys import (
     check_page,
     enter_identifier,
     heading,
+    keep_french,
     no_sideways_scroll,
     register,
     sign_in,
@@ -192,6 +194,11 @@ def test_lock_and_unlock(
     site: str, server: Server, page: Page, shot: Shots, new_context: NewContext
 ) -> None:
     email, (name, choices) = DEMO[site][0], LOCKED_OUT[site]
+    if in_french(site):  # the lock email is written in the account's own language
+        owner = new_context().new_page()
+        sign_in(owner, server, site, email)
+        keep_french(owner, server, site)
+        owner.context.close()
     before = message_ids(server)
 
     lock_account(page, server, site, email, shot)
@@ -363,8 +370,10 @@ def test_unusual_sign_in(
     expect(stranger).to_have_url(re.compile(r"/signin/confirm\?return_to=%2Faccount%2Fmessages$"))
     expect(heading(stranger, CONFIRM_HEADING)).to_be_visible()
     main = stranger.get_by_role("main")
-    expect(main).to_contain_text("we don't recognise this device")
-    expect(main).to_contain_text("failed attempts to sign in to your account")  # the reason
+    expect(main).to_contain_text(  # with the reason
+        "Your password was right, but we don't recognise this device and there were failed"
+        " attempts to sign in to your account lately, so we need to check it's you."
+    )
     expect(main).to_contain_text("u***@example.com")
     expect(stranger.get_by_role("button", name="Resend OTP")).to_be_visible()
     check_page(stranger)

@@ -51,6 +51,7 @@ from tests.browser.test_journeys import (
     check_page,
     enter_identifier,
     heading,
+    keep_french,
     no_sideways_scroll,
     sign_in,
 )
@@ -296,6 +297,7 @@ def lose_access(page: Page, server: Server, site: str, email: str, shot: Shots) 
     """The owner sets up the questions, signs out, then passes the identity check with them
     and an order of theirs: the first half of journey 1."""
     sign_in(page, server, site, email, DEMO_PASSWORD)
+    keep_french(page, server, site)  # so the old email's notices are in French too
     set_questions(page, shot)
     account_nav(page).get_by_role("button", name="Sign out").click()
     expect(heading(page, "Sign in")).to_be_visible()

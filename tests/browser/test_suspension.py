@@ -19,11 +19,18 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.conftest import IN_FRENCH, Server, Shots, running_demo, site_code
+from tests.browser.conftest import IN_FRENCH, Server, Shots, in_french, running_demo, site_code
 from tests.browser.french import expect, says
 from tests.browser.test_console import console
 from tests.browser.test_console_cases import enrolled_page
-from tests.browser.test_journeys import FAILED, check_page, enter_identifier, heading, sign_in
+from tests.browser.test_journeys import (
+    FAILED,
+    check_page,
+    enter_identifier,
+    heading,
+    keep_french,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +94,10 @@ def test_suspend_appeal_uphold_appeal_reinstate(
 ) -> None:
     server, data = demo
     customer, code = SUSPENDED[site], site_code(site)
+    if in_french(site):  # the statement of reasons is written in the account's language
+        sign_in(page, server, site, customer)
+        keep_french(page, server, site)
+        page.context.clear_cookies()
     tess = enrolled_page(
         server, data, new_context, f"tess.{code}@staff.example", "--role", "trust", "--site", code
     )
