@@ -22,7 +22,7 @@ from entryway.core.suspension import DEMO_REASONS
 from entryway.core.troubleshoot import SIGN_IN_HELP
 from entryway.settings import demo_sites
 from tests.conftest import World
-from tests.web.helpers import csrf_of, submit
+from tests.web.helpers import csrf_of, sign_in, submit
 from tests.web.test_security_cases import PASSWORD, make_account
 from tests.web.test_suspension_pages import suspend, world_with_reasons
 
@@ -238,6 +238,33 @@ async def test_a_case_from_ask_us_to_its_page_in_french(clients: MakeClient, wor
 
         empty = await submit(c, "/cases/view", "/cases/view/reply", {"reply": ""})
         assert empty.status_code == 422 and 'id="reply-error"' in empty.text
+
+
+async def test_your_support_cases_in_french(clients: MakeClient, world: World) -> None:
+    await make_account(world, "luc@example.com", site="ca")
+    async with clients(FRENCH) as c:
+        await sign_in(c, "luc@example.com", PASSWORD)
+        empty = await c.get("/account/cases")
+        assert h1(empty) == fr("Your support cases")
+        assert fr("You have no support cases.") in in_french(empty)
+        ask = await c.get("/help/ask")
+        assert fr(
+            "Tell us what's wrong and a Customer Service agent will reply by email or text "
+            "message. Your request is attached to your account, %(name)s."
+        ) % {"name": "Ana Lopez"} in in_french(ask)
+        r = await submit(
+            c, "/help/ask", "/help/ask", {"topic": "two_step", "message": "Plus de téléphone."}
+        )
+        assert r.status_code == 303, r.text
+        listed = await c.get("/account/cases")
+        body = in_french(listed)
+        assert fr(TOPIC_LABELS[Topic.TWO_STEP]) in body
+        assert fr("Login & security") in body and "Login & security" not in body
+        number = re.search(r'href="/account/cases/(\d{8})"', listed.text)
+        assert number, listed.text
+        page = await c.get(f"/account/cases/{number.group(1)}")
+        assert h1(page) == fr("Case %(number)s") % {"number": number.group(1)}
+        assert fr("Your support cases") in in_french(page)
 
 
 async def test_case_missing_in_french(clients: MakeClient) -> None:
