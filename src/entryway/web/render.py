@@ -70,8 +70,17 @@ def _configure(env: Environment) -> None:
     env.filters["phone"] = formatting.phone
     env.filters["linkify"] = formatting.linkify
     env.globals["state_labels"] = CUSTOMER_STATE_LABELS
-    env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
+    env.filters["activity"] = _activity
     env.globals["language_name"] = language_name
+
+
+@pass_context
+def _activity(context: Context, action: str) -> str:
+    """An activity's label in the page's language (the labels are in the catalog)."""
+    label = ACTIVITY_LABELS.get(AuditAction(action), action)
+    gettext = context.environment.globals["gettext"]
+    assert callable(gettext)  # installed by PageTemplates with the locale's catalog
+    return str(context.call(gettext, label))
 
 
 @pass_context
