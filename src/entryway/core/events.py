@@ -30,6 +30,7 @@ class AuditAction(enum.StrEnum):
     SESSION_ENDED = "session.ended"
     SESSIONS_ENDED_ALL = "session.ended_all"
     NAME_CHANGED = "account.name_changed"
+    LANGUAGE_CHANGED = "account.language_changed"  # the language of its emails and texts
     PASSWORD_CHANGED = "account.password_changed"  # noqa: S105 (an event name)
     EMAIL_CHANGE_STARTED = "contact.email_change_started"
     EMAIL_CHANGED = "contact.email_changed"
@@ -100,6 +101,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.SESSION_ENDED: "Signed out a device",
     AuditAction.SESSIONS_ENDED_ALL: "Signed out everywhere",
     AuditAction.NAME_CHANGED: "Name changed",
+    AuditAction.LANGUAGE_CHANGED: "Language changed",
     AuditAction.PASSWORD_CHANGED: "Password changed",
     AuditAction.EMAIL_CHANGE_STARTED: "Email change requested",
     AuditAction.EMAIL_CHANGED: "Email changed",

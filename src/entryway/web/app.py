@@ -33,7 +33,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.i18n import PageTemplates
+from entryway.web.i18n import ApiContentLanguage, PageTemplates
 from entryway.web.pages import (
     account,
     auth,
@@ -164,6 +164,7 @@ def create_app(
         response.headers.update(dict(exc.headers or {}))
         return response
 
+    app.add_middleware(ApiContentLanguage)
     app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SiteMiddleware, sites=deps.sites)

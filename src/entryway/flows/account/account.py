@@ -190,6 +190,29 @@ async def change_name(deps: Deps, me: Current, raw: str, who: Requester) -> None
         await uow.commit()
 
 
+async def set_language(deps: Deps, me: Current, locale: str, who: Requester) -> bool:
+    """Keep ``locale`` as the account's language for the emails and texts we send it; only
+    a language its site offers. False (nothing written) when it is the language already."""
+    site = deps.site(me.account.site)
+    if locale not in site.locales:
+        offered = ", ".join(site.locales)
+        raise InvalidInput(
+            "Choose one of this site's languages: {offered}.",
+            field="locale",
+            params={"offered": offered},
+        )
+    if me.account.locale == locale:
+        return False
+    async with deps.uow() as uow:
+        await uow.accounts.update(site.code, me.account.id, locale=locale)
+        await audit(
+            deps, uow, site.code, me.account.id, AuditAction.LANGUAGE_CHANGED, who, locale=locale
+        )
+        await uow.commit()
+    me.account.locale = locale  # the caller's copy reads what was stored
+    return True
+
+
 async def change_password(
     deps: Deps, me: Current, *, current_password: str, new: str, new_again: str, who: Requester
 ) -> None:
