@@ -9,9 +9,10 @@ import httpx
 import pytest
 
 from entryway.bootstrap import app_for
+from entryway.core.identifiers import Identifier, IdentifierKind
 from tests.conftest import World
 from tests.web.helpers import csrf_of, register, submit
-from tests.web.test_api import PW
+from tests.web.test_api import PW, api_account
 
 FRENCH = {"accept-language": "fr-CA,fr;q=0.9,en;q=0.5"}
 
@@ -27,8 +28,6 @@ async def ca(world: World) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def stored_locale(world: World, site: str, email: str) -> str:
-    from entryway.core.identifiers import Identifier, IdentifierKind
-
     async with world.deps.uow() as uow:
         account = await uow.accounts.find(site, Identifier(IdentifierKind.EMAIL, email))
     assert account is not None
@@ -81,8 +80,6 @@ async def test_api_sets_the_language_among_the_site_s_locales(
 
 
 async def test_us_site_offers_no_french(client: httpx.AsyncClient, world: World) -> None:
-    from tests.web.test_api import api_account
-
     auth = await api_account(client, world)
     r = await client.put("/api/v1/account/language", json={"locale": "fr-CA"}, headers=auth)
     assert r.status_code == 422
@@ -114,7 +111,8 @@ async def test_pages_registration_and_the_footer_choice(
     assert await stored_locale(world, "ca", "zoe@example.com") == "fr-CA"
     page = await ca.get("/account")
     assert page.status_code == 200
-    assert 'id="language-heading"' in page.text and "Français" in page.text
+    assert 'id="language-heading">Langue<' in page.text and "Français" in page.text
+    assert 'aria-label="Choisir comme langue\u00a0: English"' in page.text
     assert 'name="lang" value="en-CA"' in page.text  # the other language, to change to
     r = await ca.post(
         "/language", data={"csrf": csrf_of(page.text), "lang": "en-CA", "back": "/account"}
@@ -123,6 +121,7 @@ async def test_pages_registration_and_the_footer_choice(
     assert await stored_locale(world, "ca", "zoe@example.com") == "en-CA"
     page = await ca.get("/account")
     assert page.headers["content-language"] == "en-CA"
+    assert 'id="language-heading">Language<' in page.text
     assert 'name="lang" value="fr-CA"' in page.text and "English" in page.text
 
 

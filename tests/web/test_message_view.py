@@ -86,9 +86,7 @@ async def ana(client: httpx.AsyncClient, world: World, tmp_path: Path) -> str:
     return owner
 
 
-async def test_the_list_links_to_the_email_as_it_looks(
-    client: httpx.AsyncClient, ana: str
-) -> None:
+async def test_the_list_links_to_the_email_as_it_looks(client: httpx.AsyncClient, ana: str) -> None:
     r = await client.get("/account/messages")
     assert r.status_code == 200
     assert '<a href="/account/messages/reply1">View as the email looks</a>' in r.text

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from entryway.core.sites import Site
 
+
 def logo_origin(site: Site) -> str:
     """The origin of the brand's logo, the one remote image an email may show."""
     if not site.logo_url:

@@ -9,11 +9,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from entryway.core.locales import N_
 from entryway.errors import NotFound
 from entryway.flows.demo_orders import DemoOrders, order_sheet
 from entryway.flows.ports import Message, Order
 from entryway.web.email_view import email_html_response
-from entryway.web.i18n import gettext_for
 from entryway.web.render import page, web_of
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +69,7 @@ async def outbox_message(request: Request, message_id: str) -> Response:
         html_url=f"/dev/outbox/{found.id}/html" if found.html else "",
         origin=web_of(request).deps.site(found.site).origin,
         back="/dev/outbox",
-        back_label=gettext_for(request)("Demo outbox"),
+        back_label=N_("Demo outbox"),
     )
 
 
