@@ -95,6 +95,7 @@ async def test_every_api_answer_says_its_language(ca: httpx.AsyncClient) -> None
         r = await ca.request(method, path, headers=FRENCH)
         assert r.status_code >= 400
         assert r.headers["content-language"] == "fr-CA", path
+        assert r.headers["vary"] == "Accept-Language, Cookie", path
         r = await ca.request(method, path, headers={"accept-language": "en-GB,en;q=0.8"})
         assert r.headers["content-language"] == "en-CA", path
     ca.cookies.set("ew_lang", "fr-CA")  # the footer's choice counts for the API as well

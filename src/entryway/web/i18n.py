@@ -52,8 +52,11 @@ class ApiContentLanguage:
         async def with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                if not any(name.lower() == b"content-language" for name, _ in headers):
+                names = {name.lower() for name, _ in headers}
+                if b"content-language" not in names:
                     headers.append((b"content-language", locale_of(request).encode("latin-1")))
+                if b"vary" not in names:  # a shared cache must not answer in another language
+                    headers.append((b"vary", b"Accept-Language, Cookie"))
                 message["headers"] = headers
             await send(message)
 
