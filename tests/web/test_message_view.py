@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -18,6 +19,7 @@ from entryway.bootstrap import Runtime, app_for, build
 from entryway.core.events import Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.flows.ports import Message
+from entryway.web.email_view import email_policy
 from tests.conftest import World
 from tests.conftest import test_settings as settings_for
 from tests.web.helpers import register
@@ -203,3 +205,9 @@ async def test_the_demo_logo_is_served(client: httpx.AsyncClient, world: World) 
     width, height = int.from_bytes(r.content[16:20]), int.from_bytes(r.content[20:24])
     assert (width, height) == (120, 32)
     assert world.deps.site("us").logo_url == "http://us.localhost:8000/static/logo.png"
+
+
+def test_without_a_logo_an_email_may_show_no_remote_image(world: World) -> None:
+    plain = replace(world.deps.site("us"), logo_url="")
+    assert "img-src data:;" in email_policy(plain)
+    assert "http" not in email_policy(plain)
