@@ -32,6 +32,7 @@ class AuditAction(enum.StrEnum):
     SESSION_ENDED = "session.ended"
     SESSIONS_ENDED_ALL = "session.ended_all"
     NAME_CHANGED = "account.name_changed"
+    LANGUAGE_CHANGED = "account.language_changed"  # the language of its emails and texts
     PASSWORD_CHANGED = "account.password_changed"  # noqa: S105 (an event name)
     EMAIL_CHANGE_STARTED = "contact.email_change_started"
     EMAIL_CHANGED = "contact.email_changed"
@@ -155,6 +156,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.APPEAL_OPENED: N_("Appeal sent"),
     AuditAction.APPEAL_UPHELD: N_("Appeal decided: suspension upheld"),
     AuditAction.APPEAL_REINSTATED: N_("Appeal decided: account reinstated"),
+    AuditAction.LANGUAGE_CHANGED: N_("Language changed"),
 }
 
 

@@ -33,7 +33,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.i18n import PageTemplates
+from entryway.web.i18n import ApiContentLanguage, PageTemplates
 from entryway.web.pages import (
     account,
     auth,
@@ -48,6 +48,7 @@ from entryway.web.pages import (
     two_step,
 )
 from entryway.web.pages import help as help_pages
+from entryway.web.pages import messages as message_pages
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -92,6 +93,7 @@ def create_app(
     app.include_router(register.router)
     app.include_router(two_step.router)
     app.include_router(questions.router)
+    app.include_router(message_pages.router)
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(recovery_pages.router)
@@ -164,6 +166,7 @@ def create_app(
         response.headers.update(dict(exc.headers or {}))
         return response
 
+    app.add_middleware(ApiContentLanguage)
     app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SiteMiddleware, sites=deps.sites)

@@ -100,7 +100,10 @@ def web_of(request: Request) -> Web:
 def who(request: Request) -> Requester:
     site = site_of(request)
     return requester(
-        request, web_of(request).config, device=request.cookies.get(cookie_name(site, DEVICE), "")
+        request,
+        web_of(request).config,
+        device=request.cookies.get(cookie_name(site, DEVICE), ""),
+        locale=locale_of(request, site),
     )
 
 

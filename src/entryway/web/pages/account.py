@@ -12,7 +12,7 @@ from starlette.responses import Response
 from entryway.core.events import FlowPurpose
 from entryway.core.identifiers import IdentifierKind
 from entryway.errors import EntrywayError, FlowExpired, NotFound
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.account import account as account_flow
 from entryway.flows.account import questions, two_step
 from entryway.flows.account.account import Current
@@ -49,6 +49,7 @@ async def overview(request: Request, me: Current = Depends(signed_in_page)) -> R
         me=me,
         info=info,
         this_session=me.session.public_id,
+        language=words.reader_locale(site_of(request), me.account),
         notice=request.query_params.get("done"),
     )
 
