@@ -244,6 +244,7 @@ async def test_english_by_header_or_cookie_and_the_footer_switch(
 ) -> None:
     english = await ca.get("/signin", headers={"accept-language": "en"})
     assert_english(english, "Sign in", "Email or mobile phone number", "Forgot your password?")
+    assert "Need help signing in?" in english_left(english)  # the check sees English
     assert english_left(await ca.get("/signin")) == []  # French by the header alone
 
     # The footer's choice, remembered in its cookie, wins over the browser's languages.
