@@ -264,3 +264,32 @@ async def test_english_by_header_or_cookie_and_the_footer_switch(
     assert r.status_code == 303 and r.headers["location"].endswith("/register")
     again = await ca.get("/register", headers={"accept-language": "en"})
     assert_french(again, "Create account", "Your name")
+
+
+async def test_code_pages_of_a_new_phone_in_french(ca: httpx.AsyncClient, world: World) -> None:
+    await register(ca, world, identifier=EMAIL)
+    phone = "+15145550123"
+    r = await submit(ca, "/account/phone", "/account/phone", {"identifier": phone})
+    verify = await follow(ca, r)
+    assert_french(verify, "Confirm your new mobile phone number", "Enter OTP", "Resend OTP")
+    assert fr("Wrong mobile phone number? Go back and correct it") in words(verify)
+
+    r = await submit(
+        ca, "/account/two-step/phone", "/account/two-step/phone", {"identifier": phone}
+    )
+    code_page = await follow(ca, r)
+    assert_french(code_page, "Add a phone", "Enter OTP", "Verify OTP and continue")
+    r = await ca.post(
+        "/account/two-step/phone/verify",
+        data={"csrf": csrf_of(code_page.text), "code": await world.code(phone)},
+    )
+    codes = await follow(ca, r)
+    assert_french(codes, "Your backup codes", "Download as a text file", "Done")
+    settings = await ca.get("/account/two-step")
+    assert_french(settings, "Your methods")
+    assert fr("Phone %(masked)s").split("%(masked)s")[0] in words(settings)
+    download = await ca.post(
+        "/account/two-step/backup-codes.txt",
+        data={"csrf": csrf_of(codes.text), "codes": ["abcd-efgh-jkmn-pqrs"]},
+    )
+    assert fr("Each code works once. Keep them somewhere safe.") in download.text
