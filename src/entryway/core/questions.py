@@ -36,7 +36,7 @@ class Question:
     text: str
 
 
-# In our own words. Ids are API: add new ones, never rename or reuse one.
+# In our own words (translated where shown). Ids are API: add new ones, never rename or reuse one.
 SHIPPED: tuple[Question, ...] = (
     Question("first_school_friend", N_("What was the first name of your best friend at school?")),
     Question("childhood_street", N_("On what street did you live when you were ten?")),
