@@ -93,16 +93,27 @@ VARIANTS: list[tuple[str, dict[str, Any]]] = [
     ("recovery_cancelled_to_old", {"by_sign_in": False}),
     (
         "suspension_statement",
-        {**SAMPLES["suspension_statement"], "until": LINK_ENDS, "appeal_url": None,
-         "appeal_until": None, "automated": False, "explanation": "", "terms_section": ""},
-    ),  # fmt: skip
+        {
+            **SAMPLES["suspension_statement"],
+            "until": LINK_ENDS,
+            "appeal_url": None,
+            "appeal_until": None,
+            "automated": False,
+            "explanation": "",
+            "terms_section": "",
+        },
+    ),
     ("suspension_statement.sms", {"appeal_url": None}),
     ("appeal_received", {"number": "K7M-4QX", "appeal": 2}),
     (
         "appeal_upheld",
-        {**SAMPLES["appeal_upheld"], "why_not": "The time to appeal this decision has ended.",
-         "link": None, "until": None},
-    ),  # fmt: skip
+        {
+            **SAMPLES["appeal_upheld"],
+            "why_not": "The time to appeal this decision has ended.",
+            "link": None,
+            "until": None,
+        },
+    ),
     ("appeal_upheld", {**SAMPLES["appeal_upheld"], "link": None, "until": None}),
     ("appeal_upheld.sms", {"number": "K7M-4QX", "excerpt": REASON, "link": None}),
 ]
