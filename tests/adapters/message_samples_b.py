@@ -10,9 +10,15 @@ from typing import Any
 WAIT_ENDS = datetime(2026, 1, 18, 12, 0, tzinfo=UTC)
 LINK_ENDS = datetime(2026, 1, 19, 12, 0, tzinfo=UTC)
 APPEAL_ENDS = datetime(2026, 7, 17, 23, 0, tzinfo=UTC)
-CANCEL_LINK = "http://ca.localhost:8000/recovery/cancel?token=Q2FuY2VsVG9rZW4xMjM0NTY3ODkw"
-FINISH_LINK = "http://ca.localhost:8000/recovery/finish?token=RmluaXNoVG9rZW4xMjM0NTY3ODkw"
-NOTICE_LINK = "http://ca.localhost:8000/suspension/notice?token=Tm90aWNlVG9rZW4xMjM0NTY3OA"
+CANCEL_LINK = (
+    "http://ca.localhost:8000/recovery/cancel?token=Q2FuY2VsVG9rZW4xMjM0NTY3ODkwYWJjZGVmZ2hpams"
+)
+FINISH_LINK = (
+    "http://ca.localhost:8000/recovery/finish?token=RmluaXNoVG9rZW4xMjM0NTY3ODkwYWJjZGVmZ2hpams"
+)
+NOTICE_LINK = (
+    "http://ca.localhost:8000/suspension/appeal?token=Tm90aWNlVG9rZW4xMjM0NTY3ODkwYWJjZGVmZ2hpams"
+)
 # Words a staff member wrote: values, never translated.
 FACTS = "Three orders in December were paid with cards their owners reported stolen."
 REASON = "The payments on the account were reversed by the card issuers."
@@ -35,11 +41,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "recovery_notice": {
         "notice": "started",
         "after": WAIT_ENDS,
-        "new_masked": "n•••@example.org",
+        "new_masked": "n***@example.net",
         "link": CANCEL_LINK,
     },
     "recovery_notice.sms": {"notice": "halfway", "link": CANCEL_LINK},
-    "recovery_in_review": {"new_masked": "+1•••••••67", "link": CANCEL_LINK},
+    "recovery_in_review": {"new_masked": "•••-•••-0199", "link": CANCEL_LINK},
     "recovery_tried": {},
     "recovery_tried.sms": {},
     "recovery_scheduled": {"after": WAIT_ENDS},

@@ -67,4 +67,4 @@ def test_staff_words_are_escaped_in_the_html_part() -> None:
             "&lt;a href=&#34;https://evil.example/&#34;&gt;click&lt;/a&gt; &amp;" in rendered.html
         )
         assert 'href="https://evil.example/x"' not in rendered.html
-        assert f'href="{SITE.origin}/suspension/notice?token=' in rendered.html  # ours stays
+        assert f'href="{SITE.origin}/suspension/appeal?token=' in rendered.html  # ours stays
