@@ -98,15 +98,6 @@ def _activity(context: Context, action: str) -> str:
 
 
 @pass_context
-def _activity(context: Context, action: str) -> str:
-    """An activity's label in the page's language (the labels are in the catalog)."""
-    label = ACTIVITY_LABELS.get(AuditAction(action), action)
-    gettext = context.environment.globals["gettext"]
-    assert callable(gettext)  # installed by PageTemplates with the locale's catalog
-    return str(context.call(gettext, label))
-
-
-@pass_context
 def _when(context: Context, value: datetime) -> str:
     """Times are written in the time zone of the site the page belongs to."""
     site = context["site"]
