@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from entryway.adapters.i18n import load_catalogs
+from entryway.adapters.messages import MessageTemplates
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.local_time import site_time
@@ -29,7 +31,6 @@ from entryway.errors import (
 )
 from entryway.flows.account import account, registration, two_step
 from entryway.flows.common import browser_hash, flow_hash
-from entryway.flows.outbox import recovery_notices
 from entryway.flows.ports import Link, Lock, RememberedBrowser, Requester, SecondFactor
 from entryway.flows.records import Recovery
 from entryway.flows.recovery import finish, password_reset
@@ -349,12 +350,13 @@ async def test_a_new_phone_replaces_both_lost_contacts(world: World) -> None:
 
 
 def test_texts_fit_one_sms() -> None:
-    for site in demo_sites(8443, "acme-market.example"):  # an origin longer than the tests'
-        for text in (
-            recovery_notices.finished_old_contact_sms(site),
-            recovery_notices.finished_new_contact_sms(site),
-        ):
-            assert len(text) <= 160, text
+    sites = demo_sites(8443, "acme-market.example")  # an origin longer than the tests'
+    messages = MessageTemplates(load_catalogs([tag for site in sites for tag in site.locales]))
+    for site in sites:
+        for locale in site.locales:
+            for name in ("recovery_finished_old", "recovery_finished_new"):
+                text = messages.sms(name, site, locale)
+                assert len(text) <= 160, text
 
 
 async def test_a_used_link_is_refused(world: World) -> None:

@@ -24,13 +24,10 @@ class SmtpMailer:
         self.password = parts.password
         self.timeout = timeout
 
-    async def send_email(self, *, sender: str, to: str, subject: str, body: str) -> None:
-        msg = EmailMessage()
-        msg["From"] = sender
-        msg["To"] = to
-        msg["Subject"] = subject
-        msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> "))
-        msg.set_content(body)
+    async def send_email(
+        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+    ) -> None:
+        msg = email_message(sender=sender, to=to, subject=subject, body=body, html=html)
         await aiosmtplib.send(
             msg,
             hostname=self.host,
@@ -43,12 +40,28 @@ class SmtpMailer:
         )
 
 
+def email_message(*, sender: str, to: str, subject: str, body: str, html: str) -> EmailMessage:
+    """The email as it goes out: the text part alone, or with an HTML part beside it
+    (multipart/alternative, text first: a client shows the last part it can read, so one
+    without HTML falls back to the words that say the same)."""
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> "))
+    msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
 @dataclass
 class SentEmail:
     sender: str
     to: str
     subject: str
     body: str
+    html: str = ""
 
 
 @dataclass
@@ -58,16 +71,21 @@ class MemoryMailer:
     sent: list[SentEmail] = field(default_factory=list)
     fail: bool = False
 
-    async def send_email(self, *, sender: str, to: str, subject: str, body: str) -> None:
+    async def send_email(
+        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+    ) -> None:
         if self.fail:
             raise ConnectionError("mail provider down (test twin)")
-        self.sent.append(SentEmail(sender, to, subject, body))
+        self.sent.append(SentEmail(sender, to, subject, body, html))
 
 
 class DemoSink:
-    """Demo without SMTP: accepts everything; the messages stay readable at /dev/outbox."""
+    """Demo without SMTP: accepts everything; the messages, HTML parts too, stay readable at
+    /dev/outbox (the demo's outbox keeps every part as it was written)."""
 
-    async def send_email(self, *, sender: str, to: str, subject: str, body: str) -> None:
+    async def send_email(
+        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+    ) -> None:
         return None
 
     async def send_text(self, *, to: str, body: str, kind: str, site: str) -> None:

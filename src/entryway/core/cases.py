@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
+from entryway.core.locales import N_
 from entryway.core.staff import Actor, Role
 
 FIRST_REPLY_DUE = timedelta(hours=24)
@@ -56,12 +57,12 @@ AGENT_MOVES: dict[CaseState, frozenset[CaseState]] = {
 
 # How a state reads to the customer: what they wait for, not how the queue works.
 CUSTOMER_STATE_LABELS: dict[CaseState, str] = {
-    CaseState.NEW: "Received",
-    CaseState.OPEN: "With an agent",
-    CaseState.PENDING_CUSTOMER: "Waiting for your reply",
-    CaseState.ON_HOLD: "With an agent",
-    CaseState.SOLVED: "Solved",
-    CaseState.CLOSED: "Closed",
+    CaseState.NEW: N_("Received"),
+    CaseState.OPEN: N_("With an agent"),
+    CaseState.PENDING_CUSTOMER: N_("Waiting for your reply"),
+    CaseState.ON_HOLD: N_("With an agent"),
+    CaseState.SOLVED: N_("Solved"),
+    CaseState.CLOSED: N_("Closed"),
 }
 
 
@@ -115,17 +116,17 @@ class Topic(enum.StrEnum):
 
 
 TOPIC_LABELS: dict[Topic, str] = {
-    Topic.FORGOT_PASSWORD: "I forgot my password",
-    Topic.NO_ACCESS: "I no longer have access to my email or phone",
-    Topic.LOCKED: "My account is locked",
-    Topic.SUSPENDED: "My account is suspended",
-    Topic.TWO_STEP: "Two-step verification (backup methods and codes)",
-    Topic.CODE_NOT_ARRIVING: "My code doesn't arrive",
-    Topic.WRONG_SITE: "I may be on the wrong regional site",
-    Topic.GENUINE_MESSAGE: "Is this message really from you?",
-    Topic.OTHER: "Something else",
-    Topic.IDENTITY_REVIEW: "Identity check review",
-    Topic.APPEAL: "Appeal",
+    Topic.FORGOT_PASSWORD: N_("I forgot my password"),
+    Topic.NO_ACCESS: N_("I no longer have access to my email or phone"),
+    Topic.LOCKED: N_("My account is locked"),
+    Topic.SUSPENDED: N_("My account is suspended"),
+    Topic.TWO_STEP: N_("Two-step verification (backup methods and codes)"),
+    Topic.CODE_NOT_ARRIVING: N_("My code doesn't arrive"),
+    Topic.WRONG_SITE: N_("I may be on the wrong regional site"),
+    Topic.GENUINE_MESSAGE: N_("Is this message really from you?"),
+    Topic.OTHER: N_("Something else"),
+    Topic.IDENTITY_REVIEW: N_("Identity check review"),
+    Topic.APPEAL: N_("Appeal"),
 }
 
 # What a customer may pick on the Ask us form, in the order shown.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from entryway.core.locales import N_
+
 # Order matters: several browsers also name the engines they build on.
 _BROWSERS = [
     ("Edg/", "Edge"),
@@ -14,8 +18,8 @@ _BROWSERS = [
     ("Chrome/", "Chrome"),
     ("Safari/", "Safari"),
     ("curl/", "curl"),
-    ("python-httpx", "Python app"),
-    ("okhttp", "Android app"),
+    ("python-httpx", N_("Python app")),
+    ("okhttp", N_("Android app")),
 ]
 _SYSTEMS = [
     ("iPhone", "iPhone"),
@@ -29,10 +33,19 @@ _SYSTEMS = [
 ]
 
 
-def describe_user_agent(user_agent: str) -> str:
-    """ "Firefox on Mac", "Chrome on Android", or "Unknown device" when nothing is recognised."""
-    browser = next((name for mark, name in _BROWSERS if mark in user_agent), "")
+UNKNOWN = N_("Unknown device")
+ON = N_("%(browser)s on %(system)s")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def describe_user_agent(user_agent: str, gettext: Callable[[str], str] = _same) -> str:
+    """ "Firefox on Mac", "Chrome on Android", or "Unknown device" when nothing is recognised;
+    in the reader's language with their catalog's ``gettext`` (product names stay as they are)."""
+    browser = next((gettext(name) for mark, name in _BROWSERS if mark in user_agent), "")
     system = next((name for mark, name in _SYSTEMS if mark in user_agent), "")
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"
+        return gettext(ON) % {"browser": browser, "system": system}
+    return browser or system or gettext(UNKNOWN)

@@ -55,10 +55,24 @@ LINK_KINDS = frozenset(
         "appeal_decided",  # upheld, with a fresh appeal link while another appeal is possible
     }
 )
-_LINK_TOKEN = re.compile(r"([?&]token=)[A-Za-z0-9_\-]+")
+# In an HTML part the ``&`` before a query parameter is written as an entity (``&amp;``,
+# ``&#38;``, ``&#x26;``) inside href attributes and link text alike.
+_LINK_TOKEN = re.compile(r"((?:[?&]|&amp;|&#0*38;|&#x0*26;)token=)[A-Za-z0-9_\-]+", re.IGNORECASE)
 _CASE_LINK = re.compile(r"(/cases/open/)[A-Za-z0-9_\-]+")  # View your case
 
 
 def hide_link_tokens(body: str) -> str:
-    """The text with every link token replaced: the link is only in the message itself."""
+    """The text (or HTML) with every link token replaced: the link is only in the message
+    itself. Used on every part a link message keeps, so no stored copy opens anything."""
     return _CASE_LINK.sub(r"\1hidden", _LINK_TOKEN.sub(r"\1hidden", body))
+
+
+def kept_parts(kind: str, body: str, html: str, masked_to: str) -> tuple[str, str]:
+    """What a stored message keeps of its text and HTML parts once it can be read again (the
+    Message Center, the stored copy after sending): a code message only where it went, and
+    no HTML part at all (its code is in it); a link message both parts without tokens."""
+    if kind in CODE_KINDS:
+        return redacted_body(masked_to), ""
+    if kind in LINK_KINDS:
+        return hide_link_tokens(body), hide_link_tokens(html)
+    return body, html

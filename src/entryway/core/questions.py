@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from entryway.core.locales import N_
+
 ANSWER_COUNT = 3  # questions a customer picks, all different
 # Three characters after normalising: short enough for the real answers to these questions
 # (a pet called "Rex", a friend called "Ana"), long enough to refuse "a", "x" and "-" kept
@@ -34,18 +36,18 @@ class Question:
     text: str
 
 
-# In our own words. Ids are API: add new ones, never rename or reuse one.
+# In our own words (translated where shown). Ids are API: add new ones, never rename or reuse one.
 SHIPPED: tuple[Question, ...] = (
-    Question("first_school_friend", "What was the first name of your best friend at school?"),
-    Question("childhood_street", "On what street did you live when you were ten?"),
-    Question("first_pet", "What was the name of your first pet?"),
-    Question("first_concert", "Which band or singer did you first see live?"),
-    Question("first_teacher", "What was the surname of your first teacher?"),
-    Question("childhood_nickname", "What did your family call you as a child?"),
-    Question("first_job_town", "In which town or city was your first job?"),
-    Question("first_car", "What was the make and model of the first car you owned?"),
-    Question("grandparent_street", "On what street did a grandparent of yours live?"),
-    Question("first_film", "What was the first film you saw at a cinema?"),
+    Question("first_school_friend", N_("What was the first name of your best friend at school?")),
+    Question("childhood_street", N_("On what street did you live when you were ten?")),
+    Question("first_pet", N_("What was the name of your first pet?")),
+    Question("first_concert", N_("Which band or singer did you first see live?")),
+    Question("first_teacher", N_("What was the surname of your first teacher?")),
+    Question("childhood_nickname", N_("What did your family call you as a child?")),
+    Question("first_job_town", N_("In which town or city was your first job?")),
+    Question("first_car", N_("What was the make and model of the first car you owned?")),
+    Question("grandparent_street", N_("On what street did a grandparent of yours live?")),
+    Question("first_film", N_("What was the first film you saw at a cinema?")),
 )
 
 

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from entryway.core.locales import N_
+
 REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_APPEAL_DAYS = 180  # DSA Art. 20(1): complaints possible for at least six months
 MAX_TITLE = 100
@@ -54,30 +56,38 @@ class SuspensionReason:
 DEMO_REASONS: tuple[SuspensionReason, ...] = (
     SuspensionReason(
         "payment_fraud",
-        "Payments we could not accept",
-        "Orders on this account were paid with cards or accounts that their owners told "
-        "us they had not used, or payments were reversed after delivery.",
+        N_("Payments we could not accept"),
+        N_(
+            "Orders on this account were paid with cards or accounts that their owners told "
+            "us they had not used, or payments were reversed after delivery."
+        ),
         "7.1",
     ),
     SuspensionReason(
         "abusive_reviews",
-        "Reviews that break our rules",
-        "Reviews posted from this account insulted or threatened other people, or were "
-        "written in exchange for payment or free products.",
+        N_("Reviews that break our rules"),
+        N_(
+            "Reviews posted from this account insulted or threatened other people, or were "
+            "written in exchange for payment or free products."
+        ),
         "9.3",
     ),
     SuspensionReason(
         "account_sharing",
-        "An account used by several people",
-        "This account was used by several people or sold on, which our terms do not allow: "
-        "each account belongs to one person.",
+        N_("An account used by several people"),
+        N_(
+            "This account was used by several people or sold on, which our terms do not allow: "
+            "each account belongs to one person."
+        ),
         "3.2",
     ),
     SuspensionReason(
         "returns_abuse",
-        "Repeated returns we could not accept",
-        "Items returned from this account were repeatedly used, damaged, or not the items "
-        "we delivered.",
+        N_("Repeated returns we could not accept"),
+        N_(
+            "Items returned from this account were repeatedly used, damaged, or not the items "
+            "we delivered."
+        ),
         "8.4",
     ),
 )
@@ -125,7 +135,7 @@ class Scope(enum.StrEnum):
 
 
 SCOPE_LABELS: dict[Scope, str] = {
-    Scope.ACCOUNT: "The whole account on this site: it cannot be signed in to",
+    Scope.ACCOUNT: N_("The whole account on this site: it cannot be signed in to"),
 }
 
 
@@ -197,15 +207,15 @@ def why_no_appeal(
 ) -> str | None:
     """Why an appeal cannot be sent now, in the customer's words; None when it can."""
     if not applies_now:
-        return "This suspension no longer applies, so there is nothing to appeal."
+        return N_("This suspension no longer applies, so there is nothing to appeal.")
     if window_ends is None:
-        return "This decision cannot be appealed here."
+        return N_("This decision cannot be appealed here.")
     if open_appeal:
-        return "Your appeal is with our team. We will email you our decision."
+        return N_("Your appeal is with our team. We will email you our decision.")
     if decided >= MAX_APPEALS:
-        return "This decision has been reviewed twice, which is as many times as we review one."
+        return N_("This decision has been reviewed twice, which is as many times as we review one.")
     if now >= window_ends:
-        return "The time to appeal this decision has ended."
+        return N_("The time to appeal this decision has ended.")
     return None
 
 

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from entryway.core.articles import is_slug
+from entryway.core.locales import N_
 
 ASK_US = "/help/ask"  # the contact form: where the troubleshooter ends when nothing fits
 
@@ -134,171 +135,201 @@ SIGN_IN_HELP = Troubleshooter(
     questions=[
         _q(
             "start",
-            "What's stopping you from signing in?",
-            ("forgot", "I've forgotten my password", "reach"),
-            ("rejected", "My password isn't accepted, but I'm sure it's right", "which-site"),
-            ("locked", "I'm told my account is locked", "unlock"),
+            N_("What's stopping you from signing in?"),
+            ("forgot", N_("I've forgotten my password"), "reach"),
+            ("rejected", N_("My password isn't accepted, but I'm sure it's right"), "which-site"),
+            ("locked", N_("I'm told my account is locked"), "unlock"),
             (
                 "two-step",
-                "My password works, but I can't get past two-step verification",
+                N_("My password works, but I can't get past two-step verification"),
                 "two-step",
             ),
-            ("code", "A one-time password (OTP) I asked for hasn't arrived", "code"),
-            ("suspended", "I was told my account is suspended", "suspended"),
+            ("code", N_("A one-time password (OTP) I asked for hasn't arrived"), "code"),
+            ("suspended", N_("I was told my account is suspended"), "suspended"),
             (
                 "lost",
-                "I no longer have the email address or phone number on my account",
+                N_("I no longer have the email address or phone number on my account"),
                 "no-access",
             ),
             (
                 "message",
-                "I got a message about my account and I'm not sure it's from you",
+                N_("I got a message about my account and I'm not sure it's from you"),
                 "genuine",
             ),
-            ("other", "Something else", "ask"),
+            ("other", N_("Something else"), "ask"),
         ),
         _q(
             "reach",
-            "Can you still get email or text messages at the email address or phone number "
-            "on your account?",
-            ("yes", "Yes, at least one of them", "reset"),
-            ("no", "No, I no longer have either", "no-access"),
+            N_(
+                "Can you still get email or text messages at the email address or phone number "
+                "on your account?"
+            ),
+            ("yes", N_("Yes, at least one of them"), "reset"),
+            ("no", N_("No, I no longer have either"), "no-access"),
         ),
         _q(
             "which-site",
-            "Did you create your account on this site?",
-            ("here", "Yes, on {brand} {site}", "reset"),
-            ("elsewhere", "No, on another of our regional sites", "other-site"),
-            ("unsure", "I'm not sure", "other-site"),
-            hint="Each of our regional sites has its own accounts, even for the same email "
-            "address.",
+            N_("Did you create your account on this site?"),
+            ("here", N_("Yes, on {brand} {site}"), "reset"),
+            ("elsewhere", N_("No, on another of our regional sites"), "other-site"),
+            ("unsure", N_("I'm not sure"), "other-site"),
+            hint=N_(
+                "Each of our regional sites has its own accounts, even for the same email address."
+            ),
         ),
         _q(
             "two-step",
-            "What's the problem with two-step verification?",
-            ("device", "I don't have my phone or authenticator app with me", "backup"),
-            ("no-code", "The code doesn't arrive by text message or call", "code"),
-            ("nothing", "I can't use any of my methods or backup codes", "stuck"),
+            N_("What's the problem with two-step verification?"),
+            ("device", N_("I don't have my phone or authenticator app with me"), "backup"),
+            ("no-code", N_("The code doesn't arrive by text message or call"), "code"),
+            ("nothing", N_("I can't use any of my methods or backup codes"), "stuck"),
         ),
     ],
     outcomes=[
         Outcome(
             "reset",
-            "Reset your password",
+            N_("Reset your password"),
             (
-                "Enter the email address or mobile number you sign in with. We'll send a "
-                "one-time password (OTP) to a contact on your account, and then you choose "
-                "a new password.",
-                "If someone else changed your password, this puts you back in charge: every "
-                "device that is signed in is signed out.",
+                N_(
+                    "Enter the email address or mobile number you sign in with. We'll send a "
+                    "one-time password (OTP) to a contact on your account, and then you choose "
+                    "a new password."
+                ),
+                N_(
+                    "If someone else changed your password, this puts you back in charge: every "
+                    "device that is signed in is signed out."
+                ),
             ),
             go="/password/forgot",
-            go_label="Reset your password",
+            go_label=N_("Reset your password"),
             article="forgot-password",
         ),
         Outcome(
             "no-access",
-            "We'll check it's you another way",
+            N_("We'll check it's you another way"),
             (
-                "Without your email or phone we can't send you a one-time password, so we "
-                "need to make sure the account is yours before you can get back in.",
-                "We'll ask the verification questions you set up and about a recent order, "
-                "then send a one-time password to a new email address or phone number. "
-                "Recovering an account takes a few days, so that its owner can stop a "
-                "request that wasn't theirs.",
+                N_(
+                    "Without your email or phone we can't send you a one-time password, so we "
+                    "need to make sure the account is yours before you can get back in."
+                ),
+                N_(
+                    "We'll ask the verification questions you set up and about a recent order, "
+                    "then send a one-time password to a new email address or phone number. "
+                    "Recovering an account takes a few days, so that its owner can stop a "
+                    "request that wasn't theirs."
+                ),
             ),
             go="/recovery",
-            go_label="Recover your account",
+            go_label=N_("Recover your account"),
             article="no-access",
         ),
         Outcome(
             "unlock",
-            "Unlock your account",
+            N_("Unlock your account"),
             (
-                "When we lock an account to protect it, we email an “Unlock your account” "
-                "link to the email address on it (or text it when there is no email). Open "
-                "that link to unlock your account.",
-                "Can't find the message? Resetting your password unlocks your account too.",
+                N_(
+                    "When we lock an account to protect it, we email an “Unlock your account” "
+                    "link to the email address on it (or text it when there is no email). Open "
+                    "that link to unlock your account."
+                ),
+                N_("Can't find the message? Resetting your password unlocks your account too."),
             ),
             go="/password/forgot",
-            go_label="Reset your password",
+            go_label=N_("Reset your password"),
             article="locked",
         ),
         Outcome(
             "backup",
-            "Use a backup method",
+            N_("Use a backup method"),
             (
-                "Sign in with your password as usual. On the two-step verification page, "
-                "choose “Use a backup method”: you can enter one of your backup codes or "
-                "use another phone or app you set up.",
+                N_(
+                    "Sign in with your password as usual. On the two-step verification page, "
+                    "choose “Use a backup method”: you can enter one of your backup codes or "
+                    "use another phone or app you set up."
+                ),
             ),
             go="/signin",
-            go_label="Sign in",
+            go_label=N_("Sign in"),
             article="two-step",
         ),
         Outcome(
             "stuck",
-            "Contact us from the two-step verification page",
+            N_("Contact us from the two-step verification page"),
             (
-                "Sign in with your password as usual. On the two-step verification page, "
-                "choose “contact Customer Service”: your request reaches us with a case "
-                "number, and we can see that your password was right.",
+                N_(
+                    "Sign in with your password as usual. On the two-step verification page, "
+                    "choose “contact Customer Service”: your request reaches us with a case "
+                    "number, and we can see that your password was right."
+                ),
             ),
             go="/signin",
-            go_label="Sign in",
+            go_label=N_("Sign in"),
             article="two-step",
         ),
         Outcome(
             "code",
-            "When a code doesn't arrive",
+            N_("When a code doesn't arrive"),
             (
-                "Codes usually arrive within a minute. A few things are worth checking "
-                "before you ask for another one.",
+                N_(
+                    "Codes usually arrive within a minute. A few things are worth checking "
+                    "before you ask for another one."
+                ),
             ),
             go="/help/code-not-arriving",
-            go_label="What to check",
+            go_label=N_("What to check"),
         ),
         Outcome(
             "other-site",
-            "Try another regional site",
+            N_("Try another regional site"),
             (
-                "Each regional site of {brand} has its own accounts: an account made on one "
-                "of them doesn't work on the others, even with the same email address. "
-                "Sign in on the site where you created your account:",
+                N_(
+                    "Each regional site of {brand} has its own accounts: an account made on one "
+                    "of them doesn't work on the others, even with the same email address. "
+                    "Sign in on the site where you created your account:"
+                ),
             ),
             article="wrong-site",
             other_sites=True,
         ),
         Outcome(
             "suspended",
-            "About a suspended account",
+            N_("About a suspended account"),
             (
-                "We email the reason when we suspend an account, and say there whether "
-                "you can appeal.",
+                N_(
+                    "We email the reason when we suspend an account, and say there whether "
+                    "you can appeal."
+                ),
             ),
             go="/help/suspended",
-            go_label="What a suspension means",
+            go_label=N_("What a suspension means"),
         ),
         Outcome(
             "genuine",
-            "Check that a message is really from us",
+            N_("Check that a message is really from us"),
             (
-                "Messages about your account come from one sender and link only to this "
-                "site's own address, and every one of them is also kept in your account.",
+                N_(
+                    "Messages about your account come from one sender and link only to this "
+                    "site's own address, and every one of them is also kept in your account."
+                ),
             ),
             go="/help/genuine-messages",
-            go_label="How to tell",
+            go_label=N_("How to tell"),
         ),
         Outcome(
             "ask",
-            "Ask us",
+            N_("Ask us"),
             (
-                "We couldn't find a page for that. Tell us what's happening and Customer "
-                "Service will answer you by email.",
-                "Never send us your password or a one-time password: we will never ask for them.",
+                N_(
+                    "We couldn't find a page for that. Tell us what's happening and Customer "
+                    "Service will answer you by email."
+                ),
+                N_(
+                    "Never send us your password or a one-time password: we will never ask "
+                    "for them."
+                ),
             ),
             go=ASK_US,
-            go_label="Ask us",
+            go_label=N_("Ask us"),
         ),
     ],
 )

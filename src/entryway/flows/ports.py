@@ -130,8 +130,11 @@ class IdentifierParser(Protocol):
 
 
 class Mailer(Protocol):
-    async def send_email(self, *, sender: str, to: str, subject: str, body: str) -> None:
-        """Hand one email to the provider; raise on any failure."""
+    async def send_email(
+        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+    ) -> None:
+        """Hand one email to the provider (``html``: its HTML part, if any); raise on any
+        failure."""
         ...
 
 
@@ -542,8 +545,10 @@ class Outbox(Protocol):
         """Pending messages due now, each leased to this caller by a conditional write."""
         ...
 
-    async def mark_sent(self, message_id: str, now: datetime, body: str | None = None) -> None:
-        """Sent; ``body``, when given, replaces the stored text."""
+    async def mark_sent(
+        self, message_id: str, now: datetime, body: str | None = None, html: str | None = None
+    ) -> None:
+        """Sent; ``body`` and ``html``, when given, replace the stored text and HTML parts."""
         ...
 
     async def mark_retry(

@@ -325,6 +325,9 @@ class Recovery:
     ended_at: datetime | None = None
     requester_ip: str = ""
     requester_agent: str = ""
+    # The language the request was made in: the new contact is not on the account yet,
+    # so every message to it is written in this one (flows.words.request_locale).
+    requester_locale: str = ""
 
 
 @dataclass(slots=True)

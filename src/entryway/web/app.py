@@ -15,6 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from entryway import __version__
 from entryway.core.articles import HelpCenter
+from entryway.core.locales import N_
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
@@ -33,7 +34,7 @@ from entryway.web.errors import (
     is_api,
 )
 from entryway.web.head import HeadAsGet
-from entryway.web.i18n import PageTemplates
+from entryway.web.i18n import ApiContentLanguage, PageTemplates, gettext_for, said
 from entryway.web.pages import (
     account,
     auth,
@@ -48,17 +49,18 @@ from entryway.web.pages import (
     two_step,
 )
 from entryway.web.pages import help as help_pages
+from entryway.web.pages import messages as message_pages
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
 
 STATIC = Path(__file__).with_name("static")
-NOT_FOUND = "We couldn't find that page."
-UNREADABLE_FORM = "We couldn't read that request. Go back and try again."
+NOT_FOUND = N_("We couldn't find that page.")
+UNREADABLE_FORM = N_("We couldn't read that request. Go back and try again.")
 PAGE_ERRORS = {
     404: NOT_FOUND,
-    405: "That address doesn't take that kind of request.",
-    413: "That request is too large.",
+    405: N_("That address doesn't take that kind of request."),
+    413: N_("That request is too large."),
 }
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -92,6 +94,7 @@ def create_app(
     app.include_router(register.router)
     app.include_router(two_step.router)
     app.include_router(questions.router)
+    app.include_router(message_pages.router)
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(recovery_pages.router)
@@ -131,7 +134,7 @@ def create_app(
             request,
             "error.html",
             status=exc.status,
-            message=exc.message,
+            message=said(request, exc),
             me=await me_or_none(request),
         )
 
@@ -140,7 +143,9 @@ def create_app(
         assert isinstance(exc, RequestValidationError)
         if is_api(request):
             return from_validation(exc.errors())
-        return page(request, "error.html", status=400, message=UNREADABLE_FORM)
+        return page(
+            request, "error.html", status=400, message=gettext_for(request)(UNREADABLE_FORM)
+        )
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, exc: Exception) -> Response:
@@ -159,11 +164,12 @@ def create_app(
         assert isinstance(exc, StarletteHTTPException)
         if is_api(request) or request.url.path.startswith("/static/"):
             return from_http(exc)
-        message = PAGE_ERRORS.get(exc.status_code, UNREADABLE_FORM)
+        message = gettext_for(request)(PAGE_ERRORS.get(exc.status_code, UNREADABLE_FORM))
         response = page(request, "error.html", status=exc.status_code, message=message)
         response.headers.update(dict(exc.headers or {}))
         return response
 
+    app.add_middleware(ApiContentLanguage)
     app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)
     app.add_middleware(SiteMiddleware, sites=deps.sites)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entryway.core.locales import Catalogs, negotiate
 from entryway.core.sites import Site
@@ -32,6 +33,34 @@ def locale_of(request: Request, site: Site | None = None) -> str:
     locale = negotiate(chosen, request.headers.get("accept-language", ""), site.locales)
     request.state.locale = locale
     return locale
+
+
+class ApiContentLanguage:
+    """Every JSON API answer says its language (``Content-Language``), negotiated like a
+    page's: the language cookie, else ``Accept-Language`` among the site's locales, else
+    the site's default. Runs inside ``SiteMiddleware``, which resolved the site."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)  # shares scope["state"]: a locale worked out already is kept
+
+        async def with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                if b"content-language" not in names:
+                    headers.append((b"content-language", locale_of(request).encode("latin-1")))
+                if b"vary" not in names:  # a shared cache must not answer in another language
+                    headers.append((b"vary", b"Accept-Language, Cookie"))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_language)
 
 
 class PageTemplates:

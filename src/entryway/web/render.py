@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from entryway.core.articles import HelpCenter
 from entryway.core.cases import CUSTOMER_STATE_LABELS
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import ACTIVITY_LABELS, AuditAction
-from entryway.core.locales import Catalogs, language_name
+from entryway.core.locales import N_, Catalogs, language_name
 from entryway.core.redirects import safe_return_to
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -66,12 +67,34 @@ def make_templates(catalogs: Catalogs | None = None, override: Path | None = Non
 
 def _configure(env: Environment) -> None:
     env.filters["when"] = _when
-    env.filters["device"] = describe_user_agent
+    env.filters["device"] = _device
     env.filters["phone"] = formatting.phone
     env.filters["linkify"] = formatting.linkify
     env.globals["state_labels"] = CUSTOMER_STATE_LABELS
-    env.filters["activity"] = lambda action: ACTIVITY_LABELS.get(AuditAction(action), action)
+    env.filters["activity"] = _activity
     env.globals["language_name"] = language_name
+
+
+def _plain_gettext(context: Context) -> Callable[[str], str]:
+    """The page's catalog as a plain ``gettext`` (Jinja's ``_`` formats and marks safe)."""
+    found = context.get("plain_gettext")
+    return found if callable(found) else _same
+
+
+def _same(text: str) -> str:
+    return text
+
+
+@pass_context
+def _device(context: Context, user_agent: str) -> str:
+    return describe_user_agent(user_agent, _plain_gettext(context))
+
+
+@pass_context
+def _activity(context: Context, action: str) -> str:
+    """An audit action as the customer's activity list names it, in the page's language."""
+    label = ACTIVITY_LABELS.get(AuditAction(action))
+    return _plain_gettext(context)(label) if label else action
 
 
 @pass_context
@@ -91,7 +114,10 @@ def web_of(request: Request) -> Web:
 def who(request: Request) -> Requester:
     site = site_of(request)
     return requester(
-        request, web_of(request).config, device=request.cookies.get(cookie_name(site, DEVICE), "")
+        request,
+        web_of(request).config,
+        device=request.cookies.get(cookie_name(site, DEVICE), ""),
+        locale=locale_of(request, site),
     )
 
 
@@ -135,6 +161,7 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
         {
             "site": site,
             "locale": locale,
+            "plain_gettext": web.templates.gettext(locale),  # for filters and page helpers
             "here": request.url.path,  # where the footer's language choice comes back to
             "sites": web.deps.sites.sites,
             "csrf": csrf_token(web.config, site, binding),
@@ -164,7 +191,7 @@ async def form_of(request: Request) -> FormData:
         request.cookies.get(cookie_name(site, CSRF)),
         submitted if isinstance(submitted, str) else None,
     ):
-        raise Forbidden("This form has expired. Please go back, reload the page and try again.")
+        raise Forbidden(N_("This form has expired. Please go back, reload the page and try again."))
     return form
 
 

@@ -47,6 +47,14 @@ SECURITY_HEADERS = [
 ]
 
 
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The response's headers plus every security header it did not set itself: a route
+    with a stricter policy of its own (an email's HTML part, framed by its own page) keeps
+    it, since two CSP headers would both apply and the page-wide one forbids framing."""
+    own = {name.lower() for name, _ in headers}
+    return headers + [(name, value) for name, value in SECURITY_HEADERS if name not in own]
+
+
 class SiteMiddleware:
     """Resolves the site from the exact Host header; unknown hosts get 400 (SECURITY.md 12).
 
@@ -78,7 +86,7 @@ class SiteMiddleware:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                message["headers"] = with_security_headers(list(message.get("headers", [])))
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -140,11 +148,16 @@ def _within(addr: str, nets: tuple[Network, ...]) -> bool:
     return any(ip in net for net in nets)
 
 
-def requester(request: Request, config: WebConfig, *, device: str = "") -> Requester:
+def requester(
+    request: Request, config: WebConfig, *, device: str = "", locale: str = ""
+) -> Requester:
+    """Who is asking; ``locale`` is the language the request is answered in
+    (``web.i18n.locale_of``), so a message it causes is written in it."""
     return Requester(
         ip=client_ip(request, config.trusted_proxies)[:64],  # the column's width
         user_agent=request.headers.get("user-agent", "")[:300],
         device=device[:64],
+        locale=locale,
     )
 
 

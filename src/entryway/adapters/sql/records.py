@@ -317,8 +317,12 @@ class OutboxRepo(Repo):
                 claimed.append(_message(row))
         return claimed
 
-    async def mark_sent(self, message_id: str, now: datetime, body: str | None = None) -> None:
+    async def mark_sent(
+        self, message_id: str, now: datetime, body: str | None = None, html: str | None = None
+    ) -> None:
         values: dict[str, Any] = {"body": body} if body is not None else {}
+        if html is not None:
+            values["html"] = html
         await self._set(
             message_id,
             status=MessageStatus.SENT.value,

@@ -473,6 +473,7 @@ recoveries = Table(
     Column("ended_at", UtcDateTime),
     Column("requester_ip", String(64), nullable=False, server_default=""),
     Column("requester_agent", String(300), nullable=False, server_default=""),
+    Column("requester_locale", String(16), nullable=False, server_default=""),
     Index(None, "state", "created_at"),
     Index(None, "site", "case_id"),
     # At most one live recovery per account (SECURITY.md 34): a partial unique index, which

@@ -8,7 +8,7 @@ from datetime import datetime
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.masking import mask
-from entryway.core.outbox import CODE_KINDS, LINK_KINDS, hide_link_tokens, redacted_body
+from entryway.core.outbox import kept_parts
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
     Conflict,
@@ -135,13 +135,21 @@ async def messages(deps: Deps, me: Current) -> list[Message]:
         found = await uow.outbox.for_account(me.account.site, me.account.id)
     now = deps.clock.now()
     found = [m for m in found if not m.waiting(now)]  # may still be taken back: not sent
-    for message in found:
-        if message.kind in CODE_KINDS:
-            kind = "email" if message.channel == Channel.EMAIL else "phone"
-            message.body = redacted_body(mask(kind, message.to))
-        elif message.kind in LINK_KINDS:  # shown, so it can be checked, but not usable here
-            message.body = hide_link_tokens(message.body)
+    for message in found:  # link messages shown, so they can be checked, but not usable here
+        kind = "email" if message.channel == Channel.EMAIL else "phone"
+        message.body, message.html = kept_parts(
+            message.kind, message.body, message.html, mask(kind, message.to)
+        )
     return found
+
+
+async def message(deps: Deps, me: Current, message_id: str) -> Message:
+    """One message of this account's Message Center, its parts kept as the list shows
+    them; NotFound for any other (another account's, or one not sent yet)."""
+    for found in await messages(deps, me):
+        if found.id == message_id:
+            return found
+    raise NotFound("We couldn't find that message.")
 
 
 async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester) -> None:
@@ -188,6 +196,29 @@ async def change_name(deps: Deps, me: Current, raw: str, who: Requester) -> None
         await uow.accounts.update(me.account.site, me.account.id, name=name)
         await audit(deps, uow, me.account.site, me.account.id, AuditAction.NAME_CHANGED, who)
         await uow.commit()
+
+
+async def set_language(deps: Deps, me: Current, locale: str, who: Requester) -> bool:
+    """Keep ``locale`` as the account's language for the emails and texts we send it; only
+    a language its site offers. False (nothing written) when it is the language already."""
+    site = deps.site(me.account.site)
+    if locale not in site.locales:
+        offered = ", ".join(site.locales)
+        raise InvalidInput(
+            "Choose one of this site's languages: {offered}.",
+            field="locale",
+            params={"offered": offered},
+        )
+    if me.account.locale == locale:
+        return False
+    async with deps.uow() as uow:
+        await uow.accounts.update(site.code, me.account.id, locale=locale)
+        await audit(
+            deps, uow, site.code, me.account.id, AuditAction.LANGUAGE_CHANGED, who, locale=locale
+        )
+        await uow.commit()
+    me.account.locale = locale  # the caller's copy reads what was stored
+    return True
 
 
 async def change_password(

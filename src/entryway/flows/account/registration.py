@@ -22,7 +22,7 @@ from entryway.core.passwords import context_words, normalize_password
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, FlowExpired, InvalidInput, PasswordRejected
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.common import audit, open_session, send, start_code_flow
 from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
@@ -153,9 +153,13 @@ async def _start_in(
         )
         return token
     now = deps.clock.now()
+    # The language the customer registered in becomes the account's own (its emails, texts).
+    locale = words.request_locale(site, who) if who.locale else ""
     if existing is not None:  # still unverified: whoever verifies first owns it
         account_id = existing.id
-        await uow.accounts.update(site.code, account_id, name=name, password_hash=encoded)
+        await uow.accounts.update(
+            site.code, account_id, name=name, password_hash=encoded, locale=locale
+        )
     else:
         account_id = new_token(deps.rng, 16)
         await uow.accounts.add(
@@ -168,6 +172,7 @@ async def _start_in(
                 password_hash=encoded,
                 status=AccountStatus.UNVERIFIED,
                 created_at=now,
+                locale=locale,
             )
         )
         await audit(

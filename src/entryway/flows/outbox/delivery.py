@@ -14,14 +14,7 @@ from datetime import timedelta
 
 from entryway.core.events import Channel
 from entryway.core.masking import mask
-from entryway.core.outbox import (
-    CODE_KINDS,
-    LINK_KINDS,
-    hide_link_tokens,
-    redacted_body,
-    retry_delay,
-    should_give_up,
-)
+from entryway.core.outbox import CODE_KINDS, LINK_KINDS, kept_parts, retry_delay, should_give_up
 from entryway.flows.ports import Clock, Mailer, Message, Texter, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -50,7 +43,9 @@ class Courier:
             error = await self._deliver(message)
             async with self.uow() as uow:
                 if error is None:
-                    await uow.outbox.mark_sent(message.id, self.clock.now(), self._after(message))
+                    after = self._after(message)
+                    body, html = after if after is not None else (None, None)
+                    await uow.outbox.mark_sent(message.id, self.clock.now(), body, html)
                     sent += 1
                 else:
                     attempts = message.attempts + 1
@@ -64,23 +59,23 @@ class Courier:
                 await uow.commit()
         return sent
 
-    def _after(self, message: Message) -> str | None:
-        """The stored text once sent: code messages keep only where they went, and link
-        messages lose their tokens."""
-        if self.keep_code_bodies:
-            return None
-        if message.kind in LINK_KINDS:
-            return hide_link_tokens(message.body)
-        if message.kind not in CODE_KINDS:
+    def _after(self, message: Message) -> tuple[str, str] | None:
+        """The stored text and HTML parts once sent: code messages keep only where they
+        went, and link messages lose their tokens in both parts (None: kept as they are)."""
+        if self.keep_code_bodies or message.kind not in CODE_KINDS | LINK_KINDS:
             return None
         kind = "email" if message.channel == Channel.EMAIL else "phone"
-        return redacted_body(mask(kind, message.to))
+        return kept_parts(message.kind, message.body, message.html, mask(kind, message.to))
 
     async def _deliver(self, message: Message) -> str | None:
         try:
             if message.channel == Channel.EMAIL:
                 await self.mailer.send_email(
-                    sender=self.sender, to=message.to, subject=message.subject, body=message.body
+                    sender=self.sender,
+                    to=message.to,
+                    subject=message.subject,
+                    body=message.body,
+                    html=message.html,
                 )
             else:
                 await self.texter.send_text(

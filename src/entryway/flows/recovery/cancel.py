@@ -18,8 +18,8 @@ from entryway.core.recovery import LIVE_STATES, RecoveryState
 from entryway.errors import FlowExpired
 from entryway.flows.account.account import sign_out_all
 from entryway.flows.common import audit, flow_hash, link_landing
-from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, Recovery, Requester, UnitOfWork
+from entryway.flows.outbox.recovery_notices import written
+from entryway.flows.ports import Account, Deps, Recovery, Rendered, Requester, UnitOfWork
 from entryway.flows.recovery import steps
 from entryway.flows.signin.lockout import link_hash
 
@@ -155,18 +155,17 @@ async def _cancel(
             site,
             recovery,
             MessageKind.RECOVERY_ENDED,
-            texts.recovery_cancelled_to_new(site),
-            texts.recovery_cancelled_to_new_sms(site),
+            "recovery_cancelled_to_new",
         )
     else:
         # Never told a date, so it hears what a refusal or a decoy hears, when they would:
         # a stop by the owner must not show that the account exists.
         await steps.tell_unverified(deps, uow, site, recovery)
 
-    def write(channel: Channel, _link: str | None) -> tuple[str, str]:
-        if channel == Channel.EMAIL:
-            return texts.recovery_cancelled_to_old(site, by == "sign_in")
-        return "", texts.recovery_cancelled_to_old_sms(site)
+    def write(channel: Channel, locale: str, _link: str | None) -> Rendered:
+        return written(
+            deps, site, locale, channel, "recovery_cancelled_to_old", by_sign_in=by == "sign_in"
+        )
 
     if by != "suspension":
         await steps.tell_old(

@@ -15,8 +15,9 @@ from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.recovery import RecoveryState
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
+from entryway.flows import words
 from entryway.flows.common import audit, send
-from entryway.flows.outbox import recovery_notices as words
+from entryway.flows.outbox.recovery_notices import written
 from entryway.flows.ports import Account, Deps, FlowState, Recovery, Requester, UnitOfWork
 
 
@@ -55,7 +56,8 @@ async def conclude(
     if account is not None and account.status == AccountStatus.ACTIVE:
         taken = holder is not None and holder.id != account.id
         opened = await open_recovery(deps, uow, account, state, taken, who)
-    await tell_new_contact(deps, uow, site, state, account, refused=not opened)
+    locale = words.request_locale(site, who)
+    await tell_new_contact(deps, uow, site, state, account, refused=not opened, locale=locale)
     # The typed order, whether the answers were right and the identifier end with the
     # check: the recovery row holds what is weighed, and the done page needs none of it.
     await uow.flows.advance(site.code, state.id_hash, "done", "done", detail={})
@@ -89,6 +91,7 @@ async def open_recovery(
         evidence=evidence_of(detail, contact_taken=contact_taken),
         requester_ip=who.ip,
         requester_agent=who.user_agent[:300],
+        requester_locale=words.request_locale(deps.site(account.site), who),
     )
     added = await uow.recoveries.add(recovery)
     outcome = {"recovery": recovery.id} if added else {"refused": "live_recovery"}
@@ -104,6 +107,7 @@ async def tell_new_contact(
     account: Account | None,
     *,
     refused: bool,
+    locale: str,
 ) -> None:
     """Recovery received, at once, in every case; with ``refused`` (nothing was opened),
     "we could not verify it" too, written now and due on a refusal's time rule (the refusal
@@ -112,25 +116,25 @@ async def tell_new_contact(
     now = deps.clock.now()
     email = state.target_kind == IdentifierKind.EMAIL
     active = account is not None and account.status == AccountStatus.ACTIVE
-    received = words.recovery_received(site) if email else ("", words.recovery_received_sms(site))
+    channel = Channel.EMAIL if email else Channel.SMS
+    received = written(deps, site, locale, channel, "recovery_received")
     messages = [(MessageKind.RECOVERY_RECEIVED, received, now)]
     if refused:
-        later = (
-            words.recovery_unverified(site) if email else ("", words.recovery_unverified_sms(site))
-        )
+        later = written(deps, site, locale, channel, "recovery_unverified")
         roll = deps.rng.randbelow(ROLL_STEPS) / ROLL_STEPS
         due = deps.recovery_policy.unverified_due(asked_at=now, roll=roll, now=now)
         messages.append((MessageKind.RECOVERY_UNVERIFIED, later, due))
-    for kind, (subject, body), at in messages:
+    for kind, message, at in messages:
         await send(
             deps,
             uow,
             site,
             account_id=account.id if account is not None and active else None,
-            channel=Channel.EMAIL if email else Channel.SMS,
+            channel=channel,
             kind=kind,
             to=state.target,
-            subject=subject,
-            body=body,
+            subject=message.subject,
+            body=message.text,
+            html=message.html,
             due=at,
         )

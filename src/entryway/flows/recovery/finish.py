@@ -36,7 +36,6 @@ from entryway.core.events import (
     MessageKind,
 )
 from entryway.core.identifiers import Identifier, IdentifierKind
-from entryway.core.local_time import site_time
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.recovery import RecoveryState
@@ -51,7 +50,7 @@ from entryway.flows.common import (
     notify_all,
     send,
 )
-from entryway.flows.outbox import recovery_notices as words
+from entryway.flows.outbox.recovery_notices import new_contact_locale, written
 from entryway.flows.ports import (
     Account,
     Deps,
@@ -63,6 +62,7 @@ from entryway.flows.ports import (
 )
 from entryway.flows.signin import lockout
 from entryway.flows.trust import notice
+from entryway.flows.words import reader_locale
 
 PURPOSE = FlowPurpose.RECOVERY_FINISH
 FLOW_LIFETIME = timedelta(minutes=30)
@@ -287,20 +287,22 @@ async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Re
 
 async def _tell_old_contacts(deps: Deps, uow: UnitOfWork, site: Site, account: Account) -> None:
     """The verified contacts on file before the change, each by its own channel."""
-    subject, body = words.finished_old_contact(site)
-    sms = words.finished_old_contact_sms(site)
-    await notify_all(deps, uow, site, account, MessageKind.RECOVERY_ENDED, subject, body, sms)
+    locale = reader_locale(site, account)
+    email = deps.messages.email("recovery_finished_old", site, locale)
+    sms = deps.messages.sms("recovery_finished_old", site, locale)
+    await notify_all(
+        deps, uow, site, account, MessageKind.RECOVERY_ENDED, email.subject, email.text, sms,
+        html=email.html,
+    )  # fmt: skip
 
 
 async def _tell_new_contact(
     deps: Deps, uow: UnitOfWork, site: Site, account: Account, recovery: Recovery
 ) -> None:
-    if recovery.new_kind == IdentifierKind.EMAIL:
-        until = deps.clock.now() + deps.recovery_policy.contacts_fixed_for
-        subject, body = words.finished_new_contact(site, site_time(until, site))
-        channel = Channel.EMAIL
-    else:
-        subject, body, channel = "", words.finished_new_contact_sms(site), Channel.SMS
+    channel = Channel.EMAIL if recovery.new_kind == IdentifierKind.EMAIL else Channel.SMS
+    until = deps.clock.now() + deps.recovery_policy.contacts_fixed_for
+    locale = new_contact_locale(site, recovery)
+    message = written(deps, site, locale, channel, "recovery_finished_new", until=until)
     await send(
         deps,
         uow,
@@ -309,6 +311,7 @@ async def _tell_new_contact(
         channel=channel,
         kind=MessageKind.RECOVERY_ENDED,
         to=recovery.new_contact,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.text,
+        html=message.html,
     )

@@ -43,7 +43,7 @@ from entryway.core.secrets import new_otp, new_token
 from entryway.core.sites import Site
 from entryway.core.throttle import DAY, FailureScope, window_start
 from entryway.errors import CodeRejected, FlowExpired, InvalidIdentifier, InvalidInput, SignInLocked
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.account.questions import verify_answers
 from entryway.flows.common import (
     CODE_LIFETIME,
@@ -54,7 +54,7 @@ from entryway.flows.common import (
     flow_hash,
     send,
 )
-from entryway.flows.outbox import recovery_notices as words
+from entryway.flows.outbox.recovery_notices import written
 from entryway.flows.ports import Deps, FlowState, Requester, UnitOfWork
 from entryway.flows.recovery import check_outcome
 from entryway.flows.recovery.typed_order import check_order, site_currency
@@ -326,10 +326,8 @@ async def _send_code(
     }
     if not await uow.flows.advance(site.code, state.id_hash, state.stage, "code", **values):
         raise FlowExpired(EXPIRED)
-    if channel == Channel.EMAIL:
-        subject, body = words.recovery_code(site, code)
-    else:
-        subject, body = "", words.recovery_code_sms(site, code)
+    locale = words.request_locale(site, who)
+    message = written(deps, site, locale, channel, "recovery_code", code=code)
     await send(
         deps,
         uow,
@@ -338,8 +336,9 @@ async def _send_code(
         channel=channel,
         kind=MessageKind.RECOVERY_CODE,
         to=new.value,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.text,
+        html=message.html,
     )
     return replace(state, stage="code", **values)
 

@@ -27,8 +27,8 @@ from entryway.core.recovery import Notice, Outcome, RecoveryState, decide, next_
 from entryway.core.secrets import keyed_hash
 from entryway.core.throttle import DAY, FailureScope, window_start
 from entryway.flows.common import audit
-from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, Recovery, Requester, UnitOfWork
+from entryway.flows.outbox.recovery_notices import written
+from entryway.flows.ports import Account, Deps, Recovery, Rendered, Requester, UnitOfWork
 from entryway.flows.recovery import review, steps
 from entryway.flows.recovery.cancel import (
     cancel,
@@ -163,11 +163,12 @@ async def _tell_old_review(
     site = deps.site(recovery.site)
     masked = mask(recovery.new_kind, recovery.new_contact)
 
-    def write(channel: Channel, link: str | None) -> tuple[str, str]:
+    def write(channel: Channel, locale: str, link: str | None) -> Rendered:
         assert link is not None
-        if channel == Channel.EMAIL:
-            return texts.recovery_in_review(site, masked, link)
-        return "", texts.recovery_in_review_sms(site, link)
+        return written(
+            deps, site, locale, channel, "recovery_in_review", sms="recovery_notice",
+            new_masked=masked, link=link, notice="started",
+        )  # fmt: skip
 
     await steps.tell_old(
         deps, uow, site, account, recovery, MessageKind.RECOVERY_NOTICE, write, with_link=True
@@ -185,10 +186,8 @@ async def _refused(
     await steps.tell_unverified(deps, uow, site, recovery)
     day = window_start(now, DAY)
 
-    def write(channel: Channel, _link: str | None) -> tuple[str, str]:
-        if channel == Channel.EMAIL:
-            return texts.recovery_tried(site)
-        return "", texts.recovery_tried_sms(site)
+    def write(channel: Channel, locale: str, _link: str | None) -> Rendered:
+        return written(deps, site, locale, channel, "recovery_tried")
 
     def once_a_day(to: str) -> str:
         return keyed_hash(
@@ -309,8 +308,7 @@ async def _expire(deps: Deps, recovery: Recovery) -> bool:
             site,
             recovery,
             MessageKind.RECOVERY_ENDED,
-            texts.recovery_expired_to_new(site),
-            texts.recovery_expired_to_new_sms(site),
+            "recovery_expired_to_new",
         )
         await audit(
             deps,

@@ -23,8 +23,16 @@ from entryway.core.sites import Site
 from entryway.core.staff import Actor, Role
 from entryway.errors import Conflict, FlowExpired, Forbidden, NotFound
 from entryway.flows.common import audit
-from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, Recovery, Requester, SupportCase, UnitOfWork
+from entryway.flows.outbox.recovery_notices import written
+from entryway.flows.ports import (
+    Account,
+    Deps,
+    Recovery,
+    Rendered,
+    Requester,
+    SupportCase,
+    UnitOfWork,
+)
 from entryway.flows.recovery import steps
 from entryway.flows.staff.common import reason_of
 from entryway.flows.support.queue import NO_SUCH_CASE, STAFF, visible
@@ -284,10 +292,8 @@ async def _tell_declined(deps: Deps, uow: UnitOfWork, account: Account, recovery
     site = deps.site(recovery.site)
     await steps.tell_unverified(deps, uow, site, recovery)
 
-    def write(channel: Channel, _link: str | None) -> tuple[str, str]:
-        if channel == Channel.EMAIL:
-            return texts.recovery_declined_to_old(site)
-        return "", texts.recovery_declined_to_old_sms(site)
+    def write(channel: Channel, locale: str, _link: str | None) -> Rendered:
+        return written(deps, site, locale, channel, "recovery_declined_to_old")
 
     await steps.tell_old(
         deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False

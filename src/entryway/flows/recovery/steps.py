@@ -14,14 +14,14 @@ from typing import Any
 from entryway.core.cases import Author, CaseState
 from entryway.core.events import Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
-from entryway.core.local_time import site_time
 from entryway.core.masking import mask
 from entryway.core.recovery import LIVE_STATES, Notice, RecoveryState
 from entryway.core.sites import Site
 from entryway.flows.common import add_link, send
-from entryway.flows.outbox import recovery_notices as texts
-from entryway.flows.ports import Account, Deps, Recovery, UnitOfWork
+from entryway.flows.outbox.recovery_notices import new_contact_locale, written
+from entryway.flows.ports import Account, Deps, Recovery, Rendered, UnitOfWork
 from entryway.flows.support.thread import record
+from entryway.flows.words import reader_locale
 
 CANCEL_PATH = "/recovery/cancel?token="
 FINISH_PATH = "/recovery/finish?token="
@@ -31,8 +31,8 @@ FINISH_PATH = "/recovery/finish?token="
 CANCEL_LINK_CAP = timedelta(days=60)
 ROLL_STEPS = 10**6  # the random spread of "we could not verify it", in millionths
 
-# (channel, address) -> (subject, body) of one message, given that contact's link (or None).
-Writer = Callable[[Channel, str | None], tuple[str, str]]
+# (channel, locale) -> one message to an old contact, given that contact's link (or None).
+Writer = Callable[[Channel, str, str | None], Rendered]
 
 
 def old_contacts(account: Account) -> list[tuple[Channel, str]]:
@@ -67,11 +67,13 @@ async def tell_old(
     dedupe: Callable[[str], str] | None = None,
 ) -> bool:
     """One message to each old contact, each with a link of its own when ``with_link`` (so
-    one forwarded email does not carry the other contact's link); true if any was written."""
+    one forwarded email does not carry the other contact's link), in the account's
+    language; true if any was written."""
     wrote = False
+    locale = reader_locale(site, account)
     for channel, to in old_contacts(account):
         link = await cancel_link(deps, uow, site, recovery) if with_link else None
-        subject, body = write(channel, link)
+        message = write(channel, locale, link)
         wrote |= await send(
             deps,
             uow,
@@ -80,8 +82,9 @@ async def tell_old(
             channel=channel,
             kind=kind,
             to=to,
-            subject=subject,
-            body=body,
+            subject=message.subject,
+            body=message.text,
+            html=message.html,
             dedupe_key=dedupe(to) if dedupe else None,
         )
     return wrote
@@ -93,25 +96,28 @@ async def tell_new(
     site: Site,
     recovery: Recovery,
     kind: MessageKind,
-    email: tuple[str, str],
-    sms: str,
+    name: str,
     *,
     due: datetime | None = None,
+    **values: Any,
 ) -> None:
-    """One message to the new contact (proven by a code, not yet on the account). Filed
-    under the account, so once the recovery completes its owner can check it was ours."""
-    by_email = recovery.new_kind == IdentifierKind.EMAIL
-    subject, body = email if by_email else ("", sms)
+    """One message to the new contact (proven by a code, not yet on the account), from
+    the template ``name`` in the request's language. Filed under the account, so once the
+    recovery completes its owner can check it was ours."""
+    channel = Channel.EMAIL if recovery.new_kind == IdentifierKind.EMAIL else Channel.SMS
+    locale = new_contact_locale(site, recovery)
+    message = written(deps, site, locale, channel, name, **values)
     await send(
         deps,
         uow,
         site,
         account_id=recovery.account_id,
-        channel=Channel.EMAIL if by_email else Channel.SMS,
+        channel=channel,
         kind=kind,
         to=recovery.new_contact,
-        subject=subject,
-        body=body,
+        subject=message.subject,
+        body=message.text,
+        html=message.html,
         due=due,
     )
 
@@ -133,8 +139,9 @@ async def send_finish_link(deps: Deps, uow: UnitOfWork, recovery: Recovery) -> N
         site,
         recovery,
         MessageKind.RECOVERY_FINISH,
-        texts.recovery_finish(site, url, site_time(until, site)),
-        texts.recovery_finish_sms(site, url),
+        "recovery_finish",
+        link=url,
+        until=until,
     )
 
 
@@ -194,14 +201,15 @@ async def tell_waiting(
 ) -> None:
     """One of the old contacts' notices while the recovery waits, each with its own This
     wasn't me link and the time after which it could complete."""
-    when = site_time(recovery.wait_until or deps.clock.now(), site)
+    after = recovery.wait_until or deps.clock.now()
     masked = mask(recovery.new_kind, recovery.new_contact)
 
-    def write(channel: Channel, link: str | None) -> tuple[str, str]:
+    def write(channel: Channel, locale: str, link: str | None) -> Rendered:
         assert link is not None
-        if channel == Channel.EMAIL:
-            return texts.recovery_notice(site, notice, when, masked, link)
-        return "", texts.recovery_notice_sms(site, notice, link)
+        return written(
+            deps, site, locale, channel, "recovery_notice",
+            notice=notice.name.lower(), after=after, new_masked=masked, link=link,
+        )  # fmt: skip
 
     await tell_old(
         deps, uow, site, account, recovery, MessageKind.RECOVERY_NOTICE, write, with_link=True
@@ -213,16 +221,11 @@ async def wait_started(
 ) -> None:
     """The waiting period began (strong evidence, or a reviewer's approval): the new contact
     hears the date, the old contacts the first notice. ``recovery`` carries wait_until."""
-    when = site_time(recovery.wait_until or deps.clock.now(), site)
+    after = recovery.wait_until or deps.clock.now()
     await tell_new(
-        deps,
-        uow,
-        site,
-        recovery,
-        MessageKind.RECOVERY_SCHEDULED,
-        texts.recovery_scheduled(site, when),
-        texts.recovery_scheduled_sms(site, when),
-    )
+        deps, uow, site, recovery, MessageKind.RECOVERY_SCHEDULED, "recovery_scheduled",
+        after=after,
+    )  # fmt: skip
     await tell_waiting(deps, uow, site, account, recovery, Notice.STARTED)
 
 
@@ -252,7 +255,6 @@ async def tell_unverified(deps: Deps, uow: UnitOfWork, site: Site, recovery: Rec
         site,
         recovery,
         MessageKind.RECOVERY_UNVERIFIED,
-        texts.recovery_unverified(site),
-        texts.recovery_unverified_sms(site),
+        "recovery_unverified",
         due=unverified_due(deps, recovery),
     )

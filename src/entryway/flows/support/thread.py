@@ -135,9 +135,11 @@ async def tell_customer(
     kind: MessageKind,
     email: tuple[str, str],
     sms: str,
+    html: str = "",
 ) -> bool:
-    """One message about the case to its reply address, by email or text by the address's
-    kind; listed in the Message Center only once the case is linked. False if nowhere."""
+    """One message about the case to its reply address, by email (``html``: its HTML part)
+    or text by the address's kind; listed in the Message Center only once the case is
+    linked. False if nowhere."""
     to = reply_address(case, account)
     if to is None:
         return False
@@ -153,6 +155,7 @@ async def tell_customer(
         to=to[1],
         subject=subject,
         body=body,
+        html=html,
     )
     return True
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from entryway.core.cases import Author, CaseState, Origin, Topic
 from entryway.core.events import AuditAction, MessageKind
@@ -36,7 +37,7 @@ from entryway.core.suspension import (
 )
 from entryway.errors import Conflict, FlowExpired, Forbidden, InvalidInput, NotFound
 from entryway.flows.common import audit
-from entryway.flows.outbox import appeal_notices as texts
+from entryway.flows.outbox.appeal_notices import excerpt
 from entryway.flows.ports import (
     Account,
     Appeal,
@@ -51,6 +52,7 @@ from entryway.flows.support.queue import NO_SUCH_CASE, STAFF, visible
 from entryway.flows.support.thread import add_case, record, tell_customer
 from entryway.flows.trust import measures, notice
 from entryway.flows.trust.measures import Statement
+from entryway.flows.words import reader_locale
 
 TRUST_ONLY = "Appeals are decided by trust staff."
 ALREADY_OPEN = "Your appeal is with our team. We will email you our decision."
@@ -161,6 +163,10 @@ async def submit(
             appeal=number,
             case=case.number,
         )
+        locale = reader_locale(the_site, account)
+        email = deps.messages.email(
+            "appeal_received", the_site, locale, number=case.number, appeal=number
+        )
         await tell_customer(
             deps,
             uow,
@@ -168,8 +174,9 @@ async def submit(
             case,
             account,
             MessageKind.APPEAL_RECEIVED,
-            texts.appeal_received(the_site, case.number, number),
-            texts.appeal_received_sms(the_site, case.number),
+            (email.subject, email.text),
+            deps.messages.sms("appeal_received", the_site, locale, number=case.number),
+            html=email.html,
         )
         await uow.commit()
     deps.on_message()
@@ -363,18 +370,24 @@ async def _tell(
     sent after this decision and until when, with a fresh notice link when it can."""
     site = deps.site(case.site)
     reason = decided.decision_reason
+    locale = reader_locale(site, account)
     if decided.state is AppealState.REINSTATED:
-        email = texts.appeal_reinstated(site, case.number, reason)
-        sms = texts.appeal_reinstated_sms(site, case.number)
+        values: dict[str, Any] = {"number": case.number}
+        email = deps.messages.email("appeal_reinstated", site, locale, reason=reason, **values)
+        sms = deps.messages.sms("appeal_reinstated", site, locale, **values)
     else:
         # Read after the decision, in its transaction: whether one more appeal can be sent.
         why_not = (await measures.statement(deps, uow, suspension)).why_not
         link = until = None
         if why_not is None and suspension.appeal_until is not None:
             link = await measures.notice_link(deps, uow, site, suspension)
-            until = site_time(suspension.appeal_until, site)
-        email = texts.appeal_upheld(
-            site, case.number, reason, why_not=why_not, until=until, link=link
+            until = suspension.appeal_until
+        values = {"number": case.number, "link": link}
+        email = deps.messages.email(
+            "appeal_upheld", site, locale, reason=reason, why_not=why_not, until=until, **values
         )
-        sms = texts.appeal_upheld_sms(site, case.number, reason, link)
-    await tell_customer(deps, uow, site, case, account, MessageKind.APPEAL_DECIDED, email, sms)
+        sms = deps.messages.sms("appeal_upheld", site, locale, excerpt=excerpt(reason), **values)
+    await tell_customer(
+        deps, uow, site, case, account, MessageKind.APPEAL_DECIDED,
+        (email.subject, email.text), sms, html=email.html,
+    )  # fmt: skip

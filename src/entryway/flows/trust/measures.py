@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -34,11 +35,12 @@ from entryway.core.suspension import (
 )
 from entryway.errors import Conflict, Forbidden, InvalidInput, NotFound
 from entryway.flows.common import add_link, audit, notify_all, send
-from entryway.flows.outbox import trust_notices as texts
-from entryway.flows.ports import Account, Deps, Requester, Suspension, UnitOfWork
+from entryway.flows.outbox.trust_notices import statement_values
+from entryway.flows.ports import Account, Deps, Rendered, Requester, Suspension, UnitOfWork
 from entryway.flows.recovery.cancel import cancel_for_suspension, hold
 from entryway.flows.staff import common as staff_common
 from entryway.flows.trust.state import applying
+from entryway.flows.words import reader_locale
 
 NO_SUCH_ACCOUNT = "No account on this site has that email or mobile number."
 NO_SUCH_SUSPENSION = "No such suspension."
@@ -280,11 +282,11 @@ async def _send_statement(
     """The statement to the verified email; with no verified email, a pointer by text."""
     shown = await statement(deps, uow, suspension)
     url = await notice_link(deps, uow, site, suspension)
-    subject, body = texts.suspension_statement(site, shown, url)
-    sms = texts.suspension_statement_sms(site, url)
-    await _email_else_text(
-        deps, uow, site, account, MessageKind.SUSPENSION_NOTICE, subject, body, sms
-    )
+    locale = reader_locale(site, account)
+    values = statement_values(shown)
+    email = deps.messages.email("suspension_statement", site, locale, appeal_url=url, **values)
+    sms = deps.messages.sms("suspension_statement", site, locale, appeal_url=url)
+    await _email_else_text(deps, uow, site, account, MessageKind.SUSPENSION_NOTICE, email, sms)
 
 
 async def _email_else_text(
@@ -293,8 +295,7 @@ async def _email_else_text(
     site: Site,
     account: Account,
     kind: MessageKind,
-    subject: str,
-    body: str,
+    email: Rendered,
     sms: str,
 ) -> None:
     """A statement goes by email (it is long and has to be kept); a verified phone gets a
@@ -302,7 +303,7 @@ async def _email_else_text(
     if account.email and account.email_verified:
         channel, to = Channel.EMAIL, account.email
     elif account.phone and account.phone_verified:
-        channel, to, subject, body = Channel.SMS, account.phone, "", sms
+        channel, to, email = Channel.SMS, account.phone, Rendered(subject="", text=sms, html="")
     else:
         return
     await send(
@@ -313,8 +314,9 @@ async def _email_else_text(
         channel=channel,
         kind=kind,
         to=to,
-        subject=subject,
-        body=body,
+        subject=email.subject,
+        body=email.text,
+        html=email.html,
     )
 
 
@@ -365,10 +367,12 @@ async def warn(
         )
         await _staff_audit(deps, uow, StaffAction.WARNED, actor, who, warning, acted)
         the_site = deps.site(site)
-        subject, body = texts.warning_statement(the_site, await statement(deps, uow, warning))
+        locale = reader_locale(the_site, account)
+        values = statement_values(await statement(deps, uow, warning))
         await _email_else_text(
-            deps, uow, the_site, account, MessageKind.WARNING_NOTICE, subject, body,
-            texts.warning_statement_sms(the_site),
+            deps, uow, the_site, account, MessageKind.WARNING_NOTICE,
+            deps.messages.email("warning_statement", the_site, locale, **values),
+            deps.messages.sms("warning_statement", the_site, locale),
         )  # fmt: skip
         await uow.commit()
     deps.on_message()
@@ -442,16 +446,18 @@ async def end_suspension(
     )
     if account is not None:
         site = deps.site(suspension.site)
-        subject, body = texts.suspension_lifted(site, reason)
+        locale = reader_locale(site, account)
+        email = deps.messages.email("suspension_lifted", site, locale, reason=reason)
         await notify_all(
             deps,
             uow,
             site,
             account,
             MessageKind.SUSPENSION_LIFTED,
-            subject,
-            body,
-            texts.suspension_lifted_sms(site),
+            email.subject,
+            email.text,
+            deps.messages.sms("suspension_lifted", site, locale),
+            html=email.html,
         )
     suspension.state, suspension.lifted_at = SuspensionState.LIFTED, now
     suspension.lifted_by, suspension.lift_reason = by[:40], reason
@@ -479,7 +485,7 @@ async def statement(deps: Deps, uow: UnitOfWork, suspension: Suspension) -> Stat
     until = _utc(suspension.until) if suspension.until is not None else None
     in_force = applies(suspension.state, suspension.measure, until, now)
     if suspension.measure is Measure.WARNING:
-        why_not: str | None = "A formal warning changes nothing on the account to appeal."
+        why_not: str | None = N_("A formal warning changes nothing on the account to appeal.")
     else:
         decided = (AppealState.UPHELD, AppealState.REINSTATED)
         why_not = why_no_appeal(

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from entryway.core.events import ACTIVITY_LABELS
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
+from entryway.flows import words
 from entryway.flows.account import account as account_flow
 from entryway.web.api.contract import (
     CodeIn,
@@ -27,6 +28,7 @@ from entryway.web.api.contract import (
     answers,
 )
 from entryway.web.render import web_of, who
+from entryway.web.security import site_of
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
 
@@ -40,10 +42,18 @@ class AccountOut(BaseModel):
     phone: str | None
     phone_verified: bool
     created_at: datetime
+    locale: str = Field(
+        description="The language of the account's emails and texts, a locale of its site "
+        "(`fr-CA`); the site's default until one is chosen (`PUT /account/language`)."
+    )
 
 
 class NameIn(In):
     name: Text
+
+
+class LanguageIn(In):
+    locale: Text = Field(description="One of the site's locales, e.g. `fr-CA`.")
 
 
 class PasswordIn(In):
@@ -91,7 +101,7 @@ class MessageOut(BaseModel):
 
 
 @router.get("/account", response_model=AccountOut, responses=answers(401, body=False))
-async def get_account(me: Me) -> AccountOut:
+async def get_account(me: Me, request: Request) -> AccountOut:
     a = me.account
     return AccountOut(
         id=a.id,
@@ -102,12 +112,21 @@ async def get_account(me: Me) -> AccountOut:
         phone=a.phone,
         phone_verified=a.phone_verified,
         created_at=a.created_at,
+        locale=words.reader_locale(site_of(request), a),
     )
 
 
 @router.put("/account/name", status_code=204, responses=answers(401))
 async def put_name(body: NameIn, me: Me, request: Request) -> Response:
     await account_flow.change_name(web_of(request).deps, me, body.name, who(request))
+    return Response(status_code=204)
+
+
+@router.put("/account/language", status_code=204, responses=answers(401))
+async def put_language(body: LanguageIn, me: Me, request: Request) -> Response:
+    """Keep the language of this account's emails and texts; 422 (`field: locale`) for a
+    locale its site does not offer."""
+    await account_flow.set_language(web_of(request).deps, me, body.locale, who(request))
     return Response(status_code=204)
 
 

@@ -11,11 +11,14 @@ from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
 from entryway.core.identifiers import IdentifierKind
+from entryway.core.locales import N_
 from entryway.errors import EntrywayError, FlowExpired, NotFound
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.account import account as account_flow
 from entryway.flows.account import questions, two_step
 from entryway.flows.account.account import Current
+from entryway.web.i18n import gettext_for, said
+from entryway.web.pages.auth import resent_notice
 from entryway.web.render import (
     FLOW,
     SESSION,
@@ -34,7 +37,15 @@ NOT_FOUND = "We couldn't find that page."
 
 KINDS = {"email": IdentifierKind.EMAIL, "phone": IdentifierKind.PHONE}
 SignedInPage = Annotated[Current, Depends(signed_in_page)]
-LABELS = {"email": "email address", "phone": "mobile phone number"}
+# Whole sentences for each kind of contact, so that each language says them its own way.
+VERIFY_HEADINGS = {
+    "email": N_("Confirm your new email address"),
+    "phone": N_("Confirm your new mobile phone number"),
+}
+VERIFY_BACK = {
+    "email": N_("Wrong email address? Go back and correct it"),
+    "phone": N_("Wrong mobile phone number? Go back and correct it"),
+}
 
 
 @router.get("/account")
@@ -49,6 +60,7 @@ async def overview(request: Request, me: Current = Depends(signed_in_page)) -> R
         me=me,
         info=info,
         this_session=me.session.public_id,
+        language=words.reader_locale(site_of(request), me.account),
         notice=request.query_params.get("done"),
     )
 
@@ -75,7 +87,7 @@ async def name_submit(request: Request, me: Current = Depends(signed_in_page)) -
             "edit_name.html",
             me=me,
             value=text(form, "name"),
-            errors={"name": exc.message},
+            errors={"name": said(request, exc)},
             status=422,
         )
     return redirect("/account?done=name")
@@ -103,7 +115,7 @@ async def password_submit(request: Request, me: Current = Depends(signed_in_page
             request,
             "edit_password.html",
             me=me,
-            errors={exc.field or "password": exc.message},
+            errors={exc.field or "password": said(request, exc)},
             status=422,
         )
     return redirect("/account?done=password")
@@ -119,7 +131,7 @@ async def sign_out_everywhere(request: Request, me: Current = Depends(signed_in_
 
 
 async def contact_form(request: Request, kind: str, me: Current) -> Response:
-    return page(request, "edit_contact.html", me=me, kind=kind, label=LABELS[kind], value="")
+    return page(request, "edit_contact.html", me=me, kind=kind, value="")
 
 
 async def contact_submit(request: Request, kind: str, me: Current) -> Response:
@@ -134,9 +146,8 @@ async def contact_submit(request: Request, kind: str, me: Current) -> Response:
             "edit_contact.html",
             me=me,
             kind=kind,
-            label=LABELS[kind],
             value=text(form, "identifier"),
-            errors={"identifier": exc.message},
+            errors={"identifier": said(request, exc)},
             status=422,
         )
     response = redirect(f"/account/{kind}/verify")
@@ -157,9 +168,9 @@ def _contact_verify_page(
         me=me,
         sent_to=sent_to,
         action=f"/account/{kind}/verify",
-        heading=f"Confirm your new {LABELS[kind]}",
+        heading=gettext_for(request)(VERIFY_HEADINGS[kind]),
         back=f"/account/{kind}",
-        back_label=f"Wrong {LABELS[kind]}? Go back and correct it",
+        back_label=gettext_for(request)(VERIFY_BACK[kind]),
         status=status,
         **extra,
     )
@@ -172,7 +183,7 @@ async def contact_verify_form(request: Request, kind: str, resent: str, me: Curr
         sent_to = await codes.describe(web_of(request).deps, site.code, token, _purpose(kind))
     except FlowExpired:
         return redirect(f"/account/{kind}")
-    notice = f"We sent a new OTP to {sent_to}." if resent else None
+    notice = resent_notice(request, sent_to) if resent else None
     return _contact_verify_page(request, me, kind, sent_to, notice=notice)
 
 
@@ -193,7 +204,7 @@ async def contact_verify_submit(request: Request, kind: str, me: Current) -> Res
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, _purpose(kind))
         return _contact_verify_page(
-            request, me, kind, sent_to, errors={"code": exc.message}, status=422
+            request, me, kind, sent_to, errors={"code": said(request, exc)}, status=422
         )
     # The first of its kind was added, not changed: the notice says so (done=phone_added).
     response = redirect(f"/account?done={kind}_added" if added else f"/account?done={kind}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from entryway.core.events import FlowPurpose
+from entryway.core.locales import N_
 from entryway.core.lockout import Unusual
 from entryway.errors import (
     AccountSuspended,
@@ -24,6 +27,7 @@ from entryway.errors import (
 from entryway.flows import codes
 from entryway.flows.account import account as account_flow
 from entryway.flows.signin import sign_in, unusual
+from entryway.web.i18n import gettext_for, said
 from entryway.web.pages import suspension
 from entryway.web.render import (
     BROWSER,
@@ -115,7 +119,7 @@ async def signin_identifier(request: Request) -> Response:
             "signin.html",
             identifier=raw,
             return_to=target,
-            errors={exc.field or "identifier": exc.message},
+            errors={exc.field or "identifier": said(request, exc)},
             status=422,
         )
     response = redirect("/signin/password?" + _qs(target))
@@ -180,17 +184,18 @@ async def password_submit(request: Request) -> Response:
             "password.html",
             identifier=identifier,
             return_to=target,
-            locked=exc.message,
+            locked=said(request, exc),
             remember=remember,
         )
     except SignInThrottled as exc:
+        throttled = said(request, exc)
         return page(
             request,
             "password.html",
             identifier=identifier,
             return_to=target,
-            throttled=exc.message,
-            wait=_wait_parts(exc.message, exc.retry_after),
+            throttled=throttled,
+            wait=_wait_parts(throttled, exc.retry_after),
             wait_seconds=exc.retry_after,
             remember=remember,
             status=429,
@@ -201,7 +206,7 @@ async def password_submit(request: Request) -> Response:
             "password.html",
             identifier=identifier,
             return_to=target,
-            failed=exc.message,
+            failed=said(request, exc),
             remember=remember,
         )
     except AccountSuspended as exc:  # only ever after the right password (SECURITY.md 36)
@@ -229,30 +234,54 @@ async def password_submit(request: Request) -> Response:
 
 
 def _wait_parts(message: str, seconds: int) -> tuple[str, str, str] | None:
-    """The notice split around its "N seconds", for the page to count down; None when the
-    notice names no such wait (then it is shown as it is)."""
-    phrase = f"{seconds} second{'' if seconds == 1 else 's'}"
-    before, found, after = message.partition(phrase)
-    return (before, phrase, after) if found and seconds > 0 else None
+    """The notice split around its "N seconds" (in whichever language it is written: the
+    number and the word after it), for the page to count down; None when the notice names
+    no such wait (then it is shown as it is)."""
+    if seconds <= 0:
+        return None
+    found = re.search(rf"(?<![\d,.]){seconds}[ \u00a0\u202f]+\w+", message)
+    if found is None:
+        return None
+    return message[: found.start()], found.group(0), message[found.end() :]
 
 
-CONFIRM_HEADING = "Confirm it's you"
-# Why the code is asked for, as the flow decided it: the page says only what happened.
-CONFIRM_WHY = {
-    Unusual.ACCOUNT_FAILURES: "and there were failed attempts to sign in to your account lately",
-    Unusual.SUSPECTED: "and a recent sign-in with your password was not finished",
-    Unusual.NETWORK_FAILURES: "and there were many failed attempts to sign in from this network "
-    "lately (not necessarily to your account)",
+CONFIRM_HEADING = N_("Confirm it's you")
+# Why the code is asked for, as the flow decided it: the page says only what happened. One
+# whole sentence for each reason, so that every language can put the reason where it goes.
+CONFIRM_INTRO: dict[Unusual | None, str] = {
+    None: N_(
+        "Your password was right, but we don't recognise this device, so we need to check it's you."
+    ),
+    Unusual.ACCOUNT_FAILURES: N_(
+        "Your password was right, but we don't recognise this device and there were failed "
+        "attempts to sign in to your account lately, so we need to check it's you."
+    ),
+    Unusual.SUSPECTED: N_(
+        "Your password was right, but we don't recognise this device and a recent sign-in "
+        "with your password was not finished, so we need to check it's you."
+    ),
+    Unusual.NETWORK_FAILURES: N_(
+        "Your password was right, but we don't recognise this device and there were many "
+        "failed attempts to sign in from this network lately (not necessarily to your "
+        "account), so we need to check it's you."
+    ),
 }
+RESENT = N_("We sent a new OTP to %(to)s.")
 
 
-def confirm_intro(reason: Unusual | None) -> str:
-    """The confirm page's first sentence for ``reason`` (None: a flow without one)."""
-    why = f" {CONFIRM_WHY[reason]}" if reason is not None else ""
-    return (
-        f"Your password was right, but we don't recognise this device{why}, so we need to "
-        "check it's you."
-    )
+def _same(text: str) -> str:
+    return text
+
+
+def confirm_intro(reason: Unusual | None, gettext: Callable[[str], str] = _same) -> str:
+    """The confirm page's first sentence for ``reason`` (None: a flow without one), in the
+    language of ``gettext``."""
+    return gettext(CONFIRM_INTRO[reason])
+
+
+def resent_notice(request: Request, sent_to: str) -> str:
+    """ "We sent a new OTP to ...", in the request's language."""
+    return gettext_for(request)(RESENT) % {"to": sent_to}
 
 
 def _confirm_page(
@@ -262,8 +291,8 @@ def _confirm_page(
         request,
         "verify.html",
         action="/signin/confirm",
-        heading=CONFIRM_HEADING,
-        intro=confirm_intro(shown.reason),
+        heading=gettext_for(request)(CONFIRM_HEADING),
+        intro=confirm_intro(shown.reason, gettext_for(request)),
         sent_to=shown.sent_to,
         return_to=target,
         status=status,
@@ -278,7 +307,7 @@ async def confirm_form(request: Request, return_to: str = "", resent: str = "") 
         shown = await unusual.describe(web_of(request).deps, site.code, flow_token(request))
     except FlowExpired:
         return redirect("/signin")
-    notice = f"We sent a new OTP to {shown.sent_to}." if resent else None
+    notice = resent_notice(request, shown.sent_to) if resent else None
     return _confirm_page(request, return_to, shown, notice=notice)
 
 
@@ -309,10 +338,12 @@ async def confirm_submit(request: Request) -> Response:
         return suspension.refused(request, exc)
     except SignInLocked as exc:
         shown = await unusual.describe(deps, site.code, token)
-        return _confirm_page(request, target, shown, locked=exc.message, status=423)
+        return _confirm_page(request, target, shown, locked=said(request, exc), status=423)
     except EntrywayError as exc:
         shown = await unusual.describe(deps, site.code, token)
-        return _confirm_page(request, target, shown, errors={"code": exc.message}, status=422)
+        return _confirm_page(
+            request, target, shown, errors={"code": said(request, exc)}, status=422
+        )
     response = redirect(target)
     start_session(response, request, site, done.session_token, remember=remember)
     for name in (FLOW, REMEMBER_ASKED, IDENT):

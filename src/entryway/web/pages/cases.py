@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.cases import CUSTOMER_TOPICS, MAX_MESSAGE, TOPIC_LABELS
+from entryway.core.locales import N_, babel_name
 from entryway.errors import EntrywayError, FlowExpired, NotFound, Unauthenticated
 from entryway.flows.signin import second_step
 from entryway.flows.support import cases as support
 from entryway.flows.support import verify
 from entryway.flows.support.cases import Access, ViaLink, ViaSession
 from entryway.web import once
+from entryway.web.i18n import gettext_for, locale_of, said
 from entryway.web.render import (
     CSRF,
     PARTIAL,
@@ -44,11 +47,27 @@ CASE = "/cases/view"
 CASE_COOKIE = "ew_case"
 CASE_COOKIE_AGE = 7 * 24 * 3600  # the link itself is checked on every visit
 RESET_COOKIE = "ew_reset"  # the Forgot your password? journey's flow cookie (pages/reset.py)
-TOPICS = [(t.value, TOPIC_LABELS[t]) for t in CUSTOMER_TOPICS]
+TOPICS = [(t.value, TOPIC_LABELS[t]) for t in CUSTOMER_TOPICS]  # translated by ask.html
 NOTICES = {
-    "sent": "Your reply was sent. We'll answer by email or text message.",
-    "verified": "Thank you: that's the right code. The agent can see you confirmed it.",
+    "sent": N_("Your reply was sent. We'll answer by email or text message."),
+    "verified": N_("Thank you: that's the right code. The agent can see you confirmed it."),
 }
+
+
+def shown_number(request: Request, value: int) -> str:
+    """A count as the request's language writes it (4,000; 4 000)."""
+    return format_decimal(value, locale=babel_name(locale_of(request)))
+
+
+def _ask_page(request: Request, **ctx: Any) -> Response:
+    return page(
+        request,
+        "ask.html",
+        topics=TOPICS,
+        max_message=MAX_MESSAGE,
+        max_message_shown=shown_number(request, MAX_MESSAGE),
+        **ctx,
+    )
 
 
 def _digest(value: str | None) -> str:
@@ -72,7 +91,7 @@ async def ask_form(request: Request) -> Response:
     if me is None and await _partial(request):
         # Password passed, second step pending: that case knows the account already.
         return redirect("/signin/two-step/help")
-    return page(request, "ask.html", me=me, topics=TOPICS, values={}, max_message=MAX_MESSAGE)
+    return _ask_page(request, me=me, values={})
 
 
 async def _partial(request: Request) -> bool:
@@ -112,15 +131,8 @@ async def ask_submit(request: Request) -> Response:
     except EntrywayError as exc:
         if exc.field is None:
             raise
-        return page(
-            request,
-            "ask.html",
-            me=me,
-            topics=TOPICS,
-            values=values,
-            max_message=MAX_MESSAGE,
-            errors={exc.field: exc.message},
-            status=422,
+        return _ask_page(
+            request, me=me, values=values, errors={exc.field: said(request, exc)}, status=422
         )
     response = redirect(SENT)  # a reload must not open a second case
     once.hand_over(request, response, "asked", _binding(request), {"number": number})
@@ -160,10 +172,12 @@ async def _show(
     try:
         case = await support.view(deps, site.code, access)
     except FlowExpired as exc:
-        return page(request, "case_closed.html", message=exc.message, status=410)
+        return page(request, "case_closed.html", message=said(request, exc), status=410)
     except NotFound:
         return page(request, "case_missing.html", status=404)
     notice = NOTICES.get(request.query_params.get("done", ""))
+    if notice is not None:
+        notice = gettext_for(request)(notice)
     return page(
         request,
         "case.html",
@@ -200,13 +214,13 @@ async def _act(request: Request, access: Access, base: str, action: str) -> Resp
         token = await verify.reset_flow_for(deps, site.code, access)
     except EntrywayError as exc:
         if isinstance(exc, FlowExpired | NotFound) or exc.field is None:
-            return await _show(request, access, base, status=exc.status, error=exc.message)
+            return await _show(request, access, base, status=exc.status, error=said(request, exc))
         return await _show(
             request,
             access,
             base,
             status=exc.status,
-            errors={exc.field: exc.message},
+            errors={exc.field: said(request, exc)},
             values={exc.field: text(form, exc.field) if exc.field != "code" else ""},
         )
     response = redirect("/password/forgot/code")

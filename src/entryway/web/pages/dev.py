@@ -9,8 +9,11 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from entryway.core.locales import N_
+from entryway.errors import NotFound
 from entryway.flows.demo_orders import DemoOrders, order_sheet
 from entryway.flows.ports import Message, Order
+from entryway.web.email_view import email_html_response
 from entryway.web.render import page, web_of
 
 router = APIRouter(include_in_schema=False)
@@ -38,6 +41,7 @@ def as_json(m: Message) -> dict[str, Any]:
         "filed_at": m.filed_at.isoformat(),  # when it went out: the order of the list
         "status": m.status.value,
         "attempts": m.attempts,
+        "html": m.html,  # the email's HTML part, "" for texts (and mail without one)
     }
 
 
@@ -45,6 +49,37 @@ def as_json(m: Message) -> dict[str, Any]:
 async def outbox_page(request: Request) -> Response:
     origins = {s.code: s.origin for s in web_of(request).deps.sites.sites}
     return page(request, "outbox.html", messages=await _latest(request), origins=origins)
+
+
+async def _one(request: Request, message_id: str) -> Message:
+    for found in await _latest(request):
+        if found.id == message_id:
+            return found
+    raise NotFound("We couldn't find that message.")
+
+
+@router.get("/dev/outbox/{message_id}")
+async def outbox_message(request: Request, message_id: str) -> Response:
+    """One message of the demo outbox, its HTML part in a sandboxed frame."""
+    found = await _one(request, message_id)
+    return page(
+        request,
+        "message.html",
+        m=found,
+        html_url=f"/dev/outbox/{found.id}/html" if found.html else "",
+        origin=web_of(request).deps.site(found.site).origin,
+        back="/dev/outbox",
+        back_label=N_("Demo outbox"),
+    )
+
+
+@router.get("/dev/outbox/{message_id}/html")
+async def outbox_message_html(request: Request, message_id: str) -> Response:
+    """The HTML part as the demo would have sent it, under the email's own policy."""
+    found = await _one(request, message_id)
+    if not found.html:
+        raise NotFound("We couldn't find that message.")
+    return email_html_response(web_of(request).deps.site(found.site), found.html)
 
 
 @router.get("/dev/outbox.json")

@@ -7,21 +7,24 @@ change nothing, so they carry no CSRF token and work without JavaScript.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.articles import fill
+from entryway.core.locales import N_
 from entryway.core.sites import Site
 from entryway.core.troubleshoot import ASK_US, SIGN_IN_HELP, Outcome, Question
-from entryway.web.i18n import locale_of
+from entryway.web.i18n import gettext_for, locale_of
 from entryway.web.render import page, redirect, web_of
 from entryway.web.security import site_of
 
 router = APIRouter(include_in_schema=False)
 TROUBLESHOOTER = "/help/sign-in"
-CHOOSE_ONE = "Choose one of the answers."
+CHOOSE_ONE = N_("Choose one of the answers.")
 
 
 def _step_url(node: str) -> str:
@@ -30,6 +33,13 @@ def _step_url(node: str) -> str:
 
 def _texts(site: Site) -> dict[str, str]:
     return {"brand": site.brand, "site": site.name}
+
+
+def _words(request: Request) -> Callable[[str], str]:
+    """The troubleshooter's texts in the request's language, placeholders filled in after
+    translating (so a catalog entry keeps ``{brand}`` where its language puts it)."""
+    gettext, texts = gettext_for(request), _texts(site_of(request))
+    return lambda text: fill(gettext(text), texts) if text else ""
 
 
 @router.get("/help")
@@ -75,34 +85,36 @@ def _question(request: Request, node: str, asked: str, answer: str) -> Response:
         if leads_to is not None:
             return redirect(_step_url(leads_to))
     question: Question = SIGN_IN_HELP.questions[node]
-    texts = _texts(site_of(request))
+    say = _words(request)
     return page(
         request,
         "troubleshoot_question.html",
-        title=fill(question.prompt, texts),
+        title=say(question.prompt),
         question=question,
-        prompt=fill(question.prompt, texts),
-        hint=fill(question.hint, texts),
-        answers=[(a.id, fill(a.label, texts)) for a in question.answers],
+        prompt=say(question.prompt),
+        hint=say(question.hint),
+        answers=[(a.id, say(a.label)) for a in question.answers],
         action=_step_url(node),
         first=node == SIGN_IN_HELP.start,
-        error=CHOOSE_ONE if asked or answer else "",
+        error=say(CHOOSE_ONE) if asked or answer else "",
         status=422 if asked or answer else 200,
     )
 
 
 def _outcome(request: Request, outcome: Outcome) -> Response:
     site = site_of(request)
-    texts = _texts(site)
+    say = _words(request)
     articles = web_of(request).articles
     locale = locale_of(request, site)
     article = articles.article(site.code, outcome.article, locale) if outcome.article else None
     return page(
         request,
         "troubleshoot_outcome.html",
-        title=outcome.heading,
+        title=say(outcome.heading),
         outcome=outcome,
-        why=[fill(p, texts) for p in outcome.why],
+        heading=say(outcome.heading),
+        go_label=say(outcome.go_label),
+        why=[say(p) for p in outcome.why],
         article=article,
         others=web_of(request).deps.sites.others(site) if outcome.other_sites else [],
         ask_us=ASK_US,

@@ -11,11 +11,12 @@ from entryway.errors import AnswersRejected, EntrywayError, Forbidden
 from entryway.flows.account import questions
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
+from entryway.web.i18n import gettext_for, said
 from entryway.web.render import form_of, page, redirect, signed_in_page, text, web_of, who
 
 router = APIRouter(include_in_schema=False)
 PATH = "/account/questions"
-CHANGING = "your verification questions"
+CHANGING = "questions"  # which sentence reauth.html says
 
 
 def _reauth(request: Request, me: Current) -> Response:
@@ -46,7 +47,11 @@ async def questions_submit(request: Request, me: Current = Depends(signed_in_pag
     except Forbidden:
         return _reauth(request, me)
     except EntrywayError as exc:
-        errors = exc.problems if isinstance(exc, AnswersRejected) else {"question_1": exc.message}
+        if isinstance(exc, AnswersRejected):
+            gettext = gettext_for(request)
+            errors = {name: gettext(problem) for name, problem in exc.problems.items()}
+        else:
+            errors = {"question_1": said(request, exc)}
         info = await questions.current(deps, me)
         return page(
             request,

@@ -17,11 +17,13 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entryway.core.locales import N_
 from entryway.core.questions import ANSWER_COUNT
 from entryway.errors import EntrywayError, FlowExpired
 from entryway.flows.recovery import identity_check
 from entryway.flows.recovery.identity_check import CheckStep
 from entryway.web import once
+from entryway.web.i18n import gettext_for, said
 from entryway.web.render import CSRF, IDENT, form_of, page, redirect, text, web_of, who
 from entryway.web.security import (
     clear_cookie,
@@ -46,6 +48,8 @@ URLS = {
 }
 EXPIRED = START + "?expired=1"
 HANDED = "recovery_requested"  # the once.py kind: where the Recovery requested page says we write
+TOO_LONG = N_("That took too long, so we stopped. Please start again.")
+RESENT = N_("We sent a new OTP to {sent_to}.")
 
 
 def _token(request: Request) -> str:
@@ -92,7 +96,7 @@ async def _start(request: Request, identifier: str) -> Response:
             request,
             "recovery_start.html",
             identifier=identifier,
-            errors={"identifier": exc.message},
+            errors={"identifier": said(request, exc)},
             status=_status_of(exc),
         )
     response = _to_step(step)
@@ -108,7 +112,7 @@ async def start_form(request: Request, expired: str = "", start: str = "") -> Re
     remembered = _remembered(request)
     if start == "reset" and remembered:
         return await _start(request, remembered)
-    notice = "That took too long, so we stopped. Please start again." if expired else None
+    notice = gettext_for(request)(TOO_LONG) if expired else None
     return page(request, "recovery_start.html", identifier=remembered, notice=notice)
 
 
@@ -119,7 +123,10 @@ async def start_submit(request: Request) -> Response:
 
 
 def _ask(request: Request, step: CheckStep, name: str, **ctx: Any) -> Response:
-    return page(request, name, step=step, urls=URLS, **ctx)
+    # The shipped questions are in the catalog; a store's own read as it wrote them.
+    gettext = gettext_for(request)
+    asked = [gettext(q.text) if q.text else "" for q in step.questions]
+    return page(request, name, step=step, urls=URLS, asked=asked, **ctx)
 
 
 async def _shown(request: Request, stage: str, name: str, **ctx: Any) -> Response:
@@ -140,7 +147,9 @@ async def _refused(
     step = await _step(request)
     if step is None or step.stage != stage:
         return redirect(EXPIRED) if step is None else _to_step(step)
-    return _ask(request, step, name, errors={field: exc.message}, status=_status_of(exc), **ctx)
+    return _ask(
+        request, step, name, errors={field: said(request, exc)}, status=_status_of(exc), **ctx
+    )
 
 
 @router.get(URLS["questions"])
@@ -228,7 +237,7 @@ async def code_form(request: Request, resent: str = "") -> Response:
         return redirect(EXPIRED)
     if step.stage != "code":
         return _to_step(step)
-    notice = f"We sent a new OTP to {step.sent_to}." if resent else None
+    notice = gettext_for(request)(RESENT).format(sent_to=step.sent_to) if resent else None
     return _ask(request, step, "recovery_code.html", notice=notice)
 
 
@@ -257,7 +266,7 @@ async def code_submit(request: Request) -> Response:
             if current is None or current.stage != "code":
                 return redirect(EXPIRED) if current is None else _to_step(current)
             return _ask(
-                request, current, "recovery_code.html", resend_error=exc.message, status=429
+                request, current, "recovery_code.html", resend_error=said(request, exc), status=429
             )
         return await _refused(request, "code", "recovery_code.html", exc, "code")
     response = redirect(REQUESTED)

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from entryway.errors import ContactTaken, EntrywayError, FlowExpired
 from entryway.flows.recovery import finish, pending
 from entryway.web import once
+from entryway.web.i18n import said
 from entryway.web.pages import suspension
 from entryway.web.render import CSRF, form_of, page, redirect, text, web_of, who
 from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
@@ -158,9 +159,9 @@ async def finish_submit(request: Request) -> Response:
     except FlowExpired:
         return redirect(FINISH.expired)
     except ContactTaken as exc:  # not about the password: said above the form
-        return await _finish_again(request, status=exc.status, problem=exc.message)
+        return await _finish_again(request, status=exc.status, problem=said(request, exc))
     except EntrywayError as exc:  # the password refused: said beside its field
-        errors = {exc.field or "password": exc.message}
+        errors = {exc.field or "password": said(request, exc)}
         return await _finish_again(request, status=422, errors=errors)
     if notice_token:  # recovered, but suspended: the notice, not the sign-in page
         response = suspension.to_notice(request, notice_token)

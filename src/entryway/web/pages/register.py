@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
+from entryway.core.locales import N_
 from entryway.errors import (
     EntrywayError,
     FlowExpired,
@@ -17,7 +18,8 @@ from entryway.errors import (
 )
 from entryway.flows import codes
 from entryway.flows.account import registration
-from entryway.web.pages.auth import flow_token
+from entryway.web.i18n import gettext_for, said
+from entryway.web.pages.auth import flow_token, resent_notice
 from entryway.web.render import (
     FLOW,
     form_of,
@@ -42,6 +44,8 @@ router = APIRouter(include_in_schema=False)
 
 
 TYPED = "ew_typed"  # what was typed at Create account (never the password), for a way back
+HEADING = N_("Verify your account")
+BACK = N_("Wrong email address or mobile number? Go back and correct it")
 
 
 @router.get("/register")
@@ -78,7 +82,7 @@ async def register_submit(request: Request) -> Response:
             request,
             "register.html",
             values=values,
-            errors={exc.field or "identifier": exc.message},
+            errors={exc.field or "identifier": said(request, exc)},
             status=422,
         )
     response = redirect("/register/verify")
@@ -96,9 +100,9 @@ def _verify_page(request: Request, sent_to: str, *, status: int = 200, **extra: 
         "verify.html",
         sent_to=sent_to,
         action="/register/verify",
-        heading="Verify your account",
+        heading=gettext_for(request)(HEADING),
         back="/register?correct=1",
-        back_label="Wrong email address or mobile number? Go back and correct it",
+        back_label=gettext_for(request)(BACK),
         status=status,
         **extra,
     )
@@ -113,7 +117,7 @@ async def verify_form(request: Request, resent: str = "") -> Response:
         )
     except FlowExpired:
         return redirect("/register")
-    notice = f"We sent a new OTP to {sent_to}." if resent else None
+    notice = resent_notice(request, sent_to) if resent else None
     return _verify_page(request, sent_to, notice=notice)
 
 
@@ -134,7 +138,7 @@ async def verify_submit(request: Request) -> Response:
         return redirect("/register")
     except EntrywayError as exc:
         sent_to = await codes.describe(deps, site.code, token, FlowPurpose.REGISTRATION)
-        return _verify_page(request, sent_to, errors={"code": exc.message}, status=422)
+        return _verify_page(request, sent_to, errors={"code": said(request, exc)}, status=422)
     response = redirect("/account")
     start_session(response, request, site, done.session_token, remember=False)
     clear_cookie(response, site, FLOW)

@@ -10,10 +10,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from entryway.core.events import FlowPurpose
+from entryway.core.locales import N_
 from entryway.errors import EntrywayError, FlowExpired, InvalidInput
 from entryway.flows.recovery import password_reset, unlock
 from entryway.flows.recovery.password_reset import Progress
+from entryway.web.i18n import gettext_for, said
 from entryway.web.pages import suspension
+from entryway.web.pages.auth import resent_notice
 from entryway.web.render import IDENT, form_of, page, redirect, text, web_of, who
 from entryway.web.security import (
     clear_cookie,
@@ -33,7 +36,7 @@ class Journey:
 
     purpose: FlowPurpose
     cookie: str
-    heading: str
+    heading: str  # marked for the catalog; pages show it translated
     restart: str  # where to go when the flow is gone
     urls: dict[str, str]  # stage -> page
     done: str  # where a finished journey lands (never signed in)
@@ -45,7 +48,7 @@ class Journey:
 RESET = Journey(
     purpose=FlowPurpose.PASSWORD_RESET,
     cookie="ew_reset",
-    heading="Password assistance",
+    heading=N_("Password assistance"),
     restart="/password/forgot",
     urls={
         "choose": "/password/forgot/choose",
@@ -57,7 +60,7 @@ RESET = Journey(
 UNLOCK = Journey(
     purpose=FlowPurpose.UNLOCK,
     cookie="ew_unlock",
-    heading="Unlock your account",
+    heading=N_("Unlock your account"),
     restart="/unlock/expired",
     urls={"choose": "/unlock/choose", "code": "/unlock/code", "verified": "/unlock/new"},
     done="/signin?unlocked=new",  # or the password step: see _unlock_ending
@@ -92,9 +95,9 @@ async def _progress(request: Request, journey: Journey) -> Progress | None:
 # the contacts the account has (PRODUCT.md 5 gives the label for both); a decoy flow names
 # its own plausible set, so nothing is revealed.
 NO_ACCESS = {
-    ("email", "phone"): "I no longer have access to this phone number/email",
-    ("email",): "I no longer have access to this email",
-    ("phone",): "I no longer have access to this phone number",
+    ("email", "phone"): N_("I no longer have access to this phone number/email"),
+    ("email",): N_("I no longer have access to this email"),
+    ("phone",): N_("I no longer have access to this phone number"),
 }
 
 
@@ -104,10 +107,11 @@ def no_access_label(progress: Progress) -> str:
 
 
 def _page(request: Request, journey: Journey, name: str, **ctx: Any) -> Response:
+    gettext = gettext_for(request)
     progress = ctx.get("progress")
     if isinstance(progress, Progress):
-        ctx.setdefault("no_access", no_access_label(progress))
-    return page(request, name, journey=journey, **ctx)
+        ctx.setdefault("no_access", gettext(no_access_label(progress)))
+    return page(request, name, journey=journey, heading=gettext(journey.heading), **ctx)
 
 
 @router.get("/password/forgot")
@@ -133,7 +137,7 @@ async def forgot_submit(request: Request) -> Response:
             request,
             "reset_start.html",
             identifier=raw,
-            errors={"identifier": exc.message},
+            errors={"identifier": said(request, exc)},
             status=422,
         )
     response = RESET.to_step(progress)
@@ -206,11 +210,11 @@ def _journey_routes(journey: Journey) -> None:
                 journey,
                 "reset_choose.html",
                 progress=current,
-                errors={"choice": exc.message},
+                errors={"choice": said(request, exc)},
                 status=422,
             )
         except EntrywayError as exc:
-            return page(request, "error.html", message=exc.message, status=429)
+            return page(request, "error.html", message=said(request, exc), status=429)
         return journey.to_step(progress)
 
     async def code_form(request: Request, resent: str = "") -> Response:
@@ -219,7 +223,7 @@ def _journey_routes(journey: Journey) -> None:
             return redirect(journey.restart)
         if progress.stage != "code":
             return journey.to_step(progress)
-        notice = f"We sent a new OTP to {progress.sent_to}." if resent else None
+        notice = resent_notice(request, progress.sent_to) if resent else None
         return _page(request, journey, "reset_code.html", progress=progress, notice=notice)
 
     async def code_submit(request: Request) -> Response:
@@ -252,7 +256,7 @@ def _journey_routes(journey: Journey) -> None:
                     journey,
                     "reset_code.html",
                     progress=current,
-                    resend_error=exc.message,
+                    resend_error=said(request, exc),
                     status=429,
                 )
             return _page(
@@ -260,7 +264,7 @@ def _journey_routes(journey: Journey) -> None:
                 journey,
                 "reset_code.html",
                 progress=current,
-                errors={"code": exc.message},
+                errors={"code": said(request, exc)},
                 status=422,
             )
         return redirect(urls["verified"])
@@ -310,7 +314,7 @@ def _journey_routes(journey: Journey) -> None:
                 journey,
                 "reset_new.html",
                 optional=await _optional(request),
-                errors={exc.field or "password": exc.message},
+                errors={exc.field or "password": said(request, exc)},
                 status=422,
             )
         # A suspended account's password changes too, but nobody signs in with it: the

@@ -11,16 +11,21 @@ appeal, nothing else: it opens no session.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
+from babel.numbers import format_decimal
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
+from entryway.core.locales import babel_name
 from entryway.core.suspension import MAX_APPEAL
 from entryway.errors import AccountSuspended, Conflict, EntrywayError, FlowExpired, Forbidden
 from entryway.flows.trust import appeals, notice
+from entryway.flows.trust.measures import Statement
 from entryway.web import once
+from entryway.web.i18n import gettext_for, locale_of, said
 from entryway.web.render import (
     FLOW,
     IDENT,
@@ -84,6 +89,23 @@ async def appeal_link(request: Request, token: str = "") -> Response:
     return to_notice(request, view)
 
 
+def _in_words(request: Request, statement: Statement) -> Statement:
+    """The statement with our own words in the request's language: the demo reasons and
+    the scope are in the catalog, a store's own reasons read as it configured them."""
+    gettext = gettext_for(request)
+
+    def say(text: str) -> str:
+        return gettext(text) if text else ""  # gettext("") is the catalog's header
+
+    return dataclasses.replace(
+        statement,
+        title=say(statement.title),
+        explanation=say(statement.explanation),
+        scope_label=say(statement.scope_label),
+        why_not=say(statement.why_not) if statement.why_not else statement.why_not,
+    )
+
+
 async def _notice_page(
     request: Request, *, status: int = 200, value: str = "", **extra: object
 ) -> Response:
@@ -94,9 +116,10 @@ async def _notice_page(
     return page(
         request,
         "suspension_notice.html",
-        statement=statement,
+        statement=_in_words(request, statement),
         value=value,
         max_appeal=MAX_APPEAL,
+        max_appeal_shown=format_decimal(MAX_APPEAL, locale=babel_name(locale_of(request))),
         status=status,
         **extra,
     )
@@ -124,10 +147,12 @@ async def appeal_submit(request: Request) -> Response:
     except FlowExpired:
         return redirect(EXPIRED)
     except (Conflict, Forbidden) as exc:  # one is open, or none can be: not about the text
-        return await _notice_page(request, status=exc.status, value=written, problem=exc.message)
+        return await _notice_page(
+            request, status=exc.status, value=written, problem=said(request, exc)
+        )
     except EntrywayError as exc:  # the text refused: said beside its field
         return await _notice_page(
-            request, status=422, value=written, errors={"appeal": exc.message}
+            request, status=422, value=written, errors={"appeal": said(request, exc)}
         )
     # Redirected, so that a reload does not send the appeal twice.
     response = redirect(SENT)
@@ -169,7 +194,7 @@ def refused(request: Request, exc: AccountSuspended) -> Response:
         "signin.html",
         identifier="",
         return_to="",
-        suspended=exc.message,
+        suspended=said(request, exc),
         status=exc.status,
     )
     hand_notice(response, request, exc.notice_token)

@@ -14,6 +14,7 @@ from entryway.errors import AccountSuspended, EntrywayError, Unauthenticated
 from entryway.flows.signin import second_step
 from entryway.flows.support import cases as support
 from entryway.web import once
+from entryway.web.i18n import said
 from entryway.web.pages import suspension, two_step_settings
 from entryway.web.render import (
     BROWSER,
@@ -130,7 +131,7 @@ async def send_code(request: Request) -> Response:
     except Unauthenticated:
         return redirect("/signin")
     except EntrywayError as exc:
-        return await _challenge(request, "phone", target, problem=exc.message, status=422)
+        return await _challenge(request, "phone", target, problem=said(request, exc), status=422)
     # Redirected to the code page, so that reloading it does not text or call again.
     query = {
         "method": "phone",
@@ -170,7 +171,7 @@ async def challenge_submit(request: Request) -> Response:
             request,
             method,
             target,
-            errors={"code": exc.message},
+            errors={"code": said(request, exc)},
             sent_to=text(form, "sent_to"),
             channel=text(form, "channel"),
             remember_browser=text(form, "remember_browser") == "yes",
@@ -212,7 +213,7 @@ async def contact_submit(request: Request) -> Response:
             request,
             "two_step_contact.html",
             value=text(form, "message"),
-            errors={"message": exc.message},
+            errors={"message": said(request, exc)},
             status=422,
         )
     # Redirected, so that a reload does not open a second case.

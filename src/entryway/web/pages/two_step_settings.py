@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,11 +13,13 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from entryway.core.events import FlowPurpose
+from entryway.core.locales import N_
 from entryway.errors import EntrywayError, FlowExpired, Forbidden
 from entryway.flows import codes
 from entryway.flows.account import two_step
 from entryway.flows.account.account import Current
 from entryway.web import once
+from entryway.web.i18n import gettext_for, said
 from entryway.web.render import (
     FLOW,
     form_of,
@@ -31,6 +35,27 @@ from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
 router = APIRouter(include_in_schema=False)
 SETTINGS = "/account/two-step"
 CODES = SETTINGS + "/backup-codes"
+# The names flows give new methods ("Authenticator app 2", "Phone ••• 1234") are stored in
+# English; the settings page shows them in the reader's language.
+APP_LABEL = N_("Authenticator app")
+APP_LABEL_N = N_("Authenticator app %(number)s")
+PHONE_LABEL = N_("Phone %(masked)s")
+_APP_N = re.compile(r"Authenticator app (\d+)")
+CODES_FILE_TITLE = N_("%(brand)s %(site)s backup codes for %(account)s")
+CODES_FILE_NOTE = N_("Each code works once. Keep them somewhere safe.")
+QR_TITLE = N_("QR code")
+
+
+def method_label(label: str, gettext: Callable[[str], str]) -> str:
+    """A method's stored name in the reader's language; a name of another shape as it is."""
+    if label == "Authenticator app":
+        return gettext(APP_LABEL)
+    numbered = _APP_N.fullmatch(label)
+    if numbered:
+        return gettext(APP_LABEL_N) % {"number": numbered.group(1)}
+    if label.startswith("Phone "):
+        return gettext(PHONE_LABEL) % {"masked": label.removeprefix("Phone ")}
+    return label
 
 
 async def _settings_page(request: Request, me: Current, **extra: Any) -> Response:
@@ -40,11 +65,13 @@ async def _settings_page(request: Request, me: Current, **extra: Any) -> Respons
     except Forbidden:
         return page(request, "reauth.html", me=me, back=request.url.path, **extra)
     info = await two_step.overview(deps, me)
+    gettext = gettext_for(request)
     return page(
         request,
         "two_step_settings.html",
         me=me,
         info=info,
+        labels={m.id: method_label(m.label, gettext) for m in info.methods},
         few=request.query_params.get("few") == "1",
         done=request.query_params.get("done"),
         **extra,
@@ -66,16 +93,19 @@ async def reauth(request: Request, me: Current = Depends(signed_in_page)) -> Res
         )
     except EntrywayError as exc:
         return page(
-            request, "reauth.html", me=me, back=back, errors={"password": exc.message}, status=422
+            request,
+            "reauth.html",
+            me=me,
+            back=back,
+            errors={"password": said(request, exc)},
+            status=422,
         )
     return redirect(back)
 
 
-def _qr_svg(uri: str) -> str:
+def _qr_svg(uri: str, title: str = QR_TITLE) -> str:
     """The otpauth URI as an inline SVG QR code (no JavaScript, no external requests)."""
-    return str(
-        segno.make(uri, error="m").svg_inline(scale=5, border=2, title="QR code", omitsize=True)
-    )
+    return str(segno.make(uri, error="m").svg_inline(scale=5, border=2, title=title, omitsize=True))
 
 
 @router.get(SETTINGS + "/app")
@@ -86,8 +116,9 @@ async def app_form(request: Request, me: Current = Depends(signed_in_page)) -> R
     except Forbidden:
         return page(request, "reauth.html", me=me, back=request.url.path)
     except EntrywayError as exc:
-        return await _settings_page(request, me, problem=exc.message)
-    return page(request, "two_step_app.html", me=me, enrolment=enrolment, qr=_qr_svg(enrolment.uri))
+        return await _settings_page(request, me, problem=said(request, exc))
+    qr = _qr_svg(enrolment.uri, gettext_for(request)(QR_TITLE))
+    return page(request, "two_step_app.html", me=me, enrolment=enrolment, qr=qr)
 
 
 @router.post(SETTINGS + "/app")
@@ -105,11 +136,11 @@ async def app_submit(request: Request, me: Current = Depends(signed_in_page)) ->
             request,
             "two_step_app.html",
             me=me,
-            errors={"code": exc.message},
+            errors={"code": said(request, exc)},
             enrolment=two_step.AppEnrolment(
                 text(form, "factor_id"), text(form, "key"), text(form, "uri")
             ),
-            qr=_qr_svg(text(form, "uri")),
+            qr=_qr_svg(text(form, "uri"), gettext_for(request)(QR_TITLE)),
             status=422,
         )
     if fresh:
@@ -168,10 +199,13 @@ async def backup_codes_file(request: Request, me: Current = Depends(signed_in_pa
     form = await form_of(request)
     site = site_of(request)
     kept = [c for c in form.getlist("codes") if isinstance(c, str)][:10]
-    body = (
-        f"{site.brand} {site.name} backup codes for {me.account.email or me.account.phone}\n"
-        "Each code works once. Keep them somewhere safe.\n\n" + "\n".join(kept) + "\n"
-    )
+    gettext = gettext_for(request)
+    title = gettext(CODES_FILE_TITLE) % {
+        "brand": site.brand,
+        "site": site.name,
+        "account": me.account.email or me.account.phone,
+    }
+    body = f"{title}\n{gettext(CODES_FILE_NOTE)}\n\n" + "\n".join(kept) + "\n"
     return PlainTextResponse(
         body,
         headers={
@@ -209,7 +243,7 @@ async def phone_submit(request: Request, me: Current = Depends(signed_in_page)) 
             "two_step_phone.html",
             me=me,
             value=text(form, "identifier"),
-            errors={exc.field or "identifier": exc.message},
+            errors={exc.field or "identifier": said(request, exc)},
             status=422,
         )
     # Redirected, so that a reload of the code page does not text or call again.
@@ -265,7 +299,7 @@ async def phone_verify(request: Request, me: Current = Depends(signed_in_page)) 
             me=me,
             sent_to=text(form, "sent_to"),
             channel=text(form, "channel"),
-            errors={"code": exc.message},
+            errors={"code": said(request, exc)},
             status=422,
         )
     response = (

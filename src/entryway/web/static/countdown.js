@@ -9,6 +9,11 @@ document.querySelectorAll("[data-countdown]").forEach(function (span) {
   var button = document.getElementById(span.getAttribute("data-button"));
   var box = document.getElementById(span.getAttribute("data-box"));
   var field = document.getElementById(span.getAttribute("data-field"));
+  // The page's own words, in its language ("#" stands for the number); English otherwise.
+  var one = span.getAttribute("data-one") || "1 second";
+  var many = span.getAttribute("data-many") || "# seconds";
+  var doneHeading = span.getAttribute("data-done-heading") || "You can try again now";
+  var doneText = span.getAttribute("data-done-text") || "Enter your password and choose Sign in.";
   if (!(left > 0)) {
     return;
   }
@@ -18,7 +23,7 @@ document.querySelectorAll("[data-countdown]").forEach(function (span) {
   var timer = setInterval(function () {
     left -= 1;
     if (left > 0) {
-      span.textContent = left + (left === 1 ? " second" : " seconds");
+      span.textContent = left === 1 ? one : many.replace("#", String(left));
       return;
     }
     clearInterval(timer);
@@ -30,10 +35,10 @@ document.querySelectorAll("[data-countdown]").forEach(function (span) {
       field.removeAttribute("aria-invalid");
     }
     if (heading) {
-      heading.textContent = "You can try again now";
+      heading.textContent = doneHeading;
     }
     if (text) {
-      text.textContent = "Enter your password and choose Sign in.";
+      text.textContent = doneText;
     }
     if (button) {
       button.disabled = false;
