@@ -103,9 +103,15 @@ class Catalog:
         for template in self._templates:
             match = template.pattern.fullmatch(english)
             if match:
-                values = match.groupdict()
+                # A value that is itself a label ("Remove Authenticator app") is shown in
+                # French inside the French sentence.
+                values = {k: self._value(v) for k, v in match.groupdict().items()}
                 return _untag(_fill(_pick_form(template.forms, values), values))
         return None
+
+    def _value(self, english: str) -> str:
+        found = self.entries.get(english)
+        return _untag(found) if found else english
 
     def containing(self, english: str) -> str | re.Pattern[str]:
         """What to look for where a page should *contain* ``english``: its translation, or
@@ -243,6 +249,12 @@ def words(page: Any) -> Callable[[str], str]:
     """The translation a page's test reads with: the catalog for a ``Translated`` page, else
     the identity (for texts a test builds, such as a pattern of two labels)."""
     return page._t if isinstance(page, Translated) else english
+
+
+def untranslated(page: Any) -> Any:
+    """The page itself, for a page that stays English in every language (the demo's own
+    pages, such as the outbox, like the staff console)."""
+    return page.wrapped if isinstance(page, Translated) else page
 
 
 def one_of(page: Any, *texts: str) -> re.Pattern[str]:

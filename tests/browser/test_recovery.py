@@ -43,7 +43,7 @@ from tests.browser.conftest import (
     running_demo,
     site_code,
 )
-from tests.browser.french import expect, says
+from tests.browser.french import expect, says, words_for
 from tests.browser.test_journeys import (
     FAILED,
     MOBILE,
@@ -269,10 +269,12 @@ def link_in(found: dict[str, Any], pattern: re.Pattern[str], server: Server, sit
 
 def owner_check(site: str, email: str, server: Server, shot: Shots) -> Check:
     """The check as the account's owner answers it: right answers, a real order."""
+    t = words_for(site)  # the questions are asked in the run's language
+    answers = {t(question): answer for question, answer in ANSWERS.items()}
     return Check(
         site=site,
         identifier=email,
-        answers=lambda question: ANSWERS[question],
+        answers=lambda question: answers[question],
         order=lambda page: recent_order(page, server, site, email, shot),
         contact=new_contact(),
     )

@@ -121,7 +121,7 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     )
     for part in (FACTS, "9.3"):
         assert part in statement["body"], part
-    assert says(statement["body"], "Reviews that break our rules", site)
+    assert says(statement["body"], "Reviews that break our rules", site), statement["body"]
 
     # Before the password nothing differs; after it, the sign-in page says so.
     page.goto(server.url(site, "/signin"))

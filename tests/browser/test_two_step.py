@@ -45,6 +45,8 @@ CHALLENGE = "Two-Step Verification"
 BACKUP = "Use a backup method"
 ADD_APP = "Add an authenticator app"
 CODES = "Your backup codes"
+TWO_STEP_OFF = "Off: your password alone opens your account."
+TWO_STEP_ON = "On: a code from your authenticator app or phone is needed after your password."
 WRONG_APP = "That code isn't right. Check your authenticator app and try again."
 WRONG_BACKUP = "That backup code isn't right, or it was used already."
 BACKUP_CODE = re.compile(r"^[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$")
@@ -256,7 +258,7 @@ def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shot
     email = unique_email("ada", site)
     register(page, server, site, "Ada Byron", email)
     row = two_step_row(page)
-    expect(row).to_contain_text("Off")
+    expect(row).to_contain_text(TWO_STEP_OFF)
     expect(row.get_by_role("link", name="Turn on two-step verification")).to_have_text("Turn on")
     check_page(page)
     shot(page, "account-off")
@@ -293,7 +295,7 @@ def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shot
 
     back_to_settings_on(page, shot)
     page.get_by_role("link", name="Login & security").click()
-    expect(two_step_row(page)).to_contain_text("On")
+    expect(two_step_row(page)).to_contain_text(TWO_STEP_ON)
     expect(page.get_by_role("link", name="Manage two-step verification")).to_have_text("Manage")
     shot(page, "account-on")
     turned_on = "two-step verification was turned on with an authenticator app"
@@ -317,7 +319,7 @@ def test_enrol_app_and_sign_in(site: str, server: Server, page: Page, shot: Shot
     page.get_by_role("button", name="Sign in").click()
     expect(heading(page, "Login & security")).to_be_visible()
     expect(page).to_have_url(server.url(site, "/account"))
-    expect(two_step_row(page)).to_contain_text("On")
+    expect(two_step_row(page)).to_contain_text(TWO_STEP_ON)
     check_page(page)
     shot(page, "signed-in")
 
@@ -419,12 +421,12 @@ def test_turn_off(site: str, server: Server, page: Page, shot: Shots) -> None:
     assert "two-step verification was turned off" in message["body"]
 
     page.get_by_role("link", name="Login & security").click()
-    expect(two_step_row(page)).to_contain_text("Off")
+    expect(two_step_row(page)).to_contain_text(TWO_STEP_OFF)
     shot(page, "account-off")
 
     sign_out(page)
     sign_in(page, server, site, email, NEW_PASSWORD)  # straight to Login & security
-    expect(two_step_row(page)).to_contain_text("Off")
+    expect(two_step_row(page)).to_contain_text(TWO_STEP_OFF)
     check_page(page)
     shot(page, "signed-in")
 
