@@ -77,6 +77,8 @@ class Catalog:
         # An entry of placeholders alone ("%(brand)s %(site)s") would match any words.
         self._templates = sorted((t for t in templates if t.literal >= 2), key=lambda t: -t.literal)
         self._plain = {_plain(k): v for k, v in self.entries.items() if _plain(k)}
+        for plural, forms in self._plural_of.items():
+            self._plain.setdefault(_plain(plural), forms[-1])
 
     def __call__(self, english: str) -> str:
         found = self._exact(english)
@@ -123,11 +125,13 @@ class Catalog:
         if len(wanted) < 4:
             return english
         hosts = [k for k in self._plain if wanted in _literal_text(k)]
-        if not hosts:
+        if not hosts or len(hosts) > 20:
             return english
-        # The shortest entry that holds the words is the sentence they come from.
-        host = min(hosts, key=len)
-        return _loose(self._plain[host])
+        # Any of the sentences that hold the words may be the one on the page.
+        return re.compile(
+            "|".join(f"(?:{_loose(self._plain[host]).pattern})" for host in sorted(hosts)),
+            re.DOTALL,
+        )
 
 
 def _literal_text(msgid: str) -> str:

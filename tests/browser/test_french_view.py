@@ -47,6 +47,11 @@ def test_a_piece_of_a_sentence_is_looked_for_as_the_whole_french_sentence() -> N
     assert isinstance(found, re.Pattern)
     page = "Chaque site régional Acme Market a ses propres comptes. Connectez-vous là-bas."
     assert found.search(page)
+    # Words found in two sentences: either French sentence will do.
+    either = CATALOG.containing("unused code")
+    assert isinstance(either, re.Pattern)
+    assert either.search("Il vous reste 3 codes inutilisés.")
+    assert either.search("Il vous reste 1 code inutilisé.")
     assert CATALOG.containing("no such words anywhere") == "no such words anywhere"
 
 

@@ -192,7 +192,9 @@ def back_to_settings_on(page: Page, shot: Shots) -> None:
     expect(main.get_by_text("Authenticator app", exact=True)).to_be_visible()
     remove = page.get_by_role("button", name="Remove Authenticator app", exact=True)
     expect(remove).to_have_text("Remove")
-    expect(main).to_contain_text("You have 10 unused codes.")
+    expect(main).to_contain_text(
+        "Backup codes let you sign in when you don't have your phone. You have 10 unused codes."
+    )
     expect(page.get_by_role("button", name="Get new backup codes")).to_be_visible()
     expect(page.get_by_role("button", name="Turn off two-step verification")).to_be_visible()
     check_page(page)
@@ -368,7 +370,9 @@ def test_backup_code(site: str, server: Server, page: Page, shot: Shots) -> None
     expect(heading(page, "Login & security")).to_be_visible()
     page.get_by_role("link", name=turn_on_or_manage(page)).click()
     expect(heading(page, SETTINGS)).to_be_visible()
-    expect(page.get_by_role("main")).to_contain_text("You have 8 unused codes.")
+    expect(page.get_by_role("main")).to_contain_text(
+        "Backup codes let you sign in when you don't have your phone. You have 8 unused codes."
+    )
     shot(page, "settings-8-left")
 
 
