@@ -20,7 +20,15 @@ from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
 from entryway.flows.common import send
-from entryway.flows.ports import Account, CaseEntry, CaseLink, Deps, SupportCase, UnitOfWork
+from entryway.flows.ports import (
+    Account,
+    CaseEntry,
+    CaseLink,
+    Deps,
+    Rendered,
+    SupportCase,
+    UnitOfWork,
+)
 
 NO_CASE = "We couldn't find that case."
 CLOSED = (
@@ -133,7 +141,7 @@ async def tell_customer(
     case: SupportCase,
     account: Account | None,
     kind: MessageKind,
-    email: tuple[str, str],
+    email: Rendered | tuple[str, str],
     sms: str,
 ) -> bool:
     """One message about the case to its reply address, by email or text by the address's
@@ -142,7 +150,9 @@ async def tell_customer(
     if to is None:
         return False
     channel = Channel.EMAIL if to[0] == IdentifierKind.EMAIL else Channel.SMS
-    subject, body = email if channel == Channel.EMAIL else ("", sms)
+    mail = email if isinstance(email, Rendered) else Rendered(email[0], email[1], "")
+    if channel == Channel.SMS:
+        mail = Rendered("", sms, "")
     await send(
         deps,
         uow,
@@ -151,8 +161,9 @@ async def tell_customer(
         channel=channel,
         kind=kind,
         to=to[1],
-        subject=subject,
-        body=body,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
     )
     return True
 
