@@ -145,7 +145,8 @@ async def tell_customer(
     sms: str,
 ) -> bool:
     """One message about the case to its reply address, by email or text by the address's
-    kind; listed in the Message Center only once the case is linked. False if nowhere."""
+    kind; listed in the Message Center only once the case is linked. False if nowhere.
+    ``email``: the rendered template (or a plain subject and text, without an HTML part)."""
     to = reply_address(case, account)
     if to is None:
         return False
