@@ -22,7 +22,6 @@ from entryway.core.outbox import CODE_KINDS
 from entryway.errors import CodeRejected, FlowExpired
 from entryway.flows.account import account
 from entryway.flows.common import send
-from entryway.flows.outbox import notices
 from entryway.flows.ports import Requester
 from entryway.flows.recovery import password_reset, unlock
 from entryway.flows.signin import second_step, sign_in, unusual
@@ -34,6 +33,17 @@ from tests.flows.test_lockout import ANA, PW, WHO, attempt, lock_ana, setup, unl
 from tests.flows.test_two_step import code_now, enrolled, password_step
 
 KNOWN = "someone entered your password"
+
+
+def mail(world: World, name: str, **values: object) -> tuple[str, str]:
+    """Subject and text of the email template ``name``, as the us site writes it."""
+    rendered = world.deps.messages.email(name, world.deps.site("us"), "en-US", **values)
+    return rendered.subject, rendered.text
+
+
+def sms_of(world: World, name: str, **values: object) -> str:
+    """The text message template ``name``, as the us site writes it."""
+    return world.deps.messages.sms(name, world.deps.site("us"), "en-US", **values)
 
 
 def told(world: World) -> list[str]:
@@ -151,9 +161,10 @@ async def test_a_mistyped_unusual_code_then_the_right_one_sends_no_alarm(world: 
     assert told(world) == []
 
 
-def test_every_reason_has_words_in_the_email() -> None:
-    for reason in Unusual:
-        assert reason.value in notices.UNUSUAL_WHY
+def test_every_reason_has_words_in_the_email(world: World) -> None:
+    plain = mail(world, "unusual_code", code="123456", why="")[1]
+    said = {mail(world, "unusual_code", code="123456", why=reason.value)[1] for reason in Unusual}
+    assert plain not in said and len(said) == len(Unusual)
 
 
 # "Someone entered your password": only when the second step never finished -----------------
@@ -294,12 +305,13 @@ async def test_an_expired_partial_session_refuses_the_right_code(world: World) -
 async def test_no_article_before_the_brand(world: World) -> None:
     site = world.deps.site("us")
     for subject, body in (
-        notices.already_registered(site),
-        notices.unlock_code(site, "123456"),
-        notices.password_known(site),
+        mail(world, "already_registered"),
+        mail(world, "unlock_code", code="123456"),
+        mail(world, "password_known"),
     ):
         assert f"a {site.brand}" not in subject + body
-    assert "create an account on Acme Market (United States)" in notices.already_registered(site)[1]
+    said = mail(world, "already_registered")[1]
+    assert "create an account on Acme Market (United States)" in said
 
 
 async def test_flow_expired_is_what_an_unknown_unusual_flow_answers(world: World) -> None:
@@ -423,27 +435,26 @@ CONTACT_URL = "http://us.localhost:8000/help/contact"
 
 def every_text(world: World) -> list[str]:
     """The words of every notice that can ask the owner to act, emails and texts alike."""
-    site = world.deps.site("us")
     pairs = [
-        notices.already_registered(site),
-        notices.contact_changed(site, "email address", "a***@example.com", added=False),
-        notices.contact_changed(site, "mobile number", "•••-•••-0188", added=True),
-        notices.password_changed(site),
-        notices.password_reset(site),
-        notices.unlocked_new_password(site),
-        notices.two_step_changed(site, "an authenticator app was added"),
-        notices.password_known(site),
-        notices.unusual_code(site, "123456", "account_failures"),
-        notices.unusual_sign_in(site),
-        notices.account_unlocked(site),
+        mail(world, "already_registered"),
+        mail(world, "contact_changed", which="email", new_masked="a***@example.com", added=False),
+        mail(world, "contact_changed", which="phone", new_masked="•••-•••-0188", added=True),
+        mail(world, "password_changed"),
+        mail(world, "password_reset"),
+        mail(world, "unlocked_new_password"),
+        mail(world, "two_step_changed", change="app_added", app_number=0, phone=""),
+        mail(world, "password_known"),
+        mail(world, "unusual_code", code="123456", why="account_failures"),
+        mail(world, "unusual_sign_in"),
+        mail(world, "account_unlocked"),
     ]
     texts = [
-        notices.contact_changed_sms(site, "mobile number", added=False),
-        notices.contact_changed_sms(site, "email address", added=True),
-        notices.password_changed_sms(site),
-        notices.password_reset_sms(site, unlocking=False),
-        notices.password_reset_sms(site, unlocking=True),
-        notices.two_step_changed_sms(site, "two-step verification was turned off"),
+        sms_of(world, "contact_changed", which="phone", added=False),
+        sms_of(world, "contact_changed", which="email", added=True),
+        sms_of(world, "password_changed"),
+        sms_of(world, "password_reset"),
+        sms_of(world, "unlocked_new_password"),
+        sms_of(world, "two_step_changed", change="off", app_number=0, phone=""),
     ]
     return [body for _, body in pairs] + texts
 
@@ -471,10 +482,10 @@ def test_every_contact_us_says_how(world: World) -> None:
 
 
 def test_texts_stay_within_one_sms(world: World) -> None:
-    site = world.deps.site("us")
-    for text in every_text(world)[-6:]:
-        assert len(text) <= 160, text
-    assert len(notices.two_step_changed_sms(site, "a backup phone was removed")) <= 160
+    for sms in every_text(world)[-6:]:
+        assert len(sms) <= 160, sms
+    removed = sms_of(world, "two_step_changed", change="method_removed", app_number=0, phone="")
+    assert len(removed) <= 160
 
 
 # A first email or phone is added, not changed ----------------------------------------------

@@ -130,8 +130,13 @@ def _render_block(template: Any, blocks: Any, name: str, context: dict[str, Any]
     return "".join(blocks[name](template.new_context(context)))
 
 
+_ASCII_SPACE = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """Runs of layout whitespace as one space; a no-break space (French « : », « ? ») is a
+    character of the text and stays (str.split would take it for layout)."""
+    return _ASCII_SPACE.sub(" ", text).strip()
 
 
 def _tidy(text: str) -> str:

@@ -8,6 +8,7 @@ from entryway.core.masking import mask
 from entryway.core.secrets import new_otp, normalize_code, same_secret
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired
+from entryway.flows import words
 from entryway.flows.common import (
     CODE_LIFETIME,
     DAILY_FAILURES,
@@ -22,21 +23,21 @@ from entryway.flows.common import (
     owner_key,
     send,
 )
-from entryway.flows.outbox import notices
 from entryway.flows.ports import Deps, FlowState, Requester, UnitOfWork
 
 
 async def deliver_code(
-    deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, code: str
+    deps: Deps, uow: UnitOfWork, site: Site, state: FlowState, code: str, locale: str
 ) -> None:
-    """Send ``code`` to the flow's target, by email or SMS, through the outbox."""
+    """Send ``code`` to the flow's target, by email or SMS, through the outbox, written in
+    ``locale`` (words.reader_locale of the account or request it is for)."""
     if state.target_kind == IdentifierKind.EMAIL:
         if state.purpose == FlowPurpose.UNUSUAL_SIGN_IN:  # says why, from the flow's note
-            subject, body = notices.unusual_code(site, code, state.note)
+            mail = deps.messages.email("unusual_code", site, locale, code=code, why=state.note)
         elif state.purpose == FlowPurpose.REGISTRATION:
-            subject, body = notices.verify_account(site, code)
+            mail = deps.messages.email("verify_account", site, locale, code=code)
         else:
-            subject, body = notices.verify_contact(site, code)
+            mail = deps.messages.email("verify_contact", site, locale, code=code)
         await send(
             deps,
             uow,
@@ -45,11 +46,11 @@ async def deliver_code(
             channel=Channel.EMAIL,
             kind=_kind(state.purpose),
             to=state.target,
-            subject=subject,
-            body=body,
+            subject=mail.subject,
+            body=mail.text,
+            html=mail.html,
         )
     else:
-        subject, body = notices.sms_code(site, code)
         await send(
             deps,
             uow,
@@ -58,8 +59,8 @@ async def deliver_code(
             channel=Channel.SMS,
             kind=_kind(state.purpose),
             to=state.target,
-            subject=subject,
-            body=body,
+            subject="",
+            body=deps.messages.sms("one_time_code", site, locale, code=code),
         )
 
 
@@ -161,7 +162,9 @@ async def resend(
                 "You have asked for too many codes. Please start again later.", field="code"
             )
         if not decoy:
-            await deliver_code(deps, uow, site, state, code)
+            account = await uow.accounts.get(site_code, state.account_id or "")
+            locale = words.reader_locale(site, account, who)
+            await deliver_code(deps, uow, site, state, code, locale)
         await uow.commit()
     deps.on_message()
     return mask(state.target_kind, state.target)

@@ -18,15 +18,14 @@ from entryway.errors import (
     PasswordRejected,
     Unauthenticated,
 )
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.account.registration import check_new_password, clean_name
 from entryway.flows.common import (
     audit,
-    notify_all,
     session_hash,
     start_code_flow,
 )
-from entryway.flows.outbox import notices
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import (
     Account,
     AuditEntry,
@@ -252,16 +251,8 @@ async def change_password(
         await lockout.new_password(deps, uow, me.account, who)
         await uow.two_step.forget(site.code, me.account.id)
         await audit(deps, uow, site.code, me.account.id, AuditAction.PASSWORD_CHANGED, who)
-        subject, body = notices.password_changed(site)
-        await notify_all(
-            deps,
-            uow,
-            site,
-            me.account,
-            MessageKind.PASSWORD_CHANGED,
-            subject,
-            body,
-            notices.password_changed_sms(site),
+        await notify_all_of(
+            deps, uow, site, me.account, MessageKind.PASSWORD_CHANGED, "password_changed", who=who
         )
         await uow.commit()
     deps.on_message()
@@ -306,7 +297,8 @@ async def start_contact_change(
         )
         state = await codes.load(deps, uow, site.code, token, purpose)
         if not taken:
-            await codes.deliver_code(deps, uow, site, state, code)
+            locale = words.reader_locale(site, me.account, who)
+            await codes.deliver_code(deps, uow, site, state, code, locale)
         action = (
             AuditAction.EMAIL_CHANGE_STARTED
             if kind == IdentifierKind.EMAIL
@@ -329,7 +321,6 @@ async def confirm_contact_change(
     field, flag = (
         ("email", "email_verified") if kind == IdentifierKind.EMAIL else ("phone", "phone_verified")
     )
-    what = "email address" if kind == IdentifierKind.EMAIL else "mobile number"
     added = not (me.account.email if kind == IdentifierKind.EMAIL else me.account.phone)
     async with deps.uow() as uow:
         state = await codes.check_and_consume(
@@ -351,10 +342,17 @@ async def confirm_contact_change(
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.PASSWORD_RESET)
         await uow.flows.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)
         await uow.links.void_for(site.code, me.account.id, FlowPurpose.UNLOCK)  # sent to the old
-        subject, body = notices.contact_changed(site, what, mask(kind, state.target), added)
-        sms = notices.contact_changed_sms(site, what, added)
-        await notify_all(
-            deps, uow, site, me.account, MessageKind.CONTACT_CHANGED, subject, body, sms
+        await notify_all_of(
+            deps,
+            uow,
+            site,
+            me.account,
+            MessageKind.CONTACT_CHANGED,
+            "contact_changed",
+            who=who,
+            which=kind.value,
+            new_masked=mask(kind, state.target),
+            added=added,
         )
         await uow.commit()
     deps.on_message()

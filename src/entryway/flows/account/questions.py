@@ -27,8 +27,8 @@ from entryway.core.questions import (
 from entryway.errors import AnswersRejected
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
-from entryway.flows.common import audit, notify_all
-from entryway.flows.outbox import notices
+from entryway.flows.common import audit
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Deps, Requester, StoredAnswer
 
 
@@ -84,10 +84,15 @@ async def set_answers(
             deps, uow, account.site, account.id, AuditAction.QUESTIONS_SET, who, first=first
         )
         site = deps.site(account.site)
-        subject, body = notices.questions_changed(site, first)
-        sms = notices.questions_changed_sms(site, first)
-        await notify_all(
-            deps, uow, site, account, MessageKind.QUESTIONS_CHANGED, subject, body, sms
+        await notify_all_of(
+            deps,
+            uow,
+            site,
+            account,
+            MessageKind.QUESTIONS_CHANGED,
+            "questions_changed",
+            who=who,
+            first=first,
         )
         await uow.commit()
     deps.on_message()

@@ -24,7 +24,6 @@ from entryway.core.sites import Site
 from entryway.errors import Conflict, FlowExpired, InvalidInput, PasswordRejected
 from entryway.flows import codes, words
 from entryway.flows.common import audit, open_session, send, start_code_flow
-from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 
 MAX_NAME = 100
@@ -130,20 +129,20 @@ async def _start_in(
             who=who,
             decoy=True,
         )
-        subject, body = notices.already_registered(site)
+        locale = words.reader_locale(site, existing, who)
+        by_email = ident.kind == IdentifierKind.EMAIL
+        mail = deps.messages.email("already_registered", site, locale)
         await send(
             deps,
             uow,
             site,
             account_id=existing.id,
-            channel=Channel.EMAIL if ident.kind == IdentifierKind.EMAIL else Channel.SMS,
+            channel=Channel.EMAIL if by_email else Channel.SMS,
             kind=MessageKind.ALREADY_REGISTERED,
             to=ident.value,
-            subject=subject,
-            body=body
-            if ident.kind == IdentifierKind.EMAIL
-            else f"Someone tried to create an account on {site.brand} with this number, "
-            f"which already has one. Sign in at {site.url('/signin')}.",
+            subject=mail.subject,
+            body=mail.text if by_email else deps.messages.sms("already_registered", site, locale),
+            html=mail.html,
             # One such notice a day per address: repeated attempts cannot flood the owner.
             dedupe_key=keyed_hash(
                 deps.keys.hashing,
@@ -189,7 +188,7 @@ async def _start_in(
         who=who,
     )
     state = await codes.load(deps, uow, site.code, token, FlowPurpose.REGISTRATION)
-    await codes.deliver_code(deps, uow, site, state, code)
+    await codes.deliver_code(deps, uow, site, state, code, words.reader_locale(site, None, who))
     return token
 
 
@@ -210,7 +209,8 @@ async def resend_for_unverified(
         who=who,
     )
     state = await codes.load(deps, uow, site.code, token, FlowPurpose.REGISTRATION)
-    await codes.deliver_code(deps, uow, site, state, code)
+    locale = words.reader_locale(site, account, who)
+    await codes.deliver_code(deps, uow, site, state, code, locale)
     return token
 
 

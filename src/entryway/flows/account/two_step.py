@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
@@ -31,6 +32,7 @@ from entryway.errors import (
     NotFound,
 )
 from entryway.flows import codes as codes_flow
+from entryway.flows import words
 from entryway.flows.account.account import Current
 from entryway.flows.common import (
     audit,
@@ -39,7 +41,7 @@ from entryway.flows.common import (
     send,
     start_code_flow,
 )
-from entryway.flows.outbox import notices
+from entryway.flows.outbox.letters import phone_code
 from entryway.flows.ports import (
     Account,
     Deps,
@@ -53,6 +55,7 @@ from entryway.flows.signin import lockout
 RECENT = timedelta(minutes=10)
 REMEMBER_BROWSER = timedelta(days=30)
 MAX_APPS = 5
+APP = "Authenticator app"  # the name of a first app; the next ones are numbered
 FEW_BACKUP_CODES = 3
 
 
@@ -145,13 +148,19 @@ async def overview(deps: Deps, me: Current) -> Overview:
     )
 
 
+def app_number(label: str) -> int:
+    """The number in an app's name (app_label): 0 for the first, unnumbered one."""
+    _, _, number = label.removeprefix(APP).partition(" ")
+    return int(number) if number.isdigit() else 0
+
+
 def app_label(taken: list[str]) -> str:
     """The name of a new app: "Authenticator app" while that is free, then the lowest
     "Authenticator app N" (from 2) not in use.
 
     Only confirmed methods are passed in: a set-up left unfinished never took a name. The
     first app has no number, as a lone "app 1" reads as if another one were missing."""
-    first = "Authenticator app"
+    first = APP
     if first not in taken:
         return first
     n = 2
@@ -222,17 +231,17 @@ async def confirm_app(
             raise CodeRejected("That code isn't right. Check the app and try again.", field="code")
         await uow.two_step.confirm_factor(site.code, me.account.id, factor_id, now)
         fresh: list[str] | None = None
-        what = f"{factor.label} was added for two-step verification"
+        change: dict[str, Any] = {"change": "app_added", "app_number": app_number(factor.label)}
         if not me.account.two_step:
             fresh = await _new_codes(deps, uow, me.account)
             await uow.accounts.update(
                 site.code, me.account.id, two_step=True, preferred_factor=factor_id
             )
             await audit(deps, uow, site.code, me.account.id, AuditAction.TWO_STEP_ON, who)
-            what = "two-step verification was turned on with an authenticator app"
+            change = {"change": "app_on"}
         await audit(deps, uow, site.code, me.account.id, AuditAction.FACTOR_ADDED, who, kind="totp")
         await forget_browsers(deps, uow, me.account)
-        await _notify(deps, uow, me.account, what)
+        await _notify(deps, uow, me.account, who, **change)
         await uow.commit()
     deps.on_message()
     return fresh
@@ -254,9 +263,7 @@ async def new_backup_codes(deps: Deps, me: Current, who: Requester) -> list[str]
         fresh = await _new_codes(deps, uow, me.account)
         await forget_browsers(deps, uow, me.account)
         await audit(deps, uow, me.account.site, me.account.id, AuditAction.BACKUP_CODES_NEW, who)
-        await _notify(
-            deps, uow, me.account, "a new set of backup codes was made; the old ones no longer work"
-        )
+        await _notify(deps, uow, me.account, who, change="backup_codes")
         await uow.commit()
     deps.on_message()
     return fresh
@@ -279,7 +286,7 @@ async def remove_app(deps: Deps, me: Current, factor_id: str, who: Requester) ->
         await forget_browsers(deps, uow, me.account)
         if left:
             await uow.accounts.update(site, me.account.id, preferred_factor=left[0].id)
-            await _notify(deps, uow, me.account, "a method was removed from two-step verification")
+            await _notify(deps, uow, me.account, who, change="method_removed")
         else:
             await _turn_off(deps, uow, me, who)
         await uow.commit()
@@ -299,16 +306,31 @@ async def _turn_off(deps: Deps, uow: UnitOfWork, me: Current, who: Requester) ->
     await forget_browsers(deps, uow, me.account)
     await uow.accounts.update(me.account.site, me.account.id, two_step=False, preferred_factor=None)
     await audit(deps, uow, me.account.site, me.account.id, AuditAction.TWO_STEP_OFF, who)
-    await _notify(deps, uow, me.account, "two-step verification was turned off")
+    await _notify(deps, uow, me.account, who, change="off")
 
 
-async def _notify(deps: Deps, uow: UnitOfWork, account: Account, what: str) -> None:
+async def _notify(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, **change: Any
+) -> None:
     """Every 2SV change is told by email, and by text to each phone that is a 2SV method
-    (another channel than the one a thief may hold, SECURITY.md 22)."""
+    (another channel than the one a thief may hold, SECURITY.md 22). ``change``: the values
+    of messages/two_step_changed (change, and app_number or phone where it names one)."""
     site = deps.site(account.site)
-    subject, body = notices.two_step_changed(site, what)
-    sms = notices.two_step_changed_sms(site, what)
-    await notify_all(deps, uow, site, account, MessageKind.TWO_STEP_CHANGED, subject, body, sms)
+    values = {"app_number": 0, "phone": "", **change}
+    locale = words.reader_locale(site, account, who)
+    mail = deps.messages.email("two_step_changed", site, locale, **values)
+    sms = deps.messages.sms("two_step_changed", site, locale, **values)
+    await notify_all(
+        deps,
+        uow,
+        site,
+        account,
+        MessageKind.TWO_STEP_CHANGED,
+        mail.subject,
+        mail.text,
+        sms,
+        html=mail.html,
+    )
     told = {account.phone} if account.phone_verified else set()
     for factor in await uow.two_step.factors(account.site, account.id):
         if factor.kind == "phone" and factor.confirmed_at and factor.phone not in told:
@@ -356,7 +378,6 @@ async def start_phone(
             target=ident.value,
             who=who,
         )
-        subject, body = notices.phone_code(site, code, channel)
         await send(
             deps,
             uow,
@@ -365,8 +386,8 @@ async def start_phone(
             channel=Channel(channel),
             kind=MessageKind.TWO_STEP_CODE,
             to=ident.value,
-            subject=subject,
-            body=body,
+            subject="",
+            body=phone_code(deps, site, words.reader_locale(site, me.account, who), code, channel),
         )
         await uow.commit()
     deps.on_message()
@@ -405,19 +426,19 @@ async def confirm_phone(
             )
         )
         fresh: list[str] | None = None
-        what = f"the phone {mask('phone', state.target)} was added for two-step verification"
+        change = "phone_added"
         if not me.account.two_step:
             fresh = await _new_codes(deps, uow, me.account)
             await uow.accounts.update(
                 site.code, me.account.id, two_step=True, preferred_factor=factor_id
             )
             await audit(deps, uow, site.code, me.account.id, AuditAction.TWO_STEP_ON, who)
-            what = "two-step verification was turned on with " + mask("phone", state.target)
+            change = "phone_on"
         await audit(
             deps, uow, site.code, me.account.id, AuditAction.FACTOR_ADDED, who, kind="phone"
         )
         await forget_browsers(deps, uow, me.account)
-        await _notify(deps, uow, me.account, what)
+        await _notify(deps, uow, me.account, who, change=change, phone=mask("phone", state.target))
         await uow.commit()
     deps.on_message()
     return fresh

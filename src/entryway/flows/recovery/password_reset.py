@@ -27,7 +27,7 @@ from entryway.core.passwords import normalize_password
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
-from entryway.flows import codes
+from entryway.flows import codes, words
 from entryway.flows.account.registration import check_new_password
 from entryway.flows.common import (
     CODE_LIFETIME,
@@ -38,12 +38,11 @@ from entryway.flows.common import (
     decoy_hash,
     flow_hash,
     mark_reset_by_phone,
-    notify_all,
     owner_key,
     send,
 )
-from entryway.flows.outbox import notices
-from entryway.flows.ports import Account, Deps, FlowState, Requester, UnitOfWork
+from entryway.flows.outbox.letters import notify_all_of, phone_code
+from entryway.flows.ports import Account, Deps, FlowState, Rendered, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_on_sign_in
 from entryway.flows.signin import lockout
 from entryway.flows.trust import notice
@@ -134,7 +133,7 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
         if account is not None:
             await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
         elif ident.kind == IdentifierKind.EMAIL and site.reset_notice_unknown:
-            await _tell_unknown(deps, uow, site, ident)
+            await _tell_unknown(deps, uow, site, ident, who)
         progress = _progress(deps, state, token, contacts)
         if len(contacts) == 1 and contacts[0][0] == IdentifierKind.EMAIL:
             progress = await _send(deps, uow, site, state, token, contacts, 0, Channel.EMAIL, who)
@@ -196,9 +195,12 @@ async def start_for(
     return token, progress
 
 
-async def _tell_unknown(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier) -> None:
+async def _tell_unknown(
+    deps: Deps, uow: UnitOfWork, site: Site, ident: Identifier, who: Requester
+) -> None:
     """Optional per site: tell an unknown address that someone asked, once a day at most."""
-    subject, body = notices.reset_unknown(site)
+    # No account, so no preferred language: the language of the request.
+    mail = deps.messages.email("reset_unknown", site, words.request_locale(site, who))
     day = deps.clock.now().date().isoformat()
     await send(
         deps,
@@ -208,8 +210,9 @@ async def _tell_unknown(deps: Deps, uow: UnitOfWork, site: Site, ident: Identifi
         channel=Channel.EMAIL,
         kind=MessageKind.RESET_UNKNOWN,
         to=ident.value,
-        subject=subject,
-        body=body,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
         dedupe_key=keyed_hash(
             deps.keys.hashing, "reset-unknown", f"{site.code}|{ident.value}|{day}"
         ),
@@ -299,7 +302,7 @@ async def _send(
     if not moved:
         raise FlowExpired("This step has expired. Please start again.")
     if state.account_id:
-        await _deliver(deps, uow, site, state, channel, value, code)
+        await _deliver(deps, uow, site, state, channel, value, code, who)
     return Progress(
         flow_token=token,
         stage="code",
@@ -318,15 +321,18 @@ async def _deliver(
     channel: Channel,
     to: str,
     code: str,
+    who: Requester,
 ) -> None:
-    """The code in the words of the journey it belongs to: a reset, or an unlock."""
+    """The code in the words of the journey it belongs to (a reset, or an unlock), in the
+    account's language."""
     unlocking = state.purpose == FlowPurpose.UNLOCK
+    account = await uow.accounts.get(site.code, state.account_id or "")
+    locale = words.reader_locale(site, account, who)
     if channel != Channel.EMAIL:
-        subject, body = notices.phone_code(site, code, channel)
-    elif unlocking:
-        subject, body = notices.unlock_code(site, code)
+        mail = Rendered(subject="", text=phone_code(deps, site, locale, code, channel), html="")
     else:
-        subject, body = notices.reset_code(site, code)
+        name = "unlock_code" if unlocking else "reset_code"
+        mail = deps.messages.email(name, site, locale, code=code)
     await send(
         deps,
         uow,
@@ -335,8 +341,9 @@ async def _deliver(
         channel=channel,
         kind=MessageKind.UNLOCK_CODE if unlocking else MessageKind.RESET_CODE,
         to=to,
-        subject=subject,
-        body=body,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
     )
 
 
@@ -454,19 +461,8 @@ async def complete(
         await lockout.unlock_account(deps, uow, account, who)  # a reset also unlocks
         await audit(deps, uow, site_code, account.id, AuditAction.PASSWORD_RESET, who)
         unlocking = purpose == FlowPurpose.UNLOCK
-        subject, body = (
-            notices.unlocked_new_password(site) if unlocking else notices.password_reset(site)
-        )
-        await notify_all(
-            deps,
-            uow,
-            site,
-            account,
-            MessageKind.PASSWORD_CHANGED,
-            subject,
-            body,
-            notices.password_reset_sms(site, unlocking),
-        )
+        name = "unlocked_new_password" if unlocking else "password_reset"
+        await notify_all_of(deps, uow, site, account, MessageKind.PASSWORD_CHANGED, name, who=who)
         view = await notice.refusal(deps, uow, account)
         await uow.commit()
     deps.on_message()

@@ -23,8 +23,8 @@ from datetime import timedelta
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.lockout import LockReason
 from entryway.errors import FlowExpired, PasswordRejected
-from entryway.flows.common import audit, link_landing, notify_all
-from entryway.flows.outbox import notices
+from entryway.flows.common import audit, link_landing
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Deps, FlowState, Requester
 from entryway.flows.recovery import password_reset
 from entryway.flows.signin import lockout
@@ -90,16 +90,8 @@ async def keep_password(
         ):
             raise FlowExpired("This step has expired. Please start again.")
         await lockout.unlock_account(deps, uow, account, who)
-        subject, body = notices.account_unlocked(site)
-        await notify_all(
-            deps,
-            uow,
-            site,
-            account,
-            MessageKind.ACCOUNT_UNLOCKED,
-            subject,
-            body,
-            f"Your {site.brand} account was unlocked. Not you? Reset your password now.",
+        await notify_all_of(
+            deps, uow, site, account, MessageKind.ACCOUNT_UNLOCKED, "account_unlocked", who=who
         )
         view = await notice.refusal(deps, uow, account)
         await uow.commit()

@@ -27,10 +27,18 @@ from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.throttle import ALL_SITES, FailureScope, window_start
 from entryway.errors import PasswordRejected, SignInLocked, SignInThrottled
+from entryway.flows import words
 from entryway.flows.common import add_link, audit, identifier_counter_key, send
 from entryway.flows.common import link_hash as link_hash  # where callers have looked it up
-from entryway.flows.outbox import notices
-from entryway.flows.ports import Account, Deps, Lock, Reading, Requester, UnitOfWork
+from entryway.flows.ports import (
+    Account,
+    Deps,
+    Lock,
+    Reading,
+    Rendered,
+    Requester,
+    UnitOfWork,
+)
 
 LINK_LIFETIME = timedelta(hours=24)
 FOREVER = timedelta(days=3650)  # "until the owner acts": a lock that no longer lifts by itself
@@ -260,11 +268,15 @@ async def send_unlock_link(
         deps, uow, site.code, account.id, FlowPurpose.UNLOCK, reason.value, LINK_LIFETIME
     )
     url = site.url("/unlock?token=" + token)  # the configured origin, never the request's
+    locale = words.reader_locale(site, account)
     if account.email and account.email_verified:
-        subject, body = notices.account_locked(site, url, reason.needs_new_password)
+        mail = deps.messages.email(
+            "account_locked", site, locale, link=url, new_password=reason.needs_new_password
+        )
         channel, to = Channel.EMAIL, account.email
     elif account.phone and account.phone_verified:
-        subject, body = "", notices.account_locked_sms(site, url)
+        text = deps.messages.sms("account_locked", site, locale, link=url)
+        mail = Rendered(subject="", text=text, html="")
         channel, to = Channel.SMS, account.phone
     else:
         return None
@@ -276,8 +288,9 @@ async def send_unlock_link(
         channel=channel,
         kind=MessageKind.ACCOUNT_LOCKED,
         to=to,
-        subject=subject,
-        body=body,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
     )
     return to
 

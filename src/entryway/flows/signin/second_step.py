@@ -33,6 +33,7 @@ from entryway.errors import (
     Unauthenticated,
 )
 from entryway.flows import codes as codes_flow
+from entryway.flows import words
 from entryway.flows.account.two_step import REMEMBER_BROWSER, backup_hash
 from entryway.flows.common import (
     audit,
@@ -43,7 +44,7 @@ from entryway.flows.common import (
     session_hash,
     start_code_flow,
 )
-from entryway.flows.outbox import notices
+from entryway.flows.outbox.letters import phone_code
 from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished
@@ -308,7 +309,7 @@ async def send_phone_code(
             who=who,
             token=_challenge_token(deps, token or ""),
         )
-        subject, body = notices.phone_code(site, code, channel)
+        locale = words.reader_locale(site, me.account, who)
         await send(
             deps,
             uow,
@@ -317,8 +318,8 @@ async def send_phone_code(
             channel=Channel(channel),
             kind=MessageKind.TWO_STEP_CODE,
             to=phone.phone,
-            subject=subject,
-            body=body,
+            subject="",
+            body=phone_code(deps, site, locale, code, channel),
         )
         await uow.commit()
     deps.on_message()

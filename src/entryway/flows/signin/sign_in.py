@@ -26,9 +26,9 @@ from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
+from entryway.flows import words
 from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
-from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
@@ -281,7 +281,9 @@ async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Iden
             continue
         if not (home.email_verified if ident.kind == IdentifierKind.EMAIL else home.phone_verified):
             continue
-        subject, body = notices.wrong_site(site, other)
+        # Written for the account's own site, in the account's language there.
+        locale = words.reader_locale(other, home)
+        mail = deps.messages.email("wrong_site", other, locale, asked=site)
         key = keyed_hash(deps.keys.hashing, "wrong-site", f"{other.code}|{ident.value}|{day}")
         is_email = ident.kind == IdentifierKind.EMAIL
         sent |= await send(
@@ -292,11 +294,11 @@ async def _hint_other_sites(deps: Deps, uow: UnitOfWork, site: Site, ident: Iden
             channel=Channel.EMAIL if is_email else Channel.SMS,
             kind=MessageKind.WRONG_SITE,
             to=(home.email if is_email else home.phone) or "",  # the stored address only
-            subject=subject,
-            body=body
+            subject=mail.subject,
+            body=mail.text
             if is_email
-            else f"Your {other.brand} account is on our {other.name} site: "
-            f"sign in at {other.url('/signin')}.",
+            else deps.messages.sms("wrong_site", other, locale, asked=site),
+            html=mail.html,
             dedupe_key=key,
         )
     return sent

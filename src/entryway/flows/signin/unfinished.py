@@ -24,8 +24,8 @@ from datetime import timedelta
 
 from entryway.core.events import Channel, MessageKind
 from entryway.core.secrets import keyed_hash
+from entryway.flows import words
 from entryway.flows.common import send, session_hash
-from entryway.flows.outbox import notices
 from entryway.flows.ports import Account, Deps, Session, UnitOfWork
 
 # A second step that was still live when it was checked has committed by then, so the
@@ -49,7 +49,7 @@ async def expect(deps: Deps, uow: UnitOfWork, account: Account, partial_token: s
         if await uow.outbox.reschedule(waiting.id, later, now):
             return
     site = deps.site(account.site)
-    subject, body = notices.password_known(site)
+    mail = deps.messages.email("password_known", site, words.reader_locale(site, account))
     day = now.date().isoformat()
     # Once told today (the dedupe key is kept by a sent notice), the owner is not told again;
     # a notice taken back frees its key.
@@ -61,8 +61,9 @@ async def expect(deps: Deps, uow: UnitOfWork, account: Account, partial_token: s
         channel=Channel.EMAIL,
         kind=KIND,
         to=account.email,
-        subject=subject,
-        body=body,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
         dedupe_key=keyed_hash(deps.keys.hashing, "second-step-unfinished", f"{account.id}|{day}"),
         due=due,
         # Filed under the session's own instant: passed() and cancelled() tell the sessions a

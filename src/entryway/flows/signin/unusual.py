@@ -21,9 +21,9 @@ from entryway.core.lockout import LockReason, Unusual
 from entryway.core.masking import mask
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, CodeRejected, FlowExpired, SignInLocked
-from entryway.flows import codes
-from entryway.flows.common import audit, notify_all, open_session, start_code_flow
-from entryway.flows.outbox import notices
+from entryway.flows import codes, words
+from entryway.flows.common import audit, open_session, start_code_flow
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout
@@ -73,7 +73,7 @@ async def challenge(
         note=reason.value,
     )
     state = await codes.load(deps, uow, site.code, token, PURPOSE)
-    await codes.deliver_code(deps, uow, site, state, code)
+    await codes.deliver_code(deps, uow, site, state, code, words.reader_locale(site, account, who))
     await lockout.suspect(deps, uow, account)  # until a code or a new password says otherwise
     await audit(
         deps,
@@ -159,17 +159,8 @@ async def confirm(
         await audit(
             deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="code"
         )
-        subject, body = notices.unusual_sign_in(site)
-        await notify_all(
-            deps,
-            uow,
-            site,
-            account,
-            MessageKind.UNUSUAL_SIGN_IN,
-            subject,
-            body,
-            f"Your {site.brand} account was signed in from a new device with a code. "
-            "Not you? Reset your password now.",
+        await notify_all_of(
+            deps, uow, site, account, MessageKind.UNUSUAL_SIGN_IN, "unusual_sign_in", who=who
         )
         await cancel_held(deps, uow, recovery, account, who)  # the owner is in
         await uow.commit()

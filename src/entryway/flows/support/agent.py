@@ -27,6 +27,7 @@ from entryway.core.masking import mask
 from entryway.core.secrets import new_otp
 from entryway.core.staff import Actor, Role
 from entryway.errors import Conflict, FlowExpired, Forbidden, InvalidInput
+from entryway.flows import words
 from entryway.flows.account.account import sign_out_all
 from entryway.flows.common import (
     CODE_LIFETIME,
@@ -36,15 +37,15 @@ from entryway.flows.common import (
     count_agent_send,
     decoy_hash,
     flow_hash,
-    notify_all,
     send,
 )
-from entryway.flows.outbox import case_notices
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import (
     Account,
     Deps,
     FlowState,
     Lock,
+    Rendered,
     Requester,
     SupportCase,
     UnitOfWork,
@@ -140,9 +141,14 @@ async def _done(
     reason: str,
     what: str,
     who: Requester,
+    *,
+    did: str,
+    sent_to: str = "",
     **detail: Any,
 ) -> None:
-    """Audit, thread entry and notice of one tool's use, in the tool's transaction."""
+    """Audit, thread entry and notice of one tool's use, in the tool's transaction. ``what``
+    is the thread's words (staff read it); ``did`` names the notice's words in
+    messages/agent_action (``sent_to``: where a reset code went, masked)."""
     await audit(
         deps,
         uow,
@@ -164,16 +170,16 @@ async def _done(
         actor.staff_id,
     )
     site = deps.site(case.site)
-    subject, body = case_notices.agent_action(site, case.number, what)
-    await notify_all(
+    await notify_all_of(
         deps,
         uow,
         site,
         account,
         MessageKind.AGENT_ACTION,
-        subject,
-        body,
-        case_notices.agent_action_sms(site, case.number, what),
+        "agent_action",
+        number=case.number,
+        did=did,
+        sent_to=sent_to,
     )
 
 
@@ -228,6 +234,7 @@ async def reveal_contact(
             why,
             what,
             who,
+            did="viewed_email" if kind == "email" else "viewed_phone",
             kind=kind,
         )
         await uow.commit()
@@ -328,7 +335,13 @@ async def _verification_flow(
         return
     site = deps.site(case.site)
     by_email = kind == IdentifierKind.EMAIL
-    subject, body = case_notices.case_code(site, case.number, code)
+    locale = words.reader_locale(site, account)
+    values = {"number": case.number, "code": code}
+    mail = (
+        deps.messages.email("case_code", site, locale, **values)
+        if by_email
+        else Rendered("", deps.messages.sms("case_code", site, locale, **values), "")
+    )
     await send(
         deps,
         uow,
@@ -337,8 +350,9 @@ async def _verification_flow(
         channel=Channel.EMAIL if by_email else Channel.SMS,
         kind=MessageKind.CASE_CODE,
         to=value,
-        subject=subject if by_email else "",
-        body=body if by_email else case_notices.case_code_sms(site, case.number, code),
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
     )
 
 
@@ -363,7 +377,19 @@ async def send_reset_code(
         if not await uow.cases.move(case.site, case.id, case.state, reset_flow=sealed):
             raise Conflict("The case changed meanwhile. Reload it and try again.")
         what = f"sent you a password reset code ({progress.sent_to})"
-        await _done(deps, uow, actor, case, account, AuditAction.AGENT_RESET_SENT, why, what, who)
+        await _done(
+            deps,
+            uow,
+            actor,
+            case,
+            account,
+            AuditAction.AGENT_RESET_SENT,
+            why,
+            what,
+            who,
+            did="reset_sent",
+            sent_to=progress.sent_to,
+        )
         await uow.commit()
     deps.on_message()
     return progress.sent_to
@@ -381,7 +407,18 @@ async def send_unlock_link(
         if to:  # in the transaction: over a quota, nothing is sent
             await count_agent_send(deps, uow, case.site, actor.staff_id, to)
         what = "sent you a new link to unlock your account"
-        await _done(deps, uow, actor, case, account, AuditAction.AGENT_UNLOCK_SENT, why, what, who)
+        await _done(
+            deps,
+            uow,
+            actor,
+            case,
+            account,
+            AuditAction.AGENT_UNLOCK_SENT,
+            why,
+            what,
+            who,
+            did="unlock_sent",
+        )
         await uow.commit()
     deps.on_message()
 
@@ -404,7 +441,18 @@ async def lift_lock(
         await _live_lock(deps, uow, account)
         await lockout.unlock_account(deps, uow, account, who)
         what = "unlocked your account"
-        await _done(deps, uow, actor, case, account, AuditAction.AGENT_LOCK_LIFTED, why, what, who)
+        await _done(
+            deps,
+            uow,
+            actor,
+            case,
+            account,
+            AuditAction.AGENT_LOCK_LIFTED,
+            why,
+            what,
+            who,
+            did="unlocked",
+        )
         await uow.commit()
     deps.on_message()
 
@@ -428,6 +476,7 @@ async def sign_out_everywhere(
             why,
             what,
             who,
+            did="signed_out",
             sessions=n,
         )
         await uow.commit()

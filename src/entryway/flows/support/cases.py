@@ -29,10 +29,10 @@ from entryway.errors import (
     InvalidIdentifier,
     NotFound,
 )
+from entryway.flows import words
 from entryway.flows.account import account as account_flows
 from entryway.flows.account.registration import clean_name
 from entryway.flows.common import audit, count_send, flow_hash
-from entryway.flows.outbox import case_notices
 from entryway.flows.ports import Account, Deps, Requester, SupportCase, UnitOfWork
 from entryway.flows.signin.second_step import pending
 from entryway.flows.support.thread import (
@@ -181,6 +181,8 @@ async def _open(
             owner = account.id if account else "contact:" + to[1]
             await count_send(deps, uow, site.code, owner, to[1], who)
             link = await issue_link(deps, uow, site, case)
+            locale = words.reader_locale(site, account, who)
+            values = {"number": case.number, "link": link}
             await tell_customer(
                 deps,
                 uow,
@@ -188,8 +190,8 @@ async def _open(
                 case,
                 account,
                 MessageKind.SUPPORT_CASE,
-                case_notices.case_opened(site, case.number, link),
-                case_notices.case_opened_sms(site, case.number, link),
+                deps.messages.email("case_opened", site, locale, **values),
+                deps.messages.sms("case_opened", site, locale, **values),
             )
         await uow.commit()
     deps.on_message()

@@ -31,8 +31,8 @@ from entryway.core.events import AuditAction, MessageKind
 from entryway.core.staff import Actor, StaffAction, StaffStatus
 from entryway.core.suspension import AppealState
 from entryway.errors import Conflict, FlowExpired, InvalidIdentifier, InvalidInput, NotFound
+from entryway.flows import words
 from entryway.flows.common import audit
-from entryway.flows.outbox import case_notices
 from entryway.flows.outbox.notices import RESET
 from entryway.flows.ports import Deps, Requester, SupportCase, UnitOfWork
 from entryway.flows.staff.common import audit as staff_audit
@@ -41,6 +41,13 @@ from entryway.flows.support.thread import clean_message, issue_link, record, tel
 NO_SUCH_CASE = "No such case."
 WAITING = (CaseState.NEW, CaseState.OPEN, CaseState.PENDING_CUSTOMER, CaseState.ON_HOLD)
 STAFF = Requester(user_agent="console")
+SMS_EXCERPT = 80  # characters of an agent's reply that fit in a text beside the link
+
+
+def excerpt(reply: str) -> str:
+    """The start of a reply on one line, for the text message that links the case."""
+    flat = " ".join(reply.split())
+    return flat if len(flat) <= SMS_EXCERPT else flat[: SMS_EXCERPT - 1].rstrip() + "…"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +227,9 @@ async def reply(
         site = deps.site(case.site)
         account = await uow.accounts.get(case.site, case.account_id) if case.account_id else None
         link = await issue_link(deps, uow, site, case)
+        # The customer's language is known only through a linked account: a case does not
+        # keep the language it was opened in, so a signed-out case reads the site's.
+        locale = words.reader_locale(site, account)
         await tell_customer(
             deps,
             uow,
@@ -227,8 +237,12 @@ async def reply(
             case,
             account,
             MessageKind.CASE_REPLY,
-            case_notices.case_reply(site, case.number, text, link),
-            case_notices.case_reply_sms(site, case.number, text, link),
+            deps.messages.email(
+                "case_reply", site, locale, number=case.number, reply=text, link=link
+            ),
+            deps.messages.sms(
+                "case_reply", site, locale, number=case.number, excerpt=excerpt(text), link=link
+            ),
         )
         await audit(
             deps,

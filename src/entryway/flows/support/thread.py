@@ -20,7 +20,15 @@ from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
 from entryway.flows.common import send
-from entryway.flows.ports import Account, CaseEntry, CaseLink, Deps, SupportCase, UnitOfWork
+from entryway.flows.ports import (
+    Account,
+    CaseEntry,
+    CaseLink,
+    Deps,
+    Rendered,
+    SupportCase,
+    UnitOfWork,
+)
 
 NO_CASE = "We couldn't find that case."
 CLOSED = (
@@ -133,18 +141,19 @@ async def tell_customer(
     case: SupportCase,
     account: Account | None,
     kind: MessageKind,
-    email: tuple[str, str],
+    email: Rendered | tuple[str, str],
     sms: str,
-    html: str = "",
 ) -> bool:
-    """One message about the case to its reply address, by email (``html``: its HTML part)
-    or text by the address's kind; listed in the Message Center only once the case is
-    linked. False if nowhere."""
+    """One message about the case to its reply address, by email or text by the address's
+    kind; listed in the Message Center only once the case is linked. False if nowhere.
+    ``email``: the rendered template (or a plain subject and text, without an HTML part)."""
     to = reply_address(case, account)
     if to is None:
         return False
     channel = Channel.EMAIL if to[0] == IdentifierKind.EMAIL else Channel.SMS
-    subject, body = email if channel == Channel.EMAIL else ("", sms)
+    mail = email if isinstance(email, Rendered) else Rendered(email[0], email[1], "")
+    if channel == Channel.SMS:
+        mail = Rendered("", sms, "")
     await send(
         deps,
         uow,
@@ -153,9 +162,9 @@ async def tell_customer(
         channel=channel,
         kind=kind,
         to=to[1],
-        subject=subject,
-        body=body,
-        html=html,
+        subject=mail.subject,
+        body=mail.text,
+        html=mail.html,
     )
     return True
 

@@ -8,8 +8,8 @@ from entryway.core.cases import Author, CaseState
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.errors import CodeRejected, FlowExpired, NotFound
 from entryway.flows import codes
-from entryway.flows.common import audit, notify_all
-from entryway.flows.outbox import case_notices
+from entryway.flows.common import audit
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Deps, Requester
 from entryway.flows.support.cases import (
     Access,
@@ -61,16 +61,15 @@ async def enter_verification_code(
         await audit(
             deps, uow, site_code, owner.id, AuditAction.CASE_VERIFIED, who, case=case.number
         )
-        subject, text = case_notices.case_linked(site, case.number)
-        await notify_all(
+        await notify_all_of(
             deps,
             uow,
             site,
             owner,
             MessageKind.AGENT_ACTION,
-            subject,
-            text,
-            case_notices.case_linked_sms(site, case.number),
+            "case_linked",
+            who=who,
+            number=case.number,
         )
         await uow.commit()
         fresh = await uow.cases.get(site_code, case.id)

@@ -174,9 +174,8 @@ async def submit(
             case,
             account,
             MessageKind.APPEAL_RECEIVED,
-            (email.subject, email.text),
+            email,
             deps.messages.sms("appeal_received", the_site, locale, number=case.number),
-            html=email.html,
         )
         await uow.commit()
     deps.on_message()
@@ -387,7 +386,4 @@ async def _tell(
             "appeal_upheld", site, locale, reason=reason, why_not=why_not, until=until, **values
         )
         sms = deps.messages.sms("appeal_upheld", site, locale, excerpt=excerpt(reason), **values)
-    await tell_customer(
-        deps, uow, site, case, account, MessageKind.APPEAL_DECIDED,
-        (email.subject, email.text), sms, html=email.html,
-    )  # fmt: skip
+    await tell_customer(deps, uow, site, case, account, MessageKind.APPEAL_DECIDED, email, sms)
