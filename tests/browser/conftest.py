@@ -297,7 +297,21 @@ class Shots:
         path = SCREENSHOTS / f"{self.test}-{self.count:02d}-{step}.png"
         page.screenshot(path=str(path), full_page=full_page)
         self.taken.append(path)
+        _no_english_left(page, path)
         return path
+
+
+def _no_english_left(page: Any, path: Path) -> None:
+    """In the French run, a page saved must not show a catalog sentence in English (the
+    demo's own pages, under /dev/, stay English)."""
+    from tests.browser.french import Catalog, Translated
+
+    if not isinstance(page, Translated) or not isinstance(page._t, Catalog):
+        return
+    if "/dev/" in page.url:
+        return
+    left = page._t.english_left(page.wrapped.locator("body").inner_text())
+    assert not left, f"English left on {page.url} ({path.name}): {left}"
 
 
 @pytest.fixture

@@ -111,6 +111,23 @@ class Catalog:
                 return _untag(_fill(_pick_form(template.forms, values), values))
         return None
 
+    def english_left(self, text: str) -> list[str]:
+        """Catalog sentences still in English in ``text`` (a page in French): each run of
+        three words or more of an entry's fixed text that its French does not share."""
+        plain = _plain(text)
+        return sorted({piece for piece in self._pieces() if piece in plain})
+
+    @cache  # noqa: B019 (one catalog for the whole run)
+    def _pieces(self) -> frozenset[str]:
+        pieces = set()
+        for english, french_text in self._plain.items():
+            french_plain = _plain(_untag(french_text))
+            for piece in _PLACEHOLDER.split(english):
+                piece = (piece or "").strip(" .,:;")
+                if len(piece.split()) >= 3 and piece not in french_plain:
+                    pieces.add(piece)
+        return frozenset(pieces)
+
     def _value(self, english: str) -> str:
         found = self.entries.get(english)
         return _untag(found) if found else english

@@ -73,3 +73,10 @@ def test_one_of_reads_in_the_page_s_language() -> None:
     assert one_of(french, "Sign in", "a/b").fullmatch("Se connecter")
     assert one_of(Page(), "Sign in", "a/b").fullmatch("a/b")
     assert one_of(Page(), "a/b").pattern == r"^(?:a\/b)$"  # "/" would end it in the browser
+
+
+def test_english_left_on_a_french_page_is_found() -> None:
+    page = "Se connecter\nEach regional Acme Market site has its own accounts. Sign in there."
+    assert CATALOG.english_left(page) == ["site has its own accounts. Sign in there"]
+    french = "Chaque site régional Acme Market a ses propres comptes. Connectez-vous là-bas."
+    assert CATALOG.english_left(french) == []
