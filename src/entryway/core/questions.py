@@ -14,6 +14,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from entryway.core.locales import N_
+from entryway.errors import Said
+
 ANSWER_COUNT = 3  # questions a customer picks, all different
 # Three characters after normalising: short enough for the real answers to these questions
 # (a pet called "Rex", a friend called "Ana"), long enough to refuse "a", "x" and "-" kept
@@ -36,16 +39,16 @@ class Question:
 
 # In our own words. Ids are API: add new ones, never rename or reuse one.
 SHIPPED: tuple[Question, ...] = (
-    Question("first_school_friend", "What was the first name of your best friend at school?"),
-    Question("childhood_street", "On what street did you live when you were ten?"),
-    Question("first_pet", "What was the name of your first pet?"),
-    Question("first_concert", "Which band or singer did you first see live?"),
-    Question("first_teacher", "What was the surname of your first teacher?"),
-    Question("childhood_nickname", "What did your family call you as a child?"),
-    Question("first_job_town", "In which town or city was your first job?"),
-    Question("first_car", "What was the make and model of the first car you owned?"),
-    Question("grandparent_street", "On what street did a grandparent of yours live?"),
-    Question("first_film", "What was the first film you saw at a cinema?"),
+    Question("first_school_friend", N_("What was the first name of your best friend at school?")),
+    Question("childhood_street", N_("On what street did you live when you were ten?")),
+    Question("first_pet", N_("What was the name of your first pet?")),
+    Question("first_concert", N_("Which band or singer did you first see live?")),
+    Question("first_teacher", N_("What was the surname of your first teacher?")),
+    Question("childhood_nickname", N_("What did your family call you as a child?")),
+    Question("first_job_town", N_("In which town or city was your first job?")),
+    Question("first_car", N_("What was the make and model of the first car you owned?")),
+    Question("grandparent_street", N_("On what street did a grandparent of yours live?")),
+    Question("first_film", N_("What was the first film you saw at a cinema?")),
 )
 
 
@@ -115,15 +118,16 @@ def check_answers(
     ``answer_N`` (1-based, the page's field names); nothing is usable unless problems is empty."""
     problems: dict[str, str] = {}
     if len(choices) != ANSWER_COUNT:
-        return [], {"question_1": f"Choose {ANSWER_COUNT} questions and answer each."}
+        every = Said(N_("Choose {count} questions and answer each."), count=ANSWER_COUNT)
+        return [], {"question_1": every}
     seen_ids: set[str] = set()
     seen_answers: set[str] = set()
     out: list[tuple[str, str]] = []
     for n, (question_id, raw) in enumerate(choices, start=1):
         if questions.get(question_id) is None:
-            problems[f"question_{n}"] = "Choose a question."
+            problems[f"question_{n}"] = N_("Choose a question.")
         elif question_id in seen_ids:
-            problems[f"question_{n}"] = "Choose a different question from the others."
+            problems[f"question_{n}"] = N_("Choose a different question from the others.")
         seen_ids.add(question_id)
         answer = normalize_answer(raw[: MAX_ANSWER_LENGTH * 2])
         why = _answer_problem(raw, answer, context, seen_answers)
@@ -136,15 +140,15 @@ def check_answers(
 
 def _answer_problem(raw: str, answer: str, context: set[str], seen: set[str]) -> str:
     if not answer:
-        return "Enter an answer."
+        return N_("Enter an answer.")
     if len(raw) > MAX_ANSWER_LENGTH:
-        return f"Use at most {MAX_ANSWER_LENGTH} characters."
+        return Said(N_("Use at most {limit} characters."), limit=MAX_ANSWER_LENGTH)
     if len(answer) < MIN_ANSWER_LENGTH:
-        return f"Use at least {MIN_ANSWER_LENGTH} letters or digits."
+        return Said(N_("Use at least {limit} letters or digits."), limit=MIN_ANSWER_LENGTH)
     if answer in NON_ANSWERS:
-        return "Choose a question you can answer."
+        return N_("Choose a question you can answer.")
     if answer in context or answer.replace(" ", "") in context:  # "+1 202 555 0143" too
-        return "Don't use your name, email address or phone number as an answer."
+        return N_("Don't use your name, email address or phone number as an answer.")
     if answer in seen:
-        return "Give each question its own answer."
+        return N_("Give each question its own answer.")
     return ""

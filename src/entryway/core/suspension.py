@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from entryway.core.locales import N_
+
 REASON_CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 DEFAULT_APPEAL_DAYS = 180  # DSA Art. 20(1): complaints possible for at least six months
 MAX_TITLE = 100
@@ -125,7 +127,7 @@ class Scope(enum.StrEnum):
 
 
 SCOPE_LABELS: dict[Scope, str] = {
-    Scope.ACCOUNT: "The whole account on this site: it cannot be signed in to",
+    Scope.ACCOUNT: N_("The whole account on this site: it cannot be signed in to"),
 }
 
 
@@ -197,16 +199,20 @@ def why_no_appeal(
 ) -> str | None:
     """Why an appeal cannot be sent now, in the customer's words; None when it can."""
     if not applies_now:
-        return "This suspension no longer applies, so there is nothing to appeal."
+        return N_("This suspension no longer applies, so there is nothing to appeal.")
     if window_ends is None:
-        return "This decision cannot be appealed here."
+        return N_("This decision cannot be appealed here.")
     if open_appeal:
-        return "Your appeal is with our team. We will email you our decision."
+        return N_("Your appeal is with our team. We will email you our decision.")
     if decided >= MAX_APPEALS:
-        return "This decision has been reviewed twice, which is as many times as we review one."
+        return N_("This decision has been reviewed twice, which is as many times as we review one.")
     if now >= window_ends:
-        return "The time to appeal this decision has ended."
+        return N_("The time to appeal this decision has ended.")
     return None
+
+
+# Said on a warning's notice, where an appeal form would be.
+WARNING_NOT_APPEALABLE = N_("A formal warning changes nothing on the account to appeal.")
 
 
 def may_decide(number: int, deciders: tuple[str, ...], staff_id: str) -> bool:

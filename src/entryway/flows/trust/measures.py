@@ -23,6 +23,7 @@ from entryway.core.staff import Actor, Role, StaffAction
 from entryway.core.suspension import (
     MAX_FACTS,
     SCOPE_LABELS,
+    WARNING_NOT_APPEALABLE,
     AppealState,
     Measure,
     Scope,
@@ -479,7 +480,7 @@ async def statement(deps: Deps, uow: UnitOfWork, suspension: Suspension) -> Stat
     until = _utc(suspension.until) if suspension.until is not None else None
     in_force = applies(suspension.state, suspension.measure, until, now)
     if suspension.measure is Measure.WARNING:
-        why_not: str | None = "A formal warning changes nothing on the account to appeal."
+        why_not: str | None = WARNING_NOT_APPEALABLE
     else:
         decided = (AppealState.UPHELD, AppealState.REINSTATED)
         why_not = why_no_appeal(
