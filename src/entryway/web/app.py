@@ -26,7 +26,7 @@ from entryway.web.api import suspension as suspension_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import (
     BodyLimit,
-    api_error,
+    crashed,
     from_entryway,
     from_http,
     from_validation,
@@ -39,6 +39,7 @@ from entryway.web.pages import (
     auth,
     cases,
     dev,
+    language,
     questions,
     recovery_links,
     register,
@@ -47,7 +48,6 @@ from entryway.web.pages import (
     two_step,
 )
 from entryway.web.pages import help as help_pages
-from entryway.web.pages import language
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -139,14 +139,14 @@ def create_app(
     async def on_invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if is_api(request):
-            return from_validation(exc.errors())
+            return from_validation(exc.errors(), request)
         return page(request, "error.html", status=400, message=UNREADABLE_FORM)
 
     @app.exception_handler(Exception)
     async def on_crash(request: Request, exc: Exception) -> Response:
         # Starlette logs the exception and re-raises it after this answer.
         if is_api(request):
-            return api_error(500, "internal_error", "Something went wrong on our side.")
+            return crashed(request)
         return PlainTextResponse("Something went wrong on our side.", status_code=500)
 
     @app.exception_handler(NeedsSignIn)
@@ -158,7 +158,7 @@ def create_app(
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if is_api(request) or request.url.path.startswith("/static/"):
-            return from_http(exc)
+            return from_http(exc, request)
         message = PAGE_ERRORS.get(exc.status_code, UNREADABLE_FORM)
         response = page(request, "error.html", status=exc.status_code, message=message)
         response.headers.update(dict(exc.headers or {}))
