@@ -97,7 +97,7 @@ def _gettext(request: Request | None) -> tuple[Callable[[str], str], str | None]
         return (lambda text: text), None
 
 
-def said(request: Request | None, text: str) -> tuple[str, str | None]:
+def our_sentence(request: Request | None, text: str) -> tuple[str, str | None]:
     """One of our own sentences in the request's language, and that language."""
     gettext, locale = _gettext(request)
     return gettext(text), locale
@@ -183,13 +183,13 @@ def from_http(exc: HTTPException, request: Request | None = None) -> JSONRespons
     """Starlette's and FastAPI's own errors (404, 405, unreadable bodies), in our shape."""
     status = exc.status_code
     code = HTTP_CODES.get(status, "error")
-    message, locale = said(request, HTTP_MESSAGES.get(status, NOT_ACCEPTED))
+    message, locale = our_sentence(request, HTTP_MESSAGES.get(status, NOT_ACCEPTED))
     return api_error(status, code, message, locale=locale, **dict(exc.headers or {}))
 
 
 def crashed(request: Request | None = None) -> JSONResponse:
     """500 ``internal_error``: nothing of what went wrong, in the request's language."""
-    message, locale = said(request, CRASHED)
+    message, locale = our_sentence(request, CRASHED)
     return api_error(500, "internal_error", message, locale=locale)
 
 
