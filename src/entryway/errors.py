@@ -31,8 +31,64 @@ EntrywayError
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+
+Gettext = Callable[[str], str]
+MomentWriter = Callable[[datetime], str]
+
+
+class Said(str):
+    """An English sentence that remembers its ``str.format`` template and values, so that
+    it can be said again in another language (a password reason such as "Use at least
+    {n} characters."). It is the English text itself, so it compares and joins as one."""
+
+    template: str
+    params: dict[str, object]
+
+    def __new__(cls, template: str, **params: object) -> Said:
+        said = super().__new__(cls, template.format(**params) if params else template)
+        said.template = template
+        said.params = params
+        return said
+
+    def again(self, gettext: Gettext, moment: MomentWriter | None = None) -> str:
+        """This sentence in the reader's language."""
+        return fill(gettext(self.template), self.params, moment)
+
+
+class Moment:
+    """A point in time inside a message: as the flow wrote it in English (in the site's
+    time zone), and the time itself, so each reader's locale can write it its own way."""
+
+    __slots__ = ("at", "english")
+
+    def __init__(self, at: datetime, english: str) -> None:
+        self.at = at
+        self.english = english
+
+    def __format__(self, spec: str) -> str:
+        return self.english
+
+    def __str__(self) -> str:
+        return self.english
+
+
+def fill(template: str, params: Mapping[str, object], moment: MomentWriter | None = None) -> str:
+    """``template`` with its values in; a ``Moment`` is written by ``moment`` when given
+    (the reader's locale), else in the English the flow gave it."""
+    if not params:
+        return template
+    if moment is not None:
+        params = {k: moment(v.at) if isinstance(v, Moment) else v for k, v in params.items()}
+    return template.format(**params)
+
+
+def said_in(message: str, gettext: Gettext, moment: MomentWriter | None = None) -> str:
+    """A sentence that may be a ``Said`` (template and values) or plain text, translated."""
+    if isinstance(message, Said):
+        return message.again(gettext, moment)
+    return gettext(message)
 
 
 class EntrywayError(Exception):
@@ -59,10 +115,14 @@ class EntrywayError(Exception):
         super().__init__(self.message)
         self.field = field
 
-    def said(self, gettext: Callable[[str], str]) -> str:
-        """The message in the reader's language (``gettext`` of their catalog)."""
-        translated = gettext(self.template)
-        return translated.format(**self.params) if self.params else translated
+    def said(self, gettext: Gettext, moment: MomentWriter | None = None) -> str:
+        """The message in the reader's language (``gettext`` of their catalog; ``moment``
+        writes a time in their locale)."""
+        return fill(gettext(self.template), self.params, moment)
+
+    def sentence(self) -> Said:
+        """The message as a ``Said``, for an error that becomes a reason of another."""
+        return Said(self.template, **self.params)
 
 
 class InvalidInput(EntrywayError):
@@ -78,11 +138,13 @@ class PasswordRejected(InvalidInput):
     code = "password_rejected"
 
     def __init__(self, reasons: list[str], *, field: str = "password") -> None:
+        """``reasons`` are English sentences; one with a number in it is a ``Said``, so
+        each reader gets it translated with the number filled in afterwards."""
         super().__init__(" ".join(reasons), field=field)
         self.reasons = reasons
 
-    def said(self, gettext: Callable[[str], str]) -> str:
-        return " ".join(gettext(reason) for reason in self.reasons)
+    def said(self, gettext: Gettext, moment: MomentWriter | None = None) -> str:
+        return " ".join(said_in(reason, gettext, moment) for reason in self.reasons)
 
 
 class AnswersRejected(InvalidInput):
@@ -92,6 +154,13 @@ class AnswersRejected(InvalidInput):
         first = next(iter(problems))
         super().__init__(problems[first], field=first)
         self.problems = problems
+
+    def said(self, gettext: Gettext, moment: MomentWriter | None = None) -> str:
+        return said_in(self.problems[self.field or ""], gettext, moment)
+
+    def said_each(self, gettext: Gettext) -> dict[str, str]:
+        """Every field's reason in the reader's language."""
+        return {name: said_in(why, gettext) for name, why in self.problems.items()}
 
 
 class Unauthenticated(EntrywayError):
@@ -115,8 +184,10 @@ class SignInThrottled(SignInFailed):
     code = "sign_in_throttled"
     status = 429
 
-    def __init__(self, message: str, *, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, retry_after: int, params: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message, params=params)
         self.retry_after = retry_after
 
 
@@ -163,8 +234,15 @@ class ContactsOnHold(EntrywayError):
     code = "contacts_on_hold"
     status = 409
 
-    def __init__(self, message: str, *, until: datetime, field: str | None = None) -> None:
-        super().__init__(message, field=field)
+    def __init__(
+        self,
+        message: str,
+        *,
+        until: datetime,
+        field: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, field=field, params=params)
         self.until = until
 
 

@@ -41,6 +41,8 @@ SMS_LIMIT = 160
 LONGER_THAN_ONE_SMS = {
     "account_locked.sms": "the unlock link alone is 81 characters (its token is 43)",
     "case_reply.sms": "an 80-character excerpt of the reply beside an 80-character link",
+    "suspension_statement.sms": "the appeal link alone is 85 characters (its token is 43)",
+    "appeal_upheld.sms": "an excerpt of the decision's reason beside an 85-character link",
 }
 # Values that are not GSM-7 and make a text UCS-2 (70 characters a part) whatever the words:
 # a masked phone number (•, core.masking) and a cut reply's ellipsis (…). The template's own

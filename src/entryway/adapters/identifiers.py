@@ -12,9 +12,10 @@ from entryway.core.identifiers import (
     fold_for_lookup,
     looks_like_email,
 )
+from entryway.core.locales import N_
 from entryway.errors import InvalidIdentifier
 
-MESSAGE = "Enter a valid email address or mobile phone number."
+MESSAGE = N_("Enter a valid email address or mobile phone number.")
 
 
 class IdentifierParser:

@@ -11,6 +11,9 @@ import unicodedata
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from entryway.core.locales import N_
+from entryway.errors import Said
+
 MAX_PASSWORD_BYTES = 4096
 
 
@@ -41,21 +44,21 @@ class PasswordPolicy:
     def problems(self, password: str, context: list[str]) -> list[str]:
         """Every reason to refuse ``password``; empty means accepted."""
         if not within_input_cap(password):
-            return [f"Use at most {MAX_PASSWORD_BYTES} bytes."]
+            return [Said(N_("Use at most {limit} bytes."), limit=MAX_PASSWORD_BYTES)]
         pw = normalize_password(password)
         reasons: list[str] = []
         if len(pw) < self.min_length:
-            reasons.append(f"Use at least {self.min_length} characters.")
+            reasons.append(Said(N_("Use at least {n} characters."), n=self.min_length))
             return reasons
         folded = pw.casefold()
         if folded in self.common:
-            reasons.append("That password is too common. Choose one that is harder to guess.")
+            reasons.append(N_("That password is too common. Choose one that is harder to guess."))
         elif any(len(word) >= 3 and word in _squash(pw) for word in map(_squash, context)):
-            reasons.append("Don't use your name, email or the store's name in your password.")
+            reasons.append(N_("Don't use your name, email or the store's name in your password."))
         elif len(set(folded)) < 3:
-            reasons.append("Use more than a couple of different characters.")
+            reasons.append(N_("Use more than a couple of different characters."))
         elif self.strength is not None and self.strength(pw, context) < self.min_strength:
-            reasons.append("That password is easy to guess. Try a longer phrase or more words.")
+            reasons.append(N_("That password is easy to guess. Try a longer phrase or more words."))
         return reasons
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from entryway.core.locales import N_
+from entryway.errors import Said
 
 ANSWER_COUNT = 3  # questions a customer picks, all different
 # Three characters after normalising: short enough for the real answers to these questions
@@ -117,15 +118,16 @@ def check_answers(
     ``answer_N`` (1-based, the page's field names); nothing is usable unless problems is empty."""
     problems: dict[str, str] = {}
     if len(choices) != ANSWER_COUNT:
-        return [], {"question_1": f"Choose {ANSWER_COUNT} questions and answer each."}
+        every = Said(N_("Choose {count} questions and answer each."), count=ANSWER_COUNT)
+        return [], {"question_1": every}
     seen_ids: set[str] = set()
     seen_answers: set[str] = set()
     out: list[tuple[str, str]] = []
     for n, (question_id, raw) in enumerate(choices, start=1):
         if questions.get(question_id) is None:
-            problems[f"question_{n}"] = "Choose a question."
+            problems[f"question_{n}"] = N_("Choose a question.")
         elif question_id in seen_ids:
-            problems[f"question_{n}"] = "Choose a different question from the others."
+            problems[f"question_{n}"] = N_("Choose a different question from the others.")
         seen_ids.add(question_id)
         answer = normalize_answer(raw[: MAX_ANSWER_LENGTH * 2])
         why = _answer_problem(raw, answer, context, seen_answers)
@@ -138,15 +140,15 @@ def check_answers(
 
 def _answer_problem(raw: str, answer: str, context: set[str], seen: set[str]) -> str:
     if not answer:
-        return "Enter an answer."
+        return N_("Enter an answer.")
     if len(raw) > MAX_ANSWER_LENGTH:
-        return f"Use at most {MAX_ANSWER_LENGTH} characters."
+        return Said(N_("Use at most {limit} characters."), limit=MAX_ANSWER_LENGTH)
     if len(answer) < MIN_ANSWER_LENGTH:
-        return f"Use at least {MIN_ANSWER_LENGTH} letters or digits."
+        return Said(N_("Use at least {limit} letters or digits."), limit=MIN_ANSWER_LENGTH)
     if answer in NON_ANSWERS:
-        return "Choose a question you can answer."
+        return N_("Choose a question you can answer.")
     if answer in context or answer.replace(" ", "") in context:  # "+1 202 555 0143" too
-        return "Don't use your name, email address or phone number as an answer."
+        return N_("Don't use your name, email address or phone number as an answer.")
     if answer in seen:
-        return "Give each question its own answer."
+        return N_("Give each question its own answer.")
     return ""

@@ -219,6 +219,10 @@ def why_no_appeal(
     return None
 
 
+# Said on a warning's notice, where an appeal form would be.
+WARNING_NOT_APPEALABLE = N_("A formal warning changes nothing on the account to appeal.")
+
+
 def may_decide(number: int, deciders: tuple[str, ...], staff_id: str) -> bool:
     """A second appeal is decided by someone other than whoever decided the first
     (SECURITY.md 37); the first may be decided by any trust staff member."""

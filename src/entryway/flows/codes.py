@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from entryway.core.events import Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.secrets import new_otp, normalize_code, same_secret
 from entryway.core.sites import Site
@@ -88,8 +89,8 @@ async def load(
     return state
 
 
-WRONG = "That code isn't right. Check the latest message and try again."
-USED_UP = "This code has expired or was tried too many times. Ask for a new code."
+WRONG = N_("That code isn't right. Check the latest message and try again.")
+USED_UP = N_("This code has expired or was tried too many times. Ask for a new code.")
 
 
 async def check_and_consume(

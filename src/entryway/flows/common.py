@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.core.secrets import keyed_hash, new_otp, new_token
 from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
@@ -329,8 +330,8 @@ DAILY_CODES_PER_OWNER = 10  # codes sent per account (or unknown identifier) a d
 DAILY_CODES_PER_DESTINATION = 10
 DAILY_CODES_PER_IP = 50
 DAILY_CODE_FAILURES = 20  # wrong codes per account a day, across every flow
-QUOTA = "You've asked for too many codes. Please try again tomorrow."
-DAILY_FAILURES = "Too many wrong codes today. Please try again tomorrow."
+QUOTA = N_("You've asked for too many codes. Please try again tomorrow.")
+DAILY_FAILURES = N_("Too many wrong codes today. Please try again tomorrow.")
 
 
 def owner_key(state: FlowState) -> str:

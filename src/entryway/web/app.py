@@ -27,7 +27,7 @@ from entryway.web.api import suspension as suspension_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import (
     BodyLimit,
-    api_error,
+    crashed,
     from_entryway,
     from_http,
     from_validation,
@@ -142,7 +142,7 @@ def create_app(
     async def on_invalid(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
         if is_api(request):
-            return from_validation(exc.errors())
+            return from_validation(exc.errors(), request)
         return page(
             request, "error.html", status=400, message=gettext_for(request)(UNREADABLE_FORM)
         )
@@ -151,7 +151,7 @@ def create_app(
     async def on_crash(request: Request, exc: Exception) -> Response:
         # Starlette logs the exception and re-raises it after this answer.
         if is_api(request):
-            return api_error(500, "internal_error", "Something went wrong on our side.")
+            return crashed(request)
         return PlainTextResponse("Something went wrong on our side.", status_code=500)
 
     @app.exception_handler(NeedsSignIn)
@@ -163,7 +163,7 @@ def create_app(
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         if is_api(request) or request.url.path.startswith("/static/"):
-            return from_http(exc)
+            return from_http(exc, request)
         message = gettext_for(request)(PAGE_ERRORS.get(exc.status_code, UNREADABLE_FORM))
         response = page(request, "error.html", status=exc.status_code, message=message)
         response.headers.update(dict(exc.headers or {}))

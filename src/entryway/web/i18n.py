@@ -14,9 +14,10 @@ from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, sele
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entryway.core.locales import Catalogs, negotiate
+from entryway.core.locales import Catalogs, language, negotiate
 from entryway.core.sites import Site
 from entryway.errors import EntrywayError
+from entryway.web import formatting
 from entryway.web.security import cookie_name, site_of
 
 LANG = "ew_lang"  # the language the customer picked in the footer
@@ -105,9 +106,16 @@ class PageTemplates:
 
 
 def said(request: Request, exc: EntrywayError) -> str:
-    """An error's message in the request's language."""
+    """An error's message in the request's language; a time in it (``errors.Moment``) is
+    written as that locale writes times, in the site's zone (English keeps the flow's own
+    words, which already are)."""
     web = request.app.state.web
-    return exc.said(web.templates.gettext(locale_of(request)))
+    site = site_of(request)
+    locale = locale_of(request, site)
+    gettext = web.templates.gettext(locale)
+    if language(locale) == "en":
+        return exc.said(gettext)
+    return exc.said(gettext, lambda at: formatting.when(at, site, locale))
 
 
 def gettext_for(request: Request) -> Callable[[str], str]:

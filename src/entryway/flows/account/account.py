@@ -7,6 +7,7 @@ from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.outbox import kept_parts
 from entryway.core.sessions import SessionLevel, is_live
@@ -234,13 +235,13 @@ async def change_password(
         current_password,
         who,
         field="current_password",
-        wrong="Your current password is incorrect.",
+        wrong=N_("Your current password is incorrect."),
     )
     pw = check_new_password(
         deps, site, new, new_again, name=me.account.name, email=me.account.email
     )
     if pw == cur:
-        raise PasswordRejected(["Choose a password you haven't used here."])
+        raise PasswordRejected([N_("Choose a password you haven't used here.")])
     encoded = await deps.hasher.hash(pw)
     async with deps.uow() as uow:
         await uow.accounts.update(
@@ -275,8 +276,9 @@ async def start_contact_change(
     site = deps.site(me.account.site)
     ident = deps.identifiers.parse(raw, site.phone_region)
     if ident.kind != kind:
-        what = "an email address" if kind == IdentifierKind.EMAIL else "a mobile phone number"
-        raise InvalidInput(f"Enter {what}.", field="identifier")
+        email = kind == IdentifierKind.EMAIL
+        enter = N_("Enter an email address.") if email else N_("Enter a mobile phone number.")
+        raise InvalidInput(enter, field="identifier")
     if ident.value == (me.account.email if kind == IdentifierKind.EMAIL else me.account.phone):
         raise InvalidInput("That is already on your account.", field="identifier")
     purpose = _purpose(kind)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from entryway.core.events import AuditAction, MessageKind
+from entryway.core.locales import N_
 from entryway.core.passwords import normalize_password
 from entryway.core.questions import (
     ANSWER_COUNT,
@@ -105,7 +106,7 @@ async def _refuse_the_password(deps: Deps, me: Current, typed: list[str]) -> Non
         *(deps.hasher.verify(me.account.password_hash, normalize_password(raw)) for raw in typed)
     )
     problems = {
-        f"answer_{n}": "Don't use your password as an answer."
+        f"answer_{n}": N_("Don't use your password as an answer.")
         for n, hit in enumerate(same, start=1)
         if hit
     }

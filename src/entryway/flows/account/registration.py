@@ -17,6 +17,7 @@ from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.passwords import context_words, normalize_password
 from entryway.core.secrets import keyed_hash, new_token
@@ -49,7 +50,11 @@ def clean_name(raw: str) -> str:
     if not name:
         raise InvalidInput("Enter your name.", field="name")
     if len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
-        raise InvalidInput(f"Use at most {MAX_NAME} characters for your name.", field="name")
+        raise InvalidInput(
+            "Use at most {limit} characters for your name.",
+            field="name",
+            params={"limit": MAX_NAME},
+        )
     return name
 
 
@@ -70,7 +75,7 @@ def check_new_password(
     if problems:
         raise PasswordRejected(problems, field=field)
     if normalize_password(password) != normalize_password(again):
-        raise PasswordRejected(["Passwords must match."], field="password_again")
+        raise PasswordRejected([N_("Passwords must match.")], field="password_again")
     return normalize_password(password)
 
 

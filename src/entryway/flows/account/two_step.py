@@ -22,6 +22,7 @@ from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.errors import (
@@ -127,7 +128,7 @@ async def reauthenticate(deps: Deps, me: Current, password: str, who: Requester)
     Wrong passwords count toward the account's limit like wrong sign-ins, so a stolen
     session cannot be used to guess the password (SECURITY.md 6)."""
     await lockout.check_password(
-        deps, me.account, password, who, field="password", wrong="Your password is incorrect."
+        deps, me.account, password, who, field="password", wrong=N_("Your password is incorrect.")
     )
     async with deps.uow() as uow:
         await uow.sessions.reauthenticated(me.account.site, me.session.id_hash, deps.clock.now())
@@ -183,7 +184,9 @@ async def start_app(deps: Deps, me: Current) -> AppEnrolment:
     async with deps.uow() as uow:
         existing = await uow.two_step.factors(site.code, me.account.id)
         if sum(f.confirmed_at is not None for f in existing) >= MAX_APPS:
-            raise InvalidInput(f"You can add up to {MAX_APPS} authenticator apps.")
+            raise InvalidInput(
+                "You can add up to {limit} authenticator apps.", params={"limit": MAX_APPS}
+            )
         await uow.two_step.delete_unconfirmed(site.code, me.account.id)
         await uow.two_step.add_factor(
             SecondFactor(

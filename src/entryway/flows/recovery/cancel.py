@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.core.recovery import LIVE_STATES, RecoveryState
 from entryway.errors import FlowExpired
 from entryway.flows.account.account import sign_out_all
@@ -24,7 +25,7 @@ from entryway.flows.recovery import steps
 from entryway.flows.signin.lockout import link_hash
 
 FLOW_LIFETIME = timedelta(minutes=30)
-LINK_ENDED = (
+LINK_ENDED = N_(
     "This link was used already, or the recovery it was about has ended. Nothing more needs doing."
 )
 

@@ -36,6 +36,7 @@ from entryway.core.events import (
     MessageKind,
 )
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.recovery import RecoveryState
@@ -67,14 +68,19 @@ from entryway.flows.words import reader_locale
 PURPOSE = FlowPurpose.RECOVERY_FINISH
 FLOW_LIFETIME = timedelta(minutes=30)
 STAGE = "password"
-LINK_GONE = (
+LINK_GONE = N_(
     "This link to finish recovering your account was used already or has expired, or the "
     "recovery was cancelled. If you still can't sign in, start again from "
     "I no longer have access to this phone number/email."
 )
-EXPIRED = "This step has expired. Please open the link in your message again."
-TAKEN = (
-    "The {what} you gave for this recovery now belongs to another account on this site, so "
+EXPIRED = N_("This step has expired. Please open the link in your message again.")
+TAKEN_EMAIL = N_(
+    "The email address you gave for this recovery now belongs to another account on this "
+    "site, so the recovery can't be finished with it. Nothing was changed. Please contact "
+    "us for help."
+)
+TAKEN_PHONE = N_(
+    "The mobile number you gave for this recovery now belongs to another account on this site, so "
     "the recovery can't be finished with it. Nothing was changed. Please contact us for help."
 )
 
@@ -146,7 +152,7 @@ async def complete(
         deps, site, password, password_again, name=account.name, email=new_email or account.email
     )
     if await deps.hasher.verify(account.password_hash, pw):
-        raise PasswordRejected(["Choose a password you haven't used here."])
+        raise PasswordRejected([N_("Choose a password you haven't used here.")])
     encoded = await deps.hasher.hash(normalize_password(pw))  # outside any transaction
     async with deps.uow() as uow:
         # The recovery row first: every path that ends a recovery moves it, so racing
@@ -220,8 +226,8 @@ async def _load(
     return state, found[1]
 
 
-def _what(kind: str) -> str:
-    return "email address" if kind == IdentifierKind.EMAIL else "mobile number"
+def _taken(kind: str) -> str:
+    return TAKEN_EMAIL if kind == IdentifierKind.EMAIL else TAKEN_PHONE
 
 
 async def _unverified_holder(uow: UnitOfWork, site: Site, recovery: Recovery) -> str | None:
@@ -234,7 +240,7 @@ async def _unverified_holder(uow: UnitOfWork, site: Site, recovery: Recovery) ->
         return None
     if holder.status == AccountStatus.UNVERIFIED:
         return holder.id
-    raise ContactTaken(TAKEN.format(what=_what(recovery.new_kind)))
+    raise ContactTaken(_taken(recovery.new_kind))
 
 
 async def _replace_contacts(
@@ -268,7 +274,7 @@ async def _replace_contacts(
             contacts_fixed_until=now + deps.recovery_policy.contacts_fixed_for,
         )
     except Conflict:  # taken between the check and the write: the whole change is undone
-        raise ContactTaken(TAKEN.format(what=_what(recovery.new_kind))) from None
+        raise ContactTaken(_taken(recovery.new_kind)) from None
 
 
 async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:

@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from entryway.core.local_time import site_time
-from entryway.errors import ContactsOnHold
+from entryway.core.locales import N_
+from entryway.errors import ContactsOnHold, Moment
 from entryway.flows.ports import Account, Deps
 
-ON_HOLD = (
+ON_HOLD = N_(
     "Your account was recovered recently, so its email address and mobile number can't be "
     "changed until {until}. This keeps the account safe in case someone else recovered it."
 )
@@ -36,5 +37,9 @@ def refuse_while_fixed(deps: Deps, account: Account) -> None:
     """Raise ContactsOnHold, naming when the hold ends, while the contacts are held."""
     until = contacts_fixed(deps, account)
     if until is not None:
-        message = ON_HOLD.format(until=site_time(until, deps.site(account.site)))
-        raise ContactsOnHold(message, until=until, field="identifier")
+        # The time goes in as a Moment: English here in the site's zone, and written in
+        # each reader's own locale where the message is shown (web.i18n.said).
+        english = site_time(until, deps.site(account.site))
+        raise ContactsOnHold(
+            ON_HOLD, until=until, field="identifier", params={"until": Moment(until, english)}
+        )

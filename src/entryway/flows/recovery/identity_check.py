@@ -36,6 +36,7 @@ from typing import Any
 
 from entryway.core.events import AccountStatus, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.questions import ANSWER_COUNT, Question, normalize_answer
@@ -63,7 +64,8 @@ from entryway.flows.signin import lockout
 PURPOSE = FlowPurpose.IDENTITY_CHECK
 FLOW_LIFETIME = timedelta(minutes=30)
 RESEND_WAIT = timedelta(seconds=30)
-EXPIRED = "This step has expired. Please start again."
+EXPIRED = N_("This step has expired. Please start again.")
+WAIT = N_("Please wait {seconds} seconds before asking again.")
 # Wrong answers are guesses at a secret of the account's, like passwords: they count in the
 # same budget, and a lock they cause asks for a new password when it is lifted.
 REASON = LockReason.PASSWORD_GUESSING
@@ -255,7 +257,7 @@ async def new_contact(
     try:
         new = deps.identifiers.parse(contact, site.phone_region)
     except InvalidIdentifier as exc:
-        raise InvalidIdentifier(exc.message, field="contact") from None
+        raise InvalidIdentifier(exc.template, field="contact", params=exc.params) from None
     async with deps.uow() as uow:
         state = await _load(deps, uow, site.code, flow_token, None)
         if state.stage not in ("contact", "code"):
@@ -293,7 +295,7 @@ async def resend(deps: Deps, site_code: str, *, flow_token: str, who: Requester)
         state = await _load(deps, uow, site.code, flow_token, "code")
         wait = _wait_seconds(deps, state)
         if wait > 0:
-            raise CodeRejected(f"Please wait {wait} seconds before asking again.", field="code")
+            raise CodeRejected(WAIT, field="code", params={"seconds": wait})
         if state.sends >= MAX_SENDS_PER_FLOW:
             raise CodeRejected(
                 "You have asked for too many codes. Please start again later.", field="code"

@@ -22,6 +22,7 @@ from datetime import timedelta
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.passwords import normalize_password
 from entryway.core.secrets import keyed_hash, new_otp, new_token
@@ -51,7 +52,13 @@ PURPOSE = FlowPurpose.PASSWORD_RESET
 FLOW_LIFETIME = timedelta(minutes=30)
 RESEND_WAIT = timedelta(seconds=30)
 DECOY_SECOND_CONTACT_PERCENT = 40  # roughly how many real accounts have both contacts
-LINK_USED = "This unlock link was used already or has expired. Use Forgot your password? instead."
+WAIT = N_("Please wait {seconds} seconds before asking again.")
+# For agents (their console shows these), so they stay English and out of the catalog.
+NO_CONTACT_AT = "No contact on file at {index}."
+NO_CHANNEL = "A code cannot go there by {channel!r}."
+LINK_USED = N_(
+    "This unlock link was used already or has expired. Use Forgot your password? instead."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,9 +188,9 @@ async def start_for(
     for the customer's case page, and where it went."""
     contacts = _contacts(deps, account, Identifier(IdentifierKind.EMAIL, ""))
     if not 0 <= index < len(contacts):
-        raise InvalidInput(f"No contact on file at {index}.", field="which")
+        raise InvalidInput(NO_CONTACT_AT, field="which", params={"index": index})
     if channel not in {c.value for c in _choices(contacts)[index].channels}:
-        raise InvalidInput(f"A code cannot go there by {channel!r}.", field="channel")
+        raise InvalidInput(NO_CHANNEL, field="channel", params={"channel": channel})
     kind, value = contacts[index]
     token = new_token(deps.rng)
     state = _new_flow(deps, site, account, Identifier(IdentifierKind(kind), value), token)
@@ -392,10 +399,7 @@ async def resend(
         state = await load(deps, uow, site_code, flow_token, "code", purpose)
         current = _progress(deps, state, flow_token, [])
         if current.wait_seconds > 0:
-            raise CodeRejected(
-                f"Please wait {current.wait_seconds} seconds before asking again.",
-                field="code",
-            )
+            raise CodeRejected(WAIT, field="code", params={"seconds": current.wait_seconds})
         contacts = [(state.target_kind, state.target)]
         progress = await _send(
             deps, uow, site, state, flow_token, contacts, 0, Channel(state.channel), who
@@ -439,7 +443,7 @@ async def complete(
         deps, site, password, password_again, name=account.name, email=account.email
     )
     if await deps.hasher.verify(account.password_hash, pw):
-        raise PasswordRejected(["Choose a password you haven't used here."])
+        raise PasswordRejected([N_("Choose a password you haven't used here.")])
     encoded = await deps.hasher.hash(normalize_password(pw))
     async with deps.uow() as uow:
         # Proven through a contact on file: a recovery asked for without them stops. Its

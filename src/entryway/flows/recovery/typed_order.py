@@ -32,9 +32,9 @@ def check_order(order_number: str, order_total: str) -> tuple[str, str]:
         raise InvalidInput("Enter the order number.", field="order_number")
     if len(number) > MAX_ORDER_NUMBER or not number.isprintable():
         raise InvalidInput(
-            f"Enter the order number as it appears on the order, in at most "
-            f"{MAX_ORDER_NUMBER} characters.",
+            "Enter the order number as it appears on the order, in at most {limit} characters.",
             field="order_number",
+            params={"limit": MAX_ORDER_NUMBER},
         )
     total = plain_amount(total)
     if not ORDER_TOTAL.fullmatch(total):

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.core.lockout import LockReason
 from entryway.errors import FlowExpired, PasswordRejected
 from entryway.flows.common import audit, link_landing
@@ -32,7 +33,7 @@ from entryway.flows.trust import notice
 
 PURPOSE = FlowPurpose.UNLOCK
 FLOW_LIFETIME = timedelta(minutes=30)
-MUST_CHANGE = (
+MUST_CHANGE = N_(
     "Your account was locked after attempts to guess your password, so choose a new one "
     "to unlock it."
 )

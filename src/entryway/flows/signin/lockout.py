@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
+from entryway.core.locales import N_
 from entryway.core.lockout import (
     Decision,
     LockReason,
@@ -42,13 +43,14 @@ from entryway.flows.ports import (
 
 LINK_LIFETIME = timedelta(hours=24)
 FOREVER = timedelta(days=3650)  # "until the owner acts": a lock that no longer lifts by itself
-LOCKED = (
+LOCKED = N_(
     "This account is locked because of unusual activity, such as several failed attempts "
     "to sign in. We've sent instructions to unlock it to the email address on the account "
     "(or by text, if it has no email)."
 )
-WAIT = "Too many failed attempts. Please wait {seconds} before trying again."
-BUSY_NETWORK = (
+WAIT = N_("Too many failed attempts. Please wait {seconds} seconds before trying again.")
+WAIT_A_SECOND = N_("Too many failed attempts. Please wait 1 second before trying again.")
+BUSY_NETWORK = N_(
     "We're seeing too many failed sign-ins from your network. Please try again later, or "
     "use Forgot your password? to get back in."
 )
@@ -154,10 +156,9 @@ def refusal(decision: Decision) -> SignInLocked | SignInThrottled:
     """The one answer for each refusal; none depends on the password or on the account."""
     if decision.verdict == Verdict.WAIT:
         seconds = decision.wait_seconds
-        return SignInThrottled(
-            WAIT.format(seconds=f"{seconds} second{'' if seconds == 1 else 's'}"),
-            retry_after=seconds,
-        )
+        if seconds == 1:
+            return SignInThrottled(WAIT_A_SECOND, retry_after=seconds)
+        return SignInThrottled(WAIT, retry_after=seconds, params={"seconds": seconds})
     if decision.verdict == Verdict.BUSY_NETWORK:
         return SignInThrottled(BUSY_NETWORK, retry_after=600)
     return SignInLocked(LOCKED)
@@ -391,7 +392,7 @@ async def check_password(
     try:
         admitted = await admit(deps, account, who, LockReason.PASSWORD_GUESSING, delay=True)
     except (SignInLocked, SignInThrottled) as exc:
-        raise PasswordRejected([exc.message], field=field) from None
+        raise PasswordRejected([exc.sentence()], field=field) from None
     typed = normalize_password(password) if within_input_cap(password) else ""
     if not typed or not await deps.hasher.verify(account.password_hash, typed):
         async with deps.uow() as uow:

@@ -20,6 +20,7 @@ from typing import Literal
 from entryway.core import backup_codes as codes_rule
 from entryway.core import totp
 from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.secrets import keyed_hash, new_token
@@ -51,9 +52,9 @@ from entryway.flows.signin import lockout, unfinished
 from entryway.flows.trust import notice
 
 WRONG = {
-    "app": "That code isn't right. Check your authenticator app and try again.",
-    "phone": "That code isn't right. Check the latest text or call and try again.",
-    "backup": "That backup code isn't right, or it was used already.",
+    "app": N_("That code isn't right. Check your authenticator app and try again."),
+    "phone": N_("That code isn't right. Check the latest text or call and try again."),
+    "backup": N_("That backup code isn't right, or it was used already."),
 }
 
 
@@ -118,7 +119,7 @@ async def pass_second_step(
     try:  # counted before any code is checked, so parallel guesses stop at the limit
         admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
     except SignInLocked as exc:
-        raise CodeRejected(exc.message, field="code") from None
+        raise CodeRejected(exc.template, field="code", params=exc.params) from None
     async with deps.uow() as uow:
         # The live recovery's row before the code is used or anything else written (the
         # order of every path that ends a recovery): a Create new password racing this

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.lockout import LockReason, locks_now, over_budget, unusual_reason
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
@@ -34,7 +35,7 @@ from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
 from entryway.flows.trust import notice
 
-FAILED = "We couldn't sign you in with that email or mobile number and password."
+FAILED = N_("We couldn't sign you in with that email or mobile number and password.")
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,7 @@ async def open_signed_out(
     try:
         ident = deps.identifiers.parse(contact_raw, site.phone_region)
     except InvalidIdentifier as exc:
-        raise InvalidIdentifier(exc.message, field="contact") from None
+        raise InvalidIdentifier(exc.template, field="contact", params=exc.params) from None
     chosen = customer_topic(topic)
     text = clean_message(message)
     return await _open(

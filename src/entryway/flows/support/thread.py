@@ -16,6 +16,7 @@ from entryway.core.cases import (
 )
 from entryway.core.events import Channel, MessageKind
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.locales import N_
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
@@ -30,8 +31,8 @@ from entryway.flows.ports import (
     UnitOfWork,
 )
 
-NO_CASE = "We couldn't find that case."
-CLOSED = (
+NO_CASE = N_("We couldn't find that case.")
+CLOSED = N_(
     "This case is closed: it was solved more than 7 days ago. If you still need help, "
     "open a new case."
 )
@@ -44,7 +45,9 @@ def clean_message(raw: str, field: str = "message") -> str:
         raise InvalidInput("Tell us what happened.", field=field)
     if len(text) > MAX_MESSAGE:
         raise InvalidInput(
-            f"Use at most {MAX_MESSAGE} characters (this has {len(text)}).", field=field
+            "Use at most {limit} characters (this has {length}).",
+            field=field,
+            params={"limit": MAX_MESSAGE, "length": len(text)},
         )
     return text
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from entryway.core.cases import Author, CaseState
 from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.locales import N_
 from entryway.errors import CodeRejected, FlowExpired, NotFound
 from entryway.flows import codes
 from entryway.flows.common import audit
@@ -21,8 +22,8 @@ from entryway.flows.support.cases import (
 )
 from entryway.flows.support.thread import CLOSED, record, verification_token
 
-NO_CODE = "This code has expired or was tried too many times. Ask us for a new one on the case."
-NO_RESET = "There is no password reset waiting on this case. Ask us for a new code."
+NO_CODE = N_("This code has expired or was tried too many times. Ask us for a new one on the case.")
+NO_RESET = N_("There is no password reset waiting on this case. Ask us for a new code.")
 
 
 async def enter_verification_code(

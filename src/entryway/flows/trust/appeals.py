@@ -25,6 +25,7 @@ from typing import Any
 from entryway.core.cases import Author, CaseState, Origin, Topic
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.local_time import site_time
+from entryway.core.locales import N_
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
 from entryway.core.staff import Actor, Role, StaffAction
@@ -55,7 +56,8 @@ from entryway.flows.trust.measures import Statement
 from entryway.flows.words import reader_locale
 
 TRUST_ONLY = "Appeals are decided by trust staff."
-ALREADY_OPEN = "Your appeal is with our team. We will email you our decision."
+DECISIONS = "Choose Reinstate or Uphold."  # the console's words, not a customer's
+ALREADY_OPEN = N_("Your appeal is with our team. We will email you our decision.")
 DECIDED = "This appeal has been decided already."
 SECOND_BY_OTHER = (
     "You decided this customer's first appeal, so a colleague must decide the second one."
@@ -90,7 +92,11 @@ def clean_text(raw: str, field: str, limit: int, empty: str) -> str:
     if not text:
         raise InvalidInput(empty, field=field)
     if len(text) > limit:
-        raise InvalidInput(f"Use at most {limit} characters (this has {len(text)}).", field=field)
+        raise InvalidInput(
+            "Use at most {limit} characters (this has {length}).",
+            field=field,
+            params={"limit": limit, "length": len(text)},
+        )
     return text
 
 
@@ -114,7 +120,7 @@ async def submit(
 ) -> AppealSent:
     """Submit appeal from the notice: a case (topic appeal) with the customer's text, an
     appeal row (one open at a time), audited and confirmed by email with the case number."""
-    body = clean_text(text, "text", MAX_APPEAL, "Tell us why we should reconsider.")
+    body = clean_text(text, "text", MAX_APPEAL, N_("Tell us why we should reconsider."))
     now = deps.clock.now()
     async with deps.uow() as uow:
         state, account, suspension = await notice.resolve(deps, uow, site, view_token)
@@ -237,7 +243,7 @@ def _decision(raw: str) -> Decision:
     try:
         return Decision(raw)
     except ValueError:
-        raise InvalidInput("Choose Reinstate or Uphold.", field="decision") from None
+        raise InvalidInput(DECISIONS, field="decision") from None
 
 
 async def decide(

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
-from entryway.core.locales import N_
 from entryway.core.masking import mask
 from entryway.core.secrets import new_token
 from entryway.core.sites import Site
@@ -24,6 +23,7 @@ from entryway.core.staff import Actor, Role, StaffAction
 from entryway.core.suspension import (
     MAX_FACTS,
     SCOPE_LABELS,
+    WARNING_NOT_APPEALABLE,
     AppealState,
     Measure,
     Scope,
@@ -485,7 +485,7 @@ async def statement(deps: Deps, uow: UnitOfWork, suspension: Suspension) -> Stat
     until = _utc(suspension.until) if suspension.until is not None else None
     in_force = applies(suspension.state, suspension.measure, until, now)
     if suspension.measure is Measure.WARNING:
-        why_not: str | None = N_("A formal warning changes nothing on the account to appeal.")
+        why_not: str | None = WARNING_NOT_APPEALABLE
     else:
         decided = (AppealState.UPHELD, AppealState.REINSTATED)
         why_not = why_no_appeal(

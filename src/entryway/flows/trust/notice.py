@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from entryway.core.events import AuditAction, FlowPurpose
+from entryway.core.locales import N_
 from entryway.core.secrets import new_token
 from entryway.errors import FlowExpired
 from entryway.flows.common import audit, decoy_hash, flow_hash, link_hash, link_landing
@@ -25,8 +26,8 @@ VIEW_LIFETIME = timedelta(minutes=60)
 STAGE = "view"
 FROM_PASSWORD = "password"  # noqa: S105 (a view a right password opened; else "link")
 FROM_RECOVERY = "recovery"  # a reset, unlock or recovery that ended on the notice
-SUSPENDED = "Your account is suspended."
-ENDED = (
+SUSPENDED = N_("Your account is suspended.")
+ENDED = N_(
     "This page has expired. Sign in again to see the notice, or use the link in the email "
     "we sent about it."
 )

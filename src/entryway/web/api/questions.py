@@ -12,6 +12,7 @@ from starlette.responses import Response
 from entryway.errors import AnswersRejected
 from entryway.flows.account import questions
 from entryway.web.api.contract import In, Me, Secret, Text, answers
+from entryway.web.i18n import gettext_for
 from entryway.web.render import web_of, who
 
 router = APIRouter(prefix="/api/v1", tags=["account"])
@@ -43,8 +44,9 @@ class AnswersIn(In):
 async def get_questions(me: Me, request: Request) -> QuestionsOut:
     """The questions on offer and which the account has set (never the answers)."""
     info = await questions.current(web_of(request).deps, me)
+    gettext = gettext_for(request)  # the shipped questions are in the catalog; a store's not
     return QuestionsOut(
-        questions=[QuestionOut(id=q.id, text=q.text) for q in info.offered],
+        questions=[QuestionOut(id=q.id, text=gettext(q.text)) for q in info.offered],
         chosen=[q.id for q in info.chosen],
         set_at=info.set_at,
     )

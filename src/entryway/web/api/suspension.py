@@ -8,6 +8,7 @@ notice and takes an appeal, nothing else (it opens no session). The same flows s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -20,6 +21,7 @@ from entryway.core.suspension import MAX_APPEAL
 from entryway.flows.trust import appeals, measures, notice
 from entryway.web.api.contract import Clean, ErrorOut, In, Text, answers
 from entryway.web.errors import NOTICE_PATH
+from entryway.web.i18n import gettext_for
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
@@ -100,11 +102,15 @@ def done_or_notice(request: Request, notice_token: str | None) -> Response:
     return JSONResponse(out.model_dump())
 
 
-def statement_out(s: measures.Statement) -> StatementOut:
+def statement_out(
+    s: measures.Statement, gettext: Callable[[str], str] = lambda text: text
+) -> StatementOut:
+    """The statement as the API gives it; our own sentences in the reader's language (the
+    store's reason texts and the facts are the store's words, as written)."""
     return StatementOut(
         measure=s.measure.value,
         scope=s.scope.value,
-        scope_label=s.scope_label,
+        scope_label=gettext(s.scope_label),
         reason_code=s.reason_code,
         title=s.title,
         explanation=s.explanation,
@@ -117,7 +123,7 @@ def statement_out(s: measures.Statement) -> StatementOut:
         lifted_at=s.lifted_at,
         can_appeal=s.can_appeal,
         appeal_until=s.appeal_until,
-        why_not=s.why_not,
+        why_not=gettext(s.why_not) if s.why_not else s.why_not,
         appeals=[
             AppealSummaryOut(
                 number=a.number,
@@ -137,7 +143,7 @@ async def show_notice(body: NoticeIn, request: Request) -> StatementOut:
     """The statement of reasons for the suspension the token was given for. 410
     ``flow_expired``: the token is unknown, expired, or of another site."""
     shown = await notice.show(web_of(request).deps, site_of(request).code, body.notice_token)
-    return statement_out(shown)
+    return statement_out(shown, gettext_for(request))
 
 
 @router.post(
