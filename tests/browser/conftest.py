@@ -131,7 +131,8 @@ class Server:
         return found.group(1)
 
 
-def _wait_until_healthy(server: Server, timeout: float = 20.0) -> None:
+def _wait_until_healthy(server: Server, timeout: float = 60.0) -> None:
+    # A minute: on a shared, loaded machine the demo once took longer than 20 s to start.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
