@@ -293,3 +293,18 @@ async def test_code_pages_of_a_new_phone_in_french(ca: httpx.AsyncClient, world:
         data={"csrf": csrf_of(codes.text), "codes": ["abcd-efgh-jkmn-pqrs"]},
     )
     assert fr("Each code works once. Keep them somewhere safe.") in download.text
+
+
+async def test_the_message_center_says_in_french_where_a_code_went(
+    ca: httpx.AsyncClient, world: World
+) -> None:
+    """A code message is never shown; the words standing in for it are the reader's."""
+    await register(ca, world, identifier=EMAIL)
+    await world.deliver()
+    center = await ca.get("/account/messages")
+    said = fr("A one-time code was sent to {masked}. Codes are never shown here.")
+    assert said != "A one-time code was sent to {masked}. Codes are never shown here."
+    assert said.split("{masked}")[0] in words(center)
+    assert "Codes are never shown here." not in center.text
+    english = await ca.get("/account/messages", headers={"accept-language": "en-CA"})
+    assert "Codes are never shown here." in html.unescape(english.text)

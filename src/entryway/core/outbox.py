@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from entryway.core.locales import N_
+
 FIRST_RETRY = timedelta(seconds=5)
 LONGEST_WAIT = timedelta(minutes=30)
 GIVE_UP_AFTER_ATTEMPTS = 40  # about 18 hours of retrying at the longest wait
@@ -37,9 +39,15 @@ CODE_KINDS = frozenset(
 )
 
 
-def redacted_body(masked_to: str) -> str:
-    """What remains of a code message: where it went, not what it said."""
-    return f"A one-time code was sent to {masked_to}. Codes are never shown here."
+# What remains of a code message (a catalog entry: the Message Center says it in the
+# reader's language; stored copies keep the English, the catalog's source).
+REDACTED = N_("A one-time code was sent to {masked}. Codes are never shown here.")
+
+
+def redacted_body(masked_to: str, template: str = REDACTED) -> str:
+    """What remains of a code message: where it went, not what it said (``template``: the
+    reader's translation of REDACTED)."""
+    return template.format(masked=masked_to)
 
 
 # Messages that carry a single-use link: shown in the Message Center (so a customer can check
@@ -67,12 +75,14 @@ def hide_link_tokens(body: str) -> str:
     return _CASE_LINK.sub(r"\1hidden", _LINK_TOKEN.sub(r"\1hidden", body))
 
 
-def kept_parts(kind: str, body: str, html: str, masked_to: str) -> tuple[str, str]:
+def kept_parts(
+    kind: str, body: str, html: str, masked_to: str, redacted: str = REDACTED
+) -> tuple[str, str]:
     """What a stored message keeps of its text and HTML parts once it can be read again (the
     Message Center, the stored copy after sending): a code message only where it went, and
     no HTML part at all (its code is in it); a link message both parts without tokens."""
     if kind in CODE_KINDS:
-        return redacted_body(masked_to), ""
+        return redacted_body(masked_to, redacted), ""
     if kind in LINK_KINDS:
         return hide_link_tokens(body), hide_link_tokens(html)
     return body, html

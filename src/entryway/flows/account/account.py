@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +10,7 @@ from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpos
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.locales import N_
 from entryway.core.masking import mask
-from entryway.core.outbox import kept_parts
+from entryway.core.outbox import REDACTED, kept_parts
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
     Conflict,
@@ -129,8 +130,9 @@ async def overview(deps: Deps, me: Current) -> Overview:
     return Overview(account=me.account, sessions=sessions, activity=activity)
 
 
-async def messages(deps: Deps, me: Current) -> list[Message]:
-    """The Message Center: every email and SMS we sent to this account, codes left out."""
+async def messages(deps: Deps, me: Current, gettext: Callable[[str], str] = str) -> list[Message]:
+    """The Message Center: every email and SMS we sent to this account, codes left out
+    (``gettext``: the reader's catalog, for the words that stand in for a code)."""
     async with deps.uow() as uow:
         found = await uow.outbox.for_account(me.account.site, me.account.id)
     now = deps.clock.now()
@@ -138,15 +140,17 @@ async def messages(deps: Deps, me: Current) -> list[Message]:
     for message in found:  # link messages shown, so they can be checked, but not usable here
         kind = "email" if message.channel == Channel.EMAIL else "phone"
         message.body, message.html = kept_parts(
-            message.kind, message.body, message.html, mask(kind, message.to)
+            message.kind, message.body, message.html, mask(kind, message.to), gettext(REDACTED)
         )
     return found
 
 
-async def message(deps: Deps, me: Current, message_id: str) -> Message:
+async def message(
+    deps: Deps, me: Current, message_id: str, gettext: Callable[[str], str] = str
+) -> Message:
     """One message of this account's Message Center, its parts kept as the list shows
     them; NotFound for any other (another account's, or one not sent yet)."""
-    for found in await messages(deps, me):
+    for found in await messages(deps, me, gettext):
         if found.id == message_id:
             return found
     raise NotFound("We couldn't find that message.")

@@ -27,6 +27,7 @@ from entryway.web.api.contract import (
     again,
     answers,
 )
+from entryway.web.i18n import gettext_for
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
@@ -194,7 +195,7 @@ async def activity(me: Me, request: Request) -> list[ActivityOut]:
     "/account/messages", response_model=list[MessageOut], responses=answers(401, body=False)
 )
 async def message_center(me: Me, request: Request) -> list[MessageOut]:
-    found = await account_flow.messages(web_of(request).deps, me)
+    found = await account_flow.messages(web_of(request).deps, me, gettext_for(request))
     return [
         MessageOut(
             id=m.id,

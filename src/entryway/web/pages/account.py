@@ -67,7 +67,7 @@ async def overview(request: Request, me: Current = Depends(signed_in_page)) -> R
 
 @router.get("/account/messages")
 async def message_center(request: Request, me: Current = Depends(signed_in_page)) -> Response:
-    found = await account_flow.messages(web_of(request).deps, me)
+    found = await account_flow.messages(web_of(request).deps, me, gettext_for(request))
     return page(request, "messages.html", me=me, messages=found)
 
 
