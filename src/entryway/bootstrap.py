@@ -31,6 +31,7 @@ from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
+from entryway.adapters.template_check import check_templates_dir
 from entryway.core.articles import HelpCenter
 from entryway.core.locales import Catalogs
 from entryway.core.lockout import LockPolicy
@@ -51,7 +52,7 @@ from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
 from entryway.web.console.render import ConsoleConfig
-from entryway.web.render import make_templates
+from entryway.web.render import TEMPLATES, make_templates
 from entryway.web.security import WebConfig
 
 CASE_SWEEP_SECONDS = 3600.0
@@ -118,6 +119,12 @@ def build(
     catalogs = load_catalogs([tag for site in sites.sites for tag in site.locales])
     articles = help_center(settings, sites, catalogs)
     templates_dir = Path(settings.templates_dir) if settings.templates_dir else None
+    if templates_dir is not None:
+        faults = check_templates_dir(templates_dir, TEMPLATES)
+        if faults:
+            raise UnsafeSettings(
+                "refusing to start: ENTRYWAY_TEMPLATES_DIR:\n  - " + "\n  - ".join(faults)
+            )
     db = Database(settings.database_url, schema=schema)
     http = httpx.AsyncClient()
     sink = DemoSink()

@@ -76,3 +76,23 @@ def test_failure_windows_are_aligned() -> None:
     assert window_start(NOW) == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="naive"):
         window_start(NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    "logo",
+    [
+        "ftp://cdn.example/logo.png",
+        "https://user@cdn.example/logo.png",
+        "https://cdn.example;script-src */logo.png",
+        "https://cdn.example/a,b.png",
+        "https://cdn.example/a b.png",
+        "https:///logo.png",
+    ],
+)
+def test_a_logo_url_is_plain(logo: str) -> None:
+    """Its origin goes into the email view's policy as it is, so nothing may ride along."""
+    with pytest.raises(ValueError, match="logo_url"):
+        Site(code="us", name="US", base_url="https://us.example", logo_url=logo)
+    assert Site(
+        code="us", name="US", base_url="https://us.example", logo_url="https://cdn.example/l.png"
+    )

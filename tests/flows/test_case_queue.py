@@ -183,3 +183,24 @@ def test_case_links_are_hidden_in_stored_and_listed_messages() -> None:
         hide_link_tokens(body) == "View your case: http://us.localhost:8000/cases/open/hidden.\nBye"
     )
     assert {"support_case", "case_reply"} <= LINK_KINDS
+
+
+async def test_a_signed_out_case_is_answered_in_the_language_it_was_asked_in(
+    world: World,
+) -> None:
+    """No account keeps its language, so the case does: asked in French, answered in French."""
+    french = Requester(ip="192.0.2.10", user_agent="pytest", locale="fr-CA")
+    number = await cases.open_signed_out(
+        world.deps, "ca", "Sam", "sam@example.org", "other", "Bonjour", french
+    )
+    case = await stored(world, number, "ca")
+    assert case.locale == "fr-CA"
+    canada = Actor("s-ca", "ca@staff.example", frozenset({Role.AGENT}), frozenset({"ca"}))
+    await queue.reply(world.deps, canada, case.id, "Essayez la page de réinitialisation.")
+    await world.deliver()
+    sent = world.mailer.sent[-1]
+    site = world.deps.site("ca")
+    values = {"number": number, "reply": "x", "link": site.url("/cases/open/x")}
+    assert sent.subject == world.deps.messages.email("case_reply", site, "fr-CA", **values).subject
+    english = world.deps.messages.email("case_reply", site, "en-CA", **values).subject
+    assert sent.subject != english

@@ -132,3 +132,18 @@ async def test_footer_choice_signed_out_changes_no_account(
     r = await submit(ca, "/signin", "/language", {"lang": "fr-CA", "back": "/signin"})
     assert r.status_code == 303
     assert (await ca.get("/signin")).headers["content-language"] == "fr-CA"
+
+
+async def test_the_language_choice_comes_back_to_the_same_page_and_query(
+    ca: httpx.AsyncClient,
+) -> None:
+    """A sign-in started for a page (or an app) keeps where it was going; a token never
+    rides along, and every page says which request headers its language depends on."""
+    page = await ca.get("/signin?return_to=/account/messages&token=secret123")
+    assert 'name="back" value="/signin?return_to=%2Faccount%2Fmessages"' in page.text
+    assert "secret123" not in page.text.split('name="back"')[1].split(">")[0]
+    assert page.headers["vary"] == "Accept-Language, Cookie"
+    back = page.text.split('name="back" value="')[1].split('"')[0]
+    r = await ca.post("/language", data={"csrf": csrf_of(page.text), "lang": "fr-CA", "back": back})
+    assert r.status_code == 303
+    assert r.headers["location"] == "/signin?return_to=%2Faccount%2Fmessages"

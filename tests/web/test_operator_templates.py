@@ -141,3 +141,54 @@ async def test_a_form_on_the_operator_s_page_still_works(
         data={"csrf": csrf_of(page.text), "identifier": "jane@example.com"},
     )
     assert answer.status_code == 303
+
+
+def _faults(folder: Path) -> list[str]:
+    from entryway.adapters.template_check import check_templates_dir
+    from entryway.web.render import TEMPLATES
+
+    return check_templates_dir(folder, TEMPLATES)
+
+
+def test_the_folder_in_the_tests_is_usable(folder: Path) -> None:
+    assert _faults(folder) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fault"),
+    [
+        # A value its message never gets: it would fail only when an address that already has
+        # an account registers again, a difference a stranger could see (SECURITY.md 4).
+        (
+            "messages/already_registered.txt",
+            "{% block subject %}Hi {{ name }}{% endblock %}{% block body %}x{% endblock %}",
+            "uses ['name']",
+        ),
+        ("messages/already_registered.txt", "{% block body %}x{% endblock %}", "['subject']"),
+        ("messages/reset_code.txt", "{% block subject %}{{ code }{% endblock %}", "reset_code"),
+        ("messages/reset_kode.txt", "{% block subject %}x{% endblock %}", "no shipped message"),
+        ("signin.htm", "x", None),  # not a template name at all: ignored, not a page
+        ("sign_in.html", "<p>x</p>", "no shipped page template"),
+        ("signin.html", "{% if %}", "signin.html"),
+    ],
+)
+def test_a_broken_override_refuses_to_start(
+    folder: Path, name: str, text: str, fault: str | None
+) -> None:
+    (folder / name).write_text(text, encoding="utf-8")
+    found = _faults(folder)
+    if fault is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and fault in found[0] and name.split("/")[-1] in found[0], found
+
+
+def test_a_missing_folder_refuses_to_start(tmp_path: Path) -> None:
+    from entryway.bootstrap import UnsafeSettings
+
+    with pytest.raises(UnsafeSettings, match="TEMPLATES_DIR"):
+        build(
+            conftest.test_settings(
+                "sqlite:///" + str(tmp_path / "x.db"), templates_dir=str(tmp_path / "none")
+            )
+        )

@@ -46,14 +46,15 @@ def babel_name(tag: str) -> str:
     return f"{lang.lower()}_{region.upper()}" if region else lang.lower()
 
 
-def accepted(header: str) -> list[str]:
+def ranges(header: str) -> tuple[list[str], set[str]]:
     """The language ranges of an ``Accept-Language`` header, most wanted first (RFC 9110
-    12.5.4); ranges with ``q=0`` are refused ones and left out. Malformed parts are skipped,
-    never an error: the header is the browser's guess, not the customer's word."""
+    12.5.4), and those refused with ``q=0``. Malformed parts are skipped, never an error:
+    the header is the browser's guess, not the customer's word."""
     ranked: list[tuple[float, int, str]] = []
+    refused: set[str] = set()
     for position, part in enumerate(header.split(",")[:MAX_ACCEPT_LANGUAGE]):
         name, _, params = part.strip().partition(";")
-        name = name.strip()
+        name = name.strip().lower()
         if not name or len(name) > 35:
             continue
         weight = 1.0
@@ -64,24 +65,35 @@ def accepted(header: str) -> list[str]:
                     weight = float(value)
                 except ValueError:
                     weight = -1.0
-        if 0 < weight <= 1:
-            ranked.append((-weight, position, name.lower()))
-    return [name for _, _, name in sorted(ranked)]
+        if weight == 0:
+            refused.add(name)
+        elif 0 < weight <= 1:
+            ranked.append((-weight, position, name))
+    return [name for _, _, name in sorted(ranked)], refused
+
+
+def accepted(header: str) -> list[str]:
+    """The wanted language ranges of an ``Accept-Language`` header, most wanted first."""
+    return ranges(header)[0]
 
 
 def negotiate(choice: str | None, accept_language: str, offered: tuple[str, ...]) -> str:
-    """The locale a request is answered in: the customer's own choice (the language cookie,
-    or an account's preference) when the site offers it, else the best of the browser's
-    ``Accept-Language`` among the site's locales (an exact tag first, then the same
-    language), else the site's default, the first it offers."""
+    """The locale a request is answered in: the customer's own choice (the language cookie)
+    when the site offers it, else the best of the browser's ``Accept-Language`` among the
+    site's locales (an exact tag first, then the same language; ``*`` is any locale the
+    header did not refuse), else the site's default, the first it offers."""
     if not offered:
         raise ValueError("a site offers at least one locale")
     if choice and choice in offered:
         return choice
+    wanted_ranges, refused = ranges(accept_language)
     by_lower = {tag.lower(): tag for tag in offered}
-    for wanted in accepted(accept_language):
+    for wanted in wanted_ranges:
         if wanted == "*":
-            return offered[0]
+            for tag in offered:
+                if tag.lower() not in refused and language(tag) not in refused:
+                    return tag
+            continue
         if wanted in by_lower:
             return by_lower[wanted]
         same = [tag for tag in offered if language(tag) == language(wanted)]

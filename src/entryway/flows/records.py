@@ -158,6 +158,7 @@ class SupportCase:
     verified_at: datetime | None = None
     verify_sends: int = 0  # Verify it's you codes asked for: names the live code's flow
     reset_flow: str = ""  # sealed token of the reset flow an agent started for this case
+    locale: str = ""  # the language it was asked in: replies to a signed-out case use it
 
     @property
     def password_passed(self) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
@@ -162,7 +162,7 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
             "site": site,
             "locale": locale,
             "plain_gettext": web.templates.gettext(locale),  # for filters and page helpers
-            "here": request.url.path,  # where the footer's language choice comes back to
+            "here": _here(request),  # where the footer's language choice comes back to
             "sites": web.deps.sites.sites,
             "csrf": csrf_token(web.config, site, binding),
             "demo": web.config.demo,
@@ -172,11 +172,20 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
     )
     response.headers["cache-control"] = "no-store"
     response.headers["content-language"] = locale
+    response.headers["vary"] = "Accept-Language, Cookie"  # the language depends on both
     if fresh:
         set_cookie(response, site, CSRF, fresh)
     if not request.cookies.get(cookie_name(site, DEVICE)):
         set_cookie(response, site, DEVICE, new_token(web.deps.rng), max_age=DEVICE_MAX_AGE)
     return response
+
+
+def _here(request: Request) -> str:
+    """This page's path and query, for coming back to it after a language choice; a link
+    token never travels in a form (the landing pages have swapped it for a cookie)."""
+    here = request.url.path
+    kept = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "token"]
+    return here + "?" + urlencode(kept) if kept else here
 
 
 async def form_of(request: Request) -> FormData:

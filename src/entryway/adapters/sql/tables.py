@@ -319,6 +319,8 @@ support_cases = Table(
     Column("verify_sends", Integer, nullable=False, server_default="0"),
     # An agent-started password reset's flow token, sealed: the case page hands it back.
     Column("reset_flow", Text, nullable=False, server_default=""),
+    # The language it was asked in (a signed-out case has no account to keep one).
+    Column("locale", String(16), nullable=False, server_default=""),
     Index(None, "site", "state", "first_reply_due"),
     Index(None, "site", "account_id"),
     Index(None, "site", "claimed_contact"),

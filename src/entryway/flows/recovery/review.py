@@ -93,8 +93,9 @@ async def open_case(
     the account, its first entry listing the signals the recovery's evidence holds."""
     now = deps.clock.now()
     case = await add_case(
-        deps, uow, site, account, Origin.SIGNED_OUT, Topic.IDENTITY_REVIEW, now, "", None
-    )
+        deps, uow, site, account, Origin.SIGNED_OUT, Topic.IDENTITY_REVIEW, now, "", None,
+        recovery.requester_locale,
+    )  # fmt: skip
     age = (now - account.created_at).days
     body = (
         "Identity check for an account recovery; the new contact "

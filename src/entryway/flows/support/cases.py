@@ -165,7 +165,8 @@ async def _open(
 ) -> str:
     now = deps.clock.now()
     async with deps.uow() as uow:
-        case = await add_case(deps, uow, site, account, origin, topic, now, name, ident)
+        locale = words.request_locale(site, who) if who.locale else ""
+        case = await add_case(deps, uow, site, account, origin, topic, now, name, ident, locale)
         await record(deps, uow, case, Author.CUSTOMER, text)
         await audit(
             deps,

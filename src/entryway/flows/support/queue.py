@@ -227,9 +227,8 @@ async def reply(
         site = deps.site(case.site)
         account = await uow.accounts.get(case.site, case.account_id) if case.account_id else None
         link = await issue_link(deps, uow, site, case)
-        # The customer's language is known only through a linked account: a case does not
-        # keep the language it was opened in, so a signed-out case reads the site's.
-        locale = words.reader_locale(site, account)
+        # A linked account's language, else the one the case was asked in.
+        locale = words.reader_locale(site, account, Requester(locale=case.locale))
         await tell_customer(
             deps,
             uow,

@@ -182,9 +182,11 @@ async def add_case(
     now: datetime,
     name: str,
     ident: Identifier | None,
+    locale: str = "",
 ) -> SupportCase:
     """A new case with a fresh number (retried on the rare clash), in the caller's
-    transaction: Ask us, and the journeys that open cases of their own (identity review)."""
+    transaction: Ask us, and the journeys that open cases of their own (identity review);
+    ``locale``: the language it was asked in."""
     for _ in range(5):  # case numbers are short, so a clash is possible, if rare
         case = SupportCase(
             id=new_token(deps.rng, 16),
@@ -200,6 +202,7 @@ async def add_case(
             claimed_contact=ident.value if ident else None,
             first_reply_due=first_reply_due(now),
             last_customer_at=now,
+            locale=locale,
         )
         try:
             await uow.cases.add(case)

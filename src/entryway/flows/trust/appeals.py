@@ -142,8 +142,9 @@ async def submit(
             else Origin.SIGNED_OUT
         )
         case = await add_case(
-            deps, uow, the_site, account, origin, Topic.APPEAL, now, account.name, None
-        )
+            deps, uow, the_site, account, origin, Topic.APPEAL, now, account.name, None,
+            who.locale if who.locale in the_site.locales else "",
+        )  # fmt: skip
         await record(deps, uow, case, Author.CUSTOMER, body)
         await record(deps, uow, case, Author.SYSTEM, summary(statement, number, the_site))
         appeal = Appeal(
