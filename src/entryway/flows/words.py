@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_time, get_timezone_name
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from babel.numbers import format_currency
 
-from entryway.core.local_time import site_time
+from entryway.core.local_time import TWELVE_HOUR_REGIONS
 from entryway.core.locales import babel_name, language
 from entryway.core.sites import Site
 from entryway.flows.records import Account, Requester
@@ -40,18 +40,26 @@ def when(value: datetime, site: Site, locale: str, *, space: str = " ") -> str:
     """A moment in the site's time zone, zone named, as readers of ``locale`` write it:
     18 Jan 2026, 7:00 AM EST; 18 janv. 2026, 07 h 00 HNE. ``space`` goes inside the date and
     the time (a no-break space on pages, so only the comma may break)."""
-    if language(locale) == "en":
-        return site_time(value, site, space=space)
     if value.tzinfo is None:  # stored times are UTC
         value = value.replace(tzinfo=UTC)
     local = value.astimezone(site.zone)
-    name = babel_name(locale)
-    zone = get_timezone_name(local, "short", locale=name, zone_variant=None)
-    text = (
-        f"{format_date(local, 'medium', locale=name)}, "
-        f"{format_time(local, 'short', locale=name)} {zone}"
-    )
-    return text.replace(" ", space).replace(f",{space}", ", ")
+    if language(locale) == "en":
+        # The house style of every English site: day first, short month, the clock its
+        # region reads (core.local_time), the zone's own abbreviation.
+        twelve = site.locale.rpartition("-")[2].upper() in TWELVE_HOUR_REGIONS
+        clock = "h:mm a" if twelve else "HH:mm"
+        text = format_datetime(local, f"d MMM y, {clock}", locale="en")
+        zone = local.tzname() or site.timezone
+        if zone[:1] in "+-":  # zones without a common abbreviation: say the offset plainly
+            zone = "UTC" + zone
+    else:
+        name = babel_name(locale)
+        text = (
+            f"{format_date(local, 'medium', locale=name)}, "
+            f"{format_time(local, 'short', locale=name)}"
+        )
+        zone = get_timezone_name(local, "short", locale=name, zone_variant=None)
+    return f"{text} {zone}".replace(" ", space).replace(f",{space}", ", ")
 
 
 def money(amount: Decimal, currency: str, locale: str) -> str:
