@@ -32,6 +32,7 @@ from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database
 from entryway.adapters.strength import common_passwords, estimate
 from entryway.adapters.template_check import check_templates_dir
+from entryway.core.apps import AppPolicy
 from entryway.core.articles import HelpCenter
 from entryway.core.locales import Catalogs
 from entryway.core.lockout import LockPolicy
@@ -175,6 +176,7 @@ def build(
         on_message=delivery.wake,
         orders=orders,
         recovery_policy=recovery_policy(settings),
+        app_policy=app_policy(settings),
         suspension_reasons=settings.reason_catalog(),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
@@ -242,6 +244,20 @@ def lock_policy(settings: Settings) -> LockPolicy:
         unusual_after=settings.unusual_after_failures,
         ip_unusual_at=settings.ip_unusual_after,
         ip_refuse_at=settings.ip_refuse_after,
+    )
+
+
+def app_policy(settings: Settings) -> AppPolicy:
+    """The OIDC provider's lifetimes from settings (AppPolicy refuses nonsense at start)."""
+    return AppPolicy(
+        code=timedelta(seconds=settings.oidc_code_seconds),
+        access=timedelta(minutes=settings.oidc_access_minutes),
+        id_token=timedelta(minutes=settings.oidc_id_token_minutes),
+        refresh=timedelta(days=settings.oidc_refresh_days),
+        refresh_absolute=timedelta(days=settings.oidc_refresh_absolute_days),
+        refresh_grace=timedelta(seconds=settings.oidc_refresh_grace_seconds),
+        first_party_refresh=settings.oidc_first_party_refresh,
+        key_publish=timedelta(minutes=settings.oidc_key_publish_minutes),
     )
 
 

@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     recovery_refusal_delay_minutes: float = 24 * 60  # "we could not verify it" comes after
     identity_checks_per_day: int = 3
     log_level: str = "info"
+    # OpenID Connect provider (core/apps.py AppPolicy): lifetimes of what it issues.
+    oidc_code_seconds: int = 60
+    oidc_access_minutes: int = 15
+    oidc_id_token_minutes: int = 15
+    oidc_refresh_days: int = 14  # sliding: every rotation starts it again
+    oidc_refresh_absolute_days: int = 365
+    oidc_refresh_grace_seconds: float = 5.0  # a parallel retry of one refresh gets a sibling
+    oidc_first_party_refresh: bool = True  # first-party apps get refresh tokens unasked
+    oidc_key_publish_minutes: int = 60  # `entryway keys rotate`: in JWKS this long before use
     # A folder of <slug>.md help articles that replace or add to the shipped ones.
     help_articles_dir: str = ""
     # A folder whose page templates (<name>.html) and message templates (messages/<name>.txt,

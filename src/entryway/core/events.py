@@ -92,6 +92,11 @@ class AuditAction(enum.StrEnum):
     APPEAL_OPENED = "trust.appeal_opened"
     APPEAL_UPHELD = "trust.appeal_upheld"
     APPEAL_REINSTATED = "trust.appeal_reinstated"
+    APP_AUTHORIZED = "app.authorized"  # a code issued to one of the store's apps
+    APP_CONSENTED = "app.consented"  # the customer allowed a third-party app
+    APP_GRANT_REVOKED = "app.grant_revoked"  # an app's tokens stopped (revocation, logout)
+    APP_TOKEN_REUSED = "app.token_reused"  # a code or rotated refresh token came back
+    APP_SIGNED_OUT = "app.signed_out"  # RP-initiated logout ended the session
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -164,6 +169,7 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
     VOICE = "voice"
+    BACKCHANNEL = "backchannel"  # a logout token POSTed to an app (never in the Message Center)
 
 
 class MessageKind(enum.StrEnum):
@@ -205,6 +211,7 @@ class MessageKind(enum.StrEnum):
     APPEAL_RECEIVED = "appeal_received"
     APPEAL_DECIDED = "appeal_decided"
     SUSPENSION_LIFTED = "suspension_lifted"
+    BACKCHANNEL_LOGOUT = "backchannel_logout"  # to an app, not to the customer
 
 
 class FlowPurpose(enum.StrEnum):

@@ -29,6 +29,7 @@ class FailureScope(enum.StrEnum):
     SENDS_ACCOUNT = "sends_account"  # codes sent for one account (or unknown identifier)
     SENDS_DESTINATION = "sends_to"  # messages to one address or number
     SENDS_IP = "sends_ip"  # codes asked for from one client address
+    CLIENT_AUTH = "client_auth"  # failed OIDC client authentication, per client and address
     AGENT_SENDS_TO = "agent_sends_to"  # codes and links agents sent to one address or number
     CODE_FAILURES = "code_failures"  # wrong one-time codes for one account, every flow
     RESET_BY_PHONE = "reset_by_phone"  # a password reset proven by this phone, today

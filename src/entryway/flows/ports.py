@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from entryway.core.apps import AppPolicy
 from entryway.core.cases import CaseState, Topic
 from entryway.core.events import FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
@@ -20,6 +21,7 @@ from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
 from entryway.core.suspension import AppealState, ReasonCatalog, SuspensionState
 from entryway.core.throttle import FailureScope
+from entryway.flows.apps.ports import Apps
 from entryway.flows.records import (
     Account as Account,
 )
@@ -650,6 +652,8 @@ class UnitOfWork(Protocol):
     def recoveries(self) -> Recoveries: ...
     @property
     def suspensions(self) -> Suspensions: ...
+    @property
+    def apps(self) -> Apps: ...
 
     @property
     def serialized(self) -> bool:
@@ -702,6 +706,7 @@ class Deps:
     orders: OrderLookup | None = None  # None: no order lookup configured
     recovery_policy: RecoveryPolicy = field(default_factory=RecoveryPolicy)
     suspension_reasons: ReasonCatalog = field(default_factory=ReasonCatalog)
+    app_policy: AppPolicy = field(default_factory=AppPolicy)
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

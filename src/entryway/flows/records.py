@@ -70,6 +70,7 @@ class Session:
     client: str  # "web" or "api"
     last_seen_at: datetime
     auth_at: datetime | None = None  # when the password was last given in this session
+    amr: str = "pwd"  # how it signed in, space-separated core.apps.Amr values ("pwd otp")
 
 
 @dataclass(slots=True)

@@ -1,0 +1,1 @@
+"""The store's apps: OpenID Connect clients, their grants and tokens, signing keys."""
