@@ -35,6 +35,10 @@ from entryway.web.errors import (
 )
 from entryway.web.head import HeadAsGet
 from entryway.web.i18n import ApiContentLanguage, PageTemplates, gettext_for, said
+from entryway.web.oidc import authorize as oidc_authorize
+from entryway.web.oidc import endpoints as oidc_endpoints
+from entryway.web.oidc import logout as oidc_logout
+from entryway.web.oidc.protocol import Provider
 from entryway.web.pages import (
     account,
     auth,
@@ -88,7 +92,10 @@ def create_app(
     app.state.web = Web(
         deps=deps, config=config, templates=templates or make_templates(), articles=articles
     )
+    app.state.oidc = Provider(deps)  # authlib's server, with nothing per request in it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for oidc in (oidc_endpoints, oidc_authorize, oidc_logout):  # outside /api/: RFC errors
+        app.include_router(oidc.router)
     app.include_router(cases.router)  # ahead of /account/{kind} and /help/{slug}
     app.include_router(auth.router)
     app.include_router(register.router)

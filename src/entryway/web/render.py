@@ -29,9 +29,11 @@ from entryway.flows.account import account as account_flow
 from entryway.flows.ports import Deps, Requester
 from entryway.web import formatting
 from entryway.web.i18n import PageTemplates, locale_of
+from entryway.web.oidc import ticket
 from entryway.web.security import (
     WebConfig,
     cookie_name,
+    csp_allowing_form_target,
     csrf_ok,
     csrf_token,
     requester,
@@ -171,6 +173,9 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
         status,
     )
     response.headers["cache-control"] = "no-store"
+    target = _form_target(request, ctx.get("return_to"), ctx.get("form_target"))
+    if target:
+        response.headers["content-security-policy"] = csp_allowing_form_target(target)
     response.headers["content-language"] = locale
     response.headers["vary"] = "Accept-Language, Cookie"  # the language depends on both
     if fresh:
@@ -178,6 +183,18 @@ def page(request: Request, name: str, *, status: int = 200, **ctx: Any) -> HTMLR
     if not request.cookies.get(cookie_name(site, DEVICE)):
         set_cookie(response, site, DEVICE, new_token(web.deps.rng), max_age=DEVICE_MAX_AGE)
     return response
+
+
+def _form_target(request: Request, back: Any, target: Any) -> str | None:
+    """Where this page's form may end up besides this site: an app's redirect URI when the
+    page carries a sealed authorization request (web/oidc/ticket.py), or a target the route
+    checked itself (the consent and sign-out pages)."""
+    if isinstance(target, str) and target:
+        return target
+    if not isinstance(back, str) or not back.startswith(ticket.PATH):
+        return None
+    deps = web_of(request).deps
+    return ticket.redirect_origin(deps.keys, site_of(request).code, back, deps.clock.now())
 
 
 def _here(request: Request) -> str:

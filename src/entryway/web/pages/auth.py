@@ -28,6 +28,7 @@ from entryway.flows import codes
 from entryway.flows.account import account as account_flow
 from entryway.flows.signin import sign_in, unusual
 from entryway.web.i18n import gettext_for, said
+from entryway.web.oidc import authorize as oidc_authorize
 from entryway.web.pages import suspension
 from entryway.web.render import (
     BROWSER,
@@ -89,19 +90,24 @@ async def signin_form(
     target: str = Query("", alias="return_to"),
     unlocked: str = "",
     signed_out: str = "",
+    login_hint: str = "",
 ) -> Response:
     # Someone already signed in has nothing to do here: on to where they were going (or
     # Login & security). Step-up never comes this way: sensitive changes ask for the
-    # password on their own page (reauth.html), so no signed-in customer is sent here.
-    if await me_or_none(request) is not None:
+    # password on their own page (reauth.html); the one exception is an app's request
+    # for a fresh sign-in (prompt=login, max_age), which shows the form again.
+    me = await me_or_none(request)
+    if me is not None and not oidc_authorize.wants_new_sign_in(request, me, target):
         return redirect(return_to(request, target))
+    # An app's login_hint only fills the field: nothing is looked up or revealed by it.
+    hint = login_hint.strip()[:320] if target.startswith("/oauth/authorize?") else ""
     return page(
         request,
         "signin.html",
-        identifier=_remembered_identifier(request) or "",
+        identifier=hint or _remembered_identifier(request) or "",
         return_to=target,
         unlocked=_unlocked(unlocked),
-        signed_out="everywhere" if signed_out == "everywhere" else "",
+        signed_out=signed_out if signed_out in ("everywhere", "app") else "",
     )
 
 
