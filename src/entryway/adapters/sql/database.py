@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from entryway.adapters.sql.apps import AppRepo
 from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.questions import QuestionRepo
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
         self.staff = StaffRepo(conn)
         self.recoveries = RecoveryRepo(conn)
         self.suspensions = SuspensionRepo(conn)
+        self.apps = AppRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

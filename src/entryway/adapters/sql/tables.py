@@ -110,6 +110,8 @@ sessions = Table(
     Column("client", String(8), nullable=False),
     Column("last_seen_at", UtcDateTime, nullable=False),
     Column("auth_at", UtcDateTime),  # last time the password (or a reauthentication) was given
+    # How it signed in: space-separated core.apps.Amr values, for the apps' ID tokens.
+    Column("amr", String(64), nullable=False, server_default="pwd"),
     Index(None, "site", "account_id"),
 )
 
@@ -552,4 +554,91 @@ staff_tokens = Table(
     Column("last_used_at", UtcDateTime),
     Column("revoked_at", UtcDateTime),
     Index(None, "staff_id"),
+)
+
+
+# OpenID Connect (issue 14). Codes, tokens and client secrets are stored only as keyed hashes
+# (64 hex characters); every query but the signing keys' filters on site (SECURITY.md 40).
+APP_ID = String(64)
+GRANT_ID = String(64)
+
+oidc_apps = Table(
+    "oidc_apps",
+    metadata,
+    Column("id", APP_ID, primary_key=True),  # the public client_id
+    Column("site", SITE, nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("secret_hash", String(64), nullable=False),  # "" for a public client
+    Column("redirect_uris", JSON, nullable=False),
+    Column("post_logout_redirect_uris", JSON, nullable=False),
+    Column("backchannel_logout_uri", Text, nullable=False, server_default=""),
+    Column("public", Boolean, nullable=False),
+    Column("first_party", Boolean, nullable=False),
+    Column("id_token_alg", String(8), nullable=False),
+    Column("created_at", UtcDateTime),
+    Column("secret_rotated_at", UtcDateTime),
+    Index(None, "site"),
+)
+
+oidc_grants = Table(
+    "oidc_grants",
+    metadata,
+    Column("id", GRANT_ID, primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("app_id", APP_ID, ForeignKey("oidc_apps.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", ID, nullable=False),
+    Column("scopes", JSON, nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("code_hash", String(64), nullable=False, unique=True),
+    Column("code_expires_at", UtcDateTime, nullable=False),
+    Column("code_challenge", String(128), nullable=False),
+    Column("nonce", Text, nullable=False),
+    Column("sid", String(64), nullable=False),  # the authorizing session's public_id
+    Column("auth_time", UtcDateTime, nullable=False),
+    Column("amr", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("refresh_until", UtcDateTime, nullable=False),
+    Column("code_used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Column("revoked_why", String(32), nullable=False, server_default=""),
+    Index(None, "site", "account_id"),
+)
+
+oidc_tokens = Table(
+    "oidc_tokens",
+    metadata,
+    Column("hash", String(64), primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("grant_id", GRANT_ID, ForeignKey("oidc_grants.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),  # core.apps.TokenKind
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Column("revoked_at", UtcDateTime),
+    Index(None, "grant_id"),
+)
+
+oidc_consents = Table(
+    "oidc_consents",
+    metadata,
+    Column("site", SITE, primary_key=True),
+    Column("account_id", ID, primary_key=True),
+    Column("app_id", APP_ID, ForeignKey("oidc_apps.id", ondelete="CASCADE"), primary_key=True),
+    Column("scopes", JSON, nullable=False),
+    Column("granted_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+)
+
+oidc_keys = Table(
+    "oidc_keys",
+    metadata,
+    # No site: every site's issuer publishes the same JWKS.
+    Column("kid", String(64), primary_key=True),
+    Column("alg", String(8), nullable=False),
+    Column("private_sealed", Text, nullable=False),  # PEM, sealed with deps.sealer
+    Column("public_jwk", JSON, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("active_from", UtcDateTime, nullable=False),
+    Column("retired_at", UtcDateTime),
+    Column("drop_after", UtcDateTime),
 )
