@@ -95,7 +95,7 @@ class AuditAction(enum.StrEnum):
     APP_AUTHORIZED = "app.authorized"  # a code issued to one of the store's apps
     APP_CONSENTED = "app.consented"  # the customer allowed a third-party app
     APP_GRANT_REVOKED = "app.grant_revoked"  # an app's tokens stopped (revocation, logout)
-    APP_TOKEN_REUSED = "app.token_reused"  # a code or rotated refresh token came back
+    APP_TOKEN_REUSED = "app.token_reused"  # noqa: S105 (a code or a rotated refresh token came back)
     APP_SIGNED_OUT = "app.signed_out"  # RP-initiated logout ended the session
 
 
