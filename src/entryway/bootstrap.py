@@ -41,6 +41,7 @@ from entryway.core.recovery import RecoveryPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
+from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
@@ -287,6 +288,7 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if migrate:
             await runtime.db.upgrade()
+        await ensure_keys(runtime.deps)  # the OIDC signing keys, made on first start
         if deliver:
             runtime.delivery.start()
         try:

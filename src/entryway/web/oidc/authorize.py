@@ -42,6 +42,9 @@ SCOPE_WORDS = {
     Scope.OFFLINE_ACCESS: N_("keep access when you're not using it"),
 }
 BAD_REQUEST = N_("This sign-in request from an app isn't valid: {why}")
+UNKNOWN_APP = N_("the app isn't known on this site.")
+UNKNOWN_RETURN = N_("the address it wants to return to isn't registered for it.")
+EXPIRED = N_("the page has expired. Go back to the app and try again.")
 
 
 class _Ask:
@@ -82,7 +85,7 @@ async def consent(request: Request) -> Response:
     pairs = parse_qsl(text(form, "request"), keep_blank_values=True)
     deps = web_of(request).deps
     if ticket.issued_at(deps.keys, site_of(request).code, pairs, deps.clock.now()) is None:
-        return _bad(request, "the page has expired")
+        return _bad(request, gettext_for(request)(EXPIRED))
     return await _answer(request, pairs, decision=text(form, "decision") or "cancel")
 
 
@@ -156,7 +159,7 @@ def _fresh(request: Request, me: Current, pairs: list[tuple[str, str]]) -> bool:
     now = deps.clock.now()
     signed_in = me.session.auth_at or me.session.created_at
     made = ticket.issued_at(deps.keys, site_of(request).code, pairs, now)
-    after_ticket = made is not None and signed_in >= made
+    after_ticket = made is not None and signed_in > made  # a sign-in made for it
     if "login" in _prompts(pairs) and not after_ticket:
         return False
     max_age = next((v for k, v in pairs if k == "max_age"), "")
@@ -212,7 +215,10 @@ def _error(
 ) -> Response:
     target = _redirectable(exchange, oauth)
     if target is None or error.error == "invalid_client":
-        return _bad(request, error.description or error.error)
+        # Our words, not the request's: nothing it carried is shown back.
+        gettext = gettext_for(request)
+        why = UNKNOWN_APP if exchange.app is None else UNKNOWN_RETURN
+        return _bad(request, gettext(why))
     params = [("error", error.error)]
     if error.description:
         params.append(("error_description", error.description))
