@@ -18,11 +18,13 @@ import httpx
 import structlog
 from fastapi import FastAPI
 
+from entryway.adapters.backchannel import HttpLogoutPoster
 from entryway.adapters.clock import SystemClock
 from entryway.adapters.hashing import Argon2Hasher, Argon2Params
 from entryway.adapters.help_articles import HelpArticleError, load_help_center
 from entryway.adapters.i18n import load_catalogs
 from entryway.adapters.identifiers import IdentifierParser
+from entryway.adapters.loopback import LoopbackTransport
 from entryway.adapters.mail import DemoSink, SmtpMailer
 from entryway.adapters.messages import MessageTemplates
 from entryway.adapters.orders import HttpOrders
@@ -128,7 +130,10 @@ def build(
                 "refusing to start: ENTRYWAY_TEMPLATES_DIR:\n  - " + "\n  - ".join(faults)
             )
     db = Database(settings.database_url, schema=schema)
-    http = httpx.AsyncClient()
+    # The demo's apps live on *.localhost, which Python does not resolve by itself.
+    http = (
+        httpx.AsyncClient(transport=LoopbackTransport()) if settings.demo else httpx.AsyncClient()
+    )
     sink = DemoSink()
     mail: Mailer = mailer or (SmtpMailer(settings.smtp_url) if settings.smtp_url else sink)
     text: Texter = texter or (
@@ -148,6 +153,7 @@ def build(
         texter=text,
         sender=settings.mail_from,
         keep_code_bodies=settings.demo,
+        poster=HttpLogoutPoster(http),
     )
     delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
     hasher = Argon2Hasher(

@@ -169,7 +169,7 @@ class Channel(enum.StrEnum):
     EMAIL = "email"
     SMS = "sms"
     VOICE = "voice"
-    BACKCHANNEL = "backchannel"  # a logout token POSTed to an app (never in the Message Center)
+    APP = "app"  # a logout token POSTed to an app (never in the Message Center)
 
 
 class MessageKind(enum.StrEnum):

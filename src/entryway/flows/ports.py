@@ -146,6 +146,12 @@ class Texter(Protocol):
         ...
 
 
+class LogoutPoster(Protocol):
+    async def post_logout(self, uri: str, token: str) -> None:
+        """POST a back-channel logout token to an app's URI; raise unless it answered 2xx."""
+        ...
+
+
 class OrderLookup(Protocol):
     """The store's record of a customer's recent orders (issue 11: identity check)."""
 

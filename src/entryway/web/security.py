@@ -48,7 +48,9 @@ SECURITY_HEADERS = [
 ]
 
 
-_CSP_SOURCE = re.compile(r"^[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.\-]+(:[0-9]{1,5})?|//\[[0-9a-fA-F:]+\](:[0-9]{1,5})?)?$")
+_CSP_SOURCE = re.compile(
+    r"^[a-z][a-z0-9+.-]*:(//[A-Za-z0-9.\-]+(:[0-9]{1,5})?|//\[[0-9a-fA-F:]+\](:[0-9]{1,5})?)?$"
+)
 
 
 def csp_allowing_form_target(target: str) -> str:

@@ -262,7 +262,11 @@ class OutboxRepo(Repo):
     async def for_account(self, site: str, account_id: str, limit: int = 50) -> list[Message]:
         query = (
             select(messages)
-            .where(messages.c.site == site, messages.c.account_id == account_id)
+            .where(
+                messages.c.site == site,
+                messages.c.account_id == account_id,
+                messages.c.channel != Channel.APP.value,  # logout tokens to apps: not mail
+            )
             .order_by(_filed_at().desc(), messages.c.id)
             .limit(limit)
         )

@@ -22,6 +22,7 @@ from entryway.errors import (
 )
 from entryway.flows import codes, words
 from entryway.flows.account.registration import check_new_password, clean_name
+from entryway.flows.apps.ending import end_apps
 from entryway.flows.common import (
     audit,
     session_hash,
@@ -164,6 +165,10 @@ async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester
         session = await uow.sessions.get(site_code, session_hash(deps, token))
         if session is not None and await uow.sessions.delete(site_code, session.id_hash):
             await audit(deps, uow, site_code, session.account_id, AuditAction.SIGNED_OUT, who)
+            await end_apps(
+                deps, uow, site_code, session.account_id, "signed_out", who,
+                sid=session.public_id, keep_offline=True,
+            )  # fmt: skip
             await uow.commit()
 
 
@@ -173,6 +178,10 @@ async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -
         if not await uow.sessions.delete_public(me.account.site, me.account.id, public_id):
             raise NotFound("That device is already signed out.")
         await audit(deps, uow, me.account.site, me.account.id, AuditAction.SESSION_ENDED, who)
+        await end_apps(
+            deps, uow, me.account.site, me.account.id, "signed_out", who,
+            sid=public_id, keep_offline=True,
+        )  # fmt: skip
         await uow.commit()
 
 
@@ -191,6 +200,7 @@ async def sign_out_all(deps: Deps, uow: UnitOfWork, account: Account, who: Reque
     await uow.two_step.forget(account.site, account.id)  # remembered browsers too
     await uow.accounts.forget_devices(account.site, account.id)  # and recognised ones
     await audit(deps, uow, account.site, account.id, AuditAction.SESSIONS_ENDED_ALL, who, count=n)
+    await end_apps(deps, uow, account.site, account.id, "signed_out_all", who)
     return n
 
 

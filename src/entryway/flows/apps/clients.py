@@ -57,7 +57,7 @@ async def register(
     backchannel_logout_uri: str = "",
     public: bool = False,
     first_party: bool = False,
-    id_token_alg: str = "RS256",
+    id_token_alg: str = "RS256",  # noqa: S107 (an algorithm name)
 ) -> tuple[App, str | None]:
     """A new app on ``site``; its secret (None for a public app), shown this once."""
     deps.site(site)  # an unknown site raises here

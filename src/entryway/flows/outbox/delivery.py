@@ -15,7 +15,7 @@ from datetime import timedelta
 from entryway.core.events import Channel
 from entryway.core.masking import mask
 from entryway.core.outbox import CODE_KINDS, LINK_KINDS, kept_parts, retry_delay, should_give_up
-from entryway.flows.ports import Clock, Mailer, Message, Texter, UnitOfWork
+from entryway.flows.ports import Clock, LogoutPoster, Mailer, Message, Texter, UnitOfWork
 
 LEASE = timedelta(minutes=2)
 log = logging.getLogger("entryway.delivery")
@@ -31,6 +31,7 @@ class Courier:
     texter: Texter
     sender: str
     keep_code_bodies: bool = False  # demo mode keeps them for its outbox page
+    poster: LogoutPoster | None = None  # back-channel logout tokens to apps
 
     async def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns how many were accepted by a provider."""
@@ -69,7 +70,11 @@ class Courier:
 
     async def _deliver(self, message: Message) -> str | None:
         try:
-            if message.channel == Channel.EMAIL:
+            if message.channel == Channel.APP:
+                if self.poster is None:
+                    raise RuntimeError("no back-channel logout poster is configured")
+                await self.poster.post_logout(message.to, message.body)
+            elif message.channel == Channel.EMAIL:
                 await self.mailer.send_email(
                     sender=self.sender,
                     to=message.to,

@@ -43,6 +43,7 @@ from entryway.core.recovery import RecoveryState
 from entryway.core.sites import Site
 from entryway.errors import Conflict, ContactTaken, FlowExpired, PasswordRejected
 from entryway.flows.account.registration import check_new_password
+from entryway.flows.apps.ending import end_apps
 from entryway.flows.common import (
     audit,
     flow_hash,
@@ -282,6 +283,7 @@ async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Re
     device, a flow, a 2SV method or a link: none of it survives the recovery."""
     site = account.site
     await uow.sessions.delete_all(site, account.id)
+    await end_apps(deps, uow, site, account.id, "recovered", who)  # the apps' tokens too
     await uow.two_step.forget(site, account.id)  # remembered browsers
     await uow.two_step.clear(site, account.id)  # authenticator apps, phones, backup codes
     await uow.flows.void_all(site, account.id, keep="")  # this flow too: it is finished

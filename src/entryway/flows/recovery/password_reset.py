@@ -30,6 +30,7 @@ from entryway.core.sites import Site
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput, PasswordRejected
 from entryway.flows import codes, words
 from entryway.flows.account.registration import check_new_password
+from entryway.flows.apps.ending import end_apps
 from entryway.flows.common import (
     CODE_LIFETIME,
     audit,
@@ -457,6 +458,7 @@ async def complete(
             site_code, account.id, password_hash=encoded, password_changed_at=deps.clock.now()
         )
         await uow.sessions.delete_all(site_code, account.id)
+        await end_apps(deps, uow, site_code, account.id, "reset", who)  # SECURITY.md 26
         await uow.flows.void_all(site_code, account.id, keep=state.id_hash)
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
         if state.channel in (Channel.SMS, Channel.VOICE):

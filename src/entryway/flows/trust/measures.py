@@ -34,6 +34,7 @@ from entryway.core.suspension import (
     why_no_appeal,
 )
 from entryway.errors import Conflict, Forbidden, InvalidInput, NotFound
+from entryway.flows.apps.ending import end_apps
 from entryway.flows.common import add_link, audit, notify_all, send
 from entryway.flows.outbox.trust_notices import statement_values
 from entryway.flows.ports import Account, Deps, Rendered, Requester, Suspension, UnitOfWork
@@ -229,7 +230,7 @@ async def suspend(
         await uow.accounts.update(
             site, account.id, suspension_id=suspension.id, suspended_until=suspension.until
         )
-        await _end_access(uow, account)
+        await _end_access(deps, uow, account, who)
         await audit(
             deps,
             uow,
@@ -248,11 +249,13 @@ async def suspend(
     return suspension
 
 
-async def _end_access(uow: UnitOfWork, account: Account) -> None:
-    """Every way back in without a password ends: sessions (partial ones too), remembered
-    browsers, every flow (codes, resets, notice views) and the unused emailed links."""
+async def _end_access(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
+    """Every way back in without a password ends: sessions (partial ones too), the apps'
+    tokens, remembered browsers, every flow (codes, resets, notice views) and the unused
+    emailed links."""
     site, account_id = account.site, account.id
     await uow.sessions.delete_all(site, account_id)
+    await end_apps(deps, uow, site, account_id, "suspended", who)
     await uow.two_step.forget(site, account_id)
     await uow.flows.void_all(site, account_id, keep="")
     for purpose in (FlowPurpose.UNLOCK, FlowPurpose.RECOVERY_CANCEL, FlowPurpose.RECOVERY_FINISH):

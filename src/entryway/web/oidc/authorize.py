@@ -34,7 +34,7 @@ from entryway.web.security import site_of
 router = APIRouter(include_in_schema=False)
 
 # What the consent page says each scope lets the app do ("Allow <app> to …").
-SCOPE_WORDS = {
+SCOPE_WORDS: dict[str, str] = {
     Scope.OPENID: N_("know who you are on this site"),
     Scope.PROFILE: N_("see your name"),
     Scope.EMAIL: N_("see your email address"),

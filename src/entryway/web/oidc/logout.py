@@ -39,7 +39,7 @@ async def hinted(request: Request, hint: str) -> dict[str, Any] | None:
         return None
     deps = web_of(request).deps
     try:
-        key_set = KeySet.import_key_set(await keys.jwks(deps))
+        key_set = KeySet.import_key_set(await keys.jwks(deps))  # type: ignore[arg-type]
         token = jwt.decode(hint, key_set, algorithms=["RS256", "ES256"])
     except (JoseError, ValueError, TypeError):
         return None

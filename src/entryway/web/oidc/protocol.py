@@ -64,7 +64,7 @@ def current() -> Exchange:
     return _exchange.get()
 
 
-class Request(OAuth2Request):
+class Request(OAuth2Request):  # type: ignore[misc]
     """An OAuth2Request from values we parsed. authlib's own constructor refuses plain http
     unless an environment variable says otherwise; whether a site may run on http is the
     site's configuration (production refuses it at start), not the protocol library's."""
