@@ -1,4 +1,5 @@
-"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``, ``accounts``.
+"""Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``, ``accounts``,
+``apps``, ``keys``.
 No business logic here."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uvicorn
 
 from entryway import __version__
 from entryway.adapters.sql.database import Database
+from entryway.apps_cli import add_apps_parser, add_keys_parser, run_apps, run_keys
 from entryway.bootstrap import (
     UnsafeSettings,
     app_for,
@@ -21,6 +23,7 @@ from entryway.bootstrap import (
     demo_secret,
 )
 from entryway.flows import demo as demo_flow
+from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
 from entryway.settings import Settings, demo_sites, load_settings
@@ -66,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
 
     add_token_parser(add_staff_parser(sub))
     add_accounts_parser(sub)
+    add_apps_parser(sub)
+    add_keys_parser(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -75,6 +80,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_staff(args, demo_settings)
         if args.command == "accounts":
             return run_accounts(args, demo_settings)
+        if args.command == "apps":
+            return run_apps(args, demo_settings)
+        if args.command == "keys":
+            return run_keys(args, demo_settings)
         if args.command == "demo":
             return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":
@@ -162,6 +171,7 @@ async def _prepare_demo(
         await runtime.db.upgrade()
         seeded = await demo_flow.seed(runtime.deps, shoppers)
         staff = await staff_demo.seed_staff(runtime.deps, settings.console_url)
+        await ensure_keys(runtime.deps)
         return seeded, staff
     finally:
         await runtime.close()
