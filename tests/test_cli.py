@@ -23,7 +23,7 @@ def demo_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     data = tmp_path / "demo"
     settings = cli.demo_settings("127.0.0.1", PORT, data)
-    _seeded, staff = asyncio.run(cli._prepare_demo(settings))
+    _seeded, staff, _shops = asyncio.run(cli._prepare_demo(settings))
     assert [m.email for m in staff] == ["agent@acme-market.example", "admin@acme-market.example"]
     (data / CONSOLE_FILE).write_text(settings.console_url + "\n")
     return data

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
+import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from entryway import __version__
+from entryway.adapters.loopback import LoopbackTransport
 from entryway.adapters.sql.database import Database
 from entryway.apps_cli import add_apps_parser, add_keys_parser, run_apps, run_keys
 from entryway.bootstrap import (
@@ -23,10 +28,12 @@ from entryway.bootstrap import (
     demo_secret,
 )
 from entryway.flows import demo as demo_flow
+from entryway.flows.apps.demo import DemoShop, register_demo_shop
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
 from entryway.settings import Settings, demo_sites, load_settings
+from entryway.shop.app import ShopConfig, create_shop, host_dispatch
 from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
 from entryway.trust_cli import add_accounts_parser, add_token_parser, run_accounts, run_token
 
@@ -116,11 +123,29 @@ def _demo(host: str, port: int, data: Path, shoppers: int = 0) -> int:
     if not 0 <= shoppers <= 10_000:
         raise SystemExit(f"--shoppers must be between 0 and 10000, got {shoppers}")
     settings = demo_settings(host, port, data)
-    seeded, staff = asyncio.run(_prepare_demo(settings, shoppers))
+    seeded, staff, shops = asyncio.run(_prepare_demo(settings, shoppers))
     # `entryway staff ... --data DIR` reads this, so its links name this demo's console.
     (data / CONSOLE_FILE).write_text(settings.console_url + "\n")
     print(demo_banner(settings, seeded, data, staff), flush=True)
-    return _serve(settings, migrate=False)
+    print(f"Demo shop (signs in with OpenID Connect): http://{shops[0].host}", flush=True)
+    return _serve(settings, migrate=False, wrap=functools.partial(_with_shop, settings, shops))
+
+
+def _with_shop(settings: Settings, shops: list[DemoShop], app: ASGIApp) -> ASGIApp:
+    """The demo's Entryway app with the demo shop in front of it, on the shops' hosts."""
+    by_site = {s.code: s for s in settings.sites}
+    configs = [
+        ShopConfig(
+            host=shop.host,
+            issuer=by_site[shop.app.site].origin,
+            client_id=shop.app.id,
+            client_secret=shop.secret,
+            region=by_site[shop.app.site].name,
+        )
+        for shop in shops
+    ]
+    front = create_shop(configs, cookie_key=secrets.token_bytes(32), transport=LoopbackTransport())
+    return host_dispatch(app, front, {c.host for c in configs})
 
 
 def demo_banner(
@@ -165,14 +190,15 @@ def demo_banner(
 
 async def _prepare_demo(
     settings: Settings, shoppers: int = 0
-) -> tuple[demo_flow.Seeded, list[staff_demo.DemoStaff]]:
+) -> tuple[demo_flow.Seeded, list[staff_demo.DemoStaff], list[DemoShop]]:
     runtime = build(settings)
     try:
         await runtime.db.upgrade()
         seeded = await demo_flow.seed(runtime.deps, shoppers)
         staff = await staff_demo.seed_staff(runtime.deps, settings.console_url)
         await ensure_keys(runtime.deps)
-        return seeded, staff
+        shops = await register_demo_shop(runtime.deps, settings.port)
+        return seeded, staff, shops
     finally:
         await runtime.close()
 
@@ -189,10 +215,14 @@ class _Server(uvicorn.Server):
         self.should_exit = True
 
 
-def _serve(settings: Settings, *, migrate: bool) -> int:
+def _serve(
+    settings: Settings, *, migrate: bool, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> int:
     configure_logging(settings.log_level)
     runtime = build(settings)
-    app = app_for(runtime, migrate=migrate)
+    app: ASGIApp = app_for(runtime, migrate=migrate)
+    if wrap is not None:
+        app = wrap(app)
     config = uvicorn.Config(
         app,
         host=settings.host,
