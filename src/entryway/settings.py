@@ -296,6 +296,14 @@ SHOWN_AS_IS = frozenset(
         "templates_dir",
         "verification_questions",
         "suspension_reasons",
+        "oidc_code_seconds",
+        "oidc_access_minutes",
+        "oidc_id_token_minutes",
+        "oidc_refresh_days",
+        "oidc_refresh_absolute_days",
+        "oidc_refresh_grace_seconds",
+        "oidc_first_party_refresh",
+        "oidc_key_publish_minutes",
     }
 )
 SHOWN_AS_URL = frozenset(
