@@ -9,13 +9,13 @@ import pytest
 
 from entryway.core.apps import TokenKind
 from entryway.core.events import Channel, MessageKind
+from entryway.core.lockout import LockReason
 from entryway.core.secrets import new_token
 from entryway.errors import SignInLocked
 from entryway.flows.account import account
 from entryway.flows.apps import clients, grants, keys
 from entryway.flows.apps.records import App, Grant, Token
 from entryway.flows.recovery import password_reset
-from entryway.core.lockout import LockReason
 from entryway.flows.signin import lockout, sign_in
 from tests.conftest import World
 from tests.flows.test_password_reset import NEW, PW, WHO, make

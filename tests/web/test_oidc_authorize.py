@@ -4,7 +4,6 @@ prompt and max_age, consent for third-party apps, the sign-in pages' CSP."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx

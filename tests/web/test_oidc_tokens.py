@@ -223,7 +223,7 @@ async def test_tokens_and_codes_are_stored_only_as_hashes(client, world) -> None
     _, _, tokens, code, _ = await _tokens(client, world)
     db = world.runtime.db
     for table in ("oidc_tokens", "oidc_grants", "oidc_apps"):
-        rows = await db.run_sql(f"SELECT * FROM {table}")  # noqa: S608 (our table names)
+        rows = await db.run_sql(f"SELECT * FROM {table}")
         dump = repr(rows)
         for secret in (tokens["access_token"], tokens["refresh_token"], code):
             assert secret not in dump, table
