@@ -27,7 +27,7 @@ async def _signed_in_app(client: httpx.AsyncClient, world: object) -> tuple:
 
 
 async def test_a_valid_hint_signs_out_and_returns_to_the_registered_uri(client, world) -> None:
-    app, tokens = await _signed_in_app(client, world)
+    _, tokens = await _signed_in_app(client, world)
     r = await client.get(
         "/oauth/logout",
         params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": POST_LOGOUT,
@@ -75,7 +75,7 @@ async def test_without_a_hint_the_customer_confirms_first(client, world) -> None
 
 
 async def test_a_hint_from_another_site_is_not_trusted(client, world) -> None:
-    app, tokens = await _signed_in_app(client, world)
+    _, tokens = await _signed_in_app(client, world)
     uk = await client.get(
         "/oauth/logout",
         params={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": POST_LOGOUT},
