@@ -60,7 +60,8 @@ async def register(
     id_token_alg: str = "RS256",  # noqa: S107 (an algorithm name)
 ) -> tuple[App, str | None]:
     """A new app on ``site``; its secret (None for a public app), shown this once."""
-    deps.site(site)  # an unknown site raises here
+    if site not in {s.code for s in deps.sites.sites}:
+        raise InvalidInput(f"unknown site {site!r}", field="site")
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
         raise InvalidInput(f"the app's name must be 1-80 characters, got {len(name)}", field="name")
