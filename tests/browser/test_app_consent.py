@@ -28,7 +28,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
     data = tmp_path_factory.mktemp("demo-apps")
     with running_demo(data) as server:
         rp = f"http://coupons.localhost:{server.port}"
-        out = subprocess.run(  # noqa: S603 (this Python, our own command)
+        out = subprocess.run(
             [sys.executable, "-m", "entryway", "apps", "add", "--data", str(data),
              "--site", "us", "--name", "Coupon Pal", "--redirect-uri", rp + "/cb",
              "--post-logout-redirect-uri", rp + "/bye"],
