@@ -291,3 +291,14 @@ async def test_the_code_redirect_is_not_cached(client, world) -> None:
     r = await client.get(authorize_url(app, challenge))
     assert r.headers["cache-control"] == "no-store"
     assert r.headers["location"].startswith(REDIRECT)
+
+
+async def test_request_objects_are_refused_by_name_with_iss(client, world) -> None:
+    app, _ = await new_app(world)
+    await _customer(client, world)
+    _, challenge = pkce()
+    for name, error in (("request", "request_not_supported"),
+                        ("request_uri", "request_uri_not_supported")):  # fmt: skip
+        r = await client.get(authorize_url(app, challenge, **{name: "x"}))
+        got = query_of(r.headers["location"])
+        assert got["error"] == error and got["iss"] == ISS and "code" not in got

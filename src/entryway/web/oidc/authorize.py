@@ -41,6 +41,11 @@ SCOPE_WORDS: dict[str, str] = {
     Scope.PHONE: N_("see your mobile phone number"),
     Scope.OFFLINE_ACCESS: N_("keep access when you're not using it"),
 }
+UNSUPPORTED = {
+    "request": "request_not_supported",
+    "request_uri": "request_uri_not_supported",
+    "registration": "registration_not_supported",
+}
 BAD_REQUEST = N_("This sign-in request from an app isn't valid: {why}")
 UNKNOWN_APP = N_("the app isn't known on this site.")
 UNKNOWN_RETURN = N_("the address it wants to return to isn't registered for it.")
@@ -110,6 +115,9 @@ async def _answer(
     except OAuth2Error as error:
         return _error(request, exchange, oauth, error)
     ask = _Ask(exchange, oauth, grant, pairs)
+    for name, error in UNSUPPORTED.items():  # Core §6: say so rather than ignore them
+        if any(k == name for k, _ in pairs):
+            return _error_code(request, ask, error, f"The {name} parameter is not supported.")
     if exchange.user is None or me is None:
         return _to_sign_in(request, pairs)
     needs = grant.prompt == "consent" or await grants.needs_consent(
