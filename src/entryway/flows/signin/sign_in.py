@@ -187,7 +187,11 @@ async def sign_in(
             raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if device and not recognised:
             await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
-        session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
+        # A password alone: a remembered browser skips the second step but is not a factor
+        # used in this sign-in, so apps are not told otherwise (RFC 8176).
+        session = await open_session(
+            deps, uow, account, remember=remember, who=who, client=client, amr="pwd"
+        )
         await audit(
             deps,
             uow,
