@@ -1,5 +1,6 @@
-"""``entryway accounts suspend|lift`` and ``entryway staff token add|list|revoke``: parse,
-call flows.trust.measures and flows.staff.tokens, print.
+"""``entryway accounts suspend|lift|lock|unlock`` and ``entryway staff token
+add|list|revoke``: parse, call flows.trust.measures, flows.trust.locking and
+flows.staff.tokens, print.
 
 The operator's command line acts as nobody on the staff log (``by="cli"``); it works on the
 configured database, or on a demo's folder with ``--data DIR`` as ``entryway staff`` does.
@@ -17,7 +18,7 @@ from entryway.core.local_time import day_starts, site_time
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps, Requester
 from entryway.flows.staff import tokens
-from entryway.flows.trust import measures
+from entryway.flows.trust import locking, measures
 from entryway.staff_cli import DemoSettings, settings_for, with_deps
 
 CLI = Requester(ip="", user_agent="entryway accounts")
@@ -30,8 +31,10 @@ def _data(parser: argparse.ArgumentParser) -> None:
 
 
 def add_accounts_parser(sub: Any) -> None:
-    """The ``accounts`` command: suspend an account, lift a suspension."""
-    accounts = sub.add_parser("accounts", help="suspend customer accounts, lift suspensions")
+    """The ``accounts`` command: suspend an account, lift a suspension, lock, unlock."""
+    accounts = sub.add_parser(
+        "accounts", help="suspend customer accounts, lift suspensions, lock and unlock them"
+    )
     commands = accounts.add_subparsers(dest="accounts_command", required=True)
     suspend = commands.add_parser(
         "suspend", help="suspend an account; the customer is emailed the statement of reasons"
@@ -53,6 +56,17 @@ def add_accounts_parser(sub: Any) -> None:
     lift.add_argument("--suspension", required=True, help="the suspension's id")
     lift.add_argument("--reason", required=True)
     _data(lift)
+    lock = commands.add_parser(
+        "lock",
+        help="lock an account until unlocked: signs it and its apps out everywhere; the "
+        "customer is told",
+    )
+    unlock = commands.add_parser("unlock", help="lift a lock by our staff; the customer is told")
+    for parser in (lock, unlock):
+        parser.add_argument("--site", required=True)
+        parser.add_argument("--identifier", required=True, help="its email or mobile phone number")
+        parser.add_argument("--reason", required=True, help="why, for the logs")
+        _data(parser)
 
 
 def add_token_parser(commands: Any) -> None:
@@ -100,6 +114,8 @@ def run_accounts(args: argparse.Namespace, demo_settings: DemoSettings) -> int:
                 print(f"Appeals close {site_time(done.appeal_until, site)}.")
             else:
                 print("This reason cannot be appealed.")
+        elif name in ("lock", "unlock"):
+            await _lock_or_unlock(deps, args, name)
         else:
             lifted = await measures.lift(
                 deps,
@@ -113,6 +129,21 @@ def run_accounts(args: argparse.Namespace, demo_settings: DemoSettings) -> int:
             print(f"Lifted suspension {lifted.id}; the customer is told they can sign in again.")
 
     return _run(f"entryway accounts {name}", args, demo_settings, act)
+
+
+async def _lock_or_unlock(deps: Deps, args: argparse.Namespace, name: str) -> None:
+    account_id = await measures.account_by_identifier(deps, args.site, args.identifier)
+    act = locking.lock_account if name == "lock" else locking.unlock_account
+    done = await act(
+        deps, None, site=args.site, account_id=account_id, reason=args.reason, who=CLI, by="cli"
+    )
+    if name == "lock":
+        print(
+            f"Locked account {done.account_id} until unlocked; its sessions ended and "
+            f"{done.apps_revoked} app grant(s) were revoked. The customer is told."
+        )
+    else:
+        print(f"Unlocked account {done.account_id}; the customer is told they can sign in.")
 
 
 def run_token(args: argparse.Namespace, demo_settings: DemoSettings) -> int:

@@ -130,7 +130,7 @@ async def locked_signed_in_case(world: World) -> tuple[str, str, str]:
                 site="us",
                 key_hash=lockout.account_key(world.deps, me.account.id),
                 account_id=me.account.id,
-                reason=LockReason.OPERATOR,
+                reason=LockReason.PASSWORD_GUESSING,
                 locked_at=now,
                 until=now + timedelta(hours=1),
             ),

@@ -293,27 +293,19 @@ async def test_a_newer_link_or_a_reset_voids_the_older_link(world: World) -> Non
         await unlock.open_link(s.deps, "us", newer, WHO)
 
 
-async def test_an_operator_lock_may_keep_the_password(world: World) -> None:
+async def test_no_unlock_link_is_made_for_a_lock_by_our_staff(world: World) -> None:
+    """Such a lock is held until staff lift it (flows/trust/locking, tests/flows/trust/
+    test_locking.py): the guessing lock's path, and its link, refuse to make one."""
     s = await setup(world)
     async with s.deps.uow() as uow:
         found = await uow.accounts.get("us", s.account_id)
         assert found is not None
         budget = lockout.budget_for(s.deps, "us", WHO, account=found)
-        assert await lockout.lock(s.deps, uow, budget, LockReason.OPERATOR, WHO)
-        await uow.commit()
-    assert isinstance(await attempt(s.deps, PW, who(3)), SignInLocked)
-    flow = await unlock.open_link(s.deps, "us", await unlock_token(world), WHO)
-    assert not await unlock.must_change_password(s.deps, "us", flow)
-    await password_reset.choose(
-        s.deps, "us", flow_token=flow, index=0, channel="email", who=WHO, purpose=unlock.PURPOSE
-    )
-    await password_reset.verify(
-        s.deps, "us", flow_token=flow, code=await world.code(ANA), purpose=unlock.PURPOSE
-    )
-    await unlock.keep_password(s.deps, "us", flow_token=flow, who=WHO)
-    assert isinstance(await attempt(s.deps, PW, who(4)), sign_in.SignedIn)
-    await world.deliver()
-    assert [m for m in world.mailer.sent if "your account is unlocked" in m.subject]
+        with pytest.raises(ValueError, match="our staff"):
+            await lockout.lock(s.deps, uow, budget, LockReason.OPERATOR, WHO)
+        with pytest.raises(ValueError, match="our staff"):
+            await lockout.send_unlock_link(s.deps, uow, found, LockReason.OPERATOR)
+    assert isinstance(await attempt(s.deps, PW, who(3)), sign_in.SignedIn)
 
 
 # Unusual sign-ins -----------------------------------------------------------------------------

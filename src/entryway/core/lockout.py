@@ -8,11 +8,16 @@ stateDiagram-v2
     slowed --> open: a right password (clears this budget's count)
     slowed --> locked: lock_at failures from unrecognised devices
     locked --> open: unlock link + identity check, a password reset, or lock_for has passed
+    open --> held: trust staff or an operator lock it (flows/trust/locking)
+    locked --> held: trust staff or an operator lock it
+    held --> open: trust staff or an operator lift it (nothing the customer does)
 ```
 
 A device that signed in to the account before is *recognised*: it counts against its own,
 larger budget and an account lock does not apply to it, so guessing from elsewhere cannot
-lock the owner out of their usual browser (SECURITY.md 10).
+lock the owner out of their usual browser (SECURITY.md 10). A lock by our staff is
+*held*: it applies to every device, lasts until they lift it, and neither an unlock link,
+a password reset nor a recovery lifts it.
 """
 
 from __future__ import annotations
@@ -136,6 +141,7 @@ class Standing:
     locked_until: datetime | None  # the account's lock, if any
     recognised: bool
     ip_failures: int
+    held: bool = False  # the lock is our staff's (LockReason.OPERATOR): no device is exempt
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +154,7 @@ def decide(policy: LockPolicy, standing: Standing, now: datetime) -> Decision:
     """Whether to check this password at all. Every refusal here costs no hash, and none
     depends on the password, so none can tell a right password from a wrong one."""
     locked = standing.locked_until is not None and now < standing.locked_until
-    if locked and not standing.recognised:
+    if locked and (standing.held or not standing.recognised):
         return Decision(Verdict.LOCKED)
     if standing.failures >= policy.limit(standing.recognised):
         return Decision(Verdict.LOCKED)

@@ -118,6 +118,8 @@ class StaffAction(enum.StrEnum):
     WARNED = "staff.warned"
     SUSPENSION_LIFTED = "staff.suspension_lifted"
     APPEAL_DECIDED = "staff.appeal_decided"
+    ACCOUNT_LOCKED = "staff.account_locked"  # held until lifted (flows/trust/locking)
+    ACCOUNT_UNLOCKED = "staff.account_unlocked"
 
 
 # Console sessions are short: a staff member's session reaches every customer of their sites.

@@ -135,11 +135,13 @@ async def open_session(
     client: str,
     level: SessionLevel = SessionLevel.FULL,
     auth_at: datetime | None = None,
+    amr: str = "pwd",
 ) -> Opened:
     """A brand-new session (fresh id, SECURITY.md 24): its secret token and deadlines.
 
     A ``partial`` session (password passed, second step pending) lives ten minutes at most
-    and is refused everywhere but the second step (SECURITY.md 21).
+    and is refused everywhere but the second step (SECURITY.md 21). ``amr`` is how this
+    sign-in was made (space-separated core.apps.Amr values): apps read it in ID tokens.
     """
     now = deps.clock.now()
     token = new_token(deps.rng)
@@ -163,6 +165,7 @@ async def open_session(
             client=client,
             last_seen_at=now,
             auth_at=auth_at or now,
+            amr=amr,
         )
     )
     return Opened(token=token, expires_at=min(idle, absolute), ends_at=absolute)
@@ -181,11 +184,13 @@ async def start_code_flow(
     decoy: bool = False,
     token: str | None = None,
     note: str = "",
+    channel: str = "",
 ) -> tuple[str, str]:
     """A server-side flow holding one hashed code; returns (flow token, plain code).
 
     A ``decoy`` flow stores a hash no code can match: flows for taken addresses look and act
-    like real ones but can never complete (no enumeration, SECURITY.md 4).
+    like real ones but can never complete (no enumeration, SECURITY.md 4). ``channel`` is
+    how the code goes (email, sms, voice), when the flow needs to know later.
     """
     now = deps.clock.now()
     await count_send(deps, uow, site, account_id, target, who)
@@ -208,6 +213,7 @@ async def start_code_flow(
             created_at=now,
             expires_at=now + FLOW_LIFETIME,
             note=note,
+            channel=channel,
         )
     )
     return token, code

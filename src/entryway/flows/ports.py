@@ -359,8 +359,14 @@ class Locks(Protocol):
         """A success ends the run of locks: the next one starts again at one strike."""
         ...
 
-    async def release_account(self, site: str, account_id: str) -> int:
-        """Lift every lock on the account; how many were live or not."""
+    async def release_account(self, site: str, account_id: str, *, operator: bool = False) -> int:
+        """Lift the locks on the account, an operator's only with ``operator`` (nothing
+        the customer does lifts one); how many were live or not."""
+        ...
+
+    async def hold(self, lock: Lock) -> bool:
+        """Put an operator's lock on, replacing any lock there is (a guessing lock becomes
+        this one); false, changing nothing, when an operator's lock holds already."""
         ...
 
 

@@ -50,9 +50,32 @@ class LockRepo(Repo):
         )
         await self.conn.execute(query)
 
-    async def release_account(self, site: str, account_id: str) -> int:
+    async def release_account(self, site: str, account_id: str, *, operator: bool = False) -> int:
         query = delete(locks).where(locks.c.site == site, locks.c.account_id == account_id)
+        if not operator:
+            query = query.where(locks.c.reason != LockReason.OPERATOR.value)
         return int((await self.conn.execute(query)).rowcount)
+
+    async def hold(self, lock: Lock) -> bool:
+        if lock.reason is not LockReason.OPERATOR:
+            raise ValueError(f"only an operator's lock is held, got {lock.reason}")
+        values = values_of(lock)
+        query = (
+            self.upsert_dialect()(locks)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=["site", "key_hash"],
+                set_={
+                    "account_id": lock.account_id,
+                    "reason": lock.reason.value,
+                    "locked_at": lock.locked_at,
+                    "until": lock.until,
+                    "strikes": lock.strikes,
+                },
+                where=locks.c.reason != LockReason.OPERATOR.value,  # one holds: unchanged
+            )
+        )
+        return bool((await self.conn.execute(query)).rowcount == 1)
 
 
 class LinkRepo(Repo):

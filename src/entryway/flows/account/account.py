@@ -170,6 +170,7 @@ async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester
                 sid=session.public_id, keep_offline=True,
             )  # fmt: skip
             await uow.commit()
+    deps.on_message()  # logout tokens to the apps of that session go out now, not at a poll
 
 
 async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -> None:
@@ -183,6 +184,7 @@ async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -
             sid=public_id, keep_offline=True,
         )  # fmt: skip
         await uow.commit()
+    deps.on_message()  # the apps' logout tokens
 
 
 async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
@@ -190,6 +192,7 @@ async def end_all_sessions(deps: Deps, me: Current, who: Requester) -> int:
     async with deps.uow() as uow:
         n = await sign_out_all(deps, uow, me.account, who)
         await uow.commit()
+    deps.on_message()  # the apps' logout tokens
     return n
 
 

@@ -237,7 +237,10 @@ async def verify(
         )
         await uow.accounts.update(site_code, account.id, status=AccountStatus.ACTIVE, **verified)
         await audit(deps, uow, site_code, account.id, AuditAction.ACCOUNT_VERIFIED, who)
-        opened = await open_session(deps, uow, account, remember=False, who=who, client=client)
+        # The password chosen at registration; the code verified a contact (not a factor).
+        opened = await open_session(
+            deps, uow, account, remember=False, who=who, client=client, amr="pwd"
+        )
         await audit(
             deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="registration"
         )

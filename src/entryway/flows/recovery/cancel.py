@@ -123,6 +123,17 @@ async def cancel_for_suspension(
     return await _cancel(deps, uow, recovery, account, who, by="suspension")
 
 
+async def cancel_for_lock(
+    deps: Deps, uow: UnitOfWork, recovery: Recovery | None, account: Account, who: Requester
+) -> bool:
+    """Our staff locked the account (flows/trust/locking): as for a suspension, a recovery
+    this transaction took with ``hold`` ends and its new contact hears of the stop; the old
+    contacts hear of the lock itself."""
+    if recovery is None:
+        return False
+    return await _cancel(deps, uow, recovery, account, who, by="lock")
+
+
 async def _cancel(
     deps: Deps,
     uow: UnitOfWork,
@@ -136,6 +147,7 @@ async def _cancel(
         "sign_in": "the account's owner signed in",
         "link": "This wasn't me was used",
         "suspension": "the account was suspended",
+        "lock": "the account was locked by our staff",
     }[by]
     for _ in range(3):  # a job may move it on (waiting -> ready) between read and write
         if recovery.state not in LIVE_STATES:
@@ -168,7 +180,7 @@ async def _cancel(
             deps, site, locale, channel, "recovery_cancelled_to_old", by_sign_in=by == "sign_in"
         )
 
-    if by != "suspension":
+    if by not in ("suspension", "lock"):  # those tell the old contacts themselves
         await steps.tell_old(
             deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
         )

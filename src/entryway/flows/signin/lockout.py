@@ -133,6 +133,7 @@ async def standing(deps: Deps, uow: UnitOfWork, budget: Budget) -> tuple[Standin
     )
     window = deps.lock_policy.window
     live = reading.locked_until if reading.locked_until and reading.locked_until > now else None
+    held = live is not None and reading.lock_reason == LockReason.OPERATOR.value
     return (
         Standing(
             failures=sliding_count(reading.current, reading.previous, now, current, window),
@@ -142,6 +143,7 @@ async def standing(deps: Deps, uow: UnitOfWork, budget: Budget) -> tuple[Standin
             ip_failures=sliding_count(
                 reading.ip_current, reading.ip_previous, now, current, window
             ),
+            held=held,
         ),
         reading,
     )
@@ -181,7 +183,9 @@ async def reserve(deps: Deps, uow: UnitOfWork, budget: Budget, reading: Reading)
 async def locked_since_read(deps: Deps, uow: UnitOfWork, budget: Budget) -> bool:
     """Whether a lock was taken between the read and this attempt's reservation (another
     server may have locked the account and cleared its count in between). Such an attempt
-    is refused and hands its reservation back: attempts during a lock never extend it."""
+    is refused and hands its reservation back: attempts during a lock never extend it. A
+    recognised device is not asked: only our staff's lock applies to it, and sign-in reads
+    the lock again after the hash (``sign_in._after_check``)."""
     if budget.recognised or uow.serialized:  # serialized: nothing can have changed
         return False
     found = await uow.locks.get(budget.site, budget.lock_key)
@@ -227,7 +231,10 @@ async def lock(
     who: Requester,
 ) -> bool:
     """Lock (unless a live lock holds already: then nothing changes, SECURITY.md 10); the
-    owner gets an unlock link by email, or by text with no email on file. True if new."""
+    owner gets an unlock link by email, or by text with no email on file. True if new.
+    A lock by our staff is another thing (flows/trust/locking): no link lifts it."""
+    if reason is LockReason.OPERATOR:
+        raise ValueError("a lock by our staff is taken with flows.trust.locking.lock_account")
     now = deps.clock.now()
     account = budget.account
     policy = deps.lock_policy
@@ -262,7 +269,9 @@ async def send_unlock_link(
 ) -> str | None:
     """A new unlock link (older ones void) to the email on file, else by text to the phone
     on file: the lock notice, and an agent's resend of it on a support case. Returns where
-    it went (None: no verified contact)."""
+    it went (None: no verified contact). Never for a lock by our staff: it would not lift it."""
+    if reason is LockReason.OPERATOR:
+        raise ValueError("no unlock link lifts a lock by our staff")
     site = deps.site(account.site)
     await uow.links.void_for(site.code, account.id, FlowPurpose.UNLOCK)  # newer voids older
     token = await add_link(
@@ -431,9 +440,13 @@ async def new_password(deps: Deps, uow: UnitOfWork, account: Account, who: Reque
     await trust_again(deps, uow, account)
 
 
-async def unlock_account(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
-    """Lift every lock and clear the account's count (a reset or a finished unlock)."""
-    released = await uow.locks.release_account(account.site, account.id)
+async def unlock_account(
+    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, *, operator: bool = False
+) -> None:
+    """Lift the account's locks and clear its count (a reset, a finished unlock or
+    recovery, an agent on a case). A lock by our staff stays unless ``operator`` (trust
+    staff lifting it, flows/trust/locking): nothing the customer does lifts it."""
+    released = await uow.locks.release_account(account.site, account.id, operator=operator)
     await uow.counters.reset(account.site, FailureScope.ACCOUNT, account_key(deps, account.id))
     if released:
         await audit(deps, uow, account.site, account.id, AuditAction.ACCOUNT_UNLOCKED, who)

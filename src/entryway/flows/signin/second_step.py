@@ -126,6 +126,7 @@ async def pass_second_step(
         # step waits for it, or has ended the factors and sessions this step needs.
         recovery = await hold(uow, account)
         ok = False
+        amr = "pwd otp"  # an app's code or a backup code: something held (RFC 8176)
         if method == "app":
             for factor in await uow.two_step.factors(site_code, account.id):
                 if factor.kind != "totp" or factor.confirmed_at is None:
@@ -135,7 +136,9 @@ async def pass_second_step(
                     ok = await uow.two_step.use_step(site_code, account.id, step, now)
                     break
         elif method == "phone":
-            ok = await _phone_code_ok(deps, uow, site_code, token, account, code)
+            channel = await _phone_code_ok(deps, uow, site_code, token, account, code)
+            ok = channel is not None
+            amr = "pwd tel" if channel == Channel.VOICE else "pwd sms"
         else:
             canonical = codes_rule.normalize_backup_code(code)
             ok = bool(canonical) and await uow.two_step.use_backup_code(
@@ -170,6 +173,7 @@ async def pass_second_step(
             who=who,
             client=client,
             auth_at=me.session.auth_at,
+            amr=amr,
         )
         await audit(
             deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=method
@@ -309,6 +313,7 @@ async def send_phone_code(
             target=phone.phone,
             who=who,
             token=_challenge_token(deps, token or ""),
+            channel=channel,  # kept for the session's amr: a text (sms) or a call (tel)
         )
         locale = words.reader_locale(site, me.account, who)
         await send(
@@ -329,9 +334,11 @@ async def send_phone_code(
 
 async def _phone_code_ok(
     deps: Deps, uow: UnitOfWork, site_code: str, token: str | None, account: Account, code: str
-) -> bool:
+) -> str | None:
+    """The channel the right code went by (sms, voice; "" for a flow from before channels
+    were kept), or None for a wrong code."""
     try:
-        await codes_flow.check_and_consume(
+        state = await codes_flow.check_and_consume(
             deps,
             uow,
             site_code,
@@ -341,8 +348,8 @@ async def _phone_code_ok(
             account_id=account.id,
         )
     except (CodeRejected, FlowExpired):
-        return False
-    return True
+        return None
+    return state.channel
 
 
 # Named shorthands, one per method.

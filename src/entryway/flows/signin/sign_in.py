@@ -187,7 +187,11 @@ async def sign_in(
             raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if device and not recognised:
             await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
-        session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
+        # A password alone: a remembered browser skips the second step but is not a factor
+        # used in this sign-in, so apps are not told otherwise (RFC 8176).
+        session = await open_session(
+            deps, uow, account, remember=remember, who=who, client=client, amr="pwd"
+        )
         await audit(
             deps,
             uow,
@@ -223,7 +227,9 @@ async def _password_unchanged(uow: UnitOfWork, account: Account) -> Account | No
 async def _after_check(deps: Deps, uow: UnitOfWork, budget: lockout.Budget) -> tuple[bool, int]:
     """Whether a lock fell while the password was being checked, and the count now."""
     now_standing, _reading = await lockout.standing(deps, uow, budget)
-    if not budget.recognised and now_standing.locked_until is not None:
+    if now_standing.locked_until is not None and (
+        now_standing.held or not budget.recognised  # our staff's lock binds every device
+    ):
         return True, now_standing.failures
     locked = over_budget(deps.lock_policy, now_standing.failures, budget.recognised)
     return locked, now_standing.failures

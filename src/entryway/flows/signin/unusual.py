@@ -154,7 +154,11 @@ async def confirm(
                 lockout.known_device_hash(deps, who.device),
                 deps.clock.now(),
             )
-        session = await open_session(deps, uow, account, remember=remember, who=who, client=client)
+        # The code confirms an unusual sign-in to a contact on file; it is not a second
+        # factor (an inbox is not something held), so the session is a password's alone.
+        session = await open_session(
+            deps, uow, account, remember=remember, who=who, client=client, amr="pwd"
+        )
         await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_PASSED, who)
         await audit(
             deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="code"

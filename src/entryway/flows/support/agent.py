@@ -23,6 +23,7 @@ from entryway.core.events import (
     MessageKind,
 )
 from entryway.core.identifiers import Identifier, IdentifierKind
+from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
 from entryway.core.secrets import new_otp
 from entryway.core.staff import Actor, Role
@@ -59,6 +60,7 @@ MAX_REASON = 500
 SENT_IF_ON_FILE = "If this contact is on an account, a code was sent."
 NOT_LINKED = "This case is not linked to an account. Use Verify it's you first."
 NOT_LOCKED = "The account is not locked."
+LOCKED_BY_TRUST = "The trust team locked this account: only they can unlock it."
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,10 +426,13 @@ async def send_unlock_link(
 
 
 async def _live_lock(deps: Deps, uow: UnitOfWork, account: Account) -> Lock:
-    """The account's lock while it holds; the unlock tools refuse an account not locked."""
+    """The account's lock while it holds; the unlock tools refuse an account not locked,
+    and one the trust team locked (only they lift it, flows/trust/locking)."""
     lock = await uow.locks.get(account.site, lockout.account_key(deps, account.id))
     if lock is None or lock.until <= deps.clock.now():
         raise InvalidInput(NOT_LOCKED, field="account")
+    if lock.reason is LockReason.OPERATOR:
+        raise InvalidInput(LOCKED_BY_TRUST, field="account")
     return lock
 
 

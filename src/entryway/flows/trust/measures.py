@@ -1,13 +1,13 @@
 """Suspensions and formal warnings: what trust staff (console, admin API) and operators
 (CLI) do to an account, and the statement of reasons the customer is owed.
 
-A suspension ends everything that lets anyone in, in one transaction: the live recovery
-(its row taken first, the lock order of every path that ends one), every session,
-remembered browser, flow and unused emailed link; the account row is marked so sign-in
-refuses at the cost of no extra query. Staff need the trust role and must work on the
-account's site: another site's account answers NotFound exactly like an unknown one
-(SECURITY.md 33). Every measure carries a reason code from the store's catalog, the facts
-in plain words, and is audited on the customer's log and (for staff) on the staff log.
+A suspension ends everything that lets anyone in, in one transaction: the live recovery (its
+row taken first, the lock order of every path that ends one), every session, app token,
+remembered browser, flow and unused emailed link (trust.access); the account row is marked
+so sign-in refuses at the cost of no extra query. Staff need the trust role and must work on
+the account's site: another site's account answers NotFound exactly like an unknown one
+(SECURITY.md 33). Every measure carries a reason code from the store's catalog, the facts in
+plain words, and is audited on the customer's log and (for staff) on the staff log.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ from entryway.core.suspension import (
     why_no_appeal,
 )
 from entryway.errors import Conflict, Forbidden, InvalidInput, NotFound
-from entryway.flows.apps.ending import end_apps
 from entryway.flows.common import add_link, audit, notify_all, send
 from entryway.flows.outbox.trust_notices import statement_values
 from entryway.flows.ports import Account, Deps, Rendered, Requester, Suspension, UnitOfWork
 from entryway.flows.recovery.cancel import cancel_for_suspension, hold
 from entryway.flows.staff import common as staff_common
+from entryway.flows.trust.access import end_access
 from entryway.flows.trust.state import applying
 from entryway.flows.words import reader_locale
 
@@ -230,7 +230,7 @@ async def suspend(
         await uow.accounts.update(
             site, account.id, suspension_id=suspension.id, suspended_until=suspension.until
         )
-        await _end_access(deps, uow, account, who)
+        await end_access(deps, uow, account, "suspended", who)  # apps' tokens too
         await audit(
             deps,
             uow,
@@ -247,19 +247,6 @@ async def suspend(
         await uow.commit()
     deps.on_message()
     return suspension
-
-
-async def _end_access(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
-    """Every way back in without a password ends: sessions (partial ones too), the apps'
-    tokens, remembered browsers, every flow (codes, resets, notice views) and the unused
-    emailed links."""
-    site, account_id = account.site, account.id
-    await uow.sessions.delete_all(site, account_id)
-    await end_apps(deps, uow, site, account_id, "suspended", who)
-    await uow.two_step.forget(site, account_id)
-    await uow.flows.void_all(site, account_id, keep="")
-    for purpose in (FlowPurpose.UNLOCK, FlowPurpose.RECOVERY_CANCEL, FlowPurpose.RECOVERY_FINISH):
-        await uow.links.void_for(site, account_id, purpose)
 
 
 async def notice_link(

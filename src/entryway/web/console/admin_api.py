@@ -1,5 +1,6 @@
 """The admin API for a store's fraud systems, on the console's origin only: suspend an
-account, lift a suspension, read a suspension's statement of reasons.
+account, lift a suspension, read a suspension's statement of reasons, lock an account until
+unlocked (signing it and its apps out everywhere) and unlock it.
 
 A call authenticates with ``Authorization: Bearer <staff token>`` alone (``entryway staff
 token add``): it acts as the token's owner, with their roles and sites, and the flows check
@@ -28,7 +29,7 @@ from entryway.errors import InvalidInput, Unauthenticated
 from entryway.flows.records import Suspension
 from entryway.flows.staff import tokens
 from entryway.flows.staff.records import StaffToken
-from entryway.flows.trust import measures, statements
+from entryway.flows.trust import locking, measures, statements
 from entryway.web.api.contract import Clean, Code, In, PathId, Text
 from entryway.web.console.render import console_of, who
 
@@ -76,6 +77,25 @@ class SuspendIn(In):
 class LiftIn(In):
     site: Code
     reason: Reason
+
+
+class LockIn(In):
+    site: Code
+    identifier: Text = Field(description="the account's email or mobile phone number")
+    reason: Reason = Field(description="why, for the logs (the customer is not shown it)")
+
+
+class UnlockIn(In):
+    site: Code
+    reason: Reason
+
+
+class LockOut(BaseModel):
+    site: str
+    account_id: str
+    locked: bool
+    locked_at: datetime
+    apps_revoked: int = 0
 
 
 class SuspensionOut(BaseModel):
@@ -174,3 +194,34 @@ async def statement(
     found = await statements.statement_of(console_of(request).deps, actor, site, suspension_id)
     encoded: dict[str, Any] = jsonable_encoder(dataclasses.asdict(found))
     return encoded
+
+
+@router.post("/locks", status_code=201)
+async def lock(request: Request, body: LockIn, caller: Caller) -> LockOut:
+    """Lock the account of that email or phone on that site until it is unlocked: its
+    sessions and apps' tokens end at once, and the customer is told."""
+    actor, token = caller
+    deps = console_of(request).deps
+    locking.check_actor(deps, actor, body.site)  # the token's scope before any lookup
+    account_id = await measures.account_by_identifier(deps, body.site, body.identifier)
+    done = await locking.lock_account(
+        deps, actor, site=body.site, account_id=account_id, reason=body.reason,
+        who=who(request), by=f"token:{token.id}",
+    )  # fmt: skip
+    return LockOut(
+        site=done.site, account_id=done.account_id, locked=True, locked_at=done.locked_at,
+        apps_revoked=done.apps_revoked,
+    )  # fmt: skip
+
+
+@router.post("/locks/{account_id}/lift")
+async def unlock(request: Request, account_id: PathId, body: UnlockIn, caller: Caller) -> LockOut:
+    """Lift a lock by our staff; the customer is told they can sign in again."""
+    actor, token = caller
+    done = await locking.unlock_account(
+        console_of(request).deps, actor, site=body.site, account_id=account_id,
+        reason=body.reason, who=who(request), by=f"token:{token.id}",
+    )  # fmt: skip
+    return LockOut(
+        site=done.site, account_id=done.account_id, locked=False, locked_at=done.locked_at
+    )
