@@ -15,7 +15,6 @@ from datetime import timedelta
 from entryway.core.apps import redirect_uri_problem
 from entryway.core.secrets import keyed_hash, new_token, same_secret
 from entryway.core.throttle import FailureScope, window_start
-from entryway.errors import InvalidInput
 from entryway.flows.apps.records import App
 from entryway.flows.ports import Deps
 
@@ -41,7 +40,7 @@ def _checked_uris(uris: Iterable[str], *, public: bool, what: str) -> list[str]:
     for uri in uris:
         problem = redirect_uri_problem(uri, public=public)
         if problem:
-            raise InvalidInput(f"{what}: {problem}", field=what)
+            raise ValueError(f"{what}: {problem}")
         if uri not in out:
             out.append(uri)
     return out
@@ -61,22 +60,22 @@ async def register(
 ) -> tuple[App, str | None]:
     """A new app on ``site``; its secret (None for a public app), shown this once."""
     if site not in {s.code for s in deps.sites.sites}:
-        raise InvalidInput(f"unknown site {site!r}", field="site")
+        raise ValueError(f"unknown site {site!r}")
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
-        raise InvalidInput(f"the app's name must be 1-80 characters, got {len(name)}", field="name")
+        raise ValueError(f"the app's name must be 1-80 characters, got {len(name)}")
     if id_token_alg not in ALGORITHMS:
-        raise InvalidInput(f"id_token_alg must be RS256 or ES256, got {id_token_alg!r}")
+        raise ValueError(f"id_token_alg must be RS256 or ES256, got {id_token_alg!r}")
     redirects = _checked_uris(redirect_uris, public=public, what="redirect_uri")
     if not redirects:
-        raise InvalidInput("an app needs at least one redirect URI", field="redirect_uri")
+        raise ValueError("an app needs at least one redirect URI")
     after_logout = _checked_uris(
         post_logout_redirect_uris, public=public, what="post_logout_redirect_uri"
     )
     if backchannel_logout_uri:
         problem = redirect_uri_problem(backchannel_logout_uri, public=False)
         if problem:
-            raise InvalidInput(f"backchannel_logout_uri: {problem}", field="backchannel")
+            raise ValueError(f"backchannel_logout_uri: {problem}")
     secret = None if public else new_token(deps.rng, 32)
     now = deps.clock.now()
     app = App(
@@ -116,9 +115,9 @@ async def rotate_secret(deps: Deps, site: str, app_id: str) -> str:
     async with deps.uow() as uow:
         app = await uow.apps.get_app(site, app_id)
         if app is None:
-            raise InvalidInput(f"no app {app_id!r} on site {site!r}", field="client_id")
+            raise ValueError(f"no app {app_id!r} on site {site!r}")
         if app.public:
-            raise InvalidInput("a public app has no secret to rotate", field="client_id")
+            raise ValueError("a public app has no secret to rotate")
         secret = new_token(deps.rng, 32)
         await uow.apps.update_app(
             site, app_id, secret_hash=secret_hash(deps, secret), secret_rotated_at=deps.clock.now()

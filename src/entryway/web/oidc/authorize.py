@@ -115,9 +115,9 @@ async def _answer(
     except OAuth2Error as error:
         return _error(request, exchange, oauth, error)
     ask = _Ask(exchange, oauth, grant, pairs)
-    for name, error in UNSUPPORTED.items():  # Core §6: say so rather than ignore them
+    for name, refusal in UNSUPPORTED.items():  # Core §6: say so rather than ignore them
         if any(k == name for k, _ in pairs):
-            return _error_code(request, ask, error, f"The {name} parameter is not supported.")
+            return _error_code(request, ask, refusal, f"The {name} parameter is not supported.")
     if exchange.user is None or me is None:
         return _to_sign_in(request, pairs)
     needs = grant.prompt == "consent" or await grants.needs_consent(
