@@ -9,6 +9,7 @@ import asyncio
 import functools
 import secrets
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
@@ -33,7 +34,6 @@ from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
 from entryway.settings import Settings, demo_sites, load_settings
-from entryway.shop.app import ShopConfig, create_shop, host_dispatch
 from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
 from entryway.trust_cli import add_accounts_parser, add_token_parser, run_accounts, run_token
 
@@ -133,6 +133,12 @@ def _demo(host: str, port: int, data: Path, shoppers: int = 0) -> int:
 
 def _with_shop(settings: Settings, shops: list[DemoShop], app: ASGIApp) -> ASGIApp:
     """The demo's Entryway app with the demo shop in front of it, on the shops' hosts."""
+    with warnings.catch_warnings():
+        # authlib's httpx client announces a successor package on import; the shop is a
+        # demo of a relying party, and every other command has no need to say so.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from entryway.shop.app import ShopConfig, create_shop, host_dispatch
+
     by_site = {s.code: s for s in settings.sites}
     configs = [
         ShopConfig(
