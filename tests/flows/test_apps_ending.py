@@ -119,6 +119,26 @@ async def test_a_password_reset_ends_the_apps_tokens(world: World) -> None:
     assert await grants.refresh_holder(world.deps, "us", refresh) is None
 
 
+async def test_a_password_change_ends_the_other_sessions_apps_offline_access_too(
+    world: World,
+) -> None:
+    """Whoever knew the old password may have signed an app of theirs in: its tokens end with
+    their session; the apps of the session that changed the password keep working."""
+    app = await _app(world)
+    me, _ = await _signed_in(world)
+    _, mine, _ = await _grant(world, app, me.account.id, me.session.public_id)
+    _, theirs, their_refresh = await _grant(
+        world, app, me.account.id, "the-thiefs-session", ("openid", "offline_access")
+    )
+    await account.change_password(
+        world.deps, me, current_password=PW, new=NEW, new_again=NEW, who=WHO
+    )
+    assert not await _live(world, theirs)
+    assert await grants.refresh_holder(world.deps, "us", their_refresh) is None
+    assert await _live(world, mine)
+    assert len(await _logout_tokens(world)) == 1  # the other session's, told to its app
+
+
 async def test_a_suspension_ends_the_apps_tokens(world: World) -> None:
     app = await _app(world)
     me, _ = await _signed_in(world)

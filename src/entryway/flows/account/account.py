@@ -265,6 +265,12 @@ async def change_password(
             site.code, me.account.id, password_hash=encoded, password_changed_at=deps.clock.now()
         )
         await uow.sessions.delete_all(site.code, me.account.id, keep=me.session.id_hash)
+        # The apps signed in through the other sessions end with them, offline access too:
+        # whoever knew the old password may have given an app of theirs a refresh token.
+        await end_apps(
+            deps, uow, site.code, me.account.id, "password_changed", who,
+            but_sid=me.session.public_id,
+        )  # fmt: skip
         await uow.flows.void_all(site.code, me.account.id, keep="")  # SECURITY.md 14
         await lockout.new_password(deps, uow, me.account, who)
         await uow.two_step.forget(site.code, me.account.id)

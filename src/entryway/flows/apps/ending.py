@@ -24,19 +24,23 @@ async def end_apps(
     *,
     sid: str | None = None,
     keep_offline: bool = False,
+    but_sid: str | None = None,
 ) -> int:
-    """Revoke the account's grants (only session ``sid``'s, when given; with
-    ``keep_offline`` those holding ``offline_access`` stay) in the caller's transaction,
-    and tell the apps that listen; how many grants ended."""
+    """Revoke the account's grants (only session ``sid``'s, when given; all but session
+    ``but_sid``'s, when that is given; with ``keep_offline`` those holding
+    ``offline_access`` stay) in the caller's transaction, and tell the apps that listen;
+    how many grants ended."""
     now = deps.clock.now()
-    if keep_offline:
+    if keep_offline or but_sid is not None:
         mine = [
-            g for g in await uow.apps.live_grants(site, account_id) if sid is None or g.sid == sid
+            g
+            for g in await uow.apps.live_grants(site, account_id)
+            if (sid is None or g.sid == sid) and (but_sid is None or g.sid != but_sid)
         ]
         ended = [
             g
             for g in mine
-            if Scope.OFFLINE_ACCESS not in g.scopes
+            if not (keep_offline and Scope.OFFLINE_ACCESS in g.scopes)
             and await uow.apps.revoke_grant(site, g.id, now, why)
         ]
         told = mine  # the session ended for every app of it, offline access or not
