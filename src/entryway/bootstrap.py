@@ -44,6 +44,7 @@ from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
 from entryway.flows.apps.keys import ensure_keys
+from entryway.flows.apps.logout import logout_token
 from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
@@ -146,6 +147,10 @@ def build(
         if settings.order_lookup_url
         else None
     )
+
+    async def sign_logout(body: str) -> str:
+        return await logout_token(deps, body)  # ``deps`` is made below, before any delivery
+
     courier = Courier(
         uow=db.uow,
         clock=clock,
@@ -154,6 +159,7 @@ def build(
         sender=settings.mail_from,
         keep_code_bodies=settings.demo,
         poster=HttpLogoutPoster(http),
+        sign_logout=sign_logout,
     )
     delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
     hasher = Argon2Hasher(

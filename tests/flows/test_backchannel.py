@@ -51,3 +51,11 @@ async def test_the_logout_token_is_posted_and_retried_until_the_app_answers(
     assert claims["aud"] == app.id and claims["sid"] == me.session.public_id
     assert EVENT in claims["events"] and "nonce" not in claims
     assert claims["iss"] == "http://us.localhost:8000"
+    # Signed as it was posted, an hour after the sign-out: the app checks exp and gets a
+    # token that is still good, not one that expired while it was down.
+    now = int(world.clock.now().timestamp())
+    assert claims["iat"] == now and now < claims["exp"] <= now + 120
+    # The outbox kept the statement, never a token someone could post to the app again.
+    async with world.deps.uow() as uow:
+        kept = [m for m in await uow.outbox.latest() if m.to.endswith("backchannel-logout")]
+    assert kept[0].status == MessageStatus.SENT and not kept[0].body.startswith("ey")

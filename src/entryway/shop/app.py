@@ -212,16 +212,19 @@ async def _verified(state: _Shop, cfg: ShopConfig, id_token: str, nonce: str) ->
 
 
 async def _logout_claims(state: _Shop, cfg: ShopConfig, raw: str) -> dict[str, Any]:
-    """Back-Channel Logout 1.0 §2.6: signed by the issuer, for us, the logout event, a sid,
-    and no nonce (so an ID token cannot pass for one)."""
+    """Back-Channel Logout 1.0 §2.6: typed ``logout+jwt``, signed by the issuer, for us, not
+    expired, the logout event, a sid, and no nonce (so an ID token cannot pass for one)."""
     token = jwt.decode(raw, await state.key_set(cfg.issuer), algorithms=ALGORITHMS)
     claims = dict(token.claims)
     jwt.JWTClaimsRegistry(
         iss={"essential": True, "value": cfg.issuer},
         aud={"essential": True, "value": cfg.client_id},
         iat={"essential": True},
+        exp={"essential": True},
         sid={"essential": True},
     ).validate(claims)
+    if token.header.get("typ") != "logout+jwt":
+        raise ValueError("not a logout token")
     if LOGOUT_EVENT not in (claims.get("events") or {}) or "nonce" in claims:
         raise ValueError("not a logout token")
     return claims

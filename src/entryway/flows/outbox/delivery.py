@@ -8,7 +8,7 @@ but before ``mark_sent`` can repeat a message once the lease ends: at-least-once
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,6 +32,8 @@ class Courier:
     sender: str
     keep_code_bodies: bool = False  # demo mode keeps them for its outbox page
     poster: LogoutPoster | None = None  # back-channel logout tokens to apps
+    # A queued logout statement becomes its signed token only as it is posted.
+    sign_logout: Callable[[str], Awaitable[str]] | None = None
 
     async def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns how many were accepted by a provider."""
@@ -73,7 +75,10 @@ class Courier:
             if message.channel == Channel.APP:
                 if self.poster is None:
                     raise RuntimeError("no back-channel logout poster is configured")
-                await self.poster.post_logout(message.to, message.body)
+                token = message.body
+                if self.sign_logout is not None:
+                    token = await self.sign_logout(message.body)
+                await self.poster.post_logout(message.to, token)
             elif message.channel == Channel.EMAIL:
                 await self.mailer.send_email(
                     sender=self.sender,
