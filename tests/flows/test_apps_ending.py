@@ -11,10 +11,11 @@ from entryway.core.apps import TokenKind
 from entryway.core.events import Channel, MessageKind
 from entryway.core.lockout import LockReason
 from entryway.core.secrets import new_token
-from entryway.errors import SignInLocked
+from entryway.errors import SignInLocked, Unauthenticated
 from entryway.flows.account import account
 from entryway.flows.apps import clients, grants, keys
 from entryway.flows.apps.records import App, Grant, Token
+from entryway.flows.common import open_session
 from entryway.flows.recovery import password_reset
 from entryway.flows.signin import lockout, sign_in
 from tests.conftest import World
@@ -174,3 +175,49 @@ async def test_the_audit_says_how_many_grants_ended(world: World, why: str) -> N
         recent = await uow.audit.recent("us", me.account.id)
     ended = [e for e in recent if e.action == "app.grant_revoked"]
     assert ended and ended[0].detail == {"count": 1, "why": why}
+
+
+async def _another_session(world: World, account_id: str) -> str:
+    async with world.deps.uow() as uow:
+        found = await uow.accounts.get("us", account_id)
+        assert found is not None
+        opened = await open_session(world.deps, uow, found, remember=False, who=WHO, client="web")
+        await uow.commit()
+    return opened.token
+
+
+async def test_signing_in_again_in_the_same_browser_goes_on_under_the_same_sid(
+    world: World,
+) -> None:
+    """An app asked for a fresh sign-in: the browser's old session ends, and the new one is
+    the session the apps know (their sid), so signing out still ends their tokens."""
+    app = await _app(world)
+    me, old = await _signed_in(world)
+    sid = me.session.public_id
+    _, access, _ = await _grant(world, app, me.account.id, sid)
+    new = await _another_session(world, me.account.id)
+    await account.replace_session(world.deps, "us", old, new, WHO)
+    with pytest.raises(Unauthenticated):
+        await account.current(world.deps, "us", old)
+    again = await account.current(world.deps, "us", new)
+    assert again.session.public_id == sid
+    assert await _live(world, access) and not await _logout_tokens(world)
+    await account.sign_out(world.deps, "us", new, WHO)
+    assert not await _live(world, access)
+    assert len(await _logout_tokens(world)) == 1
+
+
+async def test_someone_else_signing_in_in_that_browser_signs_the_old_session_out(
+    world: World,
+) -> None:
+    app = await _app(world)
+    me, old = await _signed_in(world)
+    _, access, _ = await _grant(world, app, me.account.id, me.session.public_id)
+    other = await make(world, "bo@example.com")
+    await account.replace_session(world.deps, "us", old, other, WHO)
+    with pytest.raises(Unauthenticated):
+        await account.current(world.deps, "us", old)
+    assert not await _live(world, access) and len(await _logout_tokens(world)) == 1
+    assert (await account.current(world.deps, "us", other)).session.public_id != (
+        me.session.public_id
+    )

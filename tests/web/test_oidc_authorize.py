@@ -7,8 +7,11 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
+from entryway.errors import Unauthenticated
+from entryway.flows.account import account
 from tests.web.helpers import csrf_of, register
 from tests.web.oidc_helpers import (
     PASSWORD,
@@ -189,9 +192,13 @@ async def test_max_age_forces_a_new_sign_in_once(client, world) -> None:
 
 
 async def test_prompt_login_asks_again_even_when_signed_in(client, world) -> None:
-    app, _ = await new_app(world)
+    app, secret = await new_app(world)
     await _customer(client, world)
-    _, challenge = pkce()
+    verifier, challenge = pkce()
+    first = (
+        await exchange(client, app, secret, await code_for(client, app, challenge), verifier)
+    ).json()
+    old_cookie = client.cookies["ew_session"]
     r = await client.get(authorize_url(app, challenge, prompt="login"))
     assert r.status_code == 303 and r.headers["location"].startswith("/signin?")
     back = parse_qs(urlsplit(r.headers["location"]).query)["return_to"][0]
@@ -200,6 +207,19 @@ async def test_prompt_login_asks_again_even_when_signed_in(client, world) -> Non
     await sign_in_to(client, back)
     again = await client.get(back)
     assert again.status_code == 302 and "code=" in again.headers["location"]
+    code = query_of(again.headers["location"])["code"]
+    second = (await exchange(client, app, secret, code, verifier)).json()
+    # The fresh sign-in replaced the browser's session: the same sid goes on, the old
+    # cookie opens nothing, and signing out ends the tokens of both sign-ins.
+    before = await verified_claims(client, first["id_token"])
+    after = await verified_claims(client, second["id_token"])
+    assert after["sid"] == before["sid"] and after["auth_time"] > before["auth_time"]
+    with pytest.raises(Unauthenticated):
+        await account.current(world.deps, "us", old_cookie)
+    await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
+    for tokens in (first, second):
+        bearer = {"authorization": f"Bearer {tokens['access_token']}"}
+        assert (await client.get("/oauth/userinfo", headers=bearer)).status_code == 401
 
 
 async def test_a_forged_or_old_ticket_does_not_skip_prompt_login(client, world) -> None:
@@ -302,3 +322,23 @@ async def test_request_objects_are_refused_by_name_with_iss(client, world) -> No
         r = await client.get(authorize_url(app, challenge, **{name: "x"}))
         got = query_of(r.headers["location"])
         assert got["error"] == error and got["iss"] == ISS and "code" not in got
+
+
+async def test_an_apps_long_or_odd_state_survives_the_sign_in(client, world) -> None:
+    """The sealed request goes back to /oauth/authorize whatever the app put in its state
+    (a long JWT-like one, a backslash, an encoded newline): only our ticket is checked."""
+    app, _ = await new_app(world)
+    await register(client, world, password=PASSWORD)
+    await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
+    _, challenge = pkce()
+    for state in ("a\\b%0Ac", "s" * 3000):
+        r = await client.get(authorize_url(app, challenge, state=state))
+        back = parse_qs(urlsplit(r.headers["location"]).query)["return_to"][0]
+        done = await sign_in_to(client, back)
+        assert done.headers["location"] == back
+        again = await client.get(back)
+        assert query_of(again.headers["location"])["state"] == state
+        await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
+    # A return_to that is not ours is still held to the plain rules.
+    done = await sign_in_to(client, "/oauth/authorize?x=1\\y")
+    assert done.headers["location"] == "/account"

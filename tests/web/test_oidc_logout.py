@@ -83,3 +83,32 @@ async def test_a_hint_from_another_site_is_not_trusted(client, world) -> None:
     )
     assert uk.status_code == 400  # on uk the hint is nobody's, so its app is unknown there
     assert (await client.get("/account")).status_code == 200
+
+
+async def test_an_apps_post_is_taken_like_its_get(client, world) -> None:
+    """RP-Initiated Logout 1.0 §2: GET and POST. The app's form has no CSRF token of ours, so
+    its POST becomes the same request as a GET, then goes the GET's way."""
+    _, tokens = await _signed_in_app(client, world)
+    r = await client.post(
+        "/oauth/logout",
+        data={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": POST_LOGOUT,
+              "state": "bye-2", "extra": "dropped"},
+    )  # fmt: skip
+    assert r.status_code == 303 and r.headers["location"].startswith("/oauth/logout?")
+    assert "extra" not in r.headers["location"]
+    assert (await client.get("/account")).status_code == 200  # nothing ended by the POST
+    done = await client.get(r.headers["location"])
+    assert done.status_code == 303 and query_of(done.headers["location"]) == {"state": "bye-2"}
+    assert (await client.get("/account")).status_code == 303
+
+
+async def test_a_hint_of_one_app_sent_by_another_is_refused(client, world) -> None:
+    _, tokens = await _signed_in_app(client, world)
+    other, _ = await new_app(world, name="Other App")
+    r = await client.get(
+        "/oauth/logout",
+        params={"id_token_hint": tokens["id_token"], "client_id": other.id,
+                "post_logout_redirect_uri": POST_LOGOUT},
+    )  # fmt: skip
+    assert r.status_code == 400 and "location" not in r.headers
+    assert (await client.get("/account")).status_code == 200  # still signed in

@@ -51,6 +51,7 @@ PARTIAL = "ew_partial"  # the partial session, between password and second step
 REMEMBER_ASKED = "ew_keep"  # Keep me signed in, carried across the second step
 BROWSER = "ew_browser"  # a remembered browser may skip the second step
 BROWSER_MAX_AGE = 30 * 24 * 3600
+SEALED_MAX = 8192  # an authorization request carried through sign-in, ticket included
 DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 
 
@@ -232,6 +233,12 @@ def redirect(url: str) -> RedirectResponse:
 
 def return_to(request: Request, candidate: str | None) -> str:
     site = site_of(request)
+    if candidate and len(candidate) <= SEALED_MAX:
+        deps = web_of(request).deps
+        if ticket.from_return_to(deps.keys, site.code, candidate, deps.clock.now()):
+            # An authorization request we sealed ourselves, a path on this site: the app's
+            # own state and nonce in it may be long or hold any character.
+            return candidate
     return safe_return_to(candidate, frozenset({site.origin}))
 
 
@@ -275,10 +282,14 @@ async def signed_in_page(request: Request) -> account_flow.Current:
     return me
 
 
-def start_session(
+async def start_session(
     response: Response, request: Request, site: Site, token: str, *, remember: bool
 ) -> None:
-    """Set the new session cookie and rotate the CSRF cookie (SECURITY.md 24)."""
+    """Set the new session cookie and rotate the CSRF cookie (SECURITY.md 24); a session
+    this browser still held ends (the same account's goes on in the new one)."""
+    await account_flow.replace_session(
+        web_of(request).deps, site.code, request.cookies.get(SESSION), token, who(request)
+    )
     policy = web_of(request).deps.session_policy
     max_age = int(policy.remembered_absolute.total_seconds()) if remember else None
     set_cookie(response, site, SESSION, token, max_age=max_age)

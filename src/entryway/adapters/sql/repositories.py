@@ -201,6 +201,14 @@ class SessionRepo(Repo):
             condition = condition & (sessions.c.id_hash != keep)
         return await self._delete(condition, site=site)
 
+    async def take_public_id(self, site: str, id_hash: str, public_id: str) -> bool:
+        result = await self.conn.execute(
+            update(sessions)
+            .where(sessions.c.site == site, sessions.c.id_hash == id_hash)
+            .values(public_id=public_id)
+        )
+        return bool(result.rowcount == 1)
+
     async def _delete(self, condition: Any, *, site: str) -> int:
         result = await self.conn.execute(delete(sessions).where(sessions.c.site == site, condition))
         return int(result.rowcount)

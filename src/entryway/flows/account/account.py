@@ -173,6 +173,39 @@ async def sign_out(deps: Deps, site_code: str, token: str | None, who: Requester
     deps.on_message()  # logout tokens to the apps of that session go out now, not at a poll
 
 
+async def replace_session(
+    deps: Deps, site_code: str, old_token: str | None, new_token: str, who: Requester
+) -> None:
+    """A sign-in in a browser that still held a session (an app asked for a fresh sign-in,
+    or someone else signs in there): the old session ends rather than living on unseen.
+
+    Signed in again as the same account, the new session goes on under the old one's public
+    id, the ``sid`` its apps know: they stay signed in with it, and end when it ends. As
+    another account, or after the old session ran out, it is signed out like any other, and
+    its apps are told."""
+    if not old_token or old_token == new_token:
+        return
+    async with deps.uow() as uow:
+        old = await uow.sessions.get(site_code, session_hash(deps, old_token))
+        new = await uow.sessions.get(site_code, session_hash(deps, new_token))
+        if old is None or new is None or not await uow.sessions.delete(site_code, old.id_hash):
+            return
+        now = deps.clock.now()
+        alive = old.level == SessionLevel.FULL and is_live(
+            now, old.idle_deadline, old.absolute_deadline
+        )
+        if alive and old.account_id == new.account_id:
+            await uow.sessions.take_public_id(site_code, new.id_hash, old.public_id)
+        else:
+            await audit(deps, uow, site_code, old.account_id, AuditAction.SIGNED_OUT, who)
+            await end_apps(
+                deps, uow, site_code, old.account_id, "signed_out", who,
+                sid=old.public_id, keep_offline=True,
+            )  # fmt: skip
+        await uow.commit()
+    deps.on_message()
+
+
 async def end_session(deps: Deps, me: Current, public_id: str, who: Requester) -> None:
     """Sign out one of this account's devices."""
     async with deps.uow() as uow:

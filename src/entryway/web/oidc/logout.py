@@ -6,7 +6,7 @@ session ends at once; otherwise the customer confirms. The customer is sent on o
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from authlib.common.urls import add_params_to_uri
 from fastapi import APIRouter
@@ -29,6 +29,7 @@ from entryway.web.security import clear_cookie, cookie_name, site_of
 
 router = APIRouter(include_in_schema=False)
 NOT_REGISTERED = N_("That app can't send you back to the address it gave.")
+WRONG_HINT = N_("That sign-out request came from a different app than the one it names.")
 KEPT = ("id_token_hint", "post_logout_redirect_uri", "state", "client_id")
 
 
@@ -52,7 +53,13 @@ async def logout(request: Request) -> Response:
     deps = web_of(request).deps
     site = site_of(request)
     if request.method == "POST":
-        form = await form_of(request)  # the confirmation's form (CSRF checked)
+        raw = await request.form()
+        if "confirm" not in raw:
+            # An app's own POST (the spec allows both methods): the same request as a GET,
+            # a top-level navigation that carries the customer's session cookie.
+            asked = [(k, v) for k, v in raw.multi_items() if k in KEPT and isinstance(v, str)]
+            return RedirectResponse("/oauth/logout?" + urlencode(asked), status_code=303)
+        form = await form_of(request)  # our confirmation's form (CSRF checked)
         pairs = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
         confirmed = dict(pairs).get("confirm") == "yes"
     else:
@@ -60,6 +67,9 @@ async def logout(request: Request) -> Response:
         confirmed = False
     values = {k: v for k, v in pairs if k in KEPT}
     claims = await hinted(request, values.get("id_token_hint", ""))
+    if claims is not None and values.get("client_id") and not _for(claims, values["client_id"]):
+        # RP-Initiated Logout 1.0 §2: the hint must be one issued to the app that sends it.
+        return page(request, "error.html", status=400, message=gettext_for(request)(WRONG_HINT))
     client_id = values.get("client_id") or (str(claims.get("aud", "")) if claims else "")
     app: App | None = None
     if 0 < len(client_id) <= 100:
@@ -102,6 +112,11 @@ async def logout(request: Request) -> Response:
     response = RedirectResponse(target, status_code=303)
     clear_cookie(response, site, SESSION)
     return response
+
+
+def _for(claims: dict[str, Any], client_id: str) -> bool:
+    aud = claims.get("aud")
+    return aud == client_id or (isinstance(aud, list) and client_id in aud)
 
 
 def _origin(uri: str) -> str:

@@ -234,7 +234,7 @@ async def password_submit(request: Request) -> Response:
         set_cookie(response, site, REMEMBER_ASKED, "yes" if remember else "", max_age=600)
         return response
     response = redirect(target)
-    start_session(response, request, site, result.session_token, remember=remember)
+    await start_session(response, request, site, result.session_token, remember=remember)
     clear_cookie(response, site, IDENT)
     return response
 
@@ -351,7 +351,7 @@ async def confirm_submit(request: Request) -> Response:
             request, target, shown, errors={"code": said(request, exc)}, status=422
         )
     response = redirect(target)
-    start_session(response, request, site, done.session_token, remember=remember)
+    await start_session(response, request, site, done.session_token, remember=remember)
     for name in (FLOW, REMEMBER_ASKED, IDENT):
         clear_cookie(response, site, name)
     return response

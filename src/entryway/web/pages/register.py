@@ -140,7 +140,7 @@ async def verify_submit(request: Request) -> Response:
         sent_to = await codes.describe(deps, site.code, token, FlowPurpose.REGISTRATION)
         return _verify_page(request, sent_to, errors={"code": said(request, exc)}, status=422)
     response = redirect("/account")
-    start_session(response, request, site, done.session_token, remember=False)
+    await start_session(response, request, site, done.session_token, remember=False)
     clear_cookie(response, site, FLOW)
     clear_cookie(response, site, TYPED)
     return response

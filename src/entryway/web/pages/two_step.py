@@ -180,7 +180,7 @@ async def challenge_submit(request: Request) -> Response:
     if passed.backup_codes_left is not None and passed.backup_codes_left <= 3:
         target = SETTINGS + "?few=1"
     response = redirect(target)
-    start_session(response, request, site, passed.session_token, remember=remember)
+    await start_session(response, request, site, passed.session_token, remember=remember)
     clear_cookie(response, site, PARTIAL)
     clear_cookie(response, site, REMEMBER_ASKED)
     clear_cookie(response, site, IDENT)  # as after a sign-in without the second step
