@@ -157,6 +157,24 @@ async def test_twenty_parallel_refreshes_stay_one_family(client, world) -> None:
     assert families[0][0] == 1
 
 
+async def test_a_first_party_refresh_without_offline_access_lasts_as_long_as_its_session(
+    client, world
+) -> None:
+    app, secret, tokens, _, _ = await _tokens(client, world)
+    current = tokens["refresh_token"]
+    for _ in range(4):  # an hour of the app's use, past the 30-minute idle timeout
+        world.clock.advance(minutes=20)
+        r = await refresh(client, app, secret, current)
+        assert r.status_code == 200, r.text
+        current = r.json()["refresh_token"]
+    assert (await client.get("/account")).status_code == 200  # the app kept it from idling
+    world.clock.advance(hours=12)  # past the session's absolute 12 hours
+    over = await refresh(client, app, secret, current)
+    assert over.status_code == 400 and over.json()["error"] == "invalid_grant"
+    grants = await world.runtime.db.run_sql("SELECT revoked_at FROM oidc_grants")
+    assert grants[0][0] is not None
+
+
 async def test_refresh_tokens_come_with_offline_access_for_third_party_apps(client, world) -> None:
     app, secret = await new_app(world, first_party=False)
     await register(client, world, password=PASSWORD)

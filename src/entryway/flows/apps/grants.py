@@ -23,6 +23,7 @@ from entryway.flows.trust.state import marked
 REPLAYED = "code_replayed"
 REUSED = "refresh_reused"
 REVOKED = "revoked"
+SESSION_OVER = "session_over"
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,9 +235,30 @@ async def rotate(
         if not usable(account, now):
             return None
         assert account is not None
+        if Scope.OFFLINE_ACCESS not in grant.scopes and not await _session_goes_on(
+            deps, uow, grant, now
+        ):
+            await uow.apps.revoke_grant(app.site, grant.id, now, SESSION_OVER)
+            await uow.commit()
+            return None
         issued = await _store_tokens(deps, uow, app, grant, account, tokens, now, sibling=sibling)
         await uow.commit()
     return issued
+
+
+async def _session_goes_on(deps: Deps, uow: UnitOfWork, grant: Grant, now: datetime) -> bool:
+    """A grant without ``offline_access`` (a first-party app's refresh token) lasts as long
+    as the session it was given in: while it is live, the app's use keeps it from idling
+    out, as the customer's visits do; once it is over (its 12 hours, say), so is the grant."""
+    mine = [s for s in await uow.sessions.list_for(grant.site, grant.account_id, now)]
+    session = next((s for s in mine if s.public_id == grant.sid), None)
+    if session is None:
+        return False
+    policy = deps.session_policy
+    if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
+        idle = policy.next_idle(now, session.absolute_deadline, remember=session.remember)
+        await uow.sessions.touch(grant.site, session.id_hash, now, idle)
+    return True
 
 
 async def _store_tokens(
