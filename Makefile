@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench bench-lockout
+.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens
 
 PORT ?= 8000
 
@@ -35,3 +35,7 @@ bench:
 bench-lockout:
 	@./scripts/setup
 	.venv/bin/python bench/lockout.py
+
+bench-tokens:
+	@./scripts/setup
+	.venv/bin/python bench/tokens.py

@@ -101,6 +101,25 @@ async def jwks(deps: Deps) -> dict[str, Any]:
     return {"keys": [dict(k.public_jwk) for k in found]}
 
 
+# Loading a private key checks it, about 30 ms of CPU for RSA-2048: far more than signing
+# (0.3 ms). Each process keeps the keys it has unsealed, by kid (the public key's thumbprint)
+# and sealed value, so a key rotated in by another instance is simply a new entry.
+_UNSEALED: dict[tuple[str, str], RSAKey | ECKey] = {}
+_UNSEALED_MAX = 16
+
+
+def _imported(deps: Deps, key: SigningKey) -> RSAKey | ECKey:
+    ref = (key.kid, key.private_sealed)
+    found = _UNSEALED.get(ref)
+    if found is None:
+        pem = deps.sealer.unseal(key.private_sealed)
+        found = RSAKey.import_key(pem) if key.alg == "RS256" else ECKey.import_key(pem)
+        if len(_UNSEALED) >= _UNSEALED_MAX:
+            _UNSEALED.clear()
+        _UNSEALED[ref] = found
+    return found
+
+
 async def sign_jwt(
     deps: Deps, uow: UnitOfWork, claims: dict[str, Any], *, alg: str = "RS256", typ: str = "JWT"
 ) -> str:
@@ -109,7 +128,6 @@ async def sign_jwt(
     key = _signer(await uow.apps.keys(now), alg, now)
     if key is None:
         raise RuntimeError(f"no {alg} signing key: run `entryway keys rotate --alg {alg} --now`")
-    pem = deps.sealer.unseal(key.private_sealed)
-    private = RSAKey.import_key(pem) if alg == "RS256" else ECKey.import_key(pem)
+    private = _imported(deps, key)
     header = {"alg": alg, "kid": key.kid, "typ": typ}
     return jwt.encode(header, claims, private, algorithms=[alg])
