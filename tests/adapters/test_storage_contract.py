@@ -324,6 +324,34 @@ async def test_delete_all_sessions_can_keep_the_current_one(world: World, with_k
         assert ended == (2 if with_keep else 3)
 
 
+async def test_a_session_takes_the_public_id_of_one_just_ended(world: World) -> None:
+    """A fresh sign-in in the same browser goes on under the old session's public id (the
+    sid its apps know): the old row goes first, as public ids are unique."""
+    await add_account(world)
+    now = world.clock.now()
+    async with world.deps.uow() as uow:
+        for i in range(2):
+            await uow.sessions.add(
+                Session(
+                    id_hash=f"s{i}", public_id=f"p{i}", site="us", account_id="a1",
+                    level=SessionLevel.FULL, created_at=now,
+                    idle_deadline=now + timedelta(hours=1),
+                    absolute_deadline=now + timedelta(hours=2), remember=False, ip="",
+                    user_agent="", client="web", last_seen_at=now,
+                )
+            )  # fmt: skip
+        await uow.commit()
+    async with world.deps.uow() as uow:
+        assert not await uow.sessions.take_public_id("uk", "s1", "p0")  # another site's row
+        assert await uow.sessions.delete("us", "s0")
+        assert await uow.sessions.take_public_id("us", "s1", "p0")
+        await uow.commit()
+    async with world.deps.uow() as uow:
+        found = await uow.sessions.get("us", "s1")
+        assert found is not None and found.public_id == "p0"
+        assert [s.id_hash for s in await uow.sessions.list_for("us", "a1", now)] == ["s1"]
+
+
 @pytest.mark.parametrize(
     "statement", ["UPDATE audit_log SET action = 'x'", "DELETE FROM audit_log"]
 )
