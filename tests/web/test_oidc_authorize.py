@@ -4,14 +4,23 @@ prompt and max_age, consent for third-party apps, the sign-in pages' CSP."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
+from entryway.adapters.clock import FrozenClock
+from entryway.adapters.mail import MemoryMailer
+from entryway.adapters.sms import MemoryTexter
+from entryway.bootstrap import app_for, build
 from entryway.errors import Unauthenticated
 from entryway.flows.account import account
+from entryway.settings import demo_sites
+from tests.conftest import World
+from tests.conftest import test_settings as settings_for
 from tests.web.helpers import csrf_of, register
 from tests.web.oidc_helpers import (
     PASSWORD,
@@ -220,6 +229,45 @@ async def test_prompt_login_asks_again_even_when_signed_in(client, world) -> Non
     for tokens in (first, second):
         bearer = {"authorization": f"Bearer {tokens['access_token']}"}
         assert (await client.get("/oauth/userinfo", headers=bearer)).status_code == 401
+
+
+@pytest.fixture
+async def https_client(database_url: tuple[str, str | None]) -> AsyncIterator[tuple]:
+    """The demo sites served over https, where cookies are ``__Host-`` prefixed."""
+    url, schema = database_url
+    clock, mailer, texter = FrozenClock(), MemoryMailer(), MemoryTexter()
+    sites = [
+        replace(s, base_url=s.base_url.replace("http://", "https://")) for s in demo_sites(8000)
+    ]
+    runtime = build(settings_for(url, sites=sites), clock=clock, mailer=mailer, texter=texter,
+                    schema=schema)  # fmt: skip
+    world = World(runtime=runtime, clock=clock, mailer=mailer, texter=texter)
+    transport = httpx.ASGITransport(app=app_for(runtime, deliver=False), client=("203.0.113.7", 1))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="https://us.localhost:8000", follow_redirects=False
+    ) as client:
+        yield client, world
+    await runtime.close()
+
+
+async def test_prompt_login_replaces_the_session_on_an_https_site_too(https_client) -> None:
+    client, world = https_client
+    app, secret = await new_app(world)
+    await _customer(client, world)
+    assert "__Host-ew_session" in client.cookies
+    verifier, challenge = pkce()
+    first = (
+        await exchange(client, app, secret, await code_for(client, app, challenge), verifier)
+    ).json()
+    r = await client.get(authorize_url(app, challenge, prompt="login"))
+    back = parse_qs(urlsplit(r.headers["location"]).query)["return_to"][0]
+    world.clock.advance(seconds=1)
+    await sign_in_to(client, back)
+    full = await world.runtime.db.run_sql("SELECT public_id FROM sessions WHERE level = 'full'")
+    assert len(full) == 1
+    await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
+    bearer = {"authorization": f"Bearer {first['access_token']}"}
+    assert (await client.get("/oauth/userinfo", headers=bearer)).status_code == 401
 
 
 async def test_a_forged_or_old_ticket_does_not_skip_prompt_login(client, world) -> None:

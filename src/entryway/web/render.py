@@ -51,7 +51,8 @@ PARTIAL = "ew_partial"  # the partial session, between password and second step
 REMEMBER_ASKED = "ew_keep"  # Keep me signed in, carried across the second step
 BROWSER = "ew_browser"  # a remembered browser may skip the second step
 BROWSER_MAX_AGE = 30 * 24 * 3600
-SEALED_MAX = 8192  # an authorization request carried through sign-in, ticket included
+SEALED_MAX = 4096  # an authorization request carried through sign-in (it is encoded again
+# into the sign-in pages' addresses, which proxies cap at about 8 KiB)
 DEVICE_MAX_AGE = 400 * 24 * 3600  # browsers cap cookie lifetimes near this
 
 
@@ -288,7 +289,11 @@ async def start_session(
     """Set the new session cookie and rotate the CSRF cookie (SECURITY.md 24); a session
     this browser still held ends (the same account's goes on in the new one)."""
     await account_flow.replace_session(
-        web_of(request).deps, site.code, request.cookies.get(SESSION), token, who(request)
+        web_of(request).deps,
+        site.code,
+        request.cookies.get(cookie_name(site, SESSION)),
+        token,
+        who(request),
     )
     policy = web_of(request).deps.session_policy
     max_age = int(policy.remembered_absolute.total_seconds()) if remember else None

@@ -197,7 +197,8 @@ async def replace_session(
         if alive and old.account_id == new.account_id:
             await uow.sessions.take_public_id(site_code, new.id_hash, old.public_id)
         else:
-            await audit(deps, uow, site_code, old.account_id, AuditAction.SIGNED_OUT, who)
+            if alive:  # a cookie that had run out signed nobody out
+                await audit(deps, uow, site_code, old.account_id, AuditAction.SIGNED_OUT, who)
             await end_apps(
                 deps, uow, site_code, old.account_id, "signed_out", who,
                 sid=old.public_id, keep_offline=True,

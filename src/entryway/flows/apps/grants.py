@@ -235,9 +235,7 @@ async def rotate(
         if not usable(account, now):
             return None
         assert account is not None
-        if Scope.OFFLINE_ACCESS not in grant.scopes and not await _session_goes_on(
-            deps, uow, grant, now
-        ):
+        if Scope.OFFLINE_ACCESS not in grant.scopes and not await _session_goes_on(uow, grant, now):
             await uow.apps.revoke_grant(app.site, grant.id, now, SESSION_OVER)
             await uow.commit()
             return None
@@ -246,19 +244,12 @@ async def rotate(
     return issued
 
 
-async def _session_goes_on(deps: Deps, uow: UnitOfWork, grant: Grant, now: datetime) -> bool:
-    """A grant without ``offline_access`` (a first-party app's refresh token) lasts as long
-    as the session it was given in: while it is live, the app's use keeps it from idling
-    out, as the customer's visits do; once it is over (its 12 hours, say), so is the grant."""
-    mine = [s for s in await uow.sessions.list_for(grant.site, grant.account_id, now)]
-    session = next((s for s in mine if s.public_id == grant.sid), None)
-    if session is None:
-        return False
-    policy = deps.session_policy
-    if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
-        idle = policy.next_idle(now, session.absolute_deadline, remember=session.remember)
-        await uow.sessions.touch(grant.site, session.id_hash, now, idle)
-    return True
+async def _session_goes_on(uow: UnitOfWork, grant: Grant, now: datetime) -> bool:
+    """A grant without ``offline_access`` (a first-party app's refresh token) lasts only as
+    long as the sign-in session it was given in. The app's refreshes do not keep that session
+    alive: its idle timeout is the customer's, not the app's."""
+    live = await uow.sessions.list_for(grant.site, grant.account_id, now)
+    return any(s.public_id == grant.sid for s in live)
 
 
 async def _store_tokens(
@@ -328,6 +319,12 @@ async def holder(
         live = await uow.apps.live_token(site, token_hash(deps, raw), kind, now)
         if live is None or live.token.used_at is not None:
             return None
+        if (
+            kind == TokenKind.REFRESH
+            and Scope.OFFLINE_ACCESS not in live.grant.scopes
+            and not await _session_goes_on(uow, live.grant, now)
+        ):
+            return None  # its session is over, so a refresh would be refused
         account = await uow.accounts.get(site, live.grant.account_id)
     if not usable(account, now):
         return None
