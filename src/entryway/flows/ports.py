@@ -22,6 +22,7 @@ from entryway.core.sites import Site, SiteDirectory
 from entryway.core.suspension import AppealState, ReasonCatalog, SuspensionState
 from entryway.core.throttle import FailureScope
 from entryway.flows.apps.ports import Apps
+from entryway.flows.passkeys.ports import Passkeys
 from entryway.flows.records import (
     Account as Account,
 )
@@ -669,6 +670,8 @@ class UnitOfWork(Protocol):
     def suspensions(self) -> Suspensions: ...
     @property
     def apps(self) -> Apps: ...
+    @property
+    def passkeys(self) -> Passkeys: ...
 
     @property
     def serialized(self) -> bool:

@@ -642,3 +642,34 @@ oidc_keys = Table(
     Column("retired_at", UtcDateTime),
     Column("drop_after", UtcDateTime),
 )
+
+passkeys = Table(
+    "passkeys",
+    metadata,
+    Column("site", SITE, primary_key=True),
+    Column("credential_id", String(1400), primary_key=True),  # base64url of up to 1023 bytes
+    Column("account_id", ID, nullable=False),
+    Column("public_key", Text, nullable=False),  # base64url of the COSE key
+    Column("sign_count", BigInteger, nullable=False),  # an unsigned 32-bit counter
+    Column("name", String(60), nullable=False),
+    Column("transports", JSON, nullable=False),
+    Column("aaguid", String(36), nullable=False, server_default=""),
+    Column("backed_up", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_used_at", UtcDateTime),
+    Index(None, "site", "account_id"),
+)
+
+passkey_challenges = Table(
+    "passkey_challenges",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("site", SITE, nullable=False),
+    Column("ceremony", String(16), nullable=False),  # flows.passkeys.records.Ceremony
+    Column("challenge", String(128), nullable=False),
+    Column("account_id", ID),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
+    Column("used_at", UtcDateTime),
+    Index(None, "expires_at"),
+)
