@@ -97,6 +97,8 @@ class AuditAction(enum.StrEnum):
     APP_GRANT_REVOKED = "app.grant_revoked"  # an app's tokens stopped (revocation, logout)
     APP_TOKEN_REUSED = "app.token_reused"  # noqa: S105 (a code or a rotated refresh token came back)
     APP_SIGNED_OUT = "app.signed_out"  # RP-initiated logout ended the session
+    PASSKEY_ADDED = "passkey.added"
+    PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected"  # its counter went back: refused
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -127,6 +129,8 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.REAUTHENTICATION_FAILED: N_("Wrong password when confirming it"),
     AuditAction.PREFERRED_CHANGED: N_("Preferred two-step method changed"),
     AuditAction.BROWSERS_FORGOTTEN: N_("Remembered browsers forgotten"),
+    AuditAction.PASSKEY_ADDED: N_("Passkey added"),
+    AuditAction.PASSKEY_CLONE_SUSPECTED: N_("Passkey refused: it may have been copied"),
     AuditAction.SUPPORT_CASE_OPENED: N_("Customer Service contacted"),
     AuditAction.ACCOUNT_LOCKED: N_("Account locked after unusual activity"),
     AuditAction.ACCOUNT_UNLOCKED: N_("Account unlocked"),

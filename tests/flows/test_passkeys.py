@@ -1,0 +1,178 @@
+"""The passkey ceremonies against a software authenticator: a passkey added and proven,
+and each way an assertion or registration must fail (SECURITY.md: replay, wrong origin,
+wrong relying party, another site's credential, a counter going back, no user
+verification), each refused by a named test."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from entryway.core.events import AuditAction
+from entryway.errors import InvalidInput
+from entryway.flows.account import account
+from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys.ceremonies import EXPIRED, NOT_CHECKED
+from tests.conftest import World
+from tests.flows.test_password_reset import WHO, make
+from tests.flows.trust.helpers import suspend, trust_deps
+from tests.passkey_device import Device
+
+US = ("us.localhost", "http://us.localhost:8000")
+
+
+async def _me(world: World, identifier: str = "ana@example.com") -> account.Current:
+    return await account.current(world.deps, "us", await make(world, identifier))
+
+
+async def _added(world: World, device: Device | None = None) -> tuple[account.Current, Device]:
+    me = await _me(world)
+    device = device or Device(*US)
+    begun = await ceremonies.begin_registration(world.deps, me)
+    await ceremonies.finish_registration(
+        world.deps, me, begun.token, device.create(begun.options), WHO, name=" Ana's phone "
+    )
+    return me, device
+
+
+async def _sign_in(world: World, device: Device, site: str = "us", **knobs: object):
+    begun = await ceremonies.begin_sign_in(world.deps, site)
+    return await ceremonies.finish_sign_in(
+        world.deps,
+        site,
+        begun.token,
+        device.get(begun.options, **knobs),
+        WHO,  # type: ignore[arg-type]
+    )
+
+
+async def _actions(world: World, account_id: str) -> list[AuditAction]:
+    async with world.deps.uow() as uow:
+        return [e.action for e in await uow.audit.recent("us", account_id)]
+
+
+@pytest.mark.parametrize("synced", [False, True])
+async def test_a_passkey_is_added_and_signs_its_account_in(world: World, synced: bool) -> None:
+    me, device = await _added(world, Device(*US, synced=synced))
+    async with world.deps.uow() as uow:
+        [kept] = await uow.passkeys.for_account("us", me.account.id)
+    assert kept.name == "Ana's phone" and kept.backed_up is synced
+    assert kept.transports == ["internal", "hybrid"]
+    assert AuditAction.PASSKEY_ADDED in await _actions(world, me.account.id)
+    for _ in range(2):  # a counter that goes up, or a synced passkey's steady 0
+        proven = await _sign_in(world, device)
+        assert proven.account.id == me.account.id
+    async with world.deps.uow() as uow:
+        used = await uow.passkeys.get("us", kept.credential_id)
+    assert used is not None and used.last_used_at == world.clock.now()
+    assert used.sign_count == (0 if synced else 3)
+
+
+async def test_the_options_ask_for_a_discoverable_user_verified_passkey(world: World) -> None:
+    me, device = await _added(world)
+    options = json.loads((await ceremonies.begin_registration(world.deps, me)).options)
+    assert options["rp"]["id"] == "us.localhost"
+    assert options["authenticatorSelection"]["residentKey"] == "required"
+    assert options["authenticatorSelection"]["userVerification"] == "required"
+    assert options["timeout"] == 300000
+    assert "ana@example.com" in options["user"]["name"]
+    assert me.account.id not in options["user"]["id"]  # a derived handle, not the row id
+    # The passkey it has is excluded, so one authenticator is not registered twice.
+    assert [c["id"] for c in options["excludeCredentials"]] == [json.loads(
+        device.create(json.dumps(options)))["id"]]  # fmt: skip
+    asked = json.loads((await ceremonies.begin_sign_in(world.deps, "us")).options)
+    assert asked["userVerification"] == "required" and asked.get("allowCredentials") in (None, [])
+
+
+async def test_a_replayed_challenge_is_refused(world: World) -> None:
+    _, device = await _added(world)
+    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    await ceremonies.finish_sign_in(world.deps, "us", begun.token, device.get(begun.options), WHO)
+    with pytest.raises(InvalidInput) as refused:
+        await ceremonies.finish_sign_in(
+            world.deps, "us", begun.token, device.get(begun.options), WHO
+        )
+    assert refused.value.message == EXPIRED
+
+
+async def test_an_expired_challenge_is_refused(world: World) -> None:
+    _, device = await _added(world)
+    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    world.clock.advance(minutes=5, seconds=1)
+    with pytest.raises(InvalidInput):
+        await ceremonies.finish_sign_in(
+            world.deps, "us", begun.token, device.get(begun.options), WHO
+        )
+
+
+async def test_a_wrong_origin_is_refused(world: World) -> None:
+    _, device = await _added(world)
+    with pytest.raises(InvalidInput) as refused:
+        await _sign_in(world, device, origin="http://evil.localhost:8000")
+    assert refused.value.message == NOT_CHECKED
+
+
+async def test_a_wrong_relying_party_is_refused(world: World) -> None:
+    _, device = await _added(world)
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device, rp_id="evil.localhost")
+
+
+async def test_a_credential_from_another_site_is_refused(world: World) -> None:
+    """Made on us, presented to uk (even with uk's origin and relying party)."""
+    _, device = await _added(world)
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device, "uk", origin="http://uk.localhost:8000", rp_id="uk.localhost")
+
+
+async def test_a_counter_going_back_is_refused_and_audited(world: World) -> None:
+    me, device = await _added(world)
+    await _sign_in(world, device)
+    await _sign_in(world, device)  # the stored counter is 3 now
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device, counter=2)  # a copy of the key, behind
+    assert AuditAction.PASSKEY_CLONE_SUSPECTED in await _actions(world, me.account.id)
+    async with world.deps.uow() as uow:
+        [kept] = await uow.passkeys.for_account("us", me.account.id)
+    assert kept.sign_count == 3  # the copy changed nothing
+
+
+async def test_missing_user_verification_is_refused(world: World) -> None:
+    me = await _me(world)
+    device = Device(*US)
+    begun = await ceremonies.begin_registration(world.deps, me)
+    with pytest.raises(InvalidInput):
+        await ceremonies.finish_registration(
+            world.deps, me, begun.token, device.create(begun.options, verified=False), WHO
+        )
+    again = await ceremonies.begin_registration(world.deps, me)
+    await ceremonies.finish_registration(
+        world.deps, me, again.token, device.create(again.options), WHO
+    )
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device, verified=False)
+    assert (await _sign_in(world, device)).account.id == me.account.id  # verified: fine
+
+
+async def test_a_user_handle_of_someone_else_is_refused(world: World) -> None:
+    _, device = await _added(world)
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device, user_handle=b"\x00" * 32)
+
+
+async def test_a_registration_challenge_answers_only_its_account(world: World) -> None:
+    ana = await _me(world)
+    bo = await _me(world, "bo@example.com")
+    begun = await ceremonies.begin_registration(world.deps, ana)
+    with pytest.raises(InvalidInput):
+        await ceremonies.finish_registration(
+            world.deps, bo, begun.token, Device(*US).create(begun.options), WHO
+        )
+
+
+async def test_a_suspended_account_cannot_sign_in_with_its_passkey(world: World) -> None:
+    me, device = await _added(world)
+    await suspend(trust_deps(world), me.account.id)
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device)
