@@ -10,9 +10,10 @@ import json
 import pytest
 
 from entryway.core.events import AuditAction
-from entryway.errors import InvalidInput
+from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.account import account
 from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.flows.passkeys.ceremonies import EXPIRED, NOT_CHECKED
 from tests.conftest import World
 from tests.flows.test_password_reset import WHO, make
@@ -38,12 +39,9 @@ async def _added(world: World, device: Device | None = None) -> tuple[account.Cu
 
 async def _sign_in(world: World, device: Device, site: str = "us", **knobs: object):
     begun = await ceremonies.begin_sign_in(world.deps, site)
-    return await ceremonies.finish_sign_in(
-        world.deps,
-        site,
-        begun.token,
-        device.get(begun.options, **knobs),
-        WHO,  # type: ignore[arg-type]
+    answer = device.get(begun.options, **knobs)  # type: ignore[arg-type]
+    return await passkey_sign_in.sign_in(
+        world.deps, site, token=begun.token, credential=answer, remember=False, who=WHO
     )
 
 
@@ -61,8 +59,10 @@ async def test_a_passkey_is_added_and_signs_its_account_in(world: World, synced:
     assert kept.transports == ["internal", "hybrid"]
     assert AuditAction.PASSKEY_ADDED in await _actions(world, me.account.id)
     for _ in range(2):  # a counter that goes up, or a synced passkey's steady 0
-        proven = await _sign_in(world, device)
-        assert proven.account.id == me.account.id
+        done = await _sign_in(world, device)
+        assert done.account_id == me.account.id
+        session = await account.current(world.deps, "us", done.session_token)
+        assert session.session.amr == "hwk user"
     async with world.deps.uow() as uow:
         used = await uow.passkeys.get("us", kept.credential_id)
     assert used is not None and used.last_used_at == world.clock.now()
@@ -88,10 +88,13 @@ async def test_the_options_ask_for_a_discoverable_user_verified_passkey(world: W
 async def test_a_replayed_challenge_is_refused(world: World) -> None:
     _, device = await _added(world)
     begun = await ceremonies.begin_sign_in(world.deps, "us")
-    await ceremonies.finish_sign_in(world.deps, "us", begun.token, device.get(begun.options), WHO)
+    answer = device.get(begun.options)
+    await passkey_sign_in.sign_in(
+        world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
+    )
     with pytest.raises(InvalidInput) as refused:
-        await ceremonies.finish_sign_in(
-            world.deps, "us", begun.token, device.get(begun.options), WHO
+        await passkey_sign_in.sign_in(
+            world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
         )
     assert refused.value.message == EXPIRED
 
@@ -101,9 +104,10 @@ async def test_an_expired_challenge_is_refused(world: World) -> None:
     begun = await ceremonies.begin_sign_in(world.deps, "us")
     world.clock.advance(minutes=5, seconds=1)
     with pytest.raises(InvalidInput):
-        await ceremonies.finish_sign_in(
-            world.deps, "us", begun.token, device.get(begun.options), WHO
-        )
+        await passkey_sign_in.sign_in(
+            world.deps, "us", token=begun.token, credential=device.get(begun.options),
+            remember=False, who=WHO,
+        )  # fmt: skip
 
 
 async def test_a_wrong_origin_is_refused(world: World) -> None:
@@ -152,7 +156,7 @@ async def test_missing_user_verification_is_refused(world: World) -> None:
     )
     with pytest.raises(InvalidInput):
         await _sign_in(world, device, verified=False)
-    assert (await _sign_in(world, device)).account.id == me.account.id  # verified: fine
+    assert (await _sign_in(world, device)).account_id == me.account.id  # verified: fine
 
 
 async def test_a_user_handle_of_someone_else_is_refused(world: World) -> None:
@@ -174,5 +178,16 @@ async def test_a_registration_challenge_answers_only_its_account(world: World) -
 async def test_a_suspended_account_cannot_sign_in_with_its_passkey(world: World) -> None:
     me, device = await _added(world)
     await suspend(trust_deps(world), me.account.id)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(AccountSuspended):
         await _sign_in(world, device)
+
+
+async def test_failed_assertions_count_toward_the_accounts_lock(world: World) -> None:
+    me, device = await _added(world)
+    with pytest.raises(SignInLocked):
+        for _ in range(world.deps.lock_policy.lock_at + 1):
+            with pytest.raises(InvalidInput):
+                await _sign_in(world, device, verified=False)
+    with pytest.raises(SignInLocked):  # locked: the right passkey is refused too
+        await _sign_in(world, device)
+    assert AuditAction.SIGN_IN_FAILED in await _actions(world, me.account.id)

@@ -39,10 +39,9 @@ from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
 from entryway.flows.account.account import Current
-from entryway.flows.apps.grants import usable
 from entryway.flows.common import audit
 from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
-from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
+from entryway.flows.ports import Deps, Requester, UnitOfWork
 
 TIMEOUT_MS = int(CHALLENGE_LIFETIME.total_seconds() * 1000)
 EXPIRED = N_("That passkey request has expired. Please try again.")
@@ -126,7 +125,7 @@ async def begin_registration(deps: Deps, me: Current) -> Begun:
     return Begun(token=token, options=options_to_json(options))
 
 
-def _credential(raw: str) -> dict[str, Any]:
+def parse_credential(raw: str) -> dict[str, Any]:
     """The browser's PublicKeyCredential as JSON, or InvalidInput."""
     try:
         found = json.loads(raw) if len(raw) <= 64 * 1024 else None
@@ -150,7 +149,7 @@ async def finish_registration(
     """Check the new credential against this account's live challenge and keep it."""
     site = deps.site(me.account.site)
     now = deps.clock.now()
-    found = _credential(credential)
+    found = parse_credential(credential)
     async with deps.uow() as uow:
         challenge = await uow.passkeys.take_challenge(
             site.code, challenge_hash(deps, token), Ceremony.REGISTER, now
@@ -213,38 +212,32 @@ async def begin_sign_in(deps: Deps, site_code: str) -> Begun:
     return Begun(token=token, options=options_to_json(options))
 
 
-@dataclass(frozen=True, slots=True)
-class Proven:
-    """A passkey assertion that passed: whose, and with which passkey."""
-
-    account: Account
-    passkey: Passkey
-
-
-async def finish_sign_in(
-    deps: Deps,
-    site_code: str,
-    token: str,
-    credential: str,
-    who: Requester,
-    *,
-    native_origins: tuple[str, ...] = (),
-) -> Proven:
-    """Check a user-verified assertion against the live challenge, the stored credential of
-    this site and its account's user handle, and count it. InvalidInput when it fails."""
-    site = deps.site(site_code)
-    now = deps.clock.now()
-    found = _credential(credential)
+async def take(deps: Deps, site: Site, token: str, ceremony: Ceremony) -> Challenge:
+    """The ceremony's live challenge, spent now (single use); InvalidInput when there is
+    none: used already, expired, another site's or another ceremony's."""
     async with deps.uow() as uow:
         challenge = await uow.passkeys.take_challenge(
-            site.code, challenge_hash(deps, token), Ceremony.SIGN_IN, now
+            site.code, challenge_hash(deps, token), ceremony, deps.clock.now()
         )
-        passkey = await uow.passkeys.get(site.code, found["id"]) if challenge else None
         await uow.commit()
     if challenge is None:
         raise InvalidInput(EXPIRED, field="credential")
-    if passkey is None:
-        raise InvalidInput(NOT_CHECKED, field="credential")  # not a passkey of this site
+    return challenge
+
+
+async def check_assertion(
+    deps: Deps,
+    site: Site,
+    challenge: Challenge,
+    passkey: Passkey,
+    found: dict[str, Any],
+    who: Requester,
+    *,
+    native_origins: tuple[str, ...] = (),
+) -> int:
+    """Check a user-verified assertion of ``passkey`` against ``challenge``, and that it
+    speaks for the passkey's account (its user handle); the new sign count. InvalidInput
+    when it fails; a counter that went back is audited first (a copy of the key)."""
     try:
         verified = verify_authentication_response(
             credential=found,
@@ -257,26 +250,17 @@ async def finish_sign_in(
         )
         response = found["response"]
         handle = _unb64(response["userHandle"]) if response.get("userHandle") else b""
-    except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
+    except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise InvalidInput(NOT_CHECKED, field="credential") from None
     if handle != user_handle(deps, site.code, passkey.account_id):
         raise InvalidInput(NOT_CHECKED, field="credential")
-    async with deps.uow() as uow:
-        if sign_count(passkey.sign_count, verified.new_sign_count) is Count.CLONED:
+    if sign_count(passkey.sign_count, verified.new_sign_count) is Count.CLONED:
+        async with deps.uow() as uow:
             await audit(
                 deps, uow, site.code, passkey.account_id, AuditAction.PASSKEY_CLONE_SUSPECTED,
                 who, passkey=passkey.name, stored=passkey.sign_count,
                 presented=verified.new_sign_count,
             )  # fmt: skip
             await uow.commit()
-            raise InvalidInput(NOT_CHECKED, field="credential")
-        if not await uow.passkeys.used(
-            site.code, passkey.credential_id, passkey.sign_count, verified.new_sign_count, now
-        ):
-            raise InvalidInput(NOT_CHECKED, field="credential")  # another use won the race
-        account = await uow.accounts.get(site.code, passkey.account_id)
-        if not usable(account, now):
-            raise InvalidInput(NOT_CHECKED, field="credential")
-        assert account is not None
-        await uow.commit()
-    return Proven(account=account, passkey=passkey)
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    return verified.new_sign_count
