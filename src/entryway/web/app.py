@@ -21,6 +21,7 @@ from entryway.flows.ports import Deps
 from entryway.web.api import account as account_api
 from entryway.web.api import cases as cases_api
 from entryway.web.api import docs, identity, recovery, registration, second_step
+from entryway.web.api import passkeys as passkeys_api
 from entryway.web.api import questions as questions_api
 from entryway.web.api import sign_in as sign_in_api
 from entryway.web.api import suspension as suspension_api
@@ -119,6 +120,7 @@ def create_app(
         identity,
         cases_api,
         suspension_api,
+        passkeys_api,
     ):
         app.include_router(api.router)
     app.include_router(docs.router)

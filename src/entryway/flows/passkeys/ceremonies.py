@@ -39,6 +39,7 @@ from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
 from entryway.flows.account.account import Current
+from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
 from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
 from entryway.flows.ports import Deps, Requester, UnitOfWork
@@ -101,7 +102,9 @@ def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
 
 async def begin_registration(deps: Deps, me: Current) -> Begun:
     """Options to create a discoverable, user-verified passkey for the signed-in account
-    (the ones it has already are excluded, so an authenticator is not registered twice)."""
+    (the ones it has already are excluded, so an authenticator is not registered twice).
+    Like two-step changes, it needs a password given in the last ten minutes."""
+    require_recent(deps, me)
     site = deps.site(me.account.site)
     account = me.account
     async with deps.uow() as uow:
@@ -147,6 +150,7 @@ async def finish_registration(
     native_origins: tuple[str, ...] = (),
 ) -> Passkey:
     """Check the new credential against this account's live challenge and keep it."""
+    require_recent(deps, me)
     site = deps.site(me.account.site)
     now = deps.clock.now()
     found = parse_credential(credential)

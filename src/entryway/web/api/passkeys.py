@@ -1,0 +1,137 @@
+"""The JSON API's passkeys, for the store's native apps: sign in with a passkey, and add
+one to the signed-in account. Each ceremony is two calls: ``…/options`` gives the options to
+hand to the platform's passkey API (WebAuthn's JSON form) and a ``flow_id``; the second call
+sends the credential the platform returned, with that ``flow_id``, within five minutes."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+from starlette.requests import Request
+
+from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import sign_in as passkey_sign_in
+from entryway.flows.passkeys.records import Passkey
+from entryway.web.api.contract import (
+    Clean,
+    DeviceId,
+    Done,
+    In,
+    Me,
+    Text,
+    answers,
+    api_who,
+    done,
+)
+from entryway.web.render import web_of, who
+from entryway.web.security import site_of
+
+router = APIRouter(prefix="/api/v1", tags=["passkeys"])
+Credential = Annotated[
+    dict[str, Any],
+    Field(description="The PublicKeyCredential the platform returned, in WebAuthn's JSON form."),
+]
+
+
+class OptionsOut(BaseModel):
+    flow_id: str
+    options: dict[str, Any] = Field(
+        description="PublicKeyCredentialRequestOptions (or …CreationOptions) as JSON."
+    )
+
+
+class PasskeySignInIn(In):
+    flow_id: Text
+    credential: Credential
+    keep_signed_in: bool = False
+    device_id: DeviceId = ""
+
+
+class PasskeyIn(In):
+    flow_id: Text
+    credential: Credential
+    name: Annotated[str, Field(max_length=200), Clean] = ""
+
+
+class PasskeyOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    synced: bool
+
+
+def _out(passkey: Passkey) -> PasskeyOut:
+    return PasskeyOut(
+        id=passkey.credential_id,
+        name=passkey.name,
+        created_at=passkey.created_at,
+        last_used_at=passkey.last_used_at,
+        synced=passkey.backed_up,
+    )
+
+
+def _options(begun: ceremonies.Begun) -> OptionsOut:
+    return OptionsOut(flow_id=begun.token, options=json.loads(begun.options))
+
+
+@router.post("/sign-in/passkey/options", response_model=OptionsOut, responses=answers(body=False))
+async def passkey_sign_in_options(request: Request) -> OptionsOut:
+    """A challenge for a usernameless passkey sign-in on this site."""
+    return _options(await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code))
+
+
+@router.post(
+    "/sign-in/passkey", response_model=Done, responses=answers(422, 423, 429, suspended=True)
+)
+async def passkey_sign_in_finish(body: PasskeySignInIn, request: Request) -> Done:
+    """A user-verified assertion is a whole sign-in: no second step, no unusual-sign-in
+    code. A failed one (``bad_request``) counts toward the account's lock."""
+    result = await passkey_sign_in.sign_in(
+        web_of(request).deps,
+        site_of(request).code,
+        token=body.flow_id,
+        credential=json.dumps(body.credential),
+        remember=body.keep_signed_in,
+        who=api_who(request, body.device_id),
+        client="api",
+    )
+    return done(result)
+
+
+@router.get(
+    "/account/passkeys", response_model=list[PasskeyOut], responses=answers(401, body=False)
+)
+async def list_passkeys(me: Me, request: Request) -> list[PasskeyOut]:
+    async with web_of(request).deps.uow() as uow:
+        found = await uow.passkeys.for_account(me.account.site, me.account.id)
+    return [_out(p) for p in found]
+
+
+@router.post(
+    "/account/passkeys/options",
+    response_model=OptionsOut,
+    responses=answers(401, 403, body=False),
+)
+async def add_passkey_options(me: Me, request: Request) -> OptionsOut:
+    """Needs a password given in the last ten minutes (``/account/reauthenticate``)."""
+    return _options(await ceremonies.begin_registration(web_of(request).deps, me))
+
+
+@router.post(
+    "/account/passkeys", response_model=PasskeyOut, status_code=201, responses=answers(401, 403)
+)
+async def add_passkey(body: PasskeyIn, me: Me, request: Request) -> PasskeyOut:
+    added = await ceremonies.finish_registration(
+        web_of(request).deps,
+        me,
+        body.flow_id,
+        json.dumps(body.credential),
+        who(request),
+        name=body.name,
+    )
+    return _out(added)
