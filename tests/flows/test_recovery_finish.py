@@ -31,6 +31,7 @@ from entryway.errors import (
 )
 from entryway.flows.account import account, registration, two_step
 from entryway.flows.common import browser_hash, flow_hash
+from entryway.flows.passkeys.records import Passkey
 from entryway.flows.ports import Link, Lock, RememberedBrowser, Requester, SecondFactor
 from entryway.flows.records import Recovery
 from entryway.flows.recovery import finish, password_reset
@@ -254,6 +255,12 @@ async def test_opening_the_link_does_not_use_it(world: World) -> None:
 
 async def test_security_35_completing_replaces_contacts_and_ends_everything(world: World) -> None:
     s = await setup(world)
+    async with world.deps.uow() as uow:  # a passkey whoever held the account had added
+        await uow.passkeys.add(
+            Passkey(credential_id="cred-1", site="us", account_id=s.account_id, public_key="k",
+                    sign_count=0, name="Theirs", created_at=world.clock.now())
+        )  # fmt: skip
+        await uow.commit()
     flow = await finish.open_link(world.deps, "us", s.token, WHO)
     await finish_with(world, flow)
     now = world.clock.now()
@@ -261,6 +268,7 @@ async def test_security_35_completing_replaces_contacts_and_ends_everything(worl
     async with deps.uow() as uow:
         ana = await uow.accounts.get("us", s.account_id)
         assert ana is not None
+        assert await uow.passkeys.for_account("us", s.account_id) == []
         # The new email replaces both lost contacts.
         assert (ana.email, ana.email_verified) == (NEW_EMAIL, True)
         assert (ana.phone, ana.phone_verified) == (None, False)

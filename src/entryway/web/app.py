@@ -55,6 +55,7 @@ from entryway.web.pages import (
 )
 from entryway.web.pages import help as help_pages
 from entryway.web.pages import messages as message_pages
+from entryway.web.pages import passkeys as passkey_pages
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
 from entryway.web.security import SiteMiddleware, WebConfig
@@ -98,6 +99,7 @@ def create_app(
     for oidc in (oidc_endpoints, oidc_authorize, oidc_logout):  # outside /api/: RFC errors
         app.include_router(oidc.router)
     app.include_router(cases.router)  # ahead of /account/{kind} and /help/{slug}
+    app.include_router(passkey_pages.router)  # ahead of /account/{kind} too
     app.include_router(auth.router)
     app.include_router(register.router)
     app.include_router(two_step.router)

@@ -280,12 +280,13 @@ async def _replace_contacts(
 
 async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> None:
     """Whoever held the account before may hold a session, a remembered browser, a known
-    device, a flow, a 2SV method or a link: none of it survives the recovery."""
+    device, a flow, a 2SV method, a passkey or a link: none of it survives the recovery."""
     site = account.site
     await uow.sessions.delete_all(site, account.id)
     await end_apps(deps, uow, site, account.id, "recovered", who)  # the apps' tokens too
     await uow.two_step.forget(site, account.id)  # remembered browsers
     await uow.two_step.clear(site, account.id)  # authenticator apps, phones, backup codes
+    await uow.passkeys.remove_all(site, account.id)  # a passkey the other holder added
     await uow.flows.void_all(site, account.id, keep="")  # this flow too: it is finished
     for purpose in (FlowPurpose.RECOVERY_CANCEL, FlowPurpose.RECOVERY_FINISH):
         await uow.links.void_for(site, account.id, purpose)

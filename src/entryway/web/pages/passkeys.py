@@ -1,0 +1,159 @@
+"""Passkeys on the pages: **Sign in with a passkey** (and passkey autofill) on the sign-in
+page, and Login & security → **Passkeys**. The ceremonies need script (static/passkeys.js):
+it asks for the options, hands them to the browser, and posts what the browser returns in
+an ordinary form. Without script the controls stay hidden, and every page still signs in
+by password and codes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from entryway.errors import (
+    AccountSuspended,
+    EntrywayError,
+    Forbidden,
+    InvalidInput,
+    SignInLocked,
+)
+from entryway.flows.account.account import Current
+from entryway.flows.account.two_step import require_recent
+from entryway.flows.passkeys import ceremonies, manage
+from entryway.flows.passkeys import sign_in as passkey_sign_in
+from entryway.web.i18n import said
+from entryway.web.pages import suspension
+from entryway.web.render import (
+    IDENT,
+    form_of,
+    page,
+    redirect,
+    return_to,
+    signed_in_page,
+    start_session,
+    text,
+    web_of,
+    who,
+)
+from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
+
+router = APIRouter(include_in_schema=False)
+CEREMONY = "ew_passkey"  # the token of the ceremony under way (five minutes)
+PAGE = "/account/passkeys"
+
+
+def _begun(request: Request, begun: ceremonies.Begun) -> Response:
+    response = Response(begun.options, media_type="application/json")
+    response.headers["cache-control"] = "no-store"
+    set_cookie(response, site_of(request), CEREMONY, begun.token, max_age=300)
+    return response
+
+
+@router.post("/signin/passkey/options")
+async def sign_in_options(request: Request) -> Response:
+    await form_of(request)  # CSRF checked: only our page starts a ceremony
+    return _begun(
+        request, await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code)
+    )
+
+
+@router.post("/signin/passkey")
+async def sign_in_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    target = return_to(request, text(form, "return_to"))
+    remember = text(form, "remember") == "yes"
+    try:
+        done = await passkey_sign_in.sign_in(
+            web_of(request).deps,
+            site.code,
+            token=request.cookies.get(cookie_name(site, CEREMONY), ""),
+            credential=text(form, "credential"),
+            remember=remember,
+            who=who(request),
+        )
+    except AccountSuspended as exc:
+        return suspension.refused(request, exc)
+    except (InvalidInput, SignInLocked) as exc:
+        refused = page(
+            request,
+            "signin.html",
+            identifier="",
+            return_to=target,
+            passkey_error=said(request, exc),
+            status=423 if isinstance(exc, SignInLocked) else 422,
+        )
+        clear_cookie(refused, site, CEREMONY)
+        return refused
+    response = redirect(target)
+    await start_session(response, request, site, done.session_token, remember=remember)
+    clear_cookie(response, site, CEREMONY)
+    clear_cookie(response, site, IDENT)
+    return response
+
+
+@router.get(PAGE)
+async def passkeys_page(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    return page(
+        request,
+        "passkeys.html",
+        me=me,
+        passkeys=await manage.mine(web_of(request).deps, me),
+        notice=request.query_params.get("done"),
+    )
+
+
+@router.post(PAGE + "/options")
+async def add_options(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    await form_of(request)
+    try:
+        begun = await ceremonies.begin_registration(web_of(request).deps, me)
+    except Forbidden:  # the page sends the customer to confirm their password first
+        return JSONResponse({"reauth": PAGE}, status_code=403)
+    return _begun(request, begun)
+
+
+@router.post(PAGE)
+async def add_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    deps = web_of(request).deps
+    try:
+        await ceremonies.finish_registration(
+            deps,
+            me,
+            request.cookies.get(cookie_name(site, CEREMONY), ""),
+            text(form, "credential"),
+            who(request),
+            name=text(form, "name"),
+        )
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=PAGE)
+    except InvalidInput as exc:
+        return page(
+            request, "passkeys.html", me=me, passkeys=await manage.mine(deps, me),
+            error=said(request, exc), status=422,
+        )  # fmt: skip
+    response = redirect(PAGE + "?done=added")
+    clear_cookie(response, site, CEREMONY)
+    return response
+
+
+@router.post(PAGE + "/{credential_id}/remove")
+async def remove(
+    credential_id: str, request: Request, me: Current = Depends(signed_in_page)
+) -> Response:
+    await form_of(request)
+    deps = web_of(request).deps
+    try:
+        require_recent(deps, me)
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back=PAGE)
+    try:
+        await manage.remove(deps, me, credential_id[:1400], who(request))
+    except EntrywayError as exc:
+        return page(
+            request, "passkeys.html", me=me, passkeys=await manage.mine(deps, me),
+            error=said(request, exc), status=exc.status,
+        )  # fmt: skip
+    return redirect(PAGE + "?done=removed")

@@ -1,0 +1,72 @@
+// Passkeys on the sign-in page and on Login & security > Passkeys. Every control stays
+// hidden unless this browser has WebAuthn with its JSON helpers: without them (or without
+// script) the pages work by password and codes alone. The server answers the options and
+// keeps the ceremony's token in a cookie; the browser's answer goes back in a plain form.
+(function () {
+  "use strict";
+  var PKC = window.PublicKeyCredential;
+  if (!PKC || !PKC.parseRequestOptionsFromJSON || !PKC.parseCreationOptionsFromJSON) {
+    return;
+  }
+
+  function options(path, form) {
+    var body = new URLSearchParams({ csrf: form.elements.csrf.value });
+    return fetch(path, { method: "POST", body: body, credentials: "same-origin" }).then(
+      function (r) {
+        if (r.status === 403) {
+          return r.json().then(function (j) {
+            window.location.assign(j.reauth || "/account");
+            throw new Error("reauthenticate");
+          });
+        }
+        if (!r.ok) throw new Error("options " + r.status);
+        return r.json();
+      }
+    );
+  }
+
+  function send(form, credential) {
+    form.elements.credential.value = JSON.stringify(credential.toJSON());
+    form.submit();
+  }
+
+  var signIn = document.getElementById("passkey-sign-in");
+  if (signIn) {
+    signIn.hidden = false;
+    var waiting = null; // the autofill request, given up when the button is pressed
+    var ask = function (mediation) {
+      if (waiting) waiting.abort();
+      waiting = new AbortController();
+      var signal = waiting.signal;
+      return options("/signin/passkey/options", signIn).then(function (json) {
+        var request = { publicKey: PKC.parseRequestOptionsFromJSON(json), signal: signal };
+        if (mediation) request.mediation = mediation;
+        return navigator.credentials.get(request);
+      }).then(function (credential) {
+        if (credential) send(signIn, credential);
+      });
+    };
+    signIn.querySelector("[data-passkey=get]").addEventListener("click", function () {
+      ask(null).catch(function () { /* cancelled, or no passkey: the password stays */ });
+    });
+    if (PKC.isConditionalMediationAvailable) {
+      PKC.isConditionalMediationAvailable().then(function (yes) {
+        if (yes) ask("conditional").catch(function () {});
+      });
+    }
+  }
+
+  var add = document.getElementById("passkey-add");
+  if (add) {
+    add.hidden = false;
+    var unsupported = document.getElementById("passkey-unsupported");
+    if (unsupported) unsupported.hidden = true;
+    add.querySelector("[data-passkey=create]").addEventListener("click", function () {
+      options("/account/passkeys/options", add).then(function (json) {
+        return navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(json) });
+      }).then(function (credential) {
+        if (credential) send(add, credential);
+      }).catch(function () { /* cancelled: nothing changes */ });
+    });
+  }
+})();
