@@ -45,6 +45,7 @@ from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.apps.logout import logout_token
+from entryway.flows.passkeys.ceremonies import sweep as passkey_sweep
 from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
@@ -197,6 +198,7 @@ def build(
             twin.add(site_code, key, placed)
     # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
+    delivery.every(CASE_SWEEP_SECONDS, functools.partial(passkey_sweep, deps))
     # Recoveries are weighed soon after they are asked for, and their notices and ends come
     # on time; both jobs are conditional writes, so every instance may run them.
     delivery.every(RECOVERY_SWEEP_SECONDS, functools.partial(evaluate_requested, deps))

@@ -139,3 +139,13 @@ async def test_migration_0015_goes_up_and_down(blank: Database) -> None:
     await migrate(blank, "0014", down=True)
     await migrate(blank, "head")
     assert await blank.run_sql("SELECT count(*) FROM passkey_challenges") == [(0,)]
+
+
+async def test_expired_challenges_are_swept_and_live_ones_kept(world: World) -> None:
+    await run(world, "add_challenge", challenge(world, "old"))
+    world.clock.advance(minutes=4)
+    await run(world, "add_challenge", challenge(world, "new"))
+    world.clock.advance(minutes=1)  # "old" is 5 minutes old: expired
+    assert await run(world, "sweep_challenges", world.clock.now()) == 1
+    now = world.clock.now()
+    assert await run(world, "take_challenge", "us", h("new"), Ceremony.SIGN_IN, now) is not None

@@ -82,3 +82,6 @@ class PasskeyRepo(Repo):
             return None
         row = (await self.conn.execute(select(c).where(c.c.id_hash == id_hash))).mappings().first()
         return load(Challenge, row, convert={"ceremony": Ceremony}) if row else None
+
+    async def sweep_challenges(self, now: datetime) -> int:
+        return int((await self.conn.execute(delete(c).where(c.c.expires_at <= now))).rowcount)

@@ -268,3 +268,11 @@ async def check_assertion(
             await uow.commit()
         raise InvalidInput(NOT_CHECKED, field="credential")
     return verified.new_sign_count
+
+
+async def sweep(deps: Deps) -> int:
+    """Forget the challenges that expired: every sign-in page asks for one (autofill)."""
+    async with deps.uow() as uow:
+        n = await uow.passkeys.sweep_challenges(deps.clock.now())
+        await uow.commit()
+    return n

@@ -36,3 +36,7 @@ class Passkeys(Protocol):
         """Conditional write: the live, unused challenge of that ceremony, marked used, for
         exactly one caller; None for anything else (used, expired, another site's)."""
         ...
+
+    async def sweep_challenges(self, now: datetime) -> int:
+        """Delete the challenges that expired (used or not); how many."""
+        ...
