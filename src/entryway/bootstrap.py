@@ -45,10 +45,10 @@ from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.apps.logout import logout_token
-from entryway.flows.passkeys.ceremonies import sweep as passkey_sweep
 from entryway.flows.demo_orders import demo_orders
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
+from entryway.flows.passkeys.ceremonies import sweep as passkey_sweep
 from entryway.flows.ports import Clock, Deps, Keys, Mailer, OrderLookup, Texter
 from entryway.flows.recovery.pending import evaluate_requested, move_along
 from entryway.flows.signin.gate import HashGate

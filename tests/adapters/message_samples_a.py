@@ -63,6 +63,14 @@ SAMPLES: dict[str, dict[str, Any] | list[dict[str, Any]]] = {
     "unlocked_new_password": {},
     "unlocked_new_password.sms": {},
     "two_step_changed": TWO_STEP,
+    "passkey_changed": [
+        {"change": "added", "passkey": "Ana's iPhone"},
+        {"change": "removed", "passkey": "Chrome on Mac"},
+    ],
+    "passkey_changed.sms": [
+        {"change": "added", "passkey": "Ana's iPhone"},
+        {"change": "removed", "passkey": "x"},
+    ],
     "two_step_changed.sms": TWO_STEP,
     "questions_changed": [{"first": True}, {"first": False}],
     "questions_changed.sms": [{"first": True}, {"first": False}],

@@ -9,14 +9,15 @@ import json
 
 import pytest
 
-from entryway.core.events import AuditAction
+from entryway.core.events import AuditAction, MessageKind
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.account import account
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.flows.passkeys.ceremonies import EXPIRED, NOT_CHECKED
+from entryway.flows.recovery import password_reset
 from tests.conftest import World
-from tests.flows.test_password_reset import WHO, make
+from tests.flows.test_password_reset import NEW, WHO, make
 from tests.flows.trust.helpers import suspend, trust_deps
 from tests.passkey_device import Device
 
@@ -191,3 +192,31 @@ async def test_failed_assertions_count_toward_the_accounts_lock(world: World) ->
     with pytest.raises(SignInLocked):  # locked: the right passkey is refused too
         await _sign_in(world, device)
     assert AuditAction.SIGN_IN_FAILED in await _actions(world, me.account.id)
+
+
+async def test_adding_and_removing_tell_every_contact(world: World) -> None:
+    me, _ = await _added(world)
+    async with world.deps.uow() as uow:
+        told = [m for m in await uow.outbox.latest() if m.kind == MessageKind.PASSKEY_CHANGED]
+        [kept] = await uow.passkeys.for_account("us", me.account.id)
+    assert [m.to for m in told] == ["ana@example.com"] and "Ana's phone" in told[0].body
+    await manage.remove(world.deps, me, kept.credential_id, WHO)
+    async with world.deps.uow() as uow:
+        told = [m for m in await uow.outbox.latest() if m.kind == MessageKind.PASSKEY_CHANGED]
+    assert len(told) == 2 and any("removed" in m.subject for m in told)
+    assert AuditAction.PASSKEY_REMOVED in await _actions(world, me.account.id)
+
+
+async def test_a_password_reset_removes_the_passkeys(world: World) -> None:
+    """One added by whoever knew the old password must not outlive it."""
+    me, device = await _added(world)
+    progress = await password_reset.start(world.deps, "us", identifier="ana@example.com", who=WHO)
+    code = await world.code("ana@example.com")
+    await password_reset.verify(world.deps, "us", flow_token=progress.flow_token, code=code)
+    await password_reset.complete(
+        world.deps, "us", flow_token=progress.flow_token, password=NEW, password_again=NEW, who=WHO
+    )
+    with pytest.raises(InvalidInput):
+        await _sign_in(world, device)
+    async with world.deps.uow() as uow:
+        assert await uow.passkeys.for_account("us", me.account.id) == []

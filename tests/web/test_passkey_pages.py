@@ -61,7 +61,9 @@ async def test_adding_needs_a_recent_password_and_removing_too(
     world.clock.advance(minutes=11)
     csrf = csrf_of((await client.get("/account/passkeys")).text)
     late = await client.post("/account/passkeys/options", data={"csrf": csrf})
-    assert late.status_code == 403 and late.json() == {"reauth": "/account/passkeys"}
+    assert late.status_code == 403 and late.json() == {"reauth": "/account/passkeys/confirm"}
+    confirm = await client.get("/account/passkeys/confirm")
+    assert confirm.status_code == 200 and 'name="password"' in confirm.text
     page = await client.get("/account/passkeys")
     action = page.text.split('action="/account/passkeys/')[1].split('"')[0]
     asked = await client.post(f"/account/passkeys/{action}", data={"csrf": csrf})

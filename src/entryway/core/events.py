@@ -187,6 +187,7 @@ class MessageKind(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"  # noqa: S105 (a message kind)
     RESET_CODE = "reset_code"
     TWO_STEP_CHANGED = "two_step_changed"
+    PASSKEY_CHANGED = "passkey_changed"
     TWO_STEP_CODE = "two_step_code"
     SUPPORT_CASE = "support_case"
     SECOND_STEP_FAILED = "second_step_failed"

@@ -32,7 +32,7 @@ from webauthn.helpers.structs import (
 )
 
 from entryway.core.devices import describe_user_agent
-from entryway.core.events import AuditAction
+from entryway.core.events import AuditAction, MessageKind
 from entryway.core.locales import N_
 from entryway.core.passkeys import CHALLENGE_LIFETIME, Count, clean_name, origins, rp_id, sign_count
 from entryway.core.secrets import keyed_hash, new_token
@@ -41,6 +41,7 @@ from entryway.errors import Conflict, InvalidInput
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
@@ -196,7 +197,13 @@ async def finish_registration(
             deps, uow, site.code, me.account.id, AuditAction.PASSKEY_ADDED, who,
             passkey=passkey.name,
         )  # fmt: skip
+        # Every contact is told: a passkey signs in without the password (SECURITY.md 22).
+        await notify_all_of(
+            deps, uow, site, me.account, MessageKind.PASSKEY_CHANGED, "passkey_changed",
+            who=who, change="added", passkey=passkey.name,
+        )  # fmt: skip
         await uow.commit()
+    deps.on_message()
     return passkey
 
 

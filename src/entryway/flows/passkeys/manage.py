@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from entryway.core.events import AuditAction
+from entryway.core.events import AuditAction, MessageKind
 from entryway.core.locales import N_
 from entryway.core.passkeys import WaysIn, may_remove_passkey
 from entryway.errors import Forbidden, NotFound
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
+from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.passkeys.records import Passkey
 from entryway.flows.ports import Deps, Requester
 
@@ -43,5 +44,10 @@ async def remove(deps: Deps, me: Current, credential_id: str, who: Requester) ->
             deps, uow, account.site, account.id, AuditAction.PASSKEY_REMOVED, who,
             passkey=gone.name,
         )  # fmt: skip
+        await notify_all_of(
+            deps, uow, deps.site(account.site), account, MessageKind.PASSKEY_CHANGED,
+            "passkey_changed", who=who, change="removed", passkey=gone.name,
+        )  # fmt: skip
         await uow.commit()
+    deps.on_message()
     return gone

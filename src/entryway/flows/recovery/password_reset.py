@@ -461,6 +461,9 @@ async def complete(
         await end_apps(deps, uow, site_code, account.id, "reset", who)  # SECURITY.md 26
         await uow.flows.void_all(site_code, account.id, keep=state.id_hash)
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
+        # A passkey signs in without the password: one added by whoever knew the old one
+        # must not outlive it. The owner adds theirs again.
+        await uow.passkeys.remove_all(site_code, account.id)
         if state.channel in (Channel.SMS, Channel.VOICE):
             await mark_reset_by_phone(deps, uow, site_code, state.target)
         await lockout.new_password(deps, uow, account, who)

@@ -103,13 +103,19 @@ async def passkeys_page(request: Request, me: Current = Depends(signed_in_page))
     )
 
 
+@router.get(PAGE + "/confirm")
+async def confirm(request: Request, me: Current = Depends(signed_in_page)) -> Response:
+    """Enter the password again, then back to the passkeys (adding one needs it)."""
+    return page(request, "reauth.html", me=me, back=PAGE)
+
+
 @router.post(PAGE + "/options")
 async def add_options(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     await form_of(request)
     try:
         begun = await ceremonies.begin_registration(web_of(request).deps, me)
     except Forbidden:  # the page sends the customer to confirm their password first
-        return JSONResponse({"reauth": PAGE}, status_code=403)
+        return JSONResponse({"reauth": PAGE + "/confirm"}, status_code=403)
     return _begun(request, begun)
 
 
