@@ -99,6 +99,7 @@ class Device:
         verified: bool = True,
         user_handle: bytes | None = None,
         counter: int | None = None,
+        forged: bool = False,
     ) -> str:
         """The assertion for ``options`` (PublicKeyCredentialRequestOptions as JSON)."""
         asked: dict[str, Any] = json.loads(options)
@@ -106,7 +107,8 @@ class Device:
         if counter is not None:  # a cloned key, counting on its own
             auth = auth[:33] + struct.pack(">I", counter)
         client = self._client_data("webauthn.get", asked["challenge"], origin)
-        signature = self.key.sign(auth + hashlib.sha256(client).digest(), ec.ECDSA(hashes.SHA256()))
+        signer = ec.generate_private_key(ec.SECP256R1()) if forged else self.key
+        signature = signer.sign(auth + hashlib.sha256(client).digest(), ec.ECDSA(hashes.SHA256()))
         handle = self.user_handle if user_handle is None else user_handle
         return json.dumps(
             {

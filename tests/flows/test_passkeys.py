@@ -220,3 +220,13 @@ async def test_a_password_reset_removes_the_passkeys(world: World) -> None:
         await _sign_in(world, device)
     async with world.deps.uow() as uow:
         assert await uow.passkeys.for_account("us", me.account.id) == []
+
+
+async def test_assertions_the_key_did_not_sign_never_lock_the_account(world: World) -> None:
+    """Whoever learnt a credential id can send any number of them: they count on the
+    address, and the owner's passkey still signs in."""
+    me, device = await _added(world)
+    for _ in range(world.deps.lock_policy.lock_at + 2):
+        with pytest.raises(InvalidInput):
+            await _sign_in(world, device, forged=True)
+    assert (await _sign_in(world, device)).account_id == me.account.id

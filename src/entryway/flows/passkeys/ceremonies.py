@@ -12,16 +12,23 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
     options_to_json,
     verify_authentication_response,
     verify_registration_response,
+)
+from webauthn.helpers import (
+    decode_credential_public_key,
+    decoded_public_key_to_cryptography,
+    verify_signature,
 )
 from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
@@ -236,6 +243,31 @@ async def take(deps: Deps, site: Site, token: str, ceremony: Ceremony) -> Challe
     return challenge
 
 
+class Unsigned(InvalidInput):
+    """An assertion the passkey's key did not sign: anyone who learnt a credential id can
+    send one, so it must not count toward the owner's lock (only the address's)."""
+
+
+def _signed(passkey: Passkey, found: dict[str, Any]) -> bool:
+    """Whether the passkey's public key signed this assertion's data, before anything else
+    of it is judged."""
+    try:
+        response = found["response"]
+        auth = _unb64(response["authenticatorData"])
+        client = _unb64(response["clientDataJSON"])
+        signature = _unb64(response["signature"])
+        decoded = decode_credential_public_key(_unb64(passkey.public_key))
+        verify_signature(
+            public_key=decoded_public_key_to_cryptography(decoded),
+            signature_alg=decoded.alg,
+            signature=signature,
+            data=auth + hashlib.sha256(client).digest(),
+        )
+    except (InvalidSignature, WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
+        return False
+    return True
+
+
 async def check_assertion(
     deps: Deps,
     site: Site,
@@ -248,7 +280,10 @@ async def check_assertion(
 ) -> int:
     """Check a user-verified assertion of ``passkey`` against ``challenge``, and that it
     speaks for the passkey's account (its user handle); the new sign count. InvalidInput
-    when it fails; a counter that went back is audited first (a copy of the key)."""
+    when it fails (Unsigned when the key did not sign it); a counter that went back is
+    audited first (a copy of the key)."""
+    if not _signed(passkey, found):
+        raise Unsigned(NOT_CHECKED, field="credential")
     try:
         verified = verify_authentication_response(
             credential=found,

@@ -46,12 +46,21 @@ async def sign_in(
         account = await uow.accounts.get(site.code, passkey.account_id) if passkey else None
     if passkey is None or account is None:
         raise InvalidInput(NOT_CHECKED, field="credential")  # no passkey of this site
-    # Failed assertions count like wrong codes of a known account (its lock, SECURITY.md 6).
+    # Failed assertions the passkey signed count like wrong codes of a known account (its
+    # lock, SECURITY.md 6); unsigned ones only on the address.
     admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
     try:
         count = await ceremonies.check_assertion(
             deps, site, challenge, passkey, found, who, native_origins=native_origins
         )
+    except ceremonies.Unsigned:
+        # Not signed by the passkey: its credential id alone proves nothing of the owner's,
+        # so it counts against the address only, never toward the account's lock.
+        async with deps.uow() as uow:
+            await lockout.take_back(deps, uow, admitted.budget)
+            await lockout.count_beside(deps, uow, admitted.budget, device=False)
+            await uow.commit()
+        raise
     except InvalidInput:
         async with deps.uow() as uow:
             if await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who):
