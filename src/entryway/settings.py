@@ -17,10 +17,11 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from entryway.core.questions import Question, QuestionList
-from entryway.core.sites import Site
+from entryway.core.sites import AndroidApp, Site
 from entryway.core.suspension import DEMO_REASONS, ReasonCatalog, SuspensionReason
 
 DEMO_BRAND_COLOR = "#0b6e4f"  # Acme Market's green
+DEMO_APP_FINGERPRINT = ":".join(["5A"] * 32)  # no real certificate: a demo value
 
 
 def demo_sites(port: int, host: str = "localhost") -> list[Site]:
@@ -35,6 +36,10 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
             locale="en-US",
             phone_region="US",
             timezone="America/New_York",
+            # An example of the store's apps, so the two app-link documents have something
+            # to show (/.well-known/assetlinks.json, …/apple-app-site-association).
+            android_apps=(AndroidApp("com.example.acmemarket", (DEMO_APP_FINGERPRINT,)),),
+            apple_apps=("A1B2C3D4E5.com.example.acmemarket",),
         ),
         Site(
             code="uk",

@@ -15,7 +15,7 @@ from entryway.core.passkeys import (
     rp_id,
     sign_count,
 )
-from entryway.core.sites import Site
+from entryway.core.sites import AndroidApp, Site
 
 
 def test_the_relying_party_is_the_sites_host_without_its_port() -> None:
@@ -23,10 +23,43 @@ def test_the_relying_party_is_the_sites_host_without_its_port() -> None:
     assert rp_id(site) == "us.localhost"
     assert rp_id(Site("uk", "UK", "https://shop.example.co.uk")) == "shop.example.co.uk"
     assert origins(site) == ["http://us.localhost:8000"]
-    assert origins(site, ("android:apk-key-hash:abc",)) == [
+    hashed = "android:apk-key-hash:" + "A" * 43
+    app = AndroidApp("com.example.shop", (":".join(["00"] * 32), ":".join(["ff"] * 32)))
+    with_apps = Site(
+        "us", "United States", "http://us.localhost:8000",
+        android_apps=(app,), app_origins=(hashed,),
+    )  # fmt: skip
+    assert origins(with_apps) == [
         "http://us.localhost:8000",
-        "android:apk-key-hash:abc",
+        "android:apk-key-hash:" + "A" * 43,  # 32 zero bytes, base64url without padding
+        "android:apk-key-hash:" + "_" * 42 + "8",  # 32 bytes of 0xff
     ]
+    assert app.fingerprints[1] == ":".join(["FF"] * 32)  # as keytool prints it
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        {"apple_apps": ("com.example.shop",)},  # no team id
+        {"app_origins": ("https://evil.example",)},
+        {"app_origins": ("android:apk-key-hash:short",)},
+    ],
+    ids=["apple without team", "web origin", "short hash"],
+)
+def test_native_app_settings_are_checked(wrong: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Site("us", "United States", "http://us.localhost:8000", **wrong)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("package", "prints"),
+    [("shop", (":".join(["00"] * 32),)), ("com.example.shop", ()), ("com.example.shop", ("00",))],
+)
+def test_an_android_app_needs_a_package_and_sha256_fingerprints(
+    package: str, prints: tuple[str, ...]
+) -> None:
+    with pytest.raises(ValueError):
+        AndroidApp(package, prints)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,8 @@ import httpx
 
 from tests.conftest import World
 from tests.passkey_device import Device
-from tests.web.helpers import csrf_of, register
+from tests.web.helpers import csrf_of, register, sign_in, submit
+from tests.web.test_two_step import PW, turn_on
 
 US = ("us.localhost", "http://us.localhost:8000")
 
@@ -69,3 +70,70 @@ async def test_adding_needs_a_recent_password_and_removing_too(
     asked = await client.post(f"/account/passkeys/{action}", data={"csrf": csrf})
     assert asked.status_code == 200 and "password" in asked.text.lower()  # confirm it first
     assert "Laptop" in (await client.get("/account/passkeys")).text
+
+
+async def test_a_passkey_passes_the_second_step_on_the_pages(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    device = Device(*US)
+    await _add(client, device)
+    await turn_on(client, world)
+    await submit(client, "/account", "/signout", {})
+    world.clock.advance(seconds=60)
+    await sign_in(client, "ana@example.com", PW)
+    page = await client.get("/signin/two-step")
+    # Offered beside the code, hidden until script shows the browser can use it.
+    assert 'id="passkey-second-step" hidden' in page.text and "Enter OTP" in page.text
+    methods = await client.get("/signin/two-step/methods")
+    assert 'id="passkey-method" hidden' in methods.text and "Use a passkey" in methods.text
+    own = await client.get("/signin/two-step?method=passkey")
+    assert own.status_code == 200 and 'id="passkey-unsupported"' in own.text
+    csrf = csrf_of(own.text)
+    assert (await client.post("/signin/two-step/passkey/options")).status_code == 403  # CSRF
+    options = await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
+    assert options.status_code == 200 and options.headers["cache-control"] == "no-store"
+    wrong = device.get(options.text, verified=False)
+    r = await client.post(
+        "/signin/two-step/passkey",
+        data={"csrf": csrf, "credential": wrong, "method": "passkey"},
+    )
+    assert r.status_code == 422 and "check that passkey" in r.text
+    options = await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
+    r = await client.post(
+        "/signin/two-step/passkey",
+        data={"csrf": csrf, "credential": device.get(options.text), "method": "passkey"},
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/account"
+    assert (await client.get("/account")).status_code == 200
+
+
+async def test_without_a_partial_session_the_passkey_step_sends_to_sign_in(
+    client: httpx.AsyncClient,
+) -> None:
+    csrf = csrf_of((await client.get("/signin")).text)
+    r = await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
+    assert r.status_code == 401 and r.json() == {"reauth": "/signin"}
+    r = await client.post("/signin/two-step/passkey", data={"csrf": csrf, "credential": "{}"})
+    assert r.status_code == 303 and r.headers["location"] == "/signin"
+
+
+async def test_a_passkey_is_renamed_on_its_own_page(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await register(client, world)
+    await _add(client, Device(*US))
+    listed = await client.get("/account/passkeys")
+    href = listed.text.split('href="/account/passkeys/')[1].split('"')[0]
+    assert href.endswith("/rename")
+    form = await client.get(f"/account/passkeys/{href}")
+    assert form.status_code == 200 and 'value="Laptop"' in form.text
+    csrf = csrf_of(form.text)
+    empty = await client.post(f"/account/passkeys/{href}", data={"csrf": csrf, "name": "  "})
+    assert empty.status_code == 422 and "Enter a name for this passkey." in empty.text
+    r = await client.post(f"/account/passkeys/{href}", data={"csrf": csrf, "name": "Work laptop"})
+    assert r.status_code == 303 and r.headers["location"] == "/account/passkeys?done=renamed"
+    page = await client.get(r.headers["location"])
+    assert "Work laptop" in page.text and "Your passkey was renamed." in page.text
+    gone = await client.get("/account/passkeys/nothing-here/rename")
+    assert gone.status_code == 303 and gone.headers["location"] == "/account/passkeys"

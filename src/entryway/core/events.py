@@ -99,6 +99,7 @@ class AuditAction(enum.StrEnum):
     APP_SIGNED_OUT = "app.signed_out"  # RP-initiated logout ended the session
     PASSKEY_ADDED = "passkey.added"
     PASSKEY_REMOVED = "passkey.removed"
+    PASSKEY_RENAMED = "passkey.renamed"
     PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected"  # its counter went back: refused
 
 
@@ -132,6 +133,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.BROWSERS_FORGOTTEN: N_("Remembered browsers forgotten"),
     AuditAction.PASSKEY_ADDED: N_("Passkey added"),
     AuditAction.PASSKEY_REMOVED: N_("Passkey removed"),
+    AuditAction.PASSKEY_RENAMED: N_("Passkey renamed"),
     AuditAction.PASSKEY_CLONE_SUSPECTED: N_("Passkey refused: it may have been copied"),
     AuditAction.SUPPORT_CASE_OPENED: N_("Customer Service contacted"),
     AuditAction.ACCOUNT_LOCKED: N_("Account locked after unusual activity"),

@@ -16,6 +16,31 @@ from entryway.core.sites import Site
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 NAME_MAX = 60  # what the customer may call a passkey ("Jane's iPhone")
+STAFF = "_staff"  # where the console's passkeys are kept: no site code has an underscore
+PER_ACCOUNT = 20  # passkeys an account (or a staff member) may have at once
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A WebAuthn relying party: where its passkeys are kept (``code``: a site's, or
+    STAFF), its id (a host name), the name authenticators show, and the origins its
+    ceremonies may run on."""
+
+    code: str
+    id: str
+    name: str
+    origins: tuple[str, ...]
+
+
+def site_party(site: Site) -> Party:
+    return Party(site.code, rp_id(site), site.brand, site.passkey_origins)
+
+
+def console_party(origin: str) -> Party:
+    """The staff console's: its own host, so no customer site's passkey is offered there."""
+    parts = urlsplit(origin)
+    assert parts.hostname, "the console origin always has a host (Settings checks it)"
+    return Party(STAFF, parts.hostname, "Entryway console", (f"{parts.scheme}://{parts.netloc}",))
 
 
 def rp_id(site: Site) -> str:
@@ -25,10 +50,10 @@ def rp_id(site: Site) -> str:
     return host
 
 
-def origins(site: Site, native: tuple[str, ...] = ()) -> list[str]:
-    """The origins an assertion for this site may come from: the site's own, and the
-    store's native apps' (``android:apk-key-hash:…``) configured for it."""
-    return [site.origin, *native]
+def origins(site: Site) -> list[str]:
+    """The origins a ceremony for this site may come from: the site's own, and the store's
+    native apps' (``android:apk-key-hash:…``) configured for it."""
+    return list(site.passkey_origins)
 
 
 class Count(StrEnum):
@@ -50,7 +75,8 @@ def sign_count(stored: int, presented: int) -> Count:
 def clean_name(raw: str, fallback: str) -> str:
     """The passkey's name as shown: trimmed, single-spaced, at most NAME_MAX characters,
     without control characters; ``fallback`` (the device's name) when nothing is left."""
-    text = " ".join("".join(ch for ch in raw if ch.isprintable()).split())
+    kept = "".join(ch if ch.isprintable() else " " if ch.isspace() else "" for ch in raw)
+    text = " ".join(kept.split())
     return (text or fallback)[:NAME_MAX]
 
 

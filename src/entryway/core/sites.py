@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -10,6 +11,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from entryway.core.locales import valid_tag
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_FINGERPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){31}$")  # SHA-256, as keytool prints it
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+_APPLE_APP = re.compile(r"^[A-Z0-9]{10}\.[A-Za-z0-9.-]+$")  # TEAMID.bundle.id
+_APP_ORIGIN = re.compile(r"^android:apk-key-hash:[A-Za-z0-9_-]{43}$")
+
+
+@dataclass(frozen=True, slots=True)
+class AndroidApp:
+    """One of the store's Android apps: its package and the SHA-256 fingerprints of the
+    certificates it is signed with (``AA:BB:…``). The site vouches for it in
+    ``/.well-known/assetlinks.json``, and accepts its passkeys."""
+
+    package: str
+    fingerprints: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not _PACKAGE.match(self.package):
+            raise ValueError(
+                f"an Android package name such as com.example.app, got {self.package!r}"
+            )
+        prints = tuple(f.upper() for f in self.fingerprints)
+        if not prints or not all(_FINGERPRINT.match(f) for f in prints):
+            raise ValueError(
+                f"app {self.package!r}: fingerprints are SHA-256 as AA:BB:… (32 pairs), got "
+                f"{self.fingerprints!r}"
+            )
+        object.__setattr__(self, "fingerprints", prints)
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """The WebAuthn origins the app's passkey requests carry, one per certificate."""
+        return tuple(
+            "android:apk-key-hash:"
+            + base64.urlsafe_b64encode(bytes.fromhex(f.replace(":", ""))).rstrip(b"=").decode()
+            for f in self.fingerprints
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +71,12 @@ class Site:
     support_email: str = "help@acme-market.example"
     # IANA zone name: every time shown on this site's pages is written in it.
     timezone: str = "UTC"
+    # The store's native apps, for passkeys: Android apps (served in assetlinks.json, their
+    # origins accepted), Apple apps as TEAMID.bundle.id (apple-app-site-association), and
+    # any further origins a native app's assertions may carry (android:apk-key-hash:…).
+    android_apps: tuple[AndroidApp, ...] = ()
+    apple_apps: tuple[str, ...] = ()
+    app_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         locales = tuple(self.locales) or (self.locale,)
@@ -65,6 +108,18 @@ class Site:
             raise ValueError(
                 f"site {self.code!r}: base_url must be an origin, got {self.base_url!r}"
             )
+        for app in self.apple_apps:
+            if not _APPLE_APP.match(app):
+                raise ValueError(
+                    f"site {self.code!r}: an Apple app is TEAMID.bundle.id (a 10-character "
+                    f"team id), got {app!r}"
+                )
+        for origin in self.app_origins:
+            if not _APP_ORIGIN.match(origin):
+                raise ValueError(
+                    f"site {self.code!r}: app_origins are android:apk-key-hash:<43 base64url "
+                    f"characters>, got {origin!r}"
+                )
         if not self.code.isalnum() or self.code != self.code.lower():
             raise ValueError(f"site code must be lower-case letters/digits, got {self.code!r}")
         try:
@@ -85,6 +140,16 @@ class Site:
         """The configured origin, the only host our links and messages ever name."""
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def passkey_origins(self) -> tuple[str, ...]:
+        """Where this site's passkey ceremonies may run: its own origin (Apple apps with
+        associated domains say it too), then its Android apps'."""
+        found = [self.origin]
+        for app in self.android_apps:
+            found.extend(app.origins)
+        found.extend(self.app_origins)
+        return tuple(dict.fromkeys(found))
 
     @property
     def host(self) -> str:

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -41,7 +42,15 @@ from webauthn.helpers.structs import (
 from entryway.core.devices import describe_user_agent
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.locales import N_
-from entryway.core.passkeys import CHALLENGE_LIFETIME, Count, clean_name, origins, rp_id, sign_count
+from entryway.core.passkeys import (
+    CHALLENGE_LIFETIME,
+    PER_ACCOUNT,
+    Count,
+    Party,
+    clean_name,
+    sign_count,
+    site_party,
+)
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
@@ -56,6 +65,8 @@ TIMEOUT_MS = int(CHALLENGE_LIFETIME.total_seconds() * 1000)
 EXPIRED = N_("That passkey request has expired. Please try again.")
 NOT_CHECKED = N_("We couldn't check that passkey. Please try again.")
 ALREADY = N_("That passkey is already on your account.")
+TAKEN = N_("That passkey can't be added here. Try another one.")
+TOO_MANY = N_("You have {most} passkeys, the most an account can have. Remove one to add another.")
 
 
 def _b64(data: bytes) -> str:
@@ -66,8 +77,11 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def challenge_hash(deps: Deps, token: str) -> str:
-    return keyed_hash(deps.keys.hashing, "passkey-challenge", token)
+def challenge_hash(deps: Deps, token: str, binding: str = "") -> str:
+    """Where a challenge is kept: the keyed hash of the ceremony's token and of what it is
+    bound to besides (the session adding a passkey, the partial session at the second
+    step), so it answers only there."""
+    return keyed_hash(deps.keys.hashing, "passkey-challenge", f"{binding}\0{token}")
 
 
 def user_handle(deps: Deps, site: str, account_id: str) -> bytes:
@@ -85,15 +99,22 @@ class Begun:
     options: str
 
 
-async def _challenge(
-    deps: Deps, uow: UnitOfWork, site: Site, ceremony: Ceremony, account_id: str | None
+async def new_challenge(
+    deps: Deps,
+    uow: UnitOfWork,
+    code: str,
+    ceremony: Ceremony,
+    account_id: str | None,
+    binding: str = "",
 ) -> tuple[str, bytes]:
+    """A new challenge of the party ``code`` (a site's, or STAFF): the token that finishes
+    it, and its raw bytes for the options."""
     now = deps.clock.now()
     token, raw = new_token(deps.rng), deps.rng.token_bytes(32)
     await uow.passkeys.add_challenge(
         Challenge(
-            id_hash=challenge_hash(deps, token),
-            site=site.code,
+            id_hash=challenge_hash(deps, token, binding),
+            site=code,
             ceremony=ceremony,
             challenge=_b64(raw),
             created_at=now,
@@ -104,36 +125,114 @@ async def _challenge(
     return token, raw
 
 
-def _descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
+def descriptor(passkey: Passkey) -> PublicKeyCredentialDescriptor:
     return PublicKeyCredentialDescriptor(id=_unb64(passkey.credential_id))
 
 
-async def begin_registration(deps: Deps, me: Current) -> Begun:
-    """Options to create a discoverable, user-verified passkey for the signed-in account
-    (the ones it has already are excluded, so an authenticator is not registered twice).
-    Like two-step changes, it needs a password given in the last ten minutes."""
-    require_recent(deps, me)
-    site = deps.site(me.account.site)
-    account = me.account
-    async with deps.uow() as uow:
-        mine = await uow.passkeys.for_account(site.code, account.id)
-        token, raw = await _challenge(deps, uow, site, Ceremony.REGISTER, account.id)
-        await uow.commit()
+def creation_options(
+    deps: Deps,
+    party: Party,
+    raw: bytes,
+    *,
+    account_id: str,
+    user_name: str,
+    display_name: str,
+    exclude: list[Passkey],
+) -> str:
+    """Options to create a discoverable, user-verified passkey (the ones the account has
+    already are excluded, so one authenticator is not registered twice)."""
     options = generate_registration_options(
-        rp_id=rp_id(site),
-        rp_name=site.brand,
-        user_name=account.email or account.phone or account.name,
-        user_id=user_handle(deps, site.code, account.id),
-        user_display_name=account.name,
+        rp_id=party.id,
+        rp_name=party.name,
+        user_name=user_name,
+        user_id=user_handle(deps, party.code, account_id),
+        user_display_name=display_name,
         challenge=raw,
         timeout=TIMEOUT_MS,
         authenticator_selection=AuthenticatorSelectionCriteria(
             resident_key=ResidentKeyRequirement.REQUIRED,
             user_verification=UserVerificationRequirement.REQUIRED,
         ),
-        exclude_credentials=[_descriptor(p) for p in mine],
+        exclude_credentials=[descriptor(p) for p in exclude],
     )
-    return Begun(token=token, options=options_to_json(options))
+    return options_to_json(options)
+
+
+def registered(
+    party: Party,
+    challenge: Challenge,
+    found: dict[str, Any],
+    *,
+    account_id: str,
+    name: str,
+    fallback: str,
+    now: datetime,
+) -> Passkey:
+    """The passkey a registration response makes, checked against its challenge (origin,
+    relying party, user verification); InvalidInput when it fails."""
+    try:
+        verified = verify_registration_response(
+            credential=found,
+            expected_challenge=_unb64(challenge.challenge),
+            expected_rp_id=party.id,
+            expected_origin=list(party.origins),
+            require_user_verification=True,
+        )
+    except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
+        raise InvalidInput(NOT_CHECKED, field="credential") from None
+    response = found.get("response")
+    transports = response.get("transports") if isinstance(response, dict) else None
+    return Passkey(
+        credential_id=_b64(verified.credential_id),
+        site=party.code,
+        account_id=account_id,
+        public_key=_b64(verified.credential_public_key),
+        sign_count=verified.sign_count,
+        name=clean_name(name, fallback),
+        created_at=now,
+        transports=[t for t in transports if isinstance(t, str)][:8]
+        if isinstance(transports, list)
+        else [],
+        aaguid=verified.aaguid,
+        backed_up=verified.credential_backed_up,
+    )
+
+
+async def keep(uow: UnitOfWork, passkey: Passkey) -> None:
+    """Store a new passkey: InvalidInput when the credential is registered already (to this
+    account, or to another of the party's)."""
+    try:
+        await uow.passkeys.add(passkey)
+    except Conflict:
+        mine = await uow.passkeys.get(passkey.site, passkey.credential_id)
+        mine_already = mine is not None and mine.account_id == passkey.account_id
+        raise InvalidInput(ALREADY if mine_already else TAKEN, field="credential") from None
+
+
+def room_for_one(mine: list[Passkey]) -> None:
+    if len(mine) >= PER_ACCOUNT:
+        raise InvalidInput(TOO_MANY, field="credential", params={"most": PER_ACCOUNT})
+
+
+async def begin_registration(deps: Deps, me: Current) -> Begun:
+    """Options to add a passkey to the signed-in account. Like two-step changes, it needs a
+    password given in the last ten minutes; the challenge is bound to this session."""
+    require_recent(deps, me)
+    site = deps.site(me.account.site)
+    account = me.account
+    async with deps.uow() as uow:
+        mine = await uow.passkeys.for_account(site.code, account.id)
+        room_for_one(mine)
+        token, raw = await new_challenge(
+            deps, uow, site.code, Ceremony.REGISTER, account.id, me.session.id_hash
+        )
+        await uow.commit()
+    options = creation_options(
+        deps, site_party(site), raw, account_id=account.id,
+        user_name=account.email or account.phone or account.name,
+        display_name=account.name, exclude=mine,
+    )  # fmt: skip
+    return Begun(token=token, options=options)
 
 
 def parse_credential(raw: str) -> dict[str, Any]:
@@ -155,51 +254,22 @@ async def finish_registration(
     who: Requester,
     *,
     name: str = "",
-    native_origins: tuple[str, ...] = (),
 ) -> Passkey:
-    """Check the new credential against this account's live challenge and keep it."""
+    """Check the new credential against this session's live challenge and keep it."""
     require_recent(deps, me)
     site = deps.site(me.account.site)
     now = deps.clock.now()
     found = parse_credential(credential)
-    async with deps.uow() as uow:
-        challenge = await uow.passkeys.take_challenge(
-            site.code, challenge_hash(deps, token), Ceremony.REGISTER, now
-        )
-        await uow.commit()
-    if challenge is None or challenge.account_id != me.account.id:
+    challenge = await take(deps, site.code, token, Ceremony.REGISTER, me.session.id_hash)
+    if challenge.account_id != me.account.id:
         raise InvalidInput(EXPIRED, field="credential")
-    try:
-        verified = verify_registration_response(
-            credential=found,
-            expected_challenge=_unb64(challenge.challenge),
-            expected_rp_id=rp_id(site),
-            expected_origin=origins(site, native_origins),
-            require_user_verification=True,
-        )
-    except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
-        raise InvalidInput(NOT_CHECKED, field="credential") from None
-    response = found.get("response")
-    transports = response.get("transports") if isinstance(response, dict) else None
-    passkey = Passkey(
-        credential_id=_b64(verified.credential_id),
-        site=site.code,
-        account_id=me.account.id,
-        public_key=_b64(verified.credential_public_key),
-        sign_count=verified.sign_count,
-        name=clean_name(name, describe_user_agent(who.user_agent)),
-        created_at=now,
-        transports=[t for t in transports if isinstance(t, str)][:8]
-        if isinstance(transports, list)
-        else [],
-        aaguid=verified.aaguid,
-        backed_up=verified.credential_backed_up,
-    )
+    passkey = registered(
+        site_party(site), challenge, found, account_id=me.account.id, name=name,
+        fallback=describe_user_agent(who.user_agent), now=now,
+    )  # fmt: skip
     async with deps.uow() as uow:
-        try:
-            await uow.passkeys.add(passkey)
-        except Conflict:
-            raise InvalidInput(ALREADY, field="credential") from None
+        room_for_one(await uow.passkeys.for_account(site.code, me.account.id))
+        await keep(uow, passkey)
         await audit(
             deps, uow, site.code, me.account.id, AuditAction.PASSKEY_ADDED, who,
             passkey=passkey.name,
@@ -214,28 +284,38 @@ async def finish_registration(
     return passkey
 
 
+def request_options(party: Party, raw: bytes, allow: list[Passkey] | None = None) -> str:
+    """Options for an assertion: usernameless (the browser offers the passkeys it holds
+    for the party) or, with ``allow``, one of those passkeys."""
+    options = generate_authentication_options(
+        rp_id=party.id,
+        challenge=raw,
+        timeout=TIMEOUT_MS,
+        allow_credentials=[descriptor(p) for p in allow or []],
+        user_verification=UserVerificationRequirement.REQUIRED,
+    )
+    return options_to_json(options)
+
+
 async def begin_sign_in(deps: Deps, site_code: str) -> Begun:
     """Options for a usernameless assertion: no credential is listed, so the browser offers
     the passkeys it holds for this site (the button, or autofill on the identifier field)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
-        token, raw = await _challenge(deps, uow, site, Ceremony.SIGN_IN, None)
+        token, raw = await new_challenge(deps, uow, site.code, Ceremony.SIGN_IN, None)
         await uow.commit()
-    options = generate_authentication_options(
-        rp_id=rp_id(site),
-        challenge=raw,
-        timeout=TIMEOUT_MS,
-        user_verification=UserVerificationRequirement.REQUIRED,
-    )
-    return Begun(token=token, options=options_to_json(options))
+    return Begun(token=token, options=request_options(site_party(site), raw))
 
 
-async def take(deps: Deps, site: Site, token: str, ceremony: Ceremony) -> Challenge:
-    """The ceremony's live challenge, spent now (single use); InvalidInput when there is
-    none: used already, expired, another site's or another ceremony's."""
+async def take(
+    deps: Deps, code: str, token: str, ceremony: Ceremony, binding: str = ""
+) -> Challenge:
+    """The ceremony's live challenge of the party ``code``, spent now (single use);
+    InvalidInput when there is none: used already, expired, another party's, ceremony's
+    or session's."""
     async with deps.uow() as uow:
         challenge = await uow.passkeys.take_challenge(
-            site.code, challenge_hash(deps, token), ceremony, deps.clock.now()
+            code, challenge_hash(deps, token, binding), ceremony, deps.clock.now()
         )
         await uow.commit()
     if challenge is None:
@@ -268,28 +348,21 @@ def _signed(passkey: Passkey, found: dict[str, Any]) -> bool:
     return True
 
 
-async def check_assertion(
-    deps: Deps,
-    site: Site,
-    challenge: Challenge,
-    passkey: Passkey,
-    found: dict[str, Any],
-    who: Requester,
-    *,
-    native_origins: tuple[str, ...] = (),
-) -> int:
+def verify_assertion(
+    deps: Deps, party: Party, challenge: Challenge, passkey: Passkey, found: dict[str, Any]
+) -> tuple[int, bool]:
     """Check a user-verified assertion of ``passkey`` against ``challenge``, and that it
-    speaks for the passkey's account (its user handle); the new sign count. InvalidInput
-    when it fails (Unsigned when the key did not sign it); a counter that went back is
-    audited first (a copy of the key)."""
+    speaks for the passkey's account (its user handle): the new sign count, and whether the
+    counter went back (a copy of the key). InvalidInput when it fails; Unsigned when the
+    key did not sign it."""
     if not _signed(passkey, found):
         raise Unsigned(NOT_CHECKED, field="credential")
     try:
         verified = verify_authentication_response(
             credential=found,
             expected_challenge=_unb64(challenge.challenge),
-            expected_rp_id=rp_id(site),
-            expected_origin=origins(site, native_origins),
+            expected_rp_id=party.id,
+            expected_origin=list(party.origins),
             credential_public_key=_unb64(passkey.public_key),
             credential_current_sign_count=0,  # the counter is judged below
             require_user_verification=True,
@@ -298,18 +371,49 @@ async def check_assertion(
         handle = _unb64(response["userHandle"]) if response.get("userHandle") else b""
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise InvalidInput(NOT_CHECKED, field="credential") from None
-    if handle != user_handle(deps, site.code, passkey.account_id):
+    if handle != user_handle(deps, party.code, passkey.account_id):
         raise InvalidInput(NOT_CHECKED, field="credential")
-    if sign_count(passkey.sign_count, verified.new_sign_count) is Count.CLONED:
-        async with deps.uow() as uow:
-            await audit(
-                deps, uow, site.code, passkey.account_id, AuditAction.PASSKEY_CLONE_SUSPECTED,
-                who, passkey=passkey.name, stored=passkey.sign_count,
-                presented=verified.new_sign_count,
+    cloned = sign_count(passkey.sign_count, verified.new_sign_count) is Count.CLONED
+    return verified.new_sign_count, cloned
+
+
+async def check_assertion(
+    deps: Deps,
+    site: Site,
+    challenge: Challenge,
+    passkey: Passkey,
+    found: dict[str, Any],
+    who: Requester,
+) -> int:
+    """``verify_assertion`` for a customer's passkey: the new sign count. A counter that went
+    back turns the passkey off first (audited, every contact told)."""
+    count, cloned = verify_assertion(deps, site_party(site), challenge, passkey, found)
+    if cloned:
+        await _turn_off_copied(deps, site, passkey, count, who)
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    return count
+
+
+async def _turn_off_copied(
+    deps: Deps, site: Site, passkey: Passkey, presented: int, who: Requester
+) -> None:
+    """A counter that went back means two copies of the key: the one that is ahead may be
+    anyone's, so the passkey signs nobody in any more. It is removed, audited, and every
+    contact is told (the owner adds a new one)."""
+    async with deps.uow() as uow:
+        account = await uow.accounts.get(site.code, passkey.account_id)
+        removed = await uow.passkeys.remove(site.code, passkey.account_id, passkey.credential_id)
+        await audit(
+            deps, uow, site.code, passkey.account_id, AuditAction.PASSKEY_CLONE_SUSPECTED,
+            who, passkey=passkey.name, stored=passkey.sign_count, presented=presented,
+        )  # fmt: skip
+        if removed and account is not None:
+            await notify_all_of(
+                deps, uow, site, account, MessageKind.PASSKEY_CHANGED, "passkey_changed",
+                who=who, change="copied", passkey=passkey.name,
             )  # fmt: skip
-            await uow.commit()
-        raise InvalidInput(NOT_CHECKED, field="credential")
-    return verified.new_sign_count
+        await uow.commit()
+    deps.on_message()
 
 
 async def sweep(deps: Deps) -> int:

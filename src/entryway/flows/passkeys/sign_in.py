@@ -34,13 +34,12 @@ async def sign_in(
     remember: bool,
     who: Requester,
     client: str = "web",
-    native_origins: tuple[str, ...] = (),
 ) -> SignedIn:
     """A session for the passkey's account; InvalidInput when the assertion fails,
     SignInLocked when the account is locked, AccountSuspended with its notice."""
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
-    challenge = await ceremonies.take(deps, site, token, Ceremony.SIGN_IN)
+    challenge = await ceremonies.take(deps, site.code, token, Ceremony.SIGN_IN)
     async with deps.uow() as uow:
         passkey = await uow.passkeys.get(site.code, found["id"])
         account = await uow.accounts.get(site.code, passkey.account_id) if passkey else None
@@ -50,9 +49,7 @@ async def sign_in(
     # lock, SECURITY.md 6); unsigned ones only on the address.
     admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
     try:
-        count = await ceremonies.check_assertion(
-            deps, site, challenge, passkey, found, who, native_origins=native_origins
-        )
+        count = await ceremonies.check_assertion(deps, site, challenge, passkey, found, who)
     except ceremonies.Unsigned:
         # Not signed by the passkey: its credential id alone proves nothing of the owner's,
         # so it counts against the address only, never toward the account's lock.

@@ -12,7 +12,7 @@ stateDiagram-v2
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import Literal
@@ -46,7 +46,15 @@ from entryway.flows.common import (
     start_code_flow,
 )
 from entryway.flows.outbox.letters import phone_code
-from entryway.flows.ports import Account, Deps, RememberedBrowser, Requester, Session, UnitOfWork
+from entryway.flows.ports import (
+    Account,
+    Deps,
+    Recovery,
+    RememberedBrowser,
+    Requester,
+    Session,
+    UnitOfWork,
+)
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished
 from entryway.flows.trust import notice
@@ -66,6 +74,7 @@ class Passed:
     ends_at: datetime
     backup_codes_left: int | None = None  # set when a backup code was used
     browser_token: str | None = None  # set when the browser is to be remembered
+    stopped_recovery: bool = False  # the owner's sign-in ended a recovery (a message went)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,10 +125,7 @@ async def pass_second_step(
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
     account = me.account
-    try:  # counted before any code is checked, so parallel guesses stop at the limit
-        admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
-    except SignInLocked as exc:
-        raise CodeRejected(exc.template, field="code", params=exc.params) from None
+    admitted = await admit(deps, me, who)  # before any code is checked
     async with deps.uow() as uow:
         # The live recovery's row before the code is used or anything else written (the
         # order of every path that ends a recovery): a Create new password racing this
@@ -145,75 +151,101 @@ async def pass_second_step(
                 site_code, account.id, backup_hash(deps, account.id, canonical), now
             )
         if not ok:
-            await _count_wrong(deps, uow, account, who, admitted)
+            await count_wrong(deps, uow, account, who, admitted)
             await uow.commit()
             raise CodeRejected(WRONG[method], field="code")
-        # The partial session is spent by a conditional delete: of parallel submissions on
-        # one partial session, one gets a session and the others roll back what they spent.
-        if not await uow.sessions.delete(site_code, me.session.id_hash):
-            raise Unauthenticated("Please sign in.")
-        await unfinished.passed(deps, uow, me.session)  # finished: no "unfinished" notice
-        # The sign-in is complete only now: it takes back its own count.
-        await lockout.clear(deps, uow, admitted.budget)
-        await lockout.trust_again(deps, uow, account)
-        # Suspended: the partial session is spent (deleted above) and no full one opens.
-        view = await notice.refuse_sign_in(deps, uow, account, who)
-        if view is not None:
-            await uow.commit()
-            raise AccountSuspended(notice.SUSPENDED, notice_token=view)
-        if who.device:
-            await uow.accounts.remember_device(
-                site_code, account.id, lockout.known_device_hash(deps, who.device), now
-            )
-        full = await open_session(
-            deps,
-            uow,
-            account,
-            remember=remember,
-            who=who,
-            client=client,
-            auth_at=me.session.auth_at,
-            amr=amr,
-        )
-        await audit(
-            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=method
-        )
-        left = None
+        passed = await complete(
+            deps, uow, me, admitted, recovery, amr=amr, via=method, remember=remember,
+            who=who, client=client, remember_browser=remember_browser,
+        )  # fmt: skip
         if method == "backup":
             left = await uow.two_step.backup_codes_left(site_code, account.id)
             await audit(
                 deps, uow, site_code, account.id, AuditAction.BACKUP_CODE_USED, who, left=left
             )
-        browser = None
-        # "Don't require OTP on this browser" ("Don't ask for a code" with a backup code)
-        if remember_browser:
-            browser = new_token(deps.rng)
-            await uow.two_step.remember(
-                RememberedBrowser(
-                    token_hash=browser_hash(deps, browser),
-                    public_id=new_token(deps.rng, 16),
-                    site=site_code,
-                    account_id=account.id,
-                    user_agent=who.user_agent[:300],
-                    created_at=now,
-                    expires_at=now + REMEMBER_BROWSER,
-                )
-            )
-        stopped = await cancel_held(deps, uow, recovery, account, who)  # the owner is in
+            passed = replace(passed, backup_codes_left=left)
         await uow.commit()
-    if stopped:
+    if passed.stopped_recovery:
         deps.on_message()
+    return passed
+
+
+async def admit(deps: Deps, me: Pending, who: Requester) -> lockout.Admitted:
+    """Count a second-step attempt before anything of it is checked, so parallel guesses
+    stop at the account's limit; a locked account's refusal is worded for the code field."""
+    try:
+        return await lockout.admit(deps, me.account, who, LockReason.CODE_GUESSING)
+    except SignInLocked as exc:
+        raise CodeRejected(exc.template, field="code", params=exc.params) from None
+
+
+async def complete(
+    deps: Deps,
+    uow: UnitOfWork,
+    me: Pending,
+    admitted: lockout.Admitted,
+    recovery: Recovery | None,
+    *,
+    amr: str,
+    via: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+    remember_browser: bool,
+) -> Passed:
+    """The second step passed (whichever method): the partial session becomes a full one,
+    in ``uow`` (the caller commits). AccountSuspended, committed, when the account is
+    suspended; Unauthenticated when a parallel submission spent the partial session."""
+    site_code, account, now = me.account.site, me.account, deps.clock.now()
+    # The partial session is spent by a conditional delete: of parallel submissions on
+    # one partial session, one gets a session and the others roll back what they spent.
+    if not await uow.sessions.delete(site_code, me.session.id_hash):
+        raise Unauthenticated("Please sign in.")
+    await unfinished.passed(deps, uow, me.session)  # finished: no "unfinished" notice
+    # The sign-in is complete only now: it takes back its own count.
+    await lockout.clear(deps, uow, admitted.budget)
+    await lockout.trust_again(deps, uow, account)
+    # Suspended: the partial session is spent (deleted above) and no full one opens.
+    view = await notice.refuse_sign_in(deps, uow, account, who)
+    if view is not None:
+        await uow.commit()
+        raise AccountSuspended(notice.SUSPENDED, notice_token=view)
+    if who.device:
+        await uow.accounts.remember_device(
+            site_code, account.id, lockout.known_device_hash(deps, who.device), now
+        )
+    full = await open_session(
+        deps, uow, account, remember=remember, who=who, client=client,
+        auth_at=me.session.auth_at, amr=amr,
+    )  # fmt: skip
+    await audit(deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=via)
+    browser = None
+    # "Don't require OTP on this browser" ("Don't ask for a code" with a backup code)
+    if remember_browser:
+        browser = new_token(deps.rng)
+        await uow.two_step.remember(
+            RememberedBrowser(
+                token_hash=browser_hash(deps, browser),
+                public_id=new_token(deps.rng, 16),
+                site=site_code,
+                account_id=account.id,
+                user_agent=who.user_agent[:300],
+                created_at=now,
+                expires_at=now + REMEMBER_BROWSER,
+            )
+        )
+    stopped = await cancel_held(deps, uow, recovery, account, who)  # the owner is in
     return Passed(
         session_token=full.token,
         account_id=account.id,
-        backup_codes_left=left,
         browser_token=browser,
         expires_at=full.expires_at,
         ends_at=full.ends_at,
+        stopped_recovery=stopped,
     )
 
 
-async def _count_wrong(
+async def count_wrong(
     deps: Deps, uow: UnitOfWork, account: Account, who: Requester, admitted: lockout.Admitted
 ) -> None:
     """Wrong second-step codes count toward the account's lock, across challenges
@@ -260,6 +292,7 @@ class Options:
     phones: list[PhoneMethod]
     backup: bool
     preferred: str  # "app", "backup" or a phone factor id
+    passkeys: bool = False  # the account has a passkey (offered where the browser can)
 
 
 async def options(deps: Deps, site_code: str, token: str | None) -> Options:
@@ -271,6 +304,7 @@ async def options(deps: Deps, site_code: str, token: str | None) -> Options:
             if f.confirmed_at is not None
         ]
         left = await uow.two_step.backup_codes_left(site_code, me.account.id)
+        passkeys = bool(await uow.passkeys.for_account(site_code, me.account.id))
         usable = [
             f
             for f in factors
@@ -281,7 +315,7 @@ async def options(deps: Deps, site_code: str, token: str | None) -> Options:
     preferred = me.account.preferred_factor or ""
     if preferred not in {p.factor_id for p in phones}:
         preferred = "app" if app else (phones[0].factor_id if phones else "backup")
-    return Options(app=app, phones=phones, backup=left > 0, preferred=preferred)
+    return Options(app=app, phones=phones, backup=left > 0, preferred=preferred, passkeys=passkeys)
 
 
 async def send_phone_code(

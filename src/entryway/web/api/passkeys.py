@@ -12,8 +12,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.requests import Request
+from starlette.responses import Response
 
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.flows.passkeys.records import Passkey
 from entryway.web.api.contract import (
@@ -57,6 +58,10 @@ class PasskeyIn(In):
     name: Annotated[str, Field(max_length=200), Clean] = ""
 
 
+class RenameIn(In):
+    name: Annotated[str, Field(min_length=1, max_length=200), Clean]
+
+
 class PasskeyOut(BaseModel):
     id: str
     name: str
@@ -75,14 +80,16 @@ def _out(passkey: Passkey) -> PasskeyOut:
     )
 
 
-def _options(begun: ceremonies.Begun) -> OptionsOut:
+def passkey_options(begun: ceremonies.Begun) -> OptionsOut:
     return OptionsOut(flow_id=begun.token, options=json.loads(begun.options))
 
 
 @router.post("/sign-in/passkey/options", response_model=OptionsOut, responses=answers(body=False))
 async def passkey_sign_in_options(request: Request) -> OptionsOut:
     """A challenge for a usernameless passkey sign-in on this site."""
-    return _options(await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code))
+    return passkey_options(
+        await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code)
+    )
 
 
 @router.post(
@@ -119,7 +126,7 @@ async def list_passkeys(me: Me, request: Request) -> list[PasskeyOut]:
 )
 async def add_passkey_options(me: Me, request: Request) -> OptionsOut:
     """Needs a password given in the last ten minutes (``/account/reauthenticate``)."""
-    return _options(await ceremonies.begin_registration(web_of(request).deps, me))
+    return passkey_options(await ceremonies.begin_registration(web_of(request).deps, me))
 
 
 @router.post(
@@ -135,3 +142,28 @@ async def add_passkey(body: PasskeyIn, me: Me, request: Request) -> PasskeyOut:
         name=body.name,
     )
     return _out(added)
+
+
+@router.patch(
+    "/account/passkeys/{passkey_id}",
+    response_model=PasskeyOut,
+    responses=answers(401, 404),
+)
+async def rename_passkey(passkey_id: str, body: RenameIn, me: Me, request: Request) -> PasskeyOut:
+    """Rename one of the account's passkeys (``id`` from the list)."""
+    renamed = await manage.rename(
+        web_of(request).deps, me, passkey_id[:1400], body.name, who(request)
+    )
+    return _out(renamed)
+
+
+@router.delete(
+    "/account/passkeys/{passkey_id}",
+    status_code=204,
+    responses=answers(401, 403, 404, 422, body=False),
+)
+async def remove_passkey(passkey_id: str, me: Me, request: Request) -> Response:
+    """Remove one of the account's passkeys. Needs a password given in the last ten
+    minutes; ``forbidden`` when it is the account's last way in."""
+    await manage.remove(web_of(request).deps, me, passkey_id[:1400], who(request))
+    return Response(status_code=204)

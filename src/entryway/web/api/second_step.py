@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 
+from entryway.flows.passkeys import second_step as passkey_step
 from entryway.flows.signin import second_step
 from entryway.flows.support import cases as support
 from entryway.web.api.contract import Clean, Code, Done, In, SentOut, Text, Token, answers, done
+from entryway.web.api.passkeys import Credential, passkey_options
+from entryway.web.api.passkeys import OptionsOut as PasskeyOptionsOut
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
 
@@ -43,6 +47,16 @@ class OptionsOut(BaseModel):
     phones: list[PhoneOption]
     backup: bool
     preferred: str
+    passkey: bool = Field(
+        description="The account has a passkey: `/sign-in/two-step/passkey/options` asks for it."
+    )
+
+
+class PasskeyStepIn(In):
+    flow_id: Text
+    credential: Credential
+    keep_signed_in: bool = False
+    remember_browser: bool = False
 
 
 class SendIn(In):
@@ -92,7 +106,43 @@ async def second_step_options(token: Token, request: Request) -> OptionsOut:
         phones=[PhoneOption(id=p.factor_id, masked=p.masked) for p in options.phones],
         backup=options.backup,
         preferred=options.preferred,
+        passkey=options.passkeys,
     )
+
+
+@router.post(
+    "/sign-in/two-step/passkey/options",
+    response_model=PasskeyOptionsOut,
+    responses=answers(401, body=False),
+)
+async def second_step_passkey_options(token: Token, request: Request) -> PasskeyOptionsOut:
+    """A challenge for one of the account's passkeys (they are listed in it), bound to this
+    partial token; ``bad_request`` when the account has none."""
+    begun = await passkey_step.begin(web_of(request).deps, site_of(request).code, token)
+    return passkey_options(begun)
+
+
+@router.post(
+    "/sign-in/two-step/passkey",
+    response_model=SecondStepDone,
+    responses=answers(401, suspended=True),
+)
+async def pass_with_passkey(body: PasskeyStepIn, token: Token, request: Request) -> SecondStepDone:
+    """Finish with the assertion the platform returned for that challenge; a failed one
+    (``code_rejected``) counts like a wrong code."""
+    passed = await passkey_step.pass_with_passkey(
+        web_of(request).deps,
+        site_of(request).code,
+        token,
+        token=body.flow_id,
+        credential=json.dumps(body.credential),
+        remember=body.keep_signed_in,
+        who=who(request),
+        client="api",
+        remember_browser=body.remember_browser,
+    )
+    session = done(passed)
+    return SecondStepDone(**session.model_dump(), remembered_browser_token=passed.browser_token)
 
 
 @router.post("/sign-in/two-step/send", response_model=SentOut, responses=answers(401, 404))

@@ -15,6 +15,7 @@ from entryway.errors import (
     EntrywayError,
     Forbidden,
     InvalidInput,
+    NotFound,
     SignInLocked,
 )
 from entryway.flows.account.account import Current
@@ -42,7 +43,8 @@ CEREMONY = "ew_passkey"  # the token of the ceremony under way (five minutes)
 PAGE = "/account/passkeys"
 
 
-def _begun(request: Request, begun: ceremonies.Begun) -> Response:
+def options_response(request: Request, begun: ceremonies.Begun) -> Response:
+    """The options as JSON; the ceremony's token in a five-minute cookie."""
     response = Response(begun.options, media_type="application/json")
     response.headers["cache-control"] = "no-store"
     set_cookie(response, site_of(request), CEREMONY, begun.token, max_age=300)
@@ -52,7 +54,7 @@ def _begun(request: Request, begun: ceremonies.Begun) -> Response:
 @router.post("/signin/passkey/options")
 async def sign_in_options(request: Request) -> Response:
     await form_of(request)  # CSRF checked: only our page starts a ceremony
-    return _begun(
+    return options_response(
         request, await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code)
     )
 
@@ -92,6 +94,45 @@ async def sign_in_submit(request: Request) -> Response:
     return response
 
 
+# --- the store's native apps: the site vouches for them, so their passkeys are this site's --
+
+
+def _published(document: object) -> Response:
+    response = JSONResponse(document)
+    response.headers["cache-control"] = "public, max-age=3600"
+    return response
+
+
+@router.get("/.well-known/assetlinks.json")
+async def asset_links(request: Request) -> Response:
+    """Digital Asset Links: the Android apps that may use this site's passkeys."""
+    apps = site_of(request).android_apps
+    if not apps:
+        return JSONResponse([], status_code=404)
+    return _published(
+        [
+            {
+                "relation": ["delegate_permission/common.get_login_creds"],
+                "target": {
+                    "namespace": "android_app",
+                    "package_name": app.package,
+                    "sha256_cert_fingerprints": list(app.fingerprints),
+                },
+            }
+            for app in apps
+        ]
+    )
+
+
+@router.get("/.well-known/apple-app-site-association")
+async def apple_app_site_association(request: Request) -> Response:
+    """Associated domains: the Apple apps that may use this site's passkeys."""
+    apps = site_of(request).apple_apps
+    if not apps:
+        return JSONResponse({}, status_code=404)
+    return _published({"webcredentials": {"apps": list(apps)}})
+
+
 @router.get(PAGE)
 async def passkeys_page(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     return page(
@@ -116,7 +157,7 @@ async def add_options(request: Request, me: Current = Depends(signed_in_page)) -
         begun = await ceremonies.begin_registration(web_of(request).deps, me)
     except Forbidden:  # the page sends the customer to confirm their password first
         return JSONResponse({"reauth": PAGE + "/confirm"}, status_code=403)
-    return _begun(request, begun)
+    return options_response(request, begun)
 
 
 @router.post(PAGE)
@@ -163,3 +204,33 @@ async def remove(
             error=said(request, exc), status=exc.status,
         )  # fmt: skip
     return redirect(PAGE + "?done=removed")
+
+
+@router.get(PAGE + "/{credential_id}/rename")
+async def rename_form(
+    credential_id: str, request: Request, me: Current = Depends(signed_in_page)
+) -> Response:
+    try:
+        passkey = await manage.one(web_of(request).deps, me, credential_id[:1400])
+    except NotFound:
+        return redirect(PAGE)
+    return page(request, "passkey_rename.html", me=me, passkey=passkey, value=passkey.name)
+
+
+@router.post(PAGE + "/{credential_id}/rename")
+async def rename_submit(
+    credential_id: str, request: Request, me: Current = Depends(signed_in_page)
+) -> Response:
+    form = await form_of(request)
+    deps = web_of(request).deps
+    try:
+        await manage.rename(deps, me, credential_id[:1400], text(form, "name"), who(request))
+    except NotFound:
+        return redirect(PAGE)
+    except InvalidInput as exc:
+        passkey = await manage.one(deps, me, credential_id[:1400])
+        return page(
+            request, "passkey_rename.html", me=me, passkey=passkey, value=text(form, "name"),
+            errors={"name": said(request, exc)}, status=422,
+        )  # fmt: skip
+    return redirect(PAGE + "?done=renamed")

@@ -8,13 +8,15 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
-from entryway.errors import AccountSuspended, EntrywayError, Unauthenticated
+from entryway.errors import AccountSuspended, EntrywayError, InvalidInput, Unauthenticated
+from entryway.flows.passkeys import second_step as passkey_step
 from entryway.flows.signin import second_step
 from entryway.flows.support import cases as support
 from entryway.web import once
 from entryway.web.i18n import said
+from entryway.web.pages import passkeys as passkeys_pages
 from entryway.web.pages import suspension, two_step_settings
 from entryway.web.render import (
     BROWSER,
@@ -45,7 +47,7 @@ def _partial(request: Request) -> str:
 # --- the challenge -------------------------------------------------------------------------
 
 
-TEMPLATES = {"backup": "two_step_backup.html"}
+TEMPLATES = {"backup": "two_step_backup.html", "passkey": "two_step_passkey.html"}
 
 
 async def _challenge(
@@ -65,7 +67,9 @@ async def _challenge(
         )
     except Unauthenticated:
         return redirect("/signin")
-    if method not in second_step.METHODS:
+    if method == "passkey" and not options.passkeys:
+        method = ""
+    if method not in (*second_step.METHODS, "passkey"):
         method = (
             "app"
             if options.preferred == "app"
@@ -177,6 +181,13 @@ async def challenge_submit(request: Request) -> Response:
             remember_browser=text(form, "remember_browser") == "yes",
             status=422,
         )
+    return await _signed_in(request, passed, target, remember)
+
+
+async def _signed_in(
+    request: Request, passed: second_step.Passed, target: str, remember: bool
+) -> Response:
+    site = site_of(request)
     if passed.backup_codes_left is not None and passed.backup_codes_left <= 3:
         target = SETTINGS + "?few=1"
     response = redirect(target)
@@ -184,9 +195,55 @@ async def challenge_submit(request: Request) -> Response:
     clear_cookie(response, site, PARTIAL)
     clear_cookie(response, site, REMEMBER_ASKED)
     clear_cookie(response, site, IDENT)  # as after a sign-in without the second step
+    clear_cookie(response, site, passkeys_pages.CEREMONY)
     if passed.browser_token:
         set_cookie(response, site, BROWSER, passed.browser_token, max_age=BROWSER_MAX_AGE)
     return response
+
+
+@router.post("/signin/two-step/passkey/options")
+async def passkey_options(request: Request) -> Response:
+    """A challenge for one of this account's passkeys (static/passkeys.js asks for it)."""
+    await form_of(request)
+    try:
+        begun = await passkey_step.begin(
+            web_of(request).deps, site_of(request).code, _partial(request)
+        )
+    except Unauthenticated:
+        return JSONResponse({"reauth": "/signin"}, status_code=401)
+    except InvalidInput:
+        return JSONResponse({}, status_code=404)
+    return passkeys_pages.options_response(request, begun)
+
+
+@router.post("/signin/two-step/passkey")
+async def passkey_submit(request: Request) -> Response:
+    form = await form_of(request)
+    site = site_of(request)
+    remember = request.cookies.get(cookie_name(site, REMEMBER_ASKED)) == "yes"
+    target = return_to(request, text(form, "return_to"))
+    try:
+        passed = await passkey_step.pass_with_passkey(
+            web_of(request).deps,
+            site.code,
+            _partial(request),
+            token=request.cookies.get(cookie_name(site, passkeys_pages.CEREMONY), ""),
+            credential=text(form, "credential"),
+            remember=remember,
+            who=who(request),
+            remember_browser=text(form, "remember_browser") == "yes",
+        )
+    except Unauthenticated:
+        return redirect("/signin")
+    except AccountSuspended as exc:
+        return suspension.refused(request, exc)
+    except EntrywayError as exc:
+        refused = await _challenge(
+            request, text(form, "method"), target, problem=said(request, exc), status=422
+        )
+        clear_cookie(refused, site, passkeys_pages.CEREMONY)
+        return refused
+    return await _signed_in(request, passed, target, remember)
 
 
 @router.get("/signin/two-step/help")

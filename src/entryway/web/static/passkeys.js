@@ -13,7 +13,7 @@
     var body = new URLSearchParams({ csrf: form.elements.csrf.value });
     return fetch(path, { method: "POST", body: body, credentials: "same-origin" }).then(
       function (r) {
-        if (r.status === 403) {
+        if (r.status === 401 || r.status === 403) {
           return r.json().then(function (j) {
             window.location.assign(j.reauth || "/account");
             throw new Error("reauthenticate");
@@ -56,11 +56,27 @@
     }
   }
 
+  var unsupported = document.getElementById("passkey-unsupported");
+  if (unsupported) unsupported.hidden = true;
+  var listed = document.getElementById("passkey-method");
+  if (listed) listed.hidden = false;
+
+  // The second step: one of this account's passkeys instead of a code.
+  var step = document.getElementById("passkey-second-step");
+  if (step) {
+    step.hidden = false;
+    step.querySelector("[data-passkey=step]").addEventListener("click", function () {
+      options("/signin/two-step/passkey/options", step).then(function (json) {
+        return navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(json) });
+      }).then(function (credential) {
+        if (credential) send(step, credential);
+      }).catch(function () { /* cancelled: the codes stay */ });
+    });
+  }
+
   var add = document.getElementById("passkey-add");
   if (add) {
     add.hidden = false;
-    var unsupported = document.getElementById("passkey-unsupported");
-    if (unsupported) unsupported.hidden = true;
     add.querySelector("[data-passkey=create]").addEventListener("click", function () {
       options("/account/passkeys/options", add).then(function (json) {
         return navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(json) });

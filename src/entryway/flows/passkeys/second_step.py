@@ -1,0 +1,92 @@
+"""A passkey as the second step: after the right password, an account with two-step
+verification on may prove one of its own passkeys instead of typing a code.
+
+The challenge lists the account's passkeys (the browser offers only those) and is bound to
+the partial session: it answers nowhere else. Whoever is here knew the password, so every
+failure counts like a wrong code (toward the account's lock, SECURITY.md 19), signed or not;
+the passing tail is the second step's own (``signin.second_step.complete``)."""
+
+from __future__ import annotations
+
+from entryway.core.locales import N_
+from entryway.core.passkeys import site_party
+from entryway.errors import CodeRejected, InvalidInput
+from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
+from entryway.flows.passkeys.records import Ceremony
+from entryway.flows.ports import Deps, Requester
+from entryway.flows.recovery.pending import hold
+from entryway.flows.signin import second_step
+from entryway.flows.signin.second_step import Passed
+
+AMR = "pwd hwk user"  # the password, then a key held that verified its holder (RFC 8176)
+NONE_YET = N_("You have no passkey for this account. Choose another way.")
+
+
+async def begin(deps: Deps, site_code: str, partial: str | None) -> Begun:
+    """Options asking for one of the partial session's account's passkeys."""
+    me = await second_step.pending(deps, site_code, partial)
+    site = deps.site(site_code)
+    async with deps.uow() as uow:
+        mine = await uow.passkeys.for_account(site.code, me.account.id)
+        if not mine:
+            raise InvalidInput(NONE_YET, field="credential")
+        token, raw = await ceremonies.new_challenge(
+            deps, uow, site.code, Ceremony.SECOND_STEP, me.account.id, me.session.id_hash
+        )
+        await uow.commit()
+    return Begun(token=token, options=ceremonies.request_options(site_party(site), raw, mine))
+
+
+async def pass_with_passkey(
+    deps: Deps,
+    site_code: str,
+    partial: str | None,
+    *,
+    token: str,
+    credential: str,
+    remember: bool,
+    who: Requester,
+    client: str = "web",
+    remember_browser: bool = False,
+) -> Passed:
+    """Finish sign-in with one of the account's passkeys. CodeRejected (field ``credential``)
+    when it fails, as a wrong code does; Unauthenticated without a live partial session."""
+    me = await second_step.pending(deps, site_code, partial)
+    site = deps.site(site_code)
+    found = ceremonies.parse_credential(credential)
+    challenge = await ceremonies.take(
+        deps, site.code, token, Ceremony.SECOND_STEP, me.session.id_hash
+    )
+    if challenge.account_id != me.account.id:
+        raise InvalidInput(ceremonies.EXPIRED, field="credential")
+    admitted = await second_step.admit(deps, me, who)
+    async with deps.uow() as uow:
+        passkey = await uow.passkeys.get(site.code, found["id"])
+    count = None
+    if passkey is not None and passkey.account_id == me.account.id:
+        try:
+            count = await ceremonies.check_assertion(deps, site, challenge, passkey, found, who)
+        except InvalidInput:
+            count = None
+    async with deps.uow() as uow:
+        recovery = await hold(uow, me.account)
+        used = (
+            passkey is not None
+            and count is not None
+            and await uow.passkeys.used(
+                site.code, passkey.credential_id, passkey.sign_count, count, deps.clock.now()
+            )
+        )
+        if not used:
+            await second_step.count_wrong(deps, uow, me.account, who, admitted)
+            await uow.commit()
+            raise CodeRejected(NOT_CHECKED, field="credential")
+        passed = await second_step.complete(
+            deps, uow, me, admitted, recovery, amr=AMR, via="passkey", remember=remember,
+            who=who, client=client, remember_browser=remember_browser,
+        )  # fmt: skip
+        await uow.commit()
+    if passed.stopped_recovery:
+        deps.on_message()
+    return passed
