@@ -146,3 +146,53 @@ def test_the_console_at_360_px(
     shot(page, "admin-settings-360")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, width
+
+
+def test_a_staff_passkey_instead_of_password_and_app(
+    demo: tuple[Server, Path], new_context: Callable[..., Any], shot: Shots
+) -> None:
+    """Your passkeys on the console: add one with the virtual authenticator, then sign in
+    with it (autofill, then the button) and remove it."""
+    from tests.browser.test_passkeys import NO_AUTOFILL, virtual_authenticator
+
+    server, data = demo
+    email = "kit@staff.example"
+    out = staff(data, "add", "--email", email, "--role", "agent", "--all-sites")
+    found = re.search(r"(http://console\.localhost:\d+/enrol/\S+)", out)
+    assert found, out
+    context = new_context()
+    page = context.new_page()
+    page.goto(found.group(1))
+    page.get_by_label("Create password").fill(PASSWORD)
+    page.get_by_label("Confirm password").fill(PASSWORD)
+    page.get_by_role("button", name="Create password").click()
+    page.get_by_label("Enter OTP").fill(code(page.locator("#key").inner_text()))
+    page.get_by_role("button", name="Verify").click()
+    assert page.url == console(server, "/")
+    virtual_authenticator(context, page)
+    page.get_by_role("link", name="Your passkeys").click()
+    page.get_by_role("heading", name="Your passkeys").wait_for()
+    assert page.locator("#passkey-unsupported").is_hidden()
+    shot(page, "your-passkeys")
+    page.get_by_label("Name (optional)").fill("Desk laptop")
+    page.get_by_role("button", name="Add a passkey").click()
+    page.get_by_text("Your passkey was added.").wait_for()
+    assert page.get_by_text("Desk laptop").is_visible()
+    shot(page, "passkey-added")
+
+    # Signed out, the sign-in page's autofill signs in with it, no password, no code.
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(console(server, "/"))
+    assert page.locator("header.top .whoami").inner_text().startswith(f"Signed in as {email}")
+
+    context.add_init_script(NO_AUTOFILL)  # a browser without passkey autofill: the button
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in with a passkey").wait_for()
+    shot(page, "sign-in-with-a-passkey")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    page.wait_for_url(console(server, "/"))
+
+    page.goto(console(server, "/passkeys"))
+    page.get_by_role("button", name="Remove the passkey Desk laptop").click()
+    page.get_by_text("That passkey was removed.").wait_for()
+    shot(page, "passkey-removed")

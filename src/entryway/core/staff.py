@@ -104,6 +104,8 @@ class StaffAction(enum.StrEnum):
     RESET = "staff.reset"
     SIGNED_OUT = "staff.signed_out"
     SETTINGS_VIEWED = "staff.settings_viewed"
+    PASSKEY_ADDED = "staff.passkey_added"
+    PASSKEY_REMOVED = "staff.passkey_removed"  # by its owner, or turned off as copied
     # Work on support cases that is not sent to the customer (a reply is, and is audited on
     # the customer's site log); detail carries the case's site and number, never a note's text.
     CASE_NOTE_ADDED = "staff.case_note_added"

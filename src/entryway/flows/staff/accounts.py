@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from entryway.core.passkeys import STAFF
 from entryway.core.secrets import new_token
 from entryway.core.staff import (
     ENROL_LINK_LIFETIME,
@@ -259,8 +260,8 @@ async def set_roles(
 
 
 async def reset(deps: Deps, email: str, console_url: str, who: Requester = CLI) -> Invitation:
-    """Void the password and the authenticator key, end every session, lift any lock, and
-    make a new enrolment link: the member enrols again from the start."""
+    """Void the password, the authenticator key and the passkeys, end every session, lift
+    any lock, and make a new enrolment link: the member enrols again from the start."""
     _console(console_url)
     async with deps.uow() as uow:
         member = await member_by_email(uow, deps, email)
@@ -272,6 +273,7 @@ async def reset(deps: Deps, email: str, console_url: str, who: Requester = CLI) 
             totp_confirmed_at=None,
         )
         await uow.staff.end_sessions(member.id)
+        await uow.passkeys.remove_all(STAFF, member.id)  # enrolled again from the start
         await uow.staff.unlock(failure_key(deps, member.email))
         await uow.staff.clear_failures(failure_key(deps, member.email))
         invitation = await new_link(deps, uow, member, console_url)

@@ -60,6 +60,11 @@ def _windows(deps: Deps) -> tuple[datetime, datetime, datetime]:
     return now, current, current - deps.lock_policy.window
 
 
+def current_window(deps: Deps) -> datetime:
+    """The start of the failure-count window now."""
+    return _windows(deps)[1]
+
+
 def _refusal(decision: Decision) -> SignInLocked | SignInThrottled:
     """The one answer for each refusal; none depends on the password or on the email."""
     if decision.verdict == Verdict.WAIT:
@@ -71,7 +76,7 @@ def _refusal(decision: Decision) -> SignInLocked | SignInThrottled:
     return SignInLocked(LOCKED)
 
 
-async def _admit(deps: Deps, uow: UnitOfWork, key: str, address: str = "") -> None:
+async def admit(deps: Deps, uow: UnitOfWork, key: str, address: str = "") -> None:
     """Refuse a locked, too-early or too-busy attempt (no hash), else count it, on the email
     and on the client ``address``, before the check, so parallel guesses each see their own
     count and no more than the limits get checked. A refusal still counts on the address:
@@ -111,7 +116,7 @@ async def _admit(deps: Deps, uow: UnitOfWork, key: str, address: str = "") -> No
             raise _refusal(Decision(Verdict.BUSY_NETWORK))
 
 
-async def _failed(
+async def failed(
     deps: Deps,
     key: str,
     staff_id: str | None,
@@ -154,7 +159,7 @@ async def sign_in(deps: Deps, *, email: str, password: str, who: Requester) -> s
     key = failure_key(deps, canonical)
     address = address_key(deps, who.ip)
     async with deps.uow() as uow:
-        await _admit(deps, uow, key, address)
+        await admit(deps, uow, key, address)
         member = await uow.staff.find(canonical)
         await uow.commit()
     usable = (
@@ -170,7 +175,7 @@ async def sign_in(deps: Deps, *, email: str, password: str, who: Requester) -> s
         ok = False
     staff_id = member.id if member else None
     if not (ok and usable) or member is None:
-        if await _failed(deps, key, staff_id, StaffAction.SIGN_IN_FAILED, who):
+        if await failed(deps, key, staff_id, StaffAction.SIGN_IN_FAILED, who):
             raise SignInLocked(LOCKED)
         raise SignInFailed(FAILED)
     async with deps.uow() as uow:
@@ -197,7 +202,7 @@ async def second_step(deps: Deps, partial: str | None, code: str, who: Requester
         raise SignInFailed(FAILED)
     now = deps.clock.now()
     async with deps.uow() as uow:
-        await _admit(deps, uow, key)
+        await admit(deps, uow, key)
         await uow.commit()
     step = totp.matching_step(deps.sealer.unseal(member.totp_sealed), code, now)
     async with deps.uow() as uow:
@@ -212,7 +217,7 @@ async def second_step(deps: Deps, partial: str | None, code: str, who: Requester
             await uow.commit()
             return opened.token
     address = address_key(deps, who.ip)
-    if await _failed(deps, key, member.id, StaffAction.OTP_FAILED, who, address=address):
+    if await failed(deps, key, member.id, StaffAction.OTP_FAILED, who, address=address):
         raise SignInLocked(LOCKED)
     raise CodeRejected(WRONG_CODE, field="code")
 

@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from entryway.errors import EntrywayError
 from entryway.flows.ports import Deps
-from entryway.web.console import accounts, admin, admin_api, cases, pages
+from entryway.web.console import accounts, admin, admin_api, cases, pages, passkeys
 from entryway.web.console.render import (
     Console,
     ConsoleConfig,
@@ -41,6 +41,7 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     app.state.console = Console(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
+    app.include_router(passkeys.router)
     app.include_router(admin_api.router)  # ahead of the /admin pages
     app.include_router(admin.router)
     app.include_router(cases.router)

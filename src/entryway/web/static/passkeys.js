@@ -1,4 +1,5 @@
-// Passkeys on the sign-in page and on Login & security > Passkeys. Every control stays
+// Passkeys on the sign-in page, at the second step, on Login & security > Passkeys, and
+// on the staff console's sign-in page and Your passkeys. Every control stays
 // hidden unless this browser has WebAuthn with its JSON helpers: without them (or without
 // script) the pages work by password and codes alone. The server answers the options and
 // keeps the ceremony's token in a cookie; the browser's answer goes back in a plain form.
@@ -9,7 +10,9 @@
     return;
   }
 
+  // A form may name its own options address (the staff console's are its own).
   function options(path, form) {
+    path = form.getAttribute("data-options") || path;
     var body = new URLSearchParams({ csrf: form.elements.csrf.value });
     return fetch(path, { method: "POST", body: body, credentials: "same-origin" }).then(
       function (r) {

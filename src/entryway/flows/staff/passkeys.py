@@ -1,0 +1,178 @@
+"""Staff passkeys: a console member may add passkeys on the console's own origin and sign
+in with one instead of the password and the authenticator app.
+
+A user-verified passkey is something held and the key's check of who holds it, the two
+factors the console otherwise asks for one after the other (SECURITY.md 30). It is judged
+like them: counted on the member's email and the client address before the check, a
+failure toward the same lock as wrong passwords and codes, a locked or disabled member
+refused. An assertion the key did not sign counts on the address only (a credential id
+alone proves nothing of the member). Adding one needs a console sign-in in the last ten
+minutes; a reset of the member (``entryway staff reset``) removes them all."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from entryway.core.devices import describe_user_agent
+from entryway.core.passkeys import STAFF, Party, console_party
+from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
+from entryway.errors import Forbidden, InvalidInput, NotFound, SignInLocked
+from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
+from entryway.flows.passkeys.records import Ceremony, Passkey
+from entryway.flows.ports import Deps, Requester
+from entryway.flows.staff import signin
+from entryway.flows.staff.common import address_key, audit, failure_key, open_session
+from entryway.flows.staff.records import StaffMember, StaffSession
+from entryway.flows.staff.session import session_of
+
+RECENT_SIGN_IN = timedelta(minutes=10)
+RECENT = "For your security, sign in again to add a passkey: your sign-in was over 10 minutes ago."
+GONE = "That passkey is already removed."
+
+
+def _party(console_url: str) -> Party:
+    return console_party(console_url)
+
+
+def _recent(deps: Deps, session: StaffSession) -> None:
+    if deps.clock.now() - session.created_at > RECENT_SIGN_IN:
+        raise Forbidden(RECENT)
+
+
+async def mine(deps: Deps, staff_id: str) -> list[Passkey]:
+    async with deps.uow() as uow:
+        return await uow.passkeys.for_account(STAFF, staff_id)
+
+
+async def begin_registration(deps: Deps, console_url: str, token: str | None) -> Begun:
+    """Options for a new passkey of the signed-in member, bound to this console session."""
+    session, member = await session_of(deps, token, StaffLevel.FULL)
+    _recent(deps, session)
+    async with deps.uow() as uow:
+        have = await uow.passkeys.for_account(STAFF, member.id)
+        ceremonies.room_for_one(have)
+        challenge, raw = await ceremonies.new_challenge(
+            deps, uow, STAFF, Ceremony.REGISTER, member.id, session.id_hash
+        )
+        await uow.commit()
+    options = ceremonies.creation_options(
+        deps, _party(console_url), raw, account_id=member.id, user_name=member.email,
+        display_name=member.name or member.email, exclude=have,
+    )  # fmt: skip
+    return Begun(token=challenge, options=options)
+
+
+async def finish_registration(
+    deps: Deps,
+    console_url: str,
+    token: str | None,
+    ceremony: str,
+    credential: str,
+    who: Requester,
+    *,
+    name: str = "",
+) -> Passkey:
+    session, member = await session_of(deps, token, StaffLevel.FULL)
+    _recent(deps, session)
+    found = ceremonies.parse_credential(credential)
+    challenge = await ceremonies.take(deps, STAFF, ceremony, Ceremony.REGISTER, session.id_hash)
+    if challenge.account_id != member.id:
+        raise InvalidInput(ceremonies.EXPIRED, field="credential")
+    passkey = ceremonies.registered(
+        _party(console_url), challenge, found, account_id=member.id, name=name,
+        fallback=describe_user_agent(who.user_agent), now=deps.clock.now(),
+    )  # fmt: skip
+    async with deps.uow() as uow:
+        ceremonies.room_for_one(await uow.passkeys.for_account(STAFF, member.id))
+        await ceremonies.keep(uow, passkey)
+        await audit(
+            deps, uow, StaffAction.PASSKEY_ADDED, actor_id=member.id, target_id=member.id,
+            who=who, passkey=passkey.name,
+        )  # fmt: skip
+        await uow.commit()
+    return passkey
+
+
+async def remove(deps: Deps, member: StaffMember, credential_id: str, who: Requester) -> Passkey:
+    """Remove one of the member's passkeys: the password and app remain, always."""
+    async with deps.uow() as uow:
+        gone = await uow.passkeys.get(STAFF, credential_id)
+        if (
+            gone is None
+            or gone.account_id != member.id
+            or not await uow.passkeys.remove(STAFF, member.id, credential_id)
+        ):
+            raise NotFound(GONE)
+        await audit(
+            deps, uow, StaffAction.PASSKEY_REMOVED, actor_id=member.id, target_id=member.id,
+            who=who, passkey=gone.name,
+        )  # fmt: skip
+        await uow.commit()
+    return gone
+
+
+async def begin_sign_in(deps: Deps, console_url: str) -> Begun:
+    async with deps.uow() as uow:
+        token, raw = await ceremonies.new_challenge(deps, uow, STAFF, Ceremony.SIGN_IN, None)
+        await uow.commit()
+    return Begun(token=token, options=ceremonies.request_options(_party(console_url), raw))
+
+
+async def sign_in(
+    deps: Deps, console_url: str, *, token: str, credential: str, who: Requester
+) -> str:
+    """A full console session for the passkey's member; InvalidInput when the assertion
+    fails, SignInLocked when the member is locked (or is locked by this failure)."""
+    found = ceremonies.parse_credential(credential)
+    challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN)
+    async with deps.uow() as uow:
+        passkey = await uow.passkeys.get(STAFF, found["id"])
+        member = await uow.staff.get(passkey.account_id) if passkey else None
+    if passkey is None or member is None:
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    key = failure_key(deps, member.email)
+    address = address_key(deps, who.ip)
+    async with deps.uow() as uow:
+        await signin.admit(deps, uow, key, address)  # refused when locked: before any check
+        await uow.commit()
+    try:
+        count, cloned = ceremonies.verify_assertion(
+            deps, _party(console_url), challenge, passkey, found
+        )
+    except ceremonies.Unsigned:
+        async with deps.uow() as uow:  # its count on the email is given back
+            await uow.staff.take_back(key, signin.current_window(deps))
+            await uow.commit()
+        raise
+    except InvalidInput:
+        if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
+            raise SignInLocked(signin.LOCKED) from None
+        raise
+    usable = member.status == StaffStatus.ACTIVE and member.totp_confirmed_at is not None
+    async with deps.uow() as uow:
+        if cloned:  # a copy of the key is in use: it signs nobody in any more
+            await uow.passkeys.remove(STAFF, member.id, passkey.credential_id)
+            await audit(
+                deps, uow, StaffAction.PASSKEY_REMOVED, actor_id=None, target_id=member.id,
+                who=who, passkey=passkey.name, why="its counter went back: a copy exists",
+            )  # fmt: skip
+            await uow.commit()
+        elif usable and await uow.passkeys.used(
+            STAFF, passkey.credential_id, passkey.sign_count, count, deps.clock.now()
+        ):
+            if await uow.staff.lock_of(key) is not None:  # a lock that fell meanwhile holds
+                raise SignInLocked(signin.LOCKED)
+            await uow.staff.clear_failures(key)
+            if address:  # the address's count of this attempt is given back too
+                await uow.staff.take_back(address, signin.current_window(deps))
+            opened = await open_session(deps, uow, member.id, StaffLevel.FULL, who)
+            await audit(
+                deps, uow, StaffAction.SIGNED_IN, actor_id=member.id, target_id=member.id,
+                who=who, via="passkey",
+            )  # fmt: skip
+            await uow.commit()
+            return opened.token
+    if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
+        raise SignInLocked(signin.LOCKED)
+    raise InvalidInput(NOT_CHECKED, field="credential")

@@ -1,0 +1,147 @@
+"""Console passkeys: **Sign in with a passkey** on the console's sign-in page, and **Your
+passkeys** (add, remove). The ceremonies run in static/passkeys.js, as on the customer
+pages; without script the controls stay hidden and the password and app sign in as ever."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from entryway.core.staff import Actor, StaffLevel
+from entryway.errors import EntrywayError, Forbidden, InvalidInput, SignInLocked
+from entryway.flows.passkeys.ceremonies import Begun
+from entryway.flows.staff import passkeys as staff_passkeys
+from entryway.flows.staff import session as staff_session
+from entryway.web.console.render import (
+    STAFF,
+    actor_page,
+    clear_cookie,
+    console_form,
+    console_of,
+    console_page,
+    cookie,
+    redirect,
+    set_cookie,
+    start_session,
+    text,
+    who,
+)
+
+router = APIRouter(include_in_schema=False)
+CEREMONY = "ew_staff_passkey"  # the ceremony under way (five minutes)
+PAGE = "/passkeys"
+
+
+def _begun(request: Request, begun: Begun) -> Response:
+    response = Response(begun.options, media_type="application/json")
+    response.headers["cache-control"] = "no-store"
+    set_cookie(request, response, CEREMONY, begun.token, max_age=300)
+    return response
+
+
+def _url(request: Request) -> str:
+    return console_of(request).config.url
+
+
+@router.post("/signin/passkey/options")
+async def sign_in_options(request: Request) -> Response:
+    await console_form(request)
+    deps = console_of(request).deps
+    return _begun(request, await staff_passkeys.begin_sign_in(deps, _url(request)))
+
+
+@router.post("/signin/passkey")
+async def sign_in_submit(request: Request) -> Response:
+    form = await console_form(request)
+    try:
+        token = await staff_passkeys.sign_in(
+            console_of(request).deps,
+            _url(request),
+            token=cookie(request, CEREMONY) or "",
+            credential=text(form, "credential"),
+            who=who(request),
+        )
+    except SignInLocked as exc:
+        refused = console_page(
+            request, "signin.html", status=exc.status, email="", locked=exc.message, errors={}
+        )
+        clear_cookie(request, refused, CEREMONY)
+        return refused
+    except EntrywayError as exc:
+        refused = console_page(
+            request, "signin.html", status=exc.status, email="", passkey_error=exc.message,
+            errors={},
+        )  # fmt: skip
+        clear_cookie(request, refused, CEREMONY)
+        return refused
+    response = redirect("/")
+    start_session(request, response, token)
+    clear_cookie(request, response, CEREMONY)
+    return response
+
+
+async def _page(request: Request, actor: Actor, *, status: int = 200, error: str = "") -> Response:
+    deps = console_of(request).deps
+    session, _member = await staff_session.session_of(deps, cookie(request, STAFF), StaffLevel.FULL)
+    recent = deps.clock.now() - session.created_at <= staff_passkeys.RECENT_SIGN_IN
+    return console_page(
+        request,
+        "passkeys.html",
+        status=status,
+        passkeys=await staff_passkeys.mine(deps, actor.staff_id),
+        recent=recent,
+        error=error,
+        done=request.query_params.get("done", ""),
+    )
+
+
+@router.get(PAGE)
+async def passkeys_page(request: Request, actor: Actor = Depends(actor_page)) -> Response:
+    return await _page(request, actor)
+
+
+@router.post(PAGE + "/options")
+async def add_options(request: Request, actor: Actor = Depends(actor_page)) -> Response:
+    await console_form(request)
+    try:
+        begun = await staff_passkeys.begin_registration(
+            console_of(request).deps, _url(request), cookie(request, STAFF)
+        )
+    except (Forbidden, InvalidInput):  # the page says why (sign in again, or too many)
+        return JSONResponse({"reauth": PAGE}, status_code=403)
+    return _begun(request, begun)
+
+
+@router.post(PAGE)
+async def add_submit(request: Request, actor: Actor = Depends(actor_page)) -> Response:
+    form = await console_form(request)
+    try:
+        await staff_passkeys.finish_registration(
+            console_of(request).deps,
+            _url(request),
+            cookie(request, STAFF),
+            cookie(request, CEREMONY) or "",
+            text(form, "credential"),
+            who(request),
+            name=text(form, "name"),
+        )
+    except (Forbidden, InvalidInput) as exc:
+        return await _page(request, actor, status=exc.status, error=exc.message)
+    response = redirect(PAGE + "?done=added")
+    clear_cookie(request, response, CEREMONY)
+    return response
+
+
+@router.post(PAGE + "/{credential_id}/remove")
+async def remove(
+    credential_id: str, request: Request, actor: Actor = Depends(actor_page)
+) -> Response:
+    await console_form(request)
+    deps = console_of(request).deps
+    _session, member = await staff_session.session_of(deps, cookie(request, STAFF), StaffLevel.FULL)
+    try:
+        await staff_passkeys.remove(deps, member, credential_id[:1400], who(request))
+    except EntrywayError as exc:
+        return await _page(request, actor, status=exc.status, error=exc.message)
+    return redirect(PAGE + "?done=removed")
