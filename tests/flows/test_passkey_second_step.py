@@ -165,12 +165,12 @@ async def test_another_accounts_passkey_cannot_be_renamed(world: World) -> None:
 async def test_a_copied_passkey_is_turned_off_and_every_contact_told(world: World) -> None:
     account_id, device = await _with_passkey(world)
     for _ in range(2):
-        begun = await ceremonies.begin_sign_in(world.deps, "us")
+        begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=device.get(begun.options),
             remember=False, who=WHO,
         )  # fmt: skip
-    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     with pytest.raises(InvalidInput):
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=device.get(begun.options, counter=1),
@@ -182,7 +182,7 @@ async def test_a_copied_passkey_is_turned_off_and_every_contact_told(world: Worl
         actions = [e.action for e in await uow.audit.recent("us", account_id)]
     assert AuditAction.PASSKEY_CLONE_SUSPECTED in actions
     assert any("turned off" in m.subject for m in told)
-    begun = await ceremonies.begin_sign_in(world.deps, "us")  # the copy ahead is refused too
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)  # the copy ahead is refused too
     with pytest.raises(InvalidInput):
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=device.get(begun.options),

@@ -6,12 +6,13 @@ verification), each refused by a named test."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.passkeys import PER_ACCOUNT
-from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
+from entryway.errors import AccountSuspended, InvalidInput, SignInLocked, SignInThrottled
 from entryway.flows.account import account
 from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
@@ -40,7 +41,7 @@ async def _added(world: World, device: Device | None = None) -> tuple[account.Cu
 
 
 async def _sign_in(world: World, device: Device, site: str = "us", **knobs: object):
-    begun = await ceremonies.begin_sign_in(world.deps, site)
+    begun = await ceremonies.begin_sign_in(world.deps, site, WHO)
     answer = device.get(begun.options, **knobs)  # type: ignore[arg-type]
     return await passkey_sign_in.sign_in(
         world.deps, site, token=begun.token, credential=answer, remember=False, who=WHO
@@ -83,13 +84,13 @@ async def test_the_options_ask_for_a_discoverable_user_verified_passkey(world: W
     # The passkey it has is excluded, so one authenticator is not registered twice.
     assert [c["id"] for c in options["excludeCredentials"]] == [json.loads(
         device.create(json.dumps(options)))["id"]]  # fmt: skip
-    asked = json.loads((await ceremonies.begin_sign_in(world.deps, "us")).options)
+    asked = json.loads((await ceremonies.begin_sign_in(world.deps, "us", WHO)).options)
     assert asked["userVerification"] == "required" and asked.get("allowCredentials") in (None, [])
 
 
 async def test_a_replayed_challenge_is_refused(world: World) -> None:
     _, device = await _added(world)
-    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     answer = device.get(begun.options)
     await passkey_sign_in.sign_in(
         world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
@@ -103,7 +104,7 @@ async def test_a_replayed_challenge_is_refused(world: World) -> None:
 
 async def test_an_expired_challenge_is_refused(world: World) -> None:
     _, device = await _added(world)
-    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     world.clock.advance(minutes=5, seconds=1)
     with pytest.raises(InvalidInput):
         await passkey_sign_in.sign_in(
@@ -263,3 +264,19 @@ async def test_a_credential_of_another_account_is_not_added_twice(world: World) 
         )
     assert again.value.message == ALREADY
     assert (await _sign_in(world, device)).account_id == ana.account.id
+
+
+async def test_one_address_asks_for_a_bounded_number_of_sign_in_challenges(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every sign-in page asks for one before anyone is known; past the address's quota
+    the ask is refused (the password still signs in), other addresses are not."""
+    monkeypatch.setattr(ceremonies, "ASKS_PER_ADDRESS", 3)
+    for _ in range(3):
+        await ceremonies.begin_sign_in(world.deps, "us", WHO)
+    with pytest.raises(SignInThrottled) as refused:
+        await ceremonies.begin_sign_in(world.deps, "us", WHO)
+    assert 0 < refused.value.retry_after <= 600
+    await ceremonies.begin_sign_in(world.deps, "us", replace(WHO, ip="198.51.100.7"))
+    world.clock.advance(minutes=10)
+    await ceremonies.begin_sign_in(world.deps, "us", WHO)  # a new window

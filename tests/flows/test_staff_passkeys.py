@@ -31,7 +31,7 @@ async def _added(world: World, member: Member, device: Device | None = None) -> 
 
 
 async def _sign_in(world: World, device: Device, **knobs: object) -> str:
-    begun = await staff_passkeys.begin_sign_in(world.deps, CONSOLE)
+    begun = await staff_passkeys.begin_sign_in(world.deps, CONSOLE, WHO)
     return await staff_passkeys.sign_in(
         world.deps, CONSOLE, token=begun.token,
         credential=device.get(begun.options, **knobs),  # type: ignore[arg-type]
@@ -84,7 +84,7 @@ async def test_a_customers_passkey_is_unknown_to_the_console_and_back(world: Wor
     passkey does not sign in on a site (even shown with the site's origin)."""
     member = await enrolled(world)
     device = await _added(world, member)
-    begun = await ceremonies.begin_sign_in(world.deps, "us")
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     answer = device.get(begun.options, origin="http://us.localhost:8000", rp_id="us.localhost")
     with pytest.raises(InvalidInput):
         await customer_sign_in.sign_in(

@@ -35,6 +35,7 @@ class FailureScope(enum.StrEnum):
     RESET_BY_PHONE = "reset_by_phone"  # a password reset proven by this phone, today
     IDENTITY_CHECKS = "identity_checks"  # identity checks for one identifier, today
     IDENTITY_FAILED = "identity_failed"  # failed identity checks for one account, today
+    PASSKEY_ASKS = "passkey_asks"  # passkey sign-in challenges asked for from one address
 
 
 def window_start(now: datetime, window: timedelta = WINDOW) -> datetime:

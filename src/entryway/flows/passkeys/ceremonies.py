@@ -14,8 +14,9 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -53,7 +54,8 @@ from entryway.core.passkeys import (
 )
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
-from entryway.errors import Conflict, InvalidInput
+from entryway.core.throttle import FailureScope, window_start
+from entryway.errors import Conflict, InvalidInput, SignInThrottled
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
@@ -62,6 +64,14 @@ from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
 TIMEOUT_MS = int(CHALLENGE_LIFETIME.total_seconds() * 1000)
+# Every sign-in page asks for a challenge (for autofill) before anyone is known: a client
+# address may ask this many in a window, so nobody fills the table from one machine.
+ASKS_PER_ADDRESS = 300
+ASK_WINDOW = timedelta(minutes=10)
+BUSY = N_(
+    "Too many passkey requests from your network. Please try again in a few minutes, or "
+    "sign in with your password."
+)
 EXPIRED = N_("That passkey request has expired. Please try again.")
 NOT_CHECKED = N_("We couldn't check that passkey. Please try again.")
 ALREADY = N_("That passkey is already on your account.")
@@ -297,11 +307,25 @@ def request_options(party: Party, raw: bytes, allow: list[Passkey] | None = None
     return options_to_json(options)
 
 
-async def begin_sign_in(deps: Deps, site_code: str) -> Begun:
+async def within_quota(deps: Deps, uow: UnitOfWork, code: str, who: Requester) -> None:
+    """Count a usernameless challenge on the client's address; SignInThrottled past
+    ASKS_PER_ADDRESS in the window (the password still signs in)."""
+    if not who.ip:
+        return
+    now = deps.clock.now()
+    window = window_start(now, ASK_WINDOW)
+    key = keyed_hash(deps.keys.hashing, "passkey-asks", who.ip)
+    if await uow.counters.hit(code, FailureScope.PASSKEY_ASKS, key, window) > ASKS_PER_ADDRESS:
+        left = max(1, math.ceil((window + ASK_WINDOW - now).total_seconds()))
+        raise SignInThrottled(BUSY, retry_after=left)
+
+
+async def begin_sign_in(deps: Deps, site_code: str, who: Requester) -> Begun:
     """Options for a usernameless assertion: no credential is listed, so the browser offers
     the passkeys it holds for this site (the button, or autofill on the identifier field)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
+        await within_quota(deps, uow, site.code, who)
         token, raw = await new_challenge(deps, uow, site.code, Ceremony.SIGN_IN, None)
         await uow.commit()
     return Begun(token=token, options=request_options(site_party(site), raw))

@@ -112,8 +112,9 @@ async def remove(deps: Deps, member: StaffMember, credential_id: str, who: Reque
     return gone
 
 
-async def begin_sign_in(deps: Deps, console_url: str) -> Begun:
+async def begin_sign_in(deps: Deps, console_url: str, who: Requester) -> Begun:
     async with deps.uow() as uow:
+        await ceremonies.within_quota(deps, uow, STAFF, who)
         token, raw = await ceremonies.new_challenge(deps, uow, STAFF, Ceremony.SIGN_IN, None)
         await uow.commit()
     return Begun(token=token, options=ceremonies.request_options(_party(console_url), raw))

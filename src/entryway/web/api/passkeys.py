@@ -84,11 +84,16 @@ def passkey_options(begun: ceremonies.Begun) -> OptionsOut:
     return OptionsOut(flow_id=begun.token, options=json.loads(begun.options))
 
 
-@router.post("/sign-in/passkey/options", response_model=OptionsOut, responses=answers(body=False))
+@router.post(
+    "/sign-in/passkey/options", response_model=OptionsOut, responses=answers(429, body=False)
+)
 async def passkey_sign_in_options(request: Request) -> OptionsOut:
-    """A challenge for a usernameless passkey sign-in on this site."""
+    """A challenge for a usernameless passkey sign-in on this site; one client address
+    may ask for 300 in ten minutes (`sign_in_throttled` past that)."""
     return passkey_options(
-        await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code)
+        await ceremonies.begin_sign_in(
+            web_of(request).deps, site_of(request).code, who(request)
+        )
     )
 
 

@@ -48,7 +48,7 @@ def _url(request: Request) -> str:
 async def sign_in_options(request: Request) -> Response:
     await console_form(request)
     deps = console_of(request).deps
-    return _begun(request, await staff_passkeys.begin_sign_in(deps, _url(request)))
+    return _begun(request, await staff_passkeys.begin_sign_in(deps, _url(request), who(request)))
 
 
 @router.post("/signin/passkey")

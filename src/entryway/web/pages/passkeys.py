@@ -55,7 +55,8 @@ def options_response(request: Request, begun: ceremonies.Begun) -> Response:
 async def sign_in_options(request: Request) -> Response:
     await form_of(request)  # CSRF checked: only our page starts a ceremony
     return options_response(
-        request, await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code)
+        request,
+        await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code, who(request)),
     )
 
 
