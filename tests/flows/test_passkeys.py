@@ -17,7 +17,7 @@ from entryway.flows.account import account
 from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.flows.passkeys.ceremonies import ALREADY, EXPIRED, NOT_CHECKED, TAKEN
-from entryway.flows.recovery import password_reset
+from entryway.flows.recovery import password_reset, unlock
 from tests.conftest import World
 from tests.flows.test_password_reset import NEW, WHO, make
 from tests.flows.trust.helpers import suspend, trust_deps
@@ -193,6 +193,12 @@ async def test_failed_assertions_count_toward_the_accounts_lock(world: World) ->
     with pytest.raises(SignInLocked):  # locked: the right passkey is refused too
         await _sign_in(world, device)
     assert AuditAction.SIGN_IN_FAILED in await _actions(world, me.account.id)
+    # The lock says nothing of the password: its unlock link lets the owner keep it.
+    async with world.deps.uow() as uow:
+        [notice] = [m for m in await uow.outbox.latest() if m.kind == MessageKind.ACCOUNT_LOCKED]
+    token = notice.body.split("/unlock?token=")[1].split()[0].strip(".")
+    flow = await unlock.open_link(world.deps, "us", token, WHO)
+    assert not await unlock.must_change_password(world.deps, "us", flow)
 
 
 async def test_adding_and_removing_tell_every_contact(world: World) -> None:

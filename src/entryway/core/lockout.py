@@ -34,6 +34,9 @@ class LockReason(enum.StrEnum):
     PASSWORD_GUESSING = "password_guessing"  # noqa: S105 (a reason, not a secret)
     CODE_GUESSING = "code_guessing"  # wrong codes after a right password: it is known
     OPERATOR = "operator"  # an agent or admin locked it
+    # Failed passkey sign-ins the passkey itself signed: its holder failed the check (user
+    # verification, the page's origin), which says nothing of the password.
+    PASSKEY_FAILURES = "passkey_failures"
 
     @property
     def needs_new_password(self) -> bool:

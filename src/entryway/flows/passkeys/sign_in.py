@@ -45,9 +45,10 @@ async def sign_in(
         account = await uow.accounts.get(site.code, passkey.account_id) if passkey else None
     if passkey is None or account is None:
         raise InvalidInput(NOT_CHECKED, field="credential")  # no passkey of this site
-    # Failed assertions the passkey signed count like wrong codes of a known account (its
-    # lock, SECURITY.md 6); unsigned ones only on the address.
-    admitted = await lockout.admit(deps, account, who, LockReason.CODE_GUESSING)
+    # Failed assertions the passkey signed count toward the account's lock like any wrong
+    # secret of a known account (SECURITY.md 6), a lock that keeps the password; unsigned
+    # ones only on the address.
+    admitted = await lockout.admit(deps, account, who, LockReason.PASSKEY_FAILURES)
     try:
         count = await ceremonies.check_assertion(deps, site, challenge, passkey, found, who)
     except ceremonies.Unsigned:
@@ -60,7 +61,7 @@ async def sign_in(
         raise
     except InvalidInput:
         async with deps.uow() as uow:
-            if await lockout.failed(deps, uow, admitted, LockReason.CODE_GUESSING, who):
+            if await lockout.failed(deps, uow, admitted, LockReason.PASSKEY_FAILURES, who):
                 deps.on_message()
             await audit(
                 deps, uow, site.code, account.id, AuditAction.SIGN_IN_FAILED, who, via="passkey"
