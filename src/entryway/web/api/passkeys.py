@@ -91,9 +91,7 @@ async def passkey_sign_in_options(request: Request) -> OptionsOut:
     """A challenge for a usernameless passkey sign-in on this site; one client address
     may ask for 300 in ten minutes (`sign_in_throttled` past that)."""
     return passkey_options(
-        await ceremonies.begin_sign_in(
-            web_of(request).deps, site_of(request).code, who(request)
-        )
+        await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code, who(request))
     )
 
 
