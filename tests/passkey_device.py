@@ -119,3 +119,11 @@ class Device:
                              "signature": b64(signature), "userHandle": b64(handle)},
             }
         )  # fmt: skip
+
+
+def ceremony(answer: Any) -> tuple[str, str]:
+    """A page's options answer (an httpx response): the ceremony's token for the form's
+    ``flow`` field, and the options as the JSON text ``create``/``get`` take."""
+    body = answer.json()
+    assert answer.headers["cache-control"] == "no-store"
+    return body["flow"], json.dumps(body["options"])

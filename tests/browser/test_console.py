@@ -104,7 +104,7 @@ def test_enrol_and_sign_in_to_the_console(
 
     page.get_by_label("Email").fill(EMAIL)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     assert page.url == console(server, "/signin/otp")
     shot(page, "enter-otp")
     page.get_by_label("Enter OTP").fill("000000")

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from entryway.core.events import AuditAction, MessageKind
-from entryway.errors import CodeRejected, InvalidInput, NotFound, Unauthenticated
+from entryway.errors import CodeRejected, FlowExpired, InvalidInput, NotFound, Unauthenticated
 from entryway.flows.account import account
 from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import second_step as passkey_step
@@ -76,12 +76,12 @@ async def test_the_second_step_challenge_answers_only_its_partial_session(world:
     begun = await passkey_step.begin(world.deps, "us", first)
     answer = device.get(begun.options)
     second = await password_step(world)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(FlowExpired):
         await passkey_step.pass_with_passkey(
             world.deps, "us", second, token=begun.token, credential=answer, remember=False,
             who=WHO,
         )  # fmt: skip
-    with pytest.raises(InvalidInput):
+    with pytest.raises(FlowExpired):
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
         )

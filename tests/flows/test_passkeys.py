@@ -12,7 +12,13 @@ import pytest
 
 from entryway.core.events import AuditAction, MessageKind
 from entryway.core.passkeys import PER_ACCOUNT
-from entryway.errors import AccountSuspended, InvalidInput, SignInLocked, SignInThrottled
+from entryway.errors import (
+    AccountSuspended,
+    FlowExpired,
+    InvalidInput,
+    SignInLocked,
+    SignInThrottled,
+)
 from entryway.flows.account import account
 from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
@@ -95,7 +101,7 @@ async def test_a_replayed_challenge_is_refused(world: World) -> None:
     await passkey_sign_in.sign_in(
         world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
     )
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(FlowExpired) as refused:
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=answer, remember=False, who=WHO
         )
@@ -106,7 +112,7 @@ async def test_an_expired_challenge_is_refused(world: World) -> None:
     _, device = await _added(world)
     begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     world.clock.advance(minutes=5, seconds=1)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(FlowExpired):
         await passkey_sign_in.sign_in(
             world.deps, "us", token=begun.token, credential=device.get(begun.options),
             remember=False, who=WHO,
@@ -171,7 +177,7 @@ async def test_a_registration_challenge_answers_only_its_account(world: World) -
     ana = await _me(world)
     bo = await _me(world, "bo@example.com")
     begun = await ceremonies.begin_registration(world.deps, ana)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(FlowExpired):
         await ceremonies.finish_registration(
             world.deps, bo, begun.token, Device(*US).create(begun.options), WHO
         )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 
 from tests.conftest import World
-from tests.passkey_device import Device
+from tests.passkey_device import Device, ceremony
 from tests.web.helpers import csrf_of, register, sign_in, submit
 from tests.web.test_two_step import PW, turn_on
 
@@ -19,10 +19,11 @@ async def _add(client: httpx.AsyncClient, device: Device) -> None:
     assert page.status_code == 200 and 'id="passkey-add" hidden' in page.text
     csrf = csrf_of(page.text)
     options = await client.post("/account/passkeys/options", data={"csrf": csrf})
-    assert options.status_code == 200 and options.headers["cache-control"] == "no-store"
+    assert options.status_code == 200
+    flow, asked = ceremony(options)
     r = await client.post(
         "/account/passkeys",
-        data={"csrf": csrf, "credential": device.create(options.text), "name": "Laptop"},
+        data={"csrf": csrf, "flow": flow, "credential": device.create(asked), "name": "Laptop"},
     )
     assert r.status_code == 303 and r.headers["location"] == "/account/passkeys?done=added"
 
@@ -42,16 +43,20 @@ async def test_a_passkey_added_on_the_page_signs_in_on_the_page(
     )
     csrf = csrf_of(form.text)
     assert (await client.post("/signin/passkey/options")).status_code == 403  # no CSRF token
-    options = await client.post("/signin/passkey/options", data={"csrf": csrf})
-    answer = device.get(options.text)
-    done = await client.post("/signin/passkey", data={"csrf": csrf, "credential": answer})
+    flow, asked = ceremony(await client.post("/signin/passkey/options", data={"csrf": csrf}))
+    answer = device.get(asked)
+    done = await client.post(
+        "/signin/passkey", data={"csrf": csrf, "flow": flow, "credential": answer}
+    )
     assert done.status_code == 303 and done.headers["location"] == "/account"
     assert (await client.get("/account")).status_code == 200
     # The same answer again is refused on the sign-in page, in words.
     await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
     csrf = csrf_of((await client.get("/signin")).text)
-    again = await client.post("/signin/passkey", data={"csrf": csrf, "credential": answer})
-    assert again.status_code == 422 and 'id="passkey-error"' in again.text
+    again = await client.post(
+        "/signin/passkey", data={"csrf": csrf, "flow": flow, "credential": answer}
+    )
+    assert again.status_code == 410 and 'id="passkey-error"' in again.text
 
 
 async def test_adding_needs_a_recent_password_and_removing_too(
@@ -92,17 +97,20 @@ async def test_a_passkey_passes_the_second_step_on_the_pages(
     csrf = csrf_of(own.text)
     assert (await client.post("/signin/two-step/passkey/options")).status_code == 403  # CSRF
     options = await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
-    assert options.status_code == 200 and options.headers["cache-control"] == "no-store"
-    wrong = device.get(options.text, verified=False)
+    assert options.status_code == 200
+    flow, asked = ceremony(options)
+    wrong = device.get(asked, verified=False)
     r = await client.post(
         "/signin/two-step/passkey",
-        data={"csrf": csrf, "credential": wrong, "method": "passkey"},
+        data={"csrf": csrf, "flow": flow, "credential": wrong, "method": "passkey"},
     )
     assert r.status_code == 422 and "check that passkey" in r.text
-    options = await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
+    flow, asked = ceremony(
+        await client.post("/signin/two-step/passkey/options", data={"csrf": csrf})
+    )
     r = await client.post(
         "/signin/two-step/passkey",
-        data={"csrf": csrf, "credential": device.get(options.text), "method": "passkey"},
+        data={"csrf": csrf, "flow": flow, "credential": device.get(asked), "method": "passkey"},
     )
     assert r.status_code == 303 and r.headers["location"] == "/account"
     assert (await client.get("/account")).status_code == 200

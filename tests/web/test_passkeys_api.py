@@ -53,7 +53,7 @@ async def test_an_app_adds_a_passkey_and_signs_in_with_it(
     again = await client.post(
         "/api/v1/sign-in/passkey", json={"flow_id": begun["flow_id"], "credential": credential}
     )
-    assert again.status_code == 422 and again.json()["error"]["field"] == "credential"
+    assert again.status_code == 410 and again.json()["error"]["code"] == "flow_expired"
 
 
 async def test_adding_a_passkey_needs_a_recent_password(

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,7 +56,7 @@ from entryway.core.passkeys import (
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.core.throttle import FailureScope, window_start
-from entryway.errors import Conflict, InvalidInput, SignInThrottled
+from entryway.errors import Conflict, FlowExpired, InvalidInput, SignInThrottled
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
@@ -63,6 +64,9 @@ from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
+# A credential id is at most 1023 bytes (WebAuthn §5.1): base64url, without padding.
+ID_MAX_BYTES = 1023
+_CREDENTIAL_ID = re.compile(r"[A-Za-z0-9_-]{16,1364}")
 TIMEOUT_MS = int(CHALLENGE_LIFETIME.total_seconds() * 1000)
 # Every sign-in page asks for a challenge (for autofill) before anyone is known: a client
 # address may ask this many in a window, so nobody fills the table from one machine.
@@ -190,6 +194,8 @@ def registered(
         )
     except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
         raise InvalidInput(NOT_CHECKED, field="credential") from None
+    if len(verified.credential_id) > ID_MAX_BYTES:
+        raise InvalidInput(NOT_CHECKED, field="credential")
     response = found.get("response")
     transports = response.get("transports") if isinstance(response, dict) else None
     return Passkey(
@@ -251,7 +257,11 @@ def parse_credential(raw: str) -> dict[str, Any]:
         found = json.loads(raw) if len(raw) <= 64 * 1024 else None
     except ValueError:
         found = None
-    if not isinstance(found, dict) or not isinstance(found.get("id"), str):
+    if (
+        not isinstance(found, dict)
+        or not isinstance(found.get("id"), str)
+        or not _CREDENTIAL_ID.fullmatch(found["id"])
+    ):
         raise InvalidInput(NOT_CHECKED, field="credential")
     return found
 
@@ -272,7 +282,7 @@ async def finish_registration(
     found = parse_credential(credential)
     challenge = await take(deps, site.code, token, Ceremony.REGISTER, me.session.id_hash)
     if challenge.account_id != me.account.id:
-        raise InvalidInput(EXPIRED, field="credential")
+        raise FlowExpired(EXPIRED, field="credential")
     passkey = registered(
         site_party(site), challenge, found, account_id=me.account.id, name=name,
         fallback=describe_user_agent(who.user_agent), now=now,
@@ -335,7 +345,7 @@ async def take(
     deps: Deps, code: str, token: str, ceremony: Ceremony, binding: str = ""
 ) -> Challenge:
     """The ceremony's live challenge of the party ``code``, spent now (single use);
-    InvalidInput when there is none: used already, expired, another party's, ceremony's
+    FlowExpired when there is none: used already, expired, another party's, ceremony's
     or session's."""
     async with deps.uow() as uow:
         challenge = await uow.passkeys.take_challenge(
@@ -343,23 +353,32 @@ async def take(
         )
         await uow.commit()
     if challenge is None:
-        raise InvalidInput(EXPIRED, field="credential")
+        raise FlowExpired(EXPIRED, field="credential")
     return challenge
 
 
 class Unsigned(InvalidInput):
-    """An assertion the passkey's key did not sign: anyone who learnt a credential id can
-    send one, so it must not count toward the owner's lock (only the address's)."""
+    """An assertion the passkey's key did not sign for this very challenge: anyone who
+    learnt a credential id can send one, or replay an old one the key did sign, so it must
+    not count toward the owner's lock (only the address's)."""
 
 
-def _signed(passkey: Passkey, found: dict[str, Any]) -> bool:
-    """Whether the passkey's public key signed this assertion's data, before anything else
-    of it is judged."""
+def _signed_here(passkey: Passkey, challenge: Challenge, found: dict[str, Any]) -> bool:
+    """Whether the passkey's public key signed this assertion, and the assertion answers
+    this challenge (a ``webauthn.get`` with its bytes): before anything else is judged."""
     try:
         response = found["response"]
         auth = _unb64(response["authenticatorData"])
         client = _unb64(response["clientDataJSON"])
         signature = _unb64(response["signature"])
+        said = json.loads(client)
+        if (
+            not isinstance(said, dict)
+            or said.get("type") != "webauthn.get"
+            or not isinstance(said.get("challenge"), str)
+            or _unb64(said["challenge"]) != _unb64(challenge.challenge)
+        ):
+            return False
         decoded = decode_credential_public_key(_unb64(passkey.public_key))
         verify_signature(
             public_key=decoded_public_key_to_cryptography(decoded),
@@ -373,13 +392,23 @@ def _signed(passkey: Passkey, found: dict[str, Any]) -> bool:
 
 
 def verify_assertion(
-    deps: Deps, party: Party, challenge: Challenge, passkey: Passkey, found: dict[str, Any]
+    deps: Deps,
+    party: Party,
+    challenge: Challenge,
+    passkey: Passkey,
+    found: dict[str, Any],
+    *,
+    handle_required: bool = True,
 ) -> tuple[int, bool]:
     """Check a user-verified assertion of ``passkey`` against ``challenge``, and that it
     speaks for the passkey's account (its user handle): the new sign count, and whether the
     counter went back (a copy of the key). InvalidInput when it fails; Unsigned when the
-    key did not sign it."""
-    if not _signed(passkey, found):
+    key did not sign it for this challenge. Pure: nothing is read or written.
+
+    The user handle may be left out when the options listed the account's passkeys (the
+    second step: WebAuthn §7.2 checks it only when present); a usernameless sign-in needs
+    it."""
+    if not _signed_here(passkey, challenge, found):
         raise Unsigned(NOT_CHECKED, field="credential")
     try:
         verified = verify_authentication_response(
@@ -395,30 +424,40 @@ def verify_assertion(
         handle = _unb64(response["userHandle"]) if response.get("userHandle") else b""
     except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         raise InvalidInput(NOT_CHECKED, field="credential") from None
-    if handle != user_handle(deps, party.code, passkey.account_id):
+    if (handle or handle_required) and handle != user_handle(deps, party.code, passkey.account_id):
         raise InvalidInput(NOT_CHECKED, field="credential")
     cloned = sign_count(passkey.sign_count, verified.new_sign_count) is Count.CLONED
     return verified.new_sign_count, cloned
 
 
-async def check_assertion(
-    deps: Deps,
-    site: Site,
-    challenge: Challenge,
-    passkey: Passkey,
-    found: dict[str, Any],
-    who: Requester,
-) -> int:
-    """``verify_assertion`` for a customer's passkey: the new sign count. A counter that went
-    back turns the passkey off first (audited, every contact told)."""
-    count, cloned = verify_assertion(deps, site_party(site), challenge, passkey, found)
-    if cloned:
-        await _turn_off_copied(deps, site, passkey, count, who)
+class Copied(Exception):
+    """Two assertions of one passkey with counts that cannot both be genuine: a copy of
+    the key is in use (raised out of the transaction that found it, to be turned off)."""
+
+    def __init__(self, passkey: Passkey, presented: int) -> None:
+        super().__init__(passkey.credential_id)
+        self.passkey = passkey
+        self.presented = presented
+
+
+async def record_use(uow: UnitOfWork, passkey: Passkey, count: int, now: datetime) -> None:
+    """Keep the new sign count and the time of use, in ``uow``. Another assertion of the
+    same passkey may have been counted since it was read: its stored count is judged again
+    (Copied when the two cannot both be genuine); InvalidInput when it is gone, or raced
+    once more."""
+    site, credential = passkey.site, passkey.credential_id
+    if await uow.passkeys.used(site, credential, passkey.sign_count, count, now):
+        return
+    again = await uow.passkeys.get(site, credential)
+    if again is None:
         raise InvalidInput(NOT_CHECKED, field="credential")
-    return count
+    if sign_count(again.sign_count, count) is Count.CLONED:
+        raise Copied(again, count)
+    if not await uow.passkeys.used(site, credential, again.sign_count, count, now):
+        raise InvalidInput(NOT_CHECKED, field="credential")
 
 
-async def _turn_off_copied(
+async def turn_off_copied(
     deps: Deps, site: Site, passkey: Passkey, presented: int, who: Requester
 ) -> None:
     """A counter that went back means two copies of the key: the one that is ahead may be

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from entryway.core.locales import N_
 from entryway.core.passkeys import site_party
-from entryway.errors import CodeRejected, InvalidInput
+from entryway.errors import CodeRejected, FlowExpired, InvalidInput
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
-from entryway.flows.passkeys.records import Ceremony
+from entryway.flows.passkeys.records import Ceremony, Passkey
 from entryway.flows.ports import Deps, Requester
 from entryway.flows.recovery.pending import hold
 from entryway.flows.signin import second_step
+from entryway.flows.signin.lockout import Admitted
 from entryway.flows.signin.second_step import Passed
 
 AMR = "pwd hwk user"  # the password, then a key held that verified its holder (RFC 8176)
@@ -50,8 +51,10 @@ async def pass_with_passkey(
     client: str = "web",
     remember_browser: bool = False,
 ) -> Passed:
-    """Finish sign-in with one of the account's passkeys. CodeRejected (field ``credential``)
-    when it fails, as a wrong code does; Unauthenticated without a live partial session."""
+    """Finish sign-in with one of the account's passkeys. CodeRejected when it fails, as a
+    wrong code does (field ``credential``; ``code`` when the account is locked);
+    FlowExpired when the challenge is spent, expired or another partial session's;
+    Unauthenticated without a live partial session."""
     me = await second_step.pending(deps, site_code, partial)
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
@@ -59,29 +62,51 @@ async def pass_with_passkey(
         deps, site.code, token, Ceremony.SECOND_STEP, me.session.id_hash
     )
     if challenge.account_id != me.account.id:
-        raise InvalidInput(ceremonies.EXPIRED, field="credential")
+        raise FlowExpired(ceremonies.EXPIRED, field="credential")
     admitted = await second_step.admit(deps, me, who)
     async with deps.uow() as uow:
         passkey = await uow.passkeys.get(site.code, found["id"])
     count = None
     if passkey is not None and passkey.account_id == me.account.id:
-        try:
-            count = await ceremonies.check_assertion(deps, site, challenge, passkey, found, who)
+        try:  # the options listed this account's passkeys: the user handle may be left out
+            count, cloned = ceremonies.verify_assertion(
+                deps, site_party(site), challenge, passkey, found, handle_required=False
+            )
         except InvalidInput:
             count = None
+        else:
+            if cloned:
+                await ceremonies.turn_off_copied(deps, site, passkey, count, who)
+                count = None
+    try:
+        return await _passed(
+            deps, me, admitted, passkey, count, remember=remember, who=who, client=client,
+            remember_browser=remember_browser,
+        )  # fmt: skip
+    except ceremonies.Copied as copied:  # a copy of the key presented the same count
+        await ceremonies.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
+        raise CodeRejected(NOT_CHECKED, field="credential") from None
+
+
+async def _passed(
+    deps: Deps,
+    me: second_step.Pending,
+    admitted: Admitted,
+    passkey: Passkey | None,
+    count: int | None,
+    *,
+    remember: bool,
+    who: Requester,
+    client: str,
+    remember_browser: bool,
+) -> Passed:
     async with deps.uow() as uow:
         recovery = await hold(uow, me.account)
-        used = (
-            passkey is not None
-            and count is not None
-            and await uow.passkeys.used(
-                site.code, passkey.credential_id, passkey.sign_count, count, deps.clock.now()
-            )
-        )
-        if not used:
+        if passkey is None or count is None:
             await second_step.count_wrong(deps, uow, me.account, who, admitted)
             await uow.commit()
             raise CodeRejected(NOT_CHECKED, field="credential")
+        await ceremonies.record_use(uow, passkey, count, deps.clock.now())
         passed = await second_step.complete(
             deps, uow, me, admitted, recovery, amr=AMR, via="passkey", remember=remember,
             who=who, client=client, remember_browser=remember_browser,

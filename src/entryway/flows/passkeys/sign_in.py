@@ -2,21 +2,27 @@
 the key's check of who holds it), so it needs neither the second step nor the
 unusual-sign-in code.
 
-It is judged like every other secret of a known account: the attempt is counted before the
-check and taken back after a success, a failed one counts toward the account's lock, and a
-locked account is refused, whatever locked it (SECURITY.md 6, 7). A suspended account gets
-its notice, no session. The owner signing in stops a recovery someone else asked for."""
+The assertion is judged first, before anything is counted toward its account: one its key
+did not sign for this challenge proves nothing of the account (a credential id is no
+secret, an old assertion can be replayed), so it counts on the address only and answers
+like an unknown passkey, never with a lock notice. One the key signed here comes from
+whoever holds the passkey: its failure counts toward the account's lock, and a locked
+account is refused even a right one, whatever locked it (SECURITY.md 6, 7). A suspended
+account gets its notice, no session. The owner signing in stops a recovery someone else
+asked for."""
 
 from __future__ import annotations
 
 from entryway.core.events import AccountStatus, AuditAction
 from entryway.core.lockout import LockReason
+from entryway.core.passkeys import site_party
+from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput
 from entryway.flows.common import audit, open_session
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
-from entryway.flows.passkeys.records import Ceremony
-from entryway.flows.ports import Deps, Requester
+from entryway.flows.passkeys.records import Ceremony, Passkey
+from entryway.flows.ports import Account, Deps, Requester
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout
 from entryway.flows.signin.sign_in import SignedIn
@@ -39,27 +45,28 @@ async def sign_in(
     SignInLocked when the account is locked, AccountSuspended with its notice."""
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
+    await lockout.refuse_busy_address(deps, who)
     challenge = await ceremonies.take(deps, site.code, token, Ceremony.SIGN_IN)
     async with deps.uow() as uow:
         passkey = await uow.passkeys.get(site.code, found["id"])
         account = await uow.accounts.get(site.code, passkey.account_id) if passkey else None
     if passkey is None or account is None:
-        raise InvalidInput(NOT_CHECKED, field="credential")  # no passkey of this site
-    # Failed assertions the passkey signed count toward the account's lock like any wrong
-    # secret of a known account (SECURITY.md 6), a lock that keeps the password; unsigned
-    # ones only on the address.
-    admitted = await lockout.admit(deps, account, who, LockReason.PASSKEY_FAILURES)
+        await lockout.address_failed(deps, who)  # no passkey of this site
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    # Judged before anything is counted toward the account: an assertion its key did not
+    # sign for this challenge (a credential id is no secret; an old assertion may be
+    # replayed) counts on the address only, and tells nothing of the account, not even a
+    # lock. One the key signed here came from whoever holds the passkey: its failure counts
+    # toward the account's lock like any wrong secret of a known account (SECURITY.md 6).
     try:
-        count = await ceremonies.check_assertion(deps, site, challenge, passkey, found, who)
+        count, cloned = ceremonies.verify_assertion(
+            deps, site_party(site), challenge, passkey, found
+        )
     except ceremonies.Unsigned:
-        # Not signed by the passkey: its credential id alone proves nothing of the owner's,
-        # so it counts against the address only, never toward the account's lock.
-        async with deps.uow() as uow:
-            await lockout.take_back(deps, uow, admitted.budget)
-            await lockout.count_beside(deps, uow, admitted.budget, device=False)
-            await uow.commit()
+        await lockout.address_failed(deps, who)
         raise
     except InvalidInput:
+        admitted = await lockout.admit(deps, account, who, LockReason.PASSKEY_FAILURES)
         async with deps.uow() as uow:
             if await lockout.failed(deps, uow, admitted, LockReason.PASSKEY_FAILURES, who):
                 deps.on_message()
@@ -68,16 +75,39 @@ async def sign_in(
             )
             await uow.commit()
         raise
+    if cloned:
+        await ceremonies.turn_off_copied(deps, site, passkey, count, who)
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    # A locked account is refused even its owner's passkey (SECURITY.md 7).
+    admitted = await lockout.admit(deps, account, who, LockReason.PASSKEY_FAILURES)
+    try:
+        return await _signed_in(
+            deps, site, account, passkey, count, admitted, remember, who, client
+        )
+    except ceremonies.Copied as copied:
+        await ceremonies.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
+        raise InvalidInput(NOT_CHECKED, field="credential") from None
+
+
+async def _signed_in(
+    deps: Deps,
+    site: Site,
+    account: Account,
+    passkey: Passkey,
+    count: int,
+    admitted: lockout.Admitted,
+    remember: bool,
+    who: Requester,
+    client: str,
+) -> SignedIn:
     now = deps.clock.now()
     async with deps.uow() as uow:
         # The live recovery's row first, the order of every path that ends a recovery.
         recovery = await hold(uow, account)
         fresh = await uow.accounts.get(site.code, account.id)
-        used = await uow.passkeys.used(
-            site.code, passkey.credential_id, passkey.sign_count, count, now
-        )
-        if not used or fresh is None or fresh.status != AccountStatus.ACTIVE:
-            raise InvalidInput(NOT_CHECKED, field="credential")  # raced, removed, unverified
+        if fresh is None or fresh.status != AccountStatus.ACTIVE:
+            raise InvalidInput(NOT_CHECKED, field="credential")  # removed, unverified
+        await ceremonies.record_use(uow, passkey, count, now)
         await lockout.clear(deps, uow, admitted.budget)
         await lockout.trust_again(deps, uow, fresh)
         view = await notice.refuse_sign_in(deps, uow, fresh, who)

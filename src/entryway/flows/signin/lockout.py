@@ -105,7 +105,7 @@ def budget_for(
         scope=FailureScope.KNOWN_DEVICE if recognised else FailureScope.ACCOUNT,
         key=key,
         lock_key=lock_key,
-        ip_key=keyed_hash(deps.keys.hashing, "count-ip", who.ip) if who.ip else "",
+        ip_key=_address_key(deps, who.ip),
         device_key=keyed_hash(deps.keys.hashing, "count-device", who.device) if who.device else "",
         account=account,
         recognised=recognised,
@@ -208,6 +208,38 @@ async def count_beside(deps: Deps, uow: UnitOfWork, budget: Budget, *, device: b
         await uow.counters.hit(ALL_SITES, FailureScope.IP, budget.ip_key, current, now)
     if device and budget.device_key:
         await uow.counters.hit(budget.site, FailureScope.DEVICE, budget.device_key, current, now)
+
+
+def _address_key(deps: Deps, ip: str) -> str:
+    return keyed_hash(deps.keys.hashing, "count-ip", ip) if ip else ""
+
+
+async def refuse_busy_address(deps: Deps, who: Requester) -> None:
+    """Before a check no account is known for yet (a usernameless passkey): an address past
+    ``ip_refuse_at`` failures is refused outright, as sign-in refuses it (SECURITY.md 5)."""
+    key = _address_key(deps, who.ip)
+    if not key:
+        return
+    now, current, previous = _windows(deps)
+    async with deps.uow() as uow:
+        this = await uow.counters.count(ALL_SITES, FailureScope.IP, key, current)
+        before = await uow.counters.count(ALL_SITES, FailureScope.IP, key, previous)
+    if sliding_count(this, before, now, current, deps.lock_policy.window) >= (
+        deps.lock_policy.ip_refuse_at
+    ):
+        raise refusal(Decision(Verdict.BUSY_NETWORK))
+
+
+async def address_failed(deps: Deps, who: Requester) -> None:
+    """A failure that proves nothing of any account (an unknown passkey, one its key did not
+    sign): it counts on the client's address only, across every site."""
+    key = _address_key(deps, who.ip)
+    if not key:
+        return
+    now, current, _previous = _windows(deps)
+    async with deps.uow() as uow:
+        await uow.counters.hit(ALL_SITES, FailureScope.IP, key, current, now)
+        await uow.commit()
 
 
 async def take_back(deps: Deps, uow: UnitOfWork, budget: Budget) -> None:

@@ -16,7 +16,7 @@ from datetime import timedelta
 from entryway.core.devices import describe_user_agent
 from entryway.core.passkeys import STAFF, Party, console_party
 from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
-from entryway.errors import Forbidden, InvalidInput, NotFound, SignInLocked
+from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound, SignInLocked
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -78,7 +78,7 @@ async def finish_registration(
     found = ceremonies.parse_credential(credential)
     challenge = await ceremonies.take(deps, STAFF, ceremony, Ceremony.REGISTER, session.id_hash)
     if challenge.account_id != member.id:
-        raise InvalidInput(ceremonies.EXPIRED, field="credential")
+        raise FlowExpired(ceremonies.EXPIRED, field="credential")
     passkey = ceremonies.registered(
         _party(console_url), challenge, found, account_id=member.id, name=name,
         fallback=describe_user_agent(who.user_agent), now=deps.clock.now(),
@@ -127,53 +127,76 @@ async def sign_in(
     fails, SignInLocked when the member is locked (or is locked by this failure)."""
     found = ceremonies.parse_credential(credential)
     challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN)
+    address = address_key(deps, who.ip)
     async with deps.uow() as uow:
         passkey = await uow.passkeys.get(STAFF, found["id"])
         member = await uow.staff.get(passkey.account_id) if passkey else None
     if passkey is None or member is None:
+        await _address_failed(deps, address)
         raise InvalidInput(NOT_CHECKED, field="credential")
     key = failure_key(deps, member.email)
-    address = address_key(deps, who.ip)
-    async with deps.uow() as uow:
-        await signin.admit(deps, uow, key, address)  # refused when locked: before any check
-        await uow.commit()
+    # Judged before anything is counted on the member: an assertion the key did not sign
+    # for this challenge proves nothing of them (see flows/passkeys/sign_in).
     try:
         count, cloned = ceremonies.verify_assertion(
             deps, _party(console_url), challenge, passkey, found
         )
     except ceremonies.Unsigned:
-        async with deps.uow() as uow:  # its count on the email is given back
-            await uow.staff.take_back(key, signin.current_window(deps))
-            await uow.commit()
+        await _address_failed(deps, address)
         raise
     except InvalidInput:
+        async with deps.uow() as uow:
+            await signin.admit(deps, uow, key, address)  # refused when locked
+            await uow.commit()
         if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
             raise SignInLocked(signin.LOCKED) from None
         raise
-    usable = member.status == StaffStatus.ACTIVE and member.totp_confirmed_at is not None
     async with deps.uow() as uow:
-        if cloned:  # a copy of the key is in use: it signs nobody in any more
-            await uow.passkeys.remove(STAFF, member.id, passkey.credential_id)
-            await audit(
-                deps, uow, StaffAction.PASSKEY_REMOVED, actor_id=None, target_id=member.id,
-                who=who, passkey=passkey.name, why="its counter went back: a copy exists",
-            )  # fmt: skip
-            await uow.commit()
-        elif usable and await uow.passkeys.used(
-            STAFF, passkey.credential_id, passkey.sign_count, count, deps.clock.now()
-        ):
-            if await uow.staff.lock_of(key) is not None:  # a lock that fell meanwhile holds
-                raise SignInLocked(signin.LOCKED)
-            await uow.staff.clear_failures(key)
-            if address:  # the address's count of this attempt is given back too
-                await uow.staff.take_back(address, signin.current_window(deps))
-            opened = await open_session(deps, uow, member.id, StaffLevel.FULL, who)
-            await audit(
-                deps, uow, StaffAction.SIGNED_IN, actor_id=member.id, target_id=member.id,
-                who=who, via="passkey",
-            )  # fmt: skip
-            await uow.commit()
-            return opened.token
+        await signin.admit(deps, uow, key, address)  # a locked member is refused: no session
+        await uow.commit()
+    if cloned:
+        await _turn_off(deps, member, passkey, who)
+        raise InvalidInput(NOT_CHECKED, field="credential")
+    usable = member.status == StaffStatus.ACTIVE and member.totp_confirmed_at is not None
+    if usable:
+        try:
+            async with deps.uow() as uow:
+                await ceremonies.record_use(uow, passkey, count, deps.clock.now())
+                if await uow.staff.lock_of(key) is not None:  # a lock that fell meanwhile
+                    raise SignInLocked(signin.LOCKED)
+                await uow.staff.clear_failures(key)
+                if address:  # the address's count of this attempt is given back too
+                    await uow.staff.take_back(address, signin.current_window(deps))
+                opened = await open_session(deps, uow, member.id, StaffLevel.FULL, who)
+                await audit(
+                    deps, uow, StaffAction.SIGNED_IN, actor_id=member.id, target_id=member.id,
+                    who=who, via="passkey",
+                )  # fmt: skip
+                await uow.commit()
+                return opened.token
+        except ceremonies.Copied:
+            await _turn_off(deps, member, passkey, who)
+            raise InvalidInput(NOT_CHECKED, field="credential") from None
     if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
         raise SignInLocked(signin.LOCKED)
     raise InvalidInput(NOT_CHECKED, field="credential")
+
+
+async def _address_failed(deps: Deps, address: str) -> None:
+    """A failure that proves nothing of any member counts on the client's address only."""
+    if not address:
+        return
+    async with deps.uow() as uow:
+        await uow.staff.hit(address, signin.current_window(deps))
+        await uow.commit()
+
+
+async def _turn_off(deps: Deps, member: StaffMember, passkey: Passkey, who: Requester) -> None:
+    """A counter that went back: a copy of the key is in use, so it signs nobody in."""
+    async with deps.uow() as uow:
+        await uow.passkeys.remove(STAFF, member.id, passkey.credential_id)
+        await audit(
+            deps, uow, StaffAction.PASSKEY_REMOVED, actor_id=None, target_id=member.id,
+            who=who, passkey=passkey.name, why="its counter went back: a copy exists",
+        )  # fmt: skip
+        await uow.commit()

@@ -96,11 +96,15 @@ async def passkey_sign_in_options(request: Request) -> OptionsOut:
 
 
 @router.post(
-    "/sign-in/passkey", response_model=Done, responses=answers(422, 423, 429, suspended=True)
+    "/sign-in/passkey",
+    response_model=Done,
+    responses=answers(410, 422, 423, 429, suspended=True),
 )
 async def passkey_sign_in_finish(body: PasskeySignInIn, request: Request) -> Done:
     """A user-verified assertion is a whole sign-in: no second step, no unusual-sign-in
-    code. A failed one (``bad_request``) counts toward the account's lock."""
+    code. A failed one (`bad_request`) the passkey signed counts toward the account's lock;
+    one it did not sign, or an unknown passkey, counts on the client's address only. A
+    spent or expired `flow_id` answers `flow_expired`."""
     result = await passkey_sign_in.sign_in(
         web_of(request).deps,
         site_of(request).code,
@@ -125,15 +129,19 @@ async def list_passkeys(me: Me, request: Request) -> list[PasskeyOut]:
 @router.post(
     "/account/passkeys/options",
     response_model=OptionsOut,
-    responses=answers(401, 403, body=False),
+    responses=answers(401, 403, 422, body=False),
 )
 async def add_passkey_options(me: Me, request: Request) -> OptionsOut:
-    """Needs a password given in the last ten minutes (``/account/reauthenticate``)."""
+    """Needs a password given in the last ten minutes (`/account/reauthenticate`); an
+    account keeps at most 20 passkeys (`bad_request` past that)."""
     return passkey_options(await ceremonies.begin_registration(web_of(request).deps, me))
 
 
 @router.post(
-    "/account/passkeys", response_model=PasskeyOut, status_code=201, responses=answers(401, 403)
+    "/account/passkeys",
+    response_model=PasskeyOut,
+    status_code=201,
+    responses=answers(401, 403, 410),
 )
 async def add_passkey(body: PasskeyIn, me: Me, request: Request) -> PasskeyOut:
     added = await ceremonies.finish_registration(

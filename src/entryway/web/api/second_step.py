@@ -113,7 +113,7 @@ async def second_step_options(token: Token, request: Request) -> OptionsOut:
 @router.post(
     "/sign-in/two-step/passkey/options",
     response_model=PasskeyOptionsOut,
-    responses=answers(401, body=False),
+    responses=answers(401, 422, body=False),
 )
 async def second_step_passkey_options(token: Token, request: Request) -> PasskeyOptionsOut:
     """A challenge for one of the account's passkeys (they are listed in it), bound to this
@@ -125,11 +125,12 @@ async def second_step_passkey_options(token: Token, request: Request) -> Passkey
 @router.post(
     "/sign-in/two-step/passkey",
     response_model=SecondStepDone,
-    responses=answers(401, suspended=True),
+    responses=answers(401, 410, suspended=True),
 )
 async def pass_with_passkey(body: PasskeyStepIn, token: Token, request: Request) -> SecondStepDone:
     """Finish with the assertion the platform returned for that challenge; a failed one
-    (``code_rejected``) counts like a wrong code."""
+    (`code_rejected`) counts like a wrong code. A spent or expired `flow_id`, or another
+    partial token's, answers `flow_expired`."""
     passed = await passkey_step.pass_with_passkey(
         web_of(request).deps,
         site_of(request).code,

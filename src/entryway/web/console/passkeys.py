@@ -4,6 +4,8 @@ pages; without script the controls stay hidden and the password and app sign in 
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,28 +18,24 @@ from entryway.flows.staff import session as staff_session
 from entryway.web.console.render import (
     STAFF,
     actor_page,
-    clear_cookie,
     console_form,
     console_of,
     console_page,
     cookie,
     redirect,
-    set_cookie,
     start_session,
     text,
     who,
 )
 
 router = APIRouter(include_in_schema=False)
-CEREMONY = "ew_staff_passkey"  # the ceremony under way (five minutes)
+FLOW = "flow"  # the form field that carries the ceremony's token back (five minutes)
 PAGE = "/passkeys"
 
 
-def _begun(request: Request, begun: Begun) -> Response:
-    response = Response(begun.options, media_type="application/json")
-    response.headers["cache-control"] = "no-store"
-    set_cookie(request, response, CEREMONY, begun.token, max_age=300)
-    return response
+def _begun(begun: Begun) -> Response:
+    body = {"flow": begun.token, "options": json.loads(begun.options)}
+    return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
 def _url(request: Request) -> str:
@@ -48,7 +46,7 @@ def _url(request: Request) -> str:
 async def sign_in_options(request: Request) -> Response:
     await console_form(request)
     deps = console_of(request).deps
-    return _begun(request, await staff_passkeys.begin_sign_in(deps, _url(request), who(request)))
+    return _begun(await staff_passkeys.begin_sign_in(deps, _url(request), who(request)))
 
 
 @router.post("/signin/passkey")
@@ -58,7 +56,7 @@ async def sign_in_submit(request: Request) -> Response:
         token = await staff_passkeys.sign_in(
             console_of(request).deps,
             _url(request),
-            token=cookie(request, CEREMONY) or "",
+            token=text(form, FLOW),
             credential=text(form, "credential"),
             who=who(request),
         )
@@ -66,18 +64,15 @@ async def sign_in_submit(request: Request) -> Response:
         refused = console_page(
             request, "signin.html", status=exc.status, email="", locked=exc.message, errors={}
         )
-        clear_cookie(request, refused, CEREMONY)
         return refused
     except EntrywayError as exc:
         refused = console_page(
             request, "signin.html", status=exc.status, email="", passkey_error=exc.message,
             errors={},
         )  # fmt: skip
-        clear_cookie(request, refused, CEREMONY)
         return refused
     response = redirect("/")
     start_session(request, response, token)
-    clear_cookie(request, response, CEREMONY)
     return response
 
 
@@ -110,7 +105,7 @@ async def add_options(request: Request, actor: Actor = Depends(actor_page)) -> R
         )
     except (Forbidden, InvalidInput):  # the page says why (sign in again, or too many)
         return JSONResponse({"reauth": PAGE}, status_code=403)
-    return _begun(request, begun)
+    return _begun(begun)
 
 
 @router.post(PAGE)
@@ -121,15 +116,14 @@ async def add_submit(request: Request, actor: Actor = Depends(actor_page)) -> Re
             console_of(request).deps,
             _url(request),
             cookie(request, STAFF),
-            cookie(request, CEREMONY) or "",
+            text(form, FLOW),
             text(form, "credential"),
             who(request),
             name=text(form, "name"),
         )
-    except (Forbidden, InvalidInput) as exc:
+    except EntrywayError as exc:  # too late, expired, not checked, already there
         return await _page(request, actor, status=exc.status, error=exc.message)
     response = redirect(PAGE + "?done=added")
-    clear_cookie(request, response, CEREMONY)
     return response
 
 

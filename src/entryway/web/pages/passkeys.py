@@ -6,6 +6,8 @@ by password and codes."""
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -13,10 +15,12 @@ from starlette.responses import JSONResponse, Response
 from entryway.errors import (
     AccountSuspended,
     EntrywayError,
+    FlowExpired,
     Forbidden,
     InvalidInput,
     NotFound,
     SignInLocked,
+    SignInThrottled,
 )
 from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
@@ -36,27 +40,26 @@ from entryway.web.render import (
     web_of,
     who,
 )
-from entryway.web.security import clear_cookie, cookie_name, set_cookie, site_of
+from entryway.web.security import clear_cookie, site_of
 
 router = APIRouter(include_in_schema=False)
-CEREMONY = "ew_passkey"  # the token of the ceremony under way (five minutes)
+FLOW = "flow"  # the form field that carries the ceremony's token back (five minutes)
 PAGE = "/account/passkeys"
 
 
-def options_response(request: Request, begun: ceremonies.Begun) -> Response:
-    """The options as JSON; the ceremony's token in a five-minute cookie."""
-    response = Response(begun.options, media_type="application/json")
-    response.headers["cache-control"] = "no-store"
-    set_cookie(response, site_of(request), CEREMONY, begun.token, max_age=300)
-    return response
+def options_response(begun: ceremonies.Begun) -> Response:
+    """The options, and the ceremony's token for the page's form to send back: each page
+    (each tab) holds its own ceremony, so two open sign-in pages do not spoil each other."""
+    body = {"flow": begun.token, "options": json.loads(begun.options)}
+    return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
 @router.post("/signin/passkey/options")
 async def sign_in_options(request: Request) -> Response:
     await form_of(request)  # CSRF checked: only our page starts a ceremony
+    deps = web_of(request).deps
     return options_response(
-        request,
-        await ceremonies.begin_sign_in(web_of(request).deps, site_of(request).code, who(request)),
+        await ceremonies.begin_sign_in(deps, site_of(request).code, who(request))
     )
 
 
@@ -70,27 +73,24 @@ async def sign_in_submit(request: Request) -> Response:
         done = await passkey_sign_in.sign_in(
             web_of(request).deps,
             site.code,
-            token=request.cookies.get(cookie_name(site, CEREMONY), ""),
+            token=text(form, FLOW),
             credential=text(form, "credential"),
             remember=remember,
             who=who(request),
         )
     except AccountSuspended as exc:
         return suspension.refused(request, exc)
-    except (InvalidInput, SignInLocked) as exc:
-        refused = page(
+    except (InvalidInput, FlowExpired, SignInLocked, SignInThrottled) as exc:
+        return page(
             request,
             "signin.html",
             identifier="",
             return_to=target,
             passkey_error=said(request, exc),
-            status=423 if isinstance(exc, SignInLocked) else 422,
+            status=exc.status,
         )
-        clear_cookie(refused, site, CEREMONY)
-        return refused
     response = redirect(target)
     await start_session(response, request, site, done.session_token, remember=remember)
-    clear_cookie(response, site, CEREMONY)
     clear_cookie(response, site, IDENT)
     return response
 
@@ -158,19 +158,18 @@ async def add_options(request: Request, me: Current = Depends(signed_in_page)) -
         begun = await ceremonies.begin_registration(web_of(request).deps, me)
     except Forbidden:  # the page sends the customer to confirm their password first
         return JSONResponse({"reauth": PAGE + "/confirm"}, status_code=403)
-    return options_response(request, begun)
+    return options_response(begun)
 
 
 @router.post(PAGE)
 async def add_submit(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     form = await form_of(request)
-    site = site_of(request)
     deps = web_of(request).deps
     try:
         await ceremonies.finish_registration(
             deps,
             me,
-            request.cookies.get(cookie_name(site, CEREMONY), ""),
+            text(form, FLOW),
             text(form, "credential"),
             who(request),
             name=text(form, "name"),
@@ -183,7 +182,6 @@ async def add_submit(request: Request, me: Current = Depends(signed_in_page)) ->
             error=said(request, exc), status=422,
         )  # fmt: skip
     response = redirect(PAGE + "?done=added")
-    clear_cookie(response, site, CEREMONY)
     return response
 
 

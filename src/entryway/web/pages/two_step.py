@@ -195,7 +195,6 @@ async def _signed_in(
     clear_cookie(response, site, PARTIAL)
     clear_cookie(response, site, REMEMBER_ASKED)
     clear_cookie(response, site, IDENT)  # as after a sign-in without the second step
-    clear_cookie(response, site, passkeys_pages.CEREMONY)
     if passed.browser_token:
         set_cookie(response, site, BROWSER, passed.browser_token, max_age=BROWSER_MAX_AGE)
     return response
@@ -211,9 +210,9 @@ async def passkey_options(request: Request) -> Response:
         )
     except Unauthenticated:
         return JSONResponse({"reauth": "/signin"}, status_code=401)
-    except InvalidInput:
-        return JSONResponse({}, status_code=404)
-    return passkeys_pages.options_response(request, begun)
+    except InvalidInput as exc:  # no passkey on this account
+        return JSONResponse({"message": said(request, exc)}, status_code=422)
+    return passkeys_pages.options_response(begun)
 
 
 @router.post("/signin/two-step/passkey")
@@ -227,7 +226,7 @@ async def passkey_submit(request: Request) -> Response:
             web_of(request).deps,
             site.code,
             _partial(request),
-            token=request.cookies.get(cookie_name(site, passkeys_pages.CEREMONY), ""),
+            token=text(form, passkeys_pages.FLOW),
             credential=text(form, "credential"),
             remember=remember,
             who=who(request),
@@ -241,7 +240,6 @@ async def passkey_submit(request: Request) -> Response:
         refused = await _challenge(
             request, text(form, "method"), target, problem=said(request, exc), status=422
         )
-        clear_cookie(refused, site, passkeys_pages.CEREMONY)
         return refused
     return await _signed_in(request, passed, target, remember)
 

@@ -1,13 +1,24 @@
 // Passkeys on the sign-in page, at the second step, on Login & security > Passkeys, and
-// on the staff console's sign-in page and Your passkeys. Every control stays
-// hidden unless this browser has WebAuthn with its JSON helpers: without them (or without
-// script) the pages work by password and codes alone. The server answers the options and
-// keeps the ceremony's token in a cookie; the browser's answer goes back in a plain form.
+// on the staff console's sign-in page and Your passkeys. Every control stays hidden unless
+// this browser has WebAuthn with its JSON helpers: without them (or without script) the
+// pages work by password and codes alone. The server answers the options with the
+// ceremony's token; the browser's answer and the token go back in the page's plain form.
 (function () {
   "use strict";
   var PKC = window.PublicKeyCredential;
   if (!PKC || !PKC.parseRequestOptionsFromJSON || !PKC.parseCreationOptionsFromJSON) {
     return;
+  }
+  var FRESH_FOR = 4 * 60 * 1000; // a challenge lives five minutes: autofill asks again sooner
+
+  // What went wrong, in the form's own alert (its words come from the server, or the
+  // page's general sentence). Cancelling the browser's dialog is no error.
+  function problem(form, error) {
+    if (error && (error.name === "NotAllowedError" || error.name === "AbortError")) return;
+    var shown = form.querySelector("[data-passkey-problem]");
+    if (!shown) return;
+    if (error && error.said) shown.textContent = error.said;
+    shown.hidden = false;
   }
 
   // A form may name its own options address (the staff console's are its own).
@@ -16,47 +27,34 @@
     var body = new URLSearchParams({ csrf: form.elements.csrf.value });
     return fetch(path, { method: "POST", body: body, credentials: "same-origin" }).then(
       function (r) {
-        if (r.status === 401 || r.status === 403) {
-          return r.json().then(function (j) {
-            window.location.assign(j.reauth || "/account");
-            throw new Error("reauthenticate");
-          });
-        }
-        if (!r.ok) throw new Error("options " + r.status);
-        return r.json();
+        return r.json().catch(function () { return {}; }).then(function (j) {
+          if (r.ok) return j;
+          if ((r.status === 401 || r.status === 403) && j.reauth) {
+            window.location.assign(j.reauth);
+          }
+          var failed = new Error("options " + r.status);
+          failed.said = j.message || "";
+          throw failed;
+        });
       }
     );
   }
 
-  function send(form, credential) {
+  function send(form, answer, credential) {
+    form.elements.flow.value = answer.flow;
     form.elements.credential.value = JSON.stringify(credential.toJSON());
     form.submit();
   }
 
-  var signIn = document.getElementById("passkey-sign-in");
-  if (signIn) {
-    signIn.hidden = false;
-    var waiting = null; // the autofill request, given up when the button is pressed
-    var ask = function (mediation) {
-      if (waiting) waiting.abort();
-      waiting = new AbortController();
-      var signal = waiting.signal;
-      return options("/signin/passkey/options", signIn).then(function (json) {
-        var request = { publicKey: PKC.parseRequestOptionsFromJSON(json), signal: signal };
-        if (mediation) request.mediation = mediation;
-        return navigator.credentials.get(request);
-      }).then(function (credential) {
-        if (credential) send(signIn, credential);
+  function get(form, path, mediation, signal) {
+    return options(path, form).then(function (answer) {
+      var request = { publicKey: PKC.parseRequestOptionsFromJSON(answer.options) };
+      if (signal) request.signal = signal;
+      if (mediation) request.mediation = mediation;
+      return navigator.credentials.get(request).then(function (credential) {
+        if (credential) send(form, answer, credential);
       });
-    };
-    signIn.querySelector("[data-passkey=get]").addEventListener("click", function () {
-      ask(null).catch(function () { /* cancelled, or no passkey: the password stays */ });
     });
-    if (PKC.isConditionalMediationAvailable) {
-      PKC.isConditionalMediationAvailable().then(function (yes) {
-        if (yes) ask("conditional").catch(function () {});
-      });
-    }
   }
 
   var unsupported = document.getElementById("passkey-unsupported");
@@ -64,28 +62,56 @@
   var listed = document.getElementById("passkey-method");
   if (listed) listed.hidden = false;
 
+  // Sign in with a passkey: the button, and autofill on the identifier field.
+  var signIn = document.getElementById("passkey-sign-in");
+  if (signIn) {
+    signIn.hidden = false;
+    var waiting = null; // the autofill request, given up when the button is pressed
+    var quiet = function () {
+      if (waiting) waiting.abort();
+      waiting = new AbortController();
+      var mine = waiting;
+      var again = window.setTimeout(function () { if (waiting === mine) quiet(); }, FRESH_FOR);
+      get(signIn, "/signin/passkey/options", "conditional", mine.signal).catch(function () {
+        window.clearTimeout(again); // no autofill now: the button and the password remain
+      });
+    };
+    signIn.querySelector("[data-passkey=get]").addEventListener("click", function () {
+      if (waiting) waiting.abort();
+      waiting = null;
+      get(signIn, "/signin/passkey/options", null, null).catch(function (e) {
+        problem(signIn, e);
+      });
+    });
+    if (PKC.isConditionalMediationAvailable) {
+      PKC.isConditionalMediationAvailable().then(function (yes) {
+        if (yes) quiet();
+      });
+    }
+  }
+
   // The second step: one of this account's passkeys instead of a code.
   var step = document.getElementById("passkey-second-step");
   if (step) {
     step.hidden = false;
     step.querySelector("[data-passkey=step]").addEventListener("click", function () {
-      options("/signin/two-step/passkey/options", step).then(function (json) {
-        return navigator.credentials.get({ publicKey: PKC.parseRequestOptionsFromJSON(json) });
-      }).then(function (credential) {
-        if (credential) send(step, credential);
-      }).catch(function () { /* cancelled: the codes stay */ });
+      get(step, "/signin/two-step/passkey/options", null, null).catch(function (e) {
+        problem(step, e);
+      });
     });
   }
 
+  // Add a passkey (Login & security, or the console's Your passkeys).
   var add = document.getElementById("passkey-add");
   if (add) {
     add.hidden = false;
     add.querySelector("[data-passkey=create]").addEventListener("click", function () {
-      options("/account/passkeys/options", add).then(function (json) {
-        return navigator.credentials.create({ publicKey: PKC.parseCreationOptionsFromJSON(json) });
-      }).then(function (credential) {
-        if (credential) send(add, credential);
-      }).catch(function () { /* cancelled: nothing changes */ });
+      options("/account/passkeys/options", add).then(function (answer) {
+        var publicKey = PKC.parseCreationOptionsFromJSON(answer.options);
+        return navigator.credentials.create({ publicKey: publicKey }).then(function (made) {
+          if (made) send(add, answer, made);
+        });
+      }).catch(function (e) { problem(add, e); });
     });
   }
 })();
