@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens
+.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys
 
 PORT ?= 8000
 
@@ -39,3 +39,7 @@ bench-lockout:
 bench-tokens:
 	@./scripts/setup
 	.venv/bin/python bench/tokens.py
+
+bench-passkeys:
+	@./scripts/setup
+	.venv/bin/python bench/passkeys.py

@@ -232,10 +232,13 @@ class Settings(BaseSettings):
                 f"got {self.console_url!r}"
             ]
         host = console_host(self.console_url)
-        taken = {urlsplit(s.base_url).netloc.lower() for s in self.sites} | {
-            a.lower() for a in self.site_aliases
+        # Host names, whatever the port: cookies and passkeys (a relying party is a host
+        # name) do not tell ports apart, so shop.example:8443 is shop.example's.
+        name = (urlsplit(self.console_url).hostname or "").lower()
+        taken = {(urlsplit(s.base_url).hostname or "").lower() for s in self.sites} | {
+            (urlsplit(f"//{a}").hostname or "").lower() for a in self.site_aliases
         }
-        if host in taken:
+        if name in taken:
             return [
                 f"ENTRYWAY_CONSOLE_URL's host {host} is also a site's; give the console its own"
             ]

@@ -163,3 +163,55 @@ async def test_two_assertions_racing_on_one_counter_are_judged_again(world: Worl
     assert kept.sign_count == stale.sign_count + 2
     assert sign_count(kept.sign_count, kept.sign_count) is Count.CLONED
     assert b64(device.credential_id) == kept.credential_id
+
+
+async def test_a_deeply_nested_answer_is_refused_in_words(world: World) -> None:
+    """Within the 64 KiB cap, arrays nested tens of thousands deep: refused, not a crash."""
+    begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
+    with pytest.raises(InvalidInput):
+        await passkey_sign_in.sign_in(
+            world.deps, "us", token=begun.token, remember=False, who=WHO,
+            credential="[" * 30000 + "]" * 30000,
+        )  # fmt: skip
+
+
+async def test_an_unreadable_answer_at_the_second_step_counts_like_a_wrong_code(
+    world: World,
+) -> None:
+    e = await enrolled(world)
+    partial = await password_step(world)
+    me = await account.current(world.deps, "us", e.token)
+    device = Device(*US)
+    reg = await ceremonies.begin_registration(world.deps, me)
+    await ceremonies.finish_registration(world.deps, me, reg.token, device.create(reg.options), WHO)
+    step = await passkey_step.begin(world.deps, "us", partial)
+    with pytest.raises(CodeRejected):
+        await passkey_step.pass_with_passkey(
+            world.deps, "us", partial, token=step.token, credential="not json",
+            remember=False, who=WHO,
+        )  # fmt: skip
+    assert AuditAction.SECOND_STEP_FAILED in await _actions(world, me.account.id)
+
+
+async def test_a_lock_that_falls_after_the_check_still_holds(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Admitted, then locked by someone else before the session opens: no session."""
+    from entryway.core.lockout import LockReason
+    from entryway.flows.signin import lockout
+
+    _, device = await _added(world)
+    admit = lockout.admit
+
+    async def admit_then_lock(*args: object, **kwargs: object) -> lockout.Admitted:
+        admitted = await admit(*args, **kwargs)  # type: ignore[arg-type]
+        async with world.deps.uow() as uow:
+            await lockout.lock(
+                world.deps, uow, admitted.budget, LockReason.PASSWORD_GUESSING, WHO
+            )
+            await uow.commit()
+        return admitted
+
+    monkeypatch.setattr(passkey_sign_in.lockout, "admit", admit_then_lock)
+    with pytest.raises(SignInLocked):
+        await sign_in_with(world, device)

@@ -14,7 +14,7 @@ from entryway.flows.staff import accounts
 from entryway.flows.staff import passkeys as staff_passkeys
 from entryway.flows.staff import session as staff_session
 from tests.conftest import World
-from tests.flows.staff_helpers import CONSOLE, WHO, Member, enrolled
+from tests.flows.staff_helpers import CONSOLE, STAFF_PW, WHO, Member, enrolled
 from tests.passkey_device import Device, b64
 
 HERE = ("console.localhost", CONSOLE)
@@ -25,7 +25,7 @@ async def _added(world: World, member: Member, device: Device | None = None) -> 
     begun = await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token)
     await staff_passkeys.finish_registration(
         world.deps, CONSOLE, member.token, begun.token, device.create(begun.options), WHO,
-        name="Desk key",
+        password=STAFF_PW, name="Desk key",
     )  # fmt: skip
     return device
 
@@ -160,3 +160,26 @@ async def test_a_member_removes_only_their_own_passkey(world: World) -> None:
     await staff_passkeys.remove(world.deps, sam_member, b64(device.credential_id), WHO)
     assert await staff_passkeys.mine(world.deps, sam.staff_id) == []
     assert StaffAction.PASSKEY_REMOVED in await _actions(world)
+
+
+async def test_adding_one_needs_the_password_again(world: World) -> None:
+    """A console cookie carried off soon after a sign-in does not buy a passkey."""
+    member = await enrolled(world)
+    begun = await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token)
+    with pytest.raises(InvalidInput) as refused:
+        await staff_passkeys.finish_registration(
+            world.deps, CONSOLE, member.token, begun.token,
+            Device(*HERE).create(begun.options), WHO, password="not-the-password",
+        )  # fmt: skip
+    assert refused.value.field == "password"
+    assert await staff_passkeys.mine(world.deps, member.staff_id) == []
+    assert StaffAction.SIGN_IN_FAILED in await _actions(world)
+
+
+async def test_staff_passkeys_live_apart_from_customers(world: World) -> None:
+    """Their own tables (SECURITY.md 30): the customers' hold none of them."""
+    member = await enrolled(world)
+    await _added(world, member)
+    async with world.deps.uow() as uow:
+        assert await uow.passkeys.for_account("_staff", member.staff_id) == []
+        assert len(await uow.staff_passkeys.for_account("_staff", member.staff_id)) == 1

@@ -260,6 +260,8 @@ async def test_a_locked_sign_in_says_so_and_an_admin_lifts_it(hosts: Hosts) -> N
         ("http://us.localhost:8000", "also a site's"),
         ("https://console.example/console", "must be an origin"),
         ("http://127.0.0.1:8000", "also a site's"),  # an alias of the US site
+        # Another port of a site's host: cookies and passkeys' relying party ignore ports.
+        ("http://us.localhost:9443", "also a site's"),
     ],
 )
 def test_unsafe_console_urls_refuse_to_start(console_url: str, problem: str) -> None:

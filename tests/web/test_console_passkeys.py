@@ -3,8 +3,10 @@ console's sign-in page signs in with it, and the customer sites know nothing of 
 
 from __future__ import annotations
 
+import httpx
+
 from entryway.flows.staff import accounts
-from tests.flows.staff_helpers import enrolled
+from tests.flows.staff_helpers import CONSOLE, STAFF_PW, enrolled
 from tests.passkey_device import Device, ceremony
 from tests.web.helpers import csrf_of
 from tests.web.test_console import Hosts, console_sign_in, hosts
@@ -25,7 +27,13 @@ async def _add(hosts: Hosts, device: Device) -> None:
     flow, asked = ceremony(options)
     r = await hosts.console.post(
         "/passkeys",
-        data={"csrf": csrf, "flow": flow, "credential": device.create(asked), "name": "Key"},
+        data={
+            "csrf": csrf,
+            "flow": flow,
+            "credential": device.create(asked),
+            "name": "Key",
+            "password": STAFF_PW,
+        },
     )
     assert r.status_code == 303 and r.headers["location"] == "/passkeys?done=added"
 
@@ -92,4 +100,26 @@ async def test_a_reset_member_has_no_passkeys_left(hosts: Hosts) -> None:
     await _add(hosts, Device(*HERE))
     await accounts.reset(hosts.world.deps, member.email, "http://console.localhost:8000")
     async with hosts.world.deps.uow() as uow:
-        assert await uow.passkeys.for_account("_staff", member.staff_id) == []
+        assert await uow.staff_passkeys.for_account("_staff", member.staff_id) == []
+
+
+async def test_a_sign_in_ceremony_answers_only_the_browser_that_asked(hosts: Hosts) -> None:
+    """The token travels in the page, but the challenge is bound to the browser's HttpOnly
+    CSRF cookie too: carried to another browser, it is spent for nothing."""
+    member = await enrolled(hosts.world)
+    await console_sign_in(hosts, member.email, member.key)
+    device = Device(*HERE)
+    await _add(hosts, device)
+    page = await hosts.console.get("/passkeys")
+    await hosts.console.post("/signout", data={"csrf": csrf_of(page.text)})
+    csrf = csrf_of((await hosts.console.get("/signin")).text)
+    flow, asked = ceremony(await hosts.console.post("/signin/passkey/options", data={"csrf": csrf}))
+    answer = device.get(asked)
+    elsewhere = httpx.AsyncClient(transport=hosts.console._transport, base_url=CONSOLE)
+    async with elsewhere:
+        their_csrf = csrf_of((await elsewhere.get("/signin")).text)
+        r = await elsewhere.post(
+            "/signin/passkey", data={"csrf": their_csrf, "flow": flow, "credential": answer}
+        )
+        assert r.status_code == 410 and 'id="passkey-error"' in r.text
+        assert (await elsewhere.get("/")).status_code == 303  # not signed in

@@ -145,3 +145,37 @@ async def test_a_passkey_is_renamed_on_its_own_page(
     assert "Work laptop" in page.text and "Your passkey was renamed." in page.text
     gone = await client.get("/account/passkeys/nothing-here/rename")
     assert gone.status_code == 303 and gone.headers["location"] == "/account/passkeys"
+
+
+async def test_a_sign_in_ceremony_answers_only_the_browser_that_asked(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """The ceremony's token travels in the page; the challenge is also bound to the
+    browser's HttpOnly CSRF cookie, so script that carries both off gets nothing."""
+    await register(client, world)
+    device = Device(*US)
+    await _add(client, device)
+    await client.post("/signout", data={"csrf": csrf_of((await client.get("/account")).text)})
+    csrf = csrf_of((await client.get("/signin")).text)
+    flow, asked = ceremony(await client.post("/signin/passkey/options", data={"csrf": csrf}))
+    answer = device.get(asked)
+    async with httpx.AsyncClient(
+        transport=client._transport, base_url="http://us.localhost:8000"
+    ) as elsewhere:
+        theirs = csrf_of((await elsewhere.get("/signin")).text)
+        r = await elsewhere.post(
+            "/signin/passkey", data={"csrf": theirs, "flow": flow, "credential": answer}
+        )
+        assert r.status_code == 410 and 'id="passkey-error"' in r.text
+        assert (await elsewhere.get("/account")).status_code == 303
+
+
+async def test_the_options_say_why_in_words(client: httpx.AsyncClient, world: World) -> None:
+    """Too many passkeys, and no passkey at the second step: JSON with the sentence the
+    page shows (static/passkeys.js), not a silent failure."""
+    await register(client, world)
+    for _ in range(20):
+        await _add(client, Device(*US))
+    csrf = csrf_of((await client.get("/account/passkeys")).text)
+    r = await client.post("/account/passkeys/options", data={"csrf": csrf})
+    assert r.status_code == 422 and "the most an account can have" in r.json()["message"]

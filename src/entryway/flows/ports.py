@@ -672,6 +672,10 @@ class UnitOfWork(Protocol):
     def apps(self) -> Apps: ...
     @property
     def passkeys(self) -> Passkeys: ...
+    @property
+    def staff_passkeys(self) -> Passkeys:
+        """The console's passkeys: the same shape, in tables of their own (SECURITY.md 30)."""
+        ...
 
     @property
     def serialized(self) -> bool:

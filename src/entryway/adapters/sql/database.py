@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
 from entryway.adapters.sql.apps import AppRepo
 from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
-from entryway.adapters.sql.passkeys import PasskeyRepo
+from entryway.adapters.sql.passkeys import PasskeyRepo, StaffPasskeyRepo
 from entryway.adapters.sql.questions import QuestionRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.recoveries import RecoveryRepo
@@ -69,6 +69,7 @@ class SqlUnitOfWork:
         self.suspensions = SuspensionRepo(conn)
         self.apps = AppRepo(conn)
         self.passkeys = PasskeyRepo(conn)
+        self.staff_passkeys = StaffPasskeyRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

@@ -643,33 +643,41 @@ oidc_keys = Table(
     Column("drop_after", UtcDateTime),
 )
 
-passkeys = Table(
-    "passkeys",
-    metadata,
-    Column("site", SITE, primary_key=True),
-    Column("credential_id", String(1400), primary_key=True),  # base64url of up to 1023 bytes
-    Column("account_id", ID, nullable=False),
-    Column("public_key", Text, nullable=False),  # base64url of the COSE key
-    Column("sign_count", BigInteger, nullable=False),  # an unsigned 32-bit counter
-    Column("name", String(60), nullable=False),
-    Column("transports", JSON, nullable=False),
-    Column("aaguid", String(36), nullable=False, server_default=""),
-    Column("backed_up", Boolean, nullable=False, server_default="0"),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("last_used_at", UtcDateTime),
-    Index(None, "site", "account_id"),
-)
 
-passkey_challenges = Table(
-    "passkey_challenges",
-    metadata,
-    Column("id_hash", String(64), primary_key=True),
-    Column("site", SITE, nullable=False),
-    Column("ceremony", String(16), nullable=False),  # flows.passkeys.records.Ceremony
-    Column("challenge", String(128), nullable=False),
-    Column("account_id", ID),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("expires_at", UtcDateTime, nullable=False),
-    Column("used_at", UtcDateTime),
-    Index(None, "expires_at"),
-)
+def _passkey_tables(prefix: str) -> tuple[Table, Table]:
+    """Passkeys and their ceremonies' challenges. Customers' and staff's have tables of
+    their own, of one shape (SECURITY.md 30): ``site`` is the relying party's code."""
+    keys = Table(
+        f"{prefix}passkeys",
+        metadata,
+        Column("site", SITE, primary_key=True),
+        Column("credential_id", String(1400), primary_key=True),  # base64url, <= 1023 bytes
+        Column("account_id", ID, nullable=False),
+        Column("public_key", Text, nullable=False),  # base64url of the COSE key
+        Column("sign_count", BigInteger, nullable=False),  # an unsigned 32-bit counter
+        Column("name", String(60), nullable=False),
+        Column("transports", JSON, nullable=False),
+        Column("aaguid", String(36), nullable=False, server_default=""),
+        Column("backed_up", Boolean, nullable=False, server_default="0"),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("last_used_at", UtcDateTime),
+        Index(None, "site", "account_id"),
+    )
+    challenges = Table(
+        f"{prefix}passkey_challenges",
+        metadata,
+        Column("id_hash", String(64), primary_key=True),
+        Column("site", SITE, nullable=False),
+        Column("ceremony", String(16), nullable=False),  # flows.passkeys.records.Ceremony
+        Column("challenge", String(128), nullable=False),
+        Column("account_id", ID),
+        Column("created_at", UtcDateTime, nullable=False),
+        Column("expires_at", UtcDateTime, nullable=False),
+        Column("used_at", UtcDateTime),
+        Index(None, "expires_at"),
+    )
+    return keys, challenges
+
+
+passkeys, passkey_challenges = _passkey_tables("")
+staff_passkeys, staff_passkey_challenges = _passkey_tables("staff_")

@@ -47,6 +47,7 @@ from entryway.core.locales import N_
 from entryway.core.passkeys import (
     CHALLENGE_LIFETIME,
     PER_ACCOUNT,
+    STAFF,
     Count,
     Party,
     clean_name,
@@ -61,6 +62,7 @@ from entryway.flows.account.account import Current
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
 from entryway.flows.outbox.letters import notify_all_of
+from entryway.flows.passkeys.ports import Passkeys
 from entryway.flows.passkeys.records import Ceremony, Challenge, Passkey
 from entryway.flows.ports import Deps, Requester, UnitOfWork
 
@@ -89,6 +91,11 @@ def _b64(data: bytes) -> str:
 
 def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def store(uow: UnitOfWork, code: str) -> Passkeys:
+    """The customers' passkeys, or the console's (STAFF): never the same tables."""
+    return uow.staff_passkeys if code == STAFF else uow.passkeys
 
 
 def challenge_hash(deps: Deps, token: str, binding: str = "") -> str:
@@ -125,7 +132,7 @@ async def new_challenge(
     it, and its raw bytes for the options."""
     now = deps.clock.now()
     token, raw = new_token(deps.rng), deps.rng.token_bytes(32)
-    await uow.passkeys.add_challenge(
+    await store(uow, code).add_challenge(
         Challenge(
             id_hash=challenge_hash(deps, token, binding),
             site=code,
@@ -192,7 +199,7 @@ def registered(
             expected_origin=list(party.origins),
             require_user_verification=True,
         )
-    except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
+    except (WebAuthnException, ValueError, KeyError, TypeError, binascii.Error, RecursionError):
         raise InvalidInput(NOT_CHECKED, field="credential") from None
     if len(verified.credential_id) > ID_MAX_BYTES:
         raise InvalidInput(NOT_CHECKED, field="credential")
@@ -218,9 +225,9 @@ async def keep(uow: UnitOfWork, passkey: Passkey) -> None:
     """Store a new passkey: InvalidInput when the credential is registered already (to this
     account, or to another of the party's)."""
     try:
-        await uow.passkeys.add(passkey)
+        await store(uow, passkey.site).add(passkey)
     except Conflict:
-        mine = await uow.passkeys.get(passkey.site, passkey.credential_id)
+        mine = await store(uow, passkey.site).get(passkey.site, passkey.credential_id)
         mine_already = mine is not None and mine.account_id == passkey.account_id
         raise InvalidInput(ALREADY if mine_already else TAKEN, field="credential") from None
 
@@ -255,7 +262,7 @@ def parse_credential(raw: str) -> dict[str, Any]:
     """The browser's PublicKeyCredential as JSON, or InvalidInput."""
     try:
         found = json.loads(raw) if len(raw) <= 64 * 1024 else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         found = None
     if (
         not isinstance(found, dict)
@@ -317,26 +324,37 @@ def request_options(party: Party, raw: bytes, allow: list[Passkey] | None = None
     return options_to_json(options)
 
 
+def ask_key(deps: Deps, code: str, ip: str) -> str:
+    return keyed_hash(deps.keys.hashing, "passkey-asks", f"{code}\0{ip}")
+
+
+def asked_too_often(deps: Deps, count: int) -> None:
+    """SignInThrottled past ASKS_PER_ADDRESS in the window (the password still signs in)."""
+    if count > ASKS_PER_ADDRESS:
+        now = deps.clock.now()
+        end = window_start(now, ASK_WINDOW) + ASK_WINDOW
+        raise SignInThrottled(BUSY, retry_after=max(1, math.ceil((end - now).total_seconds())))
+
+
 async def within_quota(deps: Deps, uow: UnitOfWork, code: str, who: Requester) -> None:
-    """Count a usernameless challenge on the client's address; SignInThrottled past
-    ASKS_PER_ADDRESS in the window (the password still signs in)."""
+    """Count a usernameless challenge of a site on the client's address (the console's
+    count in its own table: flows/staff/passkeys)."""
     if not who.ip:
         return
-    now = deps.clock.now()
-    window = window_start(now, ASK_WINDOW)
-    key = keyed_hash(deps.keys.hashing, "passkey-asks", who.ip)
-    if await uow.counters.hit(code, FailureScope.PASSKEY_ASKS, key, window) > ASKS_PER_ADDRESS:
-        left = max(1, math.ceil((window + ASK_WINDOW - now).total_seconds()))
-        raise SignInThrottled(BUSY, retry_after=left)
+    window = window_start(deps.clock.now(), ASK_WINDOW)
+    key = ask_key(deps, code, who.ip)
+    asked_too_often(deps, await uow.counters.hit(code, FailureScope.PASSKEY_ASKS, key, window))
 
 
-async def begin_sign_in(deps: Deps, site_code: str, who: Requester) -> Begun:
+async def begin_sign_in(deps: Deps, site_code: str, who: Requester, *, binding: str = "") -> Begun:
     """Options for a usernameless assertion: no credential is listed, so the browser offers
-    the passkeys it holds for this site (the button, or autofill on the identifier field)."""
+    the passkeys it holds for this site (the button, or autofill on the identifier field).
+    ``binding``: what ties the challenge to the browser besides its token (the pages give
+    a digest of their HttpOnly CSRF cookie; the API's ``flow_id`` stands alone)."""
     site = deps.site(site_code)
     async with deps.uow() as uow:
         await within_quota(deps, uow, site.code, who)
-        token, raw = await new_challenge(deps, uow, site.code, Ceremony.SIGN_IN, None)
+        token, raw = await new_challenge(deps, uow, site.code, Ceremony.SIGN_IN, None, binding)
         await uow.commit()
     return Begun(token=token, options=request_options(site_party(site), raw))
 
@@ -348,7 +366,7 @@ async def take(
     FlowExpired when there is none: used already, expired, another party's, ceremony's
     or session's."""
     async with deps.uow() as uow:
-        challenge = await uow.passkeys.take_challenge(
+        challenge = await store(uow, code).take_challenge(
             code, challenge_hash(deps, token, binding), ceremony, deps.clock.now()
         )
         await uow.commit()
@@ -386,7 +404,10 @@ def _signed_here(passkey: Passkey, challenge: Challenge, found: dict[str, Any]) 
             signature=signature,
             data=auth + hashlib.sha256(client).digest(),
         )
-    except (InvalidSignature, WebAuthnException, ValueError, KeyError, TypeError, binascii.Error):
+    except (
+        InvalidSignature, WebAuthnException, ValueError, KeyError, TypeError, binascii.Error,
+        RecursionError,
+    ):  # fmt: skip
         return False
     return True
 
@@ -422,7 +443,10 @@ def verify_assertion(
         )
         response = found["response"]
         handle = _unb64(response["userHandle"]) if response.get("userHandle") else b""
-    except (WebAuthnException, ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+    except (
+        WebAuthnException, ValueError, KeyError, TypeError, AttributeError, binascii.Error,
+        RecursionError,
+    ):  # fmt: skip
         raise InvalidInput(NOT_CHECKED, field="credential") from None
     if (handle or handle_required) and handle != user_handle(deps, party.code, passkey.account_id):
         raise InvalidInput(NOT_CHECKED, field="credential")
@@ -446,14 +470,15 @@ async def record_use(uow: UnitOfWork, passkey: Passkey, count: int, now: datetim
     (Copied when the two cannot both be genuine); InvalidInput when it is gone, or raced
     once more."""
     site, credential = passkey.site, passkey.credential_id
-    if await uow.passkeys.used(site, credential, passkey.sign_count, count, now):
+    keys = store(uow, site)
+    if await keys.used(site, credential, passkey.sign_count, count, now):
         return
-    again = await uow.passkeys.get(site, credential)
+    again = await keys.get(site, credential)
     if again is None:
         raise InvalidInput(NOT_CHECKED, field="credential")
     if sign_count(again.sign_count, count) is Count.CLONED:
         raise Copied(again, count)
-    if not await uow.passkeys.used(site, credential, again.sign_count, count, now):
+    if not await keys.used(site, credential, again.sign_count, count, now):
         raise InvalidInput(NOT_CHECKED, field="credential")
 
 
@@ -482,6 +507,8 @@ async def turn_off_copied(
 async def sweep(deps: Deps) -> int:
     """Forget the challenges that expired: every sign-in page asks for one (autofill)."""
     async with deps.uow() as uow:
-        n = await uow.passkeys.sweep_challenges(deps.clock.now())
+        now = deps.clock.now()
+        n = await uow.passkeys.sweep_challenges(now)
+        n += await uow.staff_passkeys.sweep_challenges(now)
         await uow.commit()
     return n

@@ -57,15 +57,18 @@ async def pass_with_passkey(
     Unauthenticated without a live partial session."""
     me = await second_step.pending(deps, site_code, partial)
     site = deps.site(site_code)
-    found = ceremonies.parse_credential(credential)
     challenge = await ceremonies.take(
         deps, site.code, token, Ceremony.SECOND_STEP, me.session.id_hash
     )
     if challenge.account_id != me.account.id:
         raise FlowExpired(ceremonies.EXPIRED, field="credential")
     admitted = await second_step.admit(deps, me, who)
+    try:  # counted from here on, even when it cannot be read
+        found = ceremonies.parse_credential(credential)
+    except InvalidInput:
+        found = {"id": ""}
     async with deps.uow() as uow:
-        passkey = await uow.passkeys.get(site.code, found["id"])
+        passkey = await uow.passkeys.get(site.code, found["id"]) if found["id"] else None
     count = None
     if passkey is not None and passkey.account_id == me.account.id:
         try:  # the options listed this account's passkeys: the user handle may be left out

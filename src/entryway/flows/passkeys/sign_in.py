@@ -17,7 +17,7 @@ from entryway.core.events import AccountStatus, AuditAction
 from entryway.core.lockout import LockReason
 from entryway.core.passkeys import site_party
 from entryway.core.sites import Site
-from entryway.errors import AccountSuspended, InvalidInput
+from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.common import audit, open_session
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
@@ -40,13 +40,14 @@ async def sign_in(
     remember: bool,
     who: Requester,
     client: str = "web",
+    binding: str = "",
 ) -> SignedIn:
     """A session for the passkey's account; InvalidInput when the assertion fails,
     SignInLocked when the account is locked, AccountSuspended with its notice."""
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
     await lockout.refuse_busy_address(deps, who)
-    challenge = await ceremonies.take(deps, site.code, token, Ceremony.SIGN_IN)
+    challenge = await ceremonies.take(deps, site.code, token, Ceremony.SIGN_IN, binding)
     async with deps.uow() as uow:
         passkey = await uow.passkeys.get(site.code, found["id"])
         account = await uow.accounts.get(site.code, passkey.account_id) if passkey else None
@@ -102,6 +103,11 @@ async def _signed_in(
 ) -> SignedIn:
     now = deps.clock.now()
     async with deps.uow() as uow:
+        # A lock that fell since the attempt was admitted holds (SECURITY.md 7), our staff's
+        # on every device.
+        standing, _reading = await lockout.standing(deps, uow, admitted.budget)
+        if standing.locked_until is not None and (standing.held or not admitted.budget.recognised):
+            raise SignInLocked(lockout.LOCKED)
         # The live recovery's row first, the order of every path that ends a recovery.
         recovery = await hold(uow, account)
         fresh = await uow.accounts.get(site.code, account.id)

@@ -273,11 +273,14 @@ async def reset(deps: Deps, email: str, console_url: str, who: Requester = CLI) 
             totp_confirmed_at=None,
         )
         await uow.staff.end_sessions(member.id)
-        await uow.passkeys.remove_all(STAFF, member.id)  # enrolled again from the start
+        removed = await uow.staff_passkeys.remove_all(STAFF, member.id)  # enrols again
         await uow.staff.unlock(failure_key(deps, member.email))
         await uow.staff.clear_failures(failure_key(deps, member.email))
         invitation = await new_link(deps, uow, member, console_url)
-        await audit(deps, uow, StaffAction.RESET, actor_id=None, target_id=member.id, who=who)
+        await audit(
+            deps, uow, StaffAction.RESET, actor_id=None, target_id=member.id, who=who,
+            passkeys_removed=removed,
+        )  # fmt: skip
         await uow.commit()
     return invitation
 

@@ -7,7 +7,8 @@ like them: counted on the member's email and the client address before the check
 failure toward the same lock as wrong passwords and codes, a locked or disabled member
 refused. An assertion the key did not sign counts on the address only (a credential id
 alone proves nothing of the member). Adding one needs a console sign-in in the last ten
-minutes; a reset of the member (``entryway staff reset``) removes them all."""
+minutes and the password again; a reset of the member (``entryway staff reset``) removes
+them all."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from datetime import timedelta
 
 from entryway.core.devices import describe_user_agent
 from entryway.core.passkeys import STAFF, Party, console_party
+from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
+from entryway.core.throttle import window_start
 from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound, SignInLocked
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
@@ -29,6 +32,7 @@ from entryway.flows.staff.session import session_of
 RECENT_SIGN_IN = timedelta(minutes=10)
 RECENT = "For your security, sign in again to add a passkey: your sign-in was over 10 minutes ago."
 GONE = "That passkey is already removed."
+WRONG_PASSWORD = "That password isn't right."  # noqa: S105 (a message)
 
 
 def _party(console_url: str) -> Party:
@@ -42,7 +46,7 @@ def _recent(deps: Deps, session: StaffSession) -> None:
 
 async def mine(deps: Deps, staff_id: str) -> list[Passkey]:
     async with deps.uow() as uow:
-        return await uow.passkeys.for_account(STAFF, staff_id)
+        return await uow.staff_passkeys.for_account(STAFF, staff_id)
 
 
 async def begin_registration(deps: Deps, console_url: str, token: str | None) -> Begun:
@@ -50,7 +54,7 @@ async def begin_registration(deps: Deps, console_url: str, token: str | None) ->
     session, member = await session_of(deps, token, StaffLevel.FULL)
     _recent(deps, session)
     async with deps.uow() as uow:
-        have = await uow.passkeys.for_account(STAFF, member.id)
+        have = await uow.staff_passkeys.for_account(STAFF, member.id)
         ceremonies.room_for_one(have)
         challenge, raw = await ceremonies.new_challenge(
             deps, uow, STAFF, Ceremony.REGISTER, member.id, session.id_hash
@@ -71,10 +75,15 @@ async def finish_registration(
     credential: str,
     who: Requester,
     *,
+    password: str,
     name: str = "",
 ) -> Passkey:
+    """Keep the new passkey: the member's password again first (a console cookie carried
+    off in the ten minutes after a sign-in must not buy a way in that outlives it),
+    judged and counted like a sign-in's, toward the same lock."""
     session, member = await session_of(deps, token, StaffLevel.FULL)
     _recent(deps, session)
+    await _password_again(deps, member, password, who)
     found = ceremonies.parse_credential(credential)
     challenge = await ceremonies.take(deps, STAFF, ceremony, Ceremony.REGISTER, session.id_hash)
     if challenge.account_id != member.id:
@@ -84,7 +93,7 @@ async def finish_registration(
         fallback=describe_user_agent(who.user_agent), now=deps.clock.now(),
     )  # fmt: skip
     async with deps.uow() as uow:
-        ceremonies.room_for_one(await uow.passkeys.for_account(STAFF, member.id))
+        ceremonies.room_for_one(await uow.staff_passkeys.for_account(STAFF, member.id))
         await ceremonies.keep(uow, passkey)
         await audit(
             deps, uow, StaffAction.PASSKEY_ADDED, actor_id=member.id, target_id=member.id,
@@ -94,14 +103,38 @@ async def finish_registration(
     return passkey
 
 
+async def _password_again(deps: Deps, member: StaffMember, password: str, who: Requester) -> None:
+    key, address = failure_key(deps, member.email), address_key(deps, who.ip)
+    async with deps.uow() as uow:
+        await signin.admit(deps, uow, key, address)
+        await uow.commit()
+    typed = normalize_password(password) if within_input_cap(password) else ""
+    if (
+        not typed
+        or not member.password_hash
+        or not await deps.hasher.verify(member.password_hash, typed)
+    ):
+        if await signin.failed(
+            deps, key, member.id, StaffAction.SIGN_IN_FAILED, who, why="passkey: password"
+        ):
+            raise SignInLocked(signin.LOCKED)
+        raise InvalidInput(WRONG_PASSWORD, field="password")
+    async with deps.uow() as uow:  # a right password gives back its own count
+        window = signin.current_window(deps)
+        await uow.staff.take_back(key, window)
+        if address:
+            await uow.staff.take_back(address, window)
+        await uow.commit()
+
+
 async def remove(deps: Deps, member: StaffMember, credential_id: str, who: Requester) -> Passkey:
     """Remove one of the member's passkeys: the password and app remain, always."""
     async with deps.uow() as uow:
-        gone = await uow.passkeys.get(STAFF, credential_id)
+        gone = await uow.staff_passkeys.get(STAFF, credential_id)
         if (
             gone is None
             or gone.account_id != member.id
-            or not await uow.passkeys.remove(STAFF, member.id, credential_id)
+            or not await uow.staff_passkeys.remove(STAFF, member.id, credential_id)
         ):
             raise NotFound(GONE)
         await audit(
@@ -112,27 +145,41 @@ async def remove(deps: Deps, member: StaffMember, credential_id: str, who: Reque
     return gone
 
 
-async def begin_sign_in(deps: Deps, console_url: str, who: Requester) -> Begun:
+async def begin_sign_in(
+    deps: Deps, console_url: str, who: Requester, *, binding: str = ""
+) -> Begun:
+    """``binding``: a digest of the browser's HttpOnly console CSRF cookie."""
     async with deps.uow() as uow:
-        await ceremonies.within_quota(deps, uow, STAFF, who)
-        token, raw = await ceremonies.new_challenge(deps, uow, STAFF, Ceremony.SIGN_IN, None)
+        if who.ip:  # counted in the staff's own table
+            window = window_start(deps.clock.now(), ceremonies.ASK_WINDOW)
+            asked = await uow.staff.hit(ceremonies.ask_key(deps, STAFF, who.ip), window)
+            ceremonies.asked_too_often(deps, asked)
+        token, raw = await ceremonies.new_challenge(
+            deps, uow, STAFF, Ceremony.SIGN_IN, None, binding
+        )
         await uow.commit()
     return Begun(token=token, options=ceremonies.request_options(_party(console_url), raw))
 
 
 async def sign_in(
-    deps: Deps, console_url: str, *, token: str, credential: str, who: Requester
+    deps: Deps,
+    console_url: str,
+    *,
+    token: str,
+    credential: str,
+    who: Requester,
+    binding: str = "",
 ) -> str:
     """A full console session for the passkey's member; InvalidInput when the assertion
     fails, SignInLocked when the member is locked (or is locked by this failure)."""
     found = ceremonies.parse_credential(credential)
-    challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN)
+    challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN, binding)
     address = address_key(deps, who.ip)
     async with deps.uow() as uow:
-        passkey = await uow.passkeys.get(STAFF, found["id"])
+        passkey = await uow.staff_passkeys.get(STAFF, found["id"])
         member = await uow.staff.get(passkey.account_id) if passkey else None
     if passkey is None or member is None:
-        await _address_failed(deps, address)
+        await _address_failed(deps, address, who, None, "unknown passkey")
         raise InvalidInput(NOT_CHECKED, field="credential")
     key = failure_key(deps, member.email)
     # Judged before anything is counted on the member: an assertion the key did not sign
@@ -142,13 +189,15 @@ async def sign_in(
             deps, _party(console_url), challenge, passkey, found
         )
     except ceremonies.Unsigned:
-        await _address_failed(deps, address)
+        await _address_failed(deps, address, who, member.id, "not signed for this challenge")
         raise
     except InvalidInput:
         async with deps.uow() as uow:
             await signin.admit(deps, uow, key, address)  # refused when locked
             await uow.commit()
-        if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
+        if await signin.failed(
+            deps, key, member.id, StaffAction.SIGN_IN_FAILED, who, via="passkey"
+        ):
             raise SignInLocked(signin.LOCKED) from None
         raise
     async with deps.uow() as uow:
@@ -177,24 +226,32 @@ async def sign_in(
         except ceremonies.Copied:
             await _turn_off(deps, member, passkey, who)
             raise InvalidInput(NOT_CHECKED, field="credential") from None
-    if await signin.failed(deps, key, member.id, StaffAction.SIGN_IN_FAILED, who):
+    if await signin.failed(
+        deps, key, member.id, StaffAction.SIGN_IN_FAILED, who, via="passkey", why="not active"
+    ):
         raise SignInLocked(signin.LOCKED)
     raise InvalidInput(NOT_CHECKED, field="credential")
 
 
-async def _address_failed(deps: Deps, address: str) -> None:
-    """A failure that proves nothing of any member counts on the client's address only."""
-    if not address:
-        return
+async def _address_failed(
+    deps: Deps, address: str, who: Requester, staff_id: str | None, why: str
+) -> None:
+    """A failure that proves nothing of any member: audited, and counted on the client's
+    address only."""
     async with deps.uow() as uow:
-        await uow.staff.hit(address, signin.current_window(deps))
+        if address:
+            await uow.staff.hit(address, signin.current_window(deps))
+        await audit(
+            deps, uow, StaffAction.SIGN_IN_FAILED, actor_id=None, target_id=staff_id, who=who,
+            via="passkey", why=why,
+        )  # fmt: skip
         await uow.commit()
 
 
 async def _turn_off(deps: Deps, member: StaffMember, passkey: Passkey, who: Requester) -> None:
     """A counter that went back: a copy of the key is in use, so it signs nobody in."""
     async with deps.uow() as uow:
-        await uow.passkeys.remove(STAFF, member.id, passkey.credential_id)
+        await uow.staff_passkeys.remove(STAFF, member.id, passkey.credential_id)
         await audit(
             deps, uow, StaffAction.PASSKEY_REMOVED, actor_id=None, target_id=member.id,
             who=who, passkey=passkey.name, why="its counter went back: a copy exists",

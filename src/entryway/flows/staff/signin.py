@@ -124,9 +124,11 @@ async def failed(
     who: Requester,
     *,
     address: str = "",
+    **detail: str,
 ) -> bool:
     """Audit a failure (already counted on the email) and lock at the limit; true when
-    locked now. ``address`` is counted here, for a check it was not counted on before."""
+    locked now. ``address`` is counted here, for a check it was not counted on before;
+    ``detail`` goes into the audit row (``via="passkey"``)."""
     now, current, previous = _windows(deps)
     async with deps.uow() as uow:
         await uow.staff.failed_at(key, current, now)
@@ -134,7 +136,7 @@ async def failed(
             await uow.staff.hit(address, current)
         read = await uow.staff.failures(key, current, previous)
         count = sliding_count(read.current, read.previous, now, current, deps.lock_policy.window)
-        await audit(deps, uow, action, actor_id=None, target_id=staff_id, who=who)
+        await audit(deps, uow, action, actor_id=None, target_id=staff_id, who=who, **detail)
         locked = count >= deps.lock_policy.lock_at
         if locked and await uow.staff.lock(
             StaffLock(key_hash=key, staff_id=staff_id, locked_at=now, reason="guessing")

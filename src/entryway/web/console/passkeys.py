@@ -4,6 +4,7 @@ pages; without script the controls stay hidden and the password and app sign in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from fastapi import APIRouter, Depends
@@ -11,11 +12,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from entryway.core.staff import Actor, StaffLevel
-from entryway.errors import EntrywayError, Forbidden, InvalidInput, SignInLocked
+from entryway.errors import EntrywayError, Forbidden, InvalidInput, SignInLocked, SignInThrottled
 from entryway.flows.passkeys.ceremonies import Begun
 from entryway.flows.staff import passkeys as staff_passkeys
 from entryway.flows.staff import session as staff_session
 from entryway.web.console.render import (
+    CSRF,
     STAFF,
     actor_page,
     console_form,
@@ -38,6 +40,13 @@ def _begun(begun: Begun) -> Response:
     return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
+def _browser(request: Request) -> str:
+    """A digest of the browser's HttpOnly console CSRF cookie: the sign-in ceremony is
+    bound to it besides its token."""
+    raw = cookie(request, CSRF) or ""
+    return hashlib.sha256(raw.encode()).hexdigest() if raw else ""
+
+
 def _url(request: Request) -> str:
     return console_of(request).config.url
 
@@ -46,7 +55,13 @@ def _url(request: Request) -> str:
 async def sign_in_options(request: Request) -> Response:
     await console_form(request)
     deps = console_of(request).deps
-    return _begun(await staff_passkeys.begin_sign_in(deps, _url(request), who(request)))
+    try:
+        begun = await staff_passkeys.begin_sign_in(
+            deps, _url(request), who(request), binding=_browser(request)
+        )
+    except SignInThrottled as exc:
+        return JSONResponse({"message": exc.message}, status_code=exc.status)
+    return _begun(begun)
 
 
 @router.post("/signin/passkey")
@@ -59,6 +74,7 @@ async def sign_in_submit(request: Request) -> Response:
             token=text(form, FLOW),
             credential=text(form, "credential"),
             who=who(request),
+            binding=_browser(request),
         )
     except SignInLocked as exc:
         refused = console_page(
@@ -103,8 +119,10 @@ async def add_options(request: Request, actor: Actor = Depends(actor_page)) -> R
         begun = await staff_passkeys.begin_registration(
             console_of(request).deps, _url(request), cookie(request, STAFF)
         )
-    except (Forbidden, InvalidInput):  # the page says why (sign in again, or too many)
+    except Forbidden:  # the page says why: sign in again
         return JSONResponse({"reauth": PAGE}, status_code=403)
+    except InvalidInput as exc:  # too many passkeys
+        return JSONResponse({"message": exc.message}, status_code=exc.status)
     return _begun(begun)
 
 
@@ -119,6 +137,7 @@ async def add_submit(request: Request, actor: Actor = Depends(actor_page)) -> Re
             text(form, FLOW),
             text(form, "credential"),
             who(request),
+            password=text(form, "password"),
             name=text(form, "name"),
         )
     except EntrywayError as exc:  # too late, expired, not checked, already there

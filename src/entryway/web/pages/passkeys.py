@@ -6,6 +6,7 @@ by password and codes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from fastapi import APIRouter, Depends
@@ -29,6 +30,7 @@ from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.web.i18n import said
 from entryway.web.pages import suspension
 from entryway.web.render import (
+    CSRF,
     IDENT,
     form_of,
     page,
@@ -40,11 +42,18 @@ from entryway.web.render import (
     web_of,
     who,
 )
-from entryway.web.security import clear_cookie, site_of
+from entryway.web.security import clear_cookie, cookie_name, site_of
 
 router = APIRouter(include_in_schema=False)
 FLOW = "flow"  # the form field that carries the ceremony's token back (five minutes)
 PAGE = "/account/passkeys"
+
+
+def browser_binding(request: Request) -> str:
+    """What ties a sign-in ceremony to this browser besides its token: a digest of the
+    HttpOnly CSRF cookie (a token carried off by script does not work anywhere else)."""
+    raw = request.cookies.get(cookie_name(site_of(request), CSRF), "")
+    return hashlib.sha256(raw.encode()).hexdigest() if raw else ""
 
 
 def options_response(begun: ceremonies.Begun) -> Response:
@@ -58,9 +67,14 @@ def options_response(begun: ceremonies.Begun) -> Response:
 async def sign_in_options(request: Request) -> Response:
     await form_of(request)  # CSRF checked: only our page starts a ceremony
     deps = web_of(request).deps
-    return options_response(
-        await ceremonies.begin_sign_in(deps, site_of(request).code, who(request))
-    )
+    site = site_of(request)
+    try:
+        begun = await ceremonies.begin_sign_in(
+            deps, site.code, who(request), binding=browser_binding(request)
+        )
+    except SignInThrottled as exc:  # the page says so; the password still works
+        return JSONResponse({"message": said(request, exc)}, status_code=exc.status)
+    return options_response(begun)
 
 
 @router.post("/signin/passkey")
@@ -77,6 +91,7 @@ async def sign_in_submit(request: Request) -> Response:
             credential=text(form, "credential"),
             remember=remember,
             who=who(request),
+            binding=browser_binding(request),
         )
     except AccountSuspended as exc:
         return suspension.refused(request, exc)
@@ -158,6 +173,8 @@ async def add_options(request: Request, me: Current = Depends(signed_in_page)) -
         begun = await ceremonies.begin_registration(web_of(request).deps, me)
     except Forbidden:  # the page sends the customer to confirm their password first
         return JSONResponse({"reauth": PAGE + "/confirm"}, status_code=403)
+    except InvalidInput as exc:  # too many passkeys: the page says so
+        return JSONResponse({"message": said(request, exc)}, status_code=exc.status)
     return options_response(begun)
 
 

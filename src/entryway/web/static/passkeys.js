@@ -67,25 +67,34 @@
   if (signIn) {
     signIn.hidden = false;
     var waiting = null; // the autofill request, given up when the button is pressed
+    var askedAt = 0;
+    var autofill = false;
     var quiet = function () {
+      if (!autofill) return;
       if (waiting) waiting.abort();
       waiting = new AbortController();
-      var mine = waiting;
-      var again = window.setTimeout(function () { if (waiting === mine) quiet(); }, FRESH_FOR);
-      get(signIn, "/signin/passkey/options", "conditional", mine.signal).catch(function () {
-        window.clearTimeout(again); // no autofill now: the button and the password remain
+      askedAt = Date.now();
+      get(signIn, "/signin/passkey/options", "conditional", waiting.signal).catch(function () {
+        /* no autofill now: the button and the password remain */
       });
     };
+    // A challenge lives five minutes: a page looked at again later asks for a fresh one
+    // (no timer, so a tab left open asks for nothing).
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible" && Date.now() - askedAt > FRESH_FOR) quiet();
+    });
     signIn.querySelector("[data-passkey=get]").addEventListener("click", function () {
       if (waiting) waiting.abort();
       waiting = null;
       get(signIn, "/signin/passkey/options", null, null).catch(function (e) {
         problem(signIn, e);
+        quiet(); // cancelled or failed: autofill is offered again
       });
     });
     if (PKC.isConditionalMediationAvailable) {
       PKC.isConditionalMediationAvailable().then(function (yes) {
-        if (yes) quiet();
+        autofill = yes;
+        quiet();
       });
     }
   }
@@ -106,6 +115,12 @@
   if (add) {
     add.hidden = false;
     add.querySelector("[data-passkey=create]").addEventListener("click", function () {
+      var password = add.elements.password; // the console asks for it again
+      if (password && !password.value) {
+        password.reportValidity();
+        password.focus();
+        return;
+      }
       options("/account/passkeys/options", add).then(function (answer) {
         var publicKey = PKC.parseCreationOptionsFromJSON(answer.options);
         return navigator.credentials.create({ publicKey: publicKey }).then(function (made) {
