@@ -206,9 +206,7 @@ async def test_a_lock_that_falls_after_the_check_still_holds(
     async def admit_then_lock(*args: object, **kwargs: object) -> lockout.Admitted:
         admitted = await admit(*args, **kwargs)  # type: ignore[arg-type]
         async with world.deps.uow() as uow:
-            await lockout.lock(
-                world.deps, uow, admitted.budget, LockReason.PASSWORD_GUESSING, WHO
-            )
+            await lockout.lock(world.deps, uow, admitted.budget, LockReason.PASSWORD_GUESSING, WHO)
             await uow.commit()
         return admitted
 
