@@ -175,6 +175,9 @@ def test_a_staff_passkey_instead_of_password_and_app(
     assert page.locator("#passkey-unsupported").is_hidden()
     shot(page, "your-passkeys")
     page.get_by_label("Name (optional)").fill("Desk laptop")
+    page.get_by_role("button", name="Add a passkey").click()  # the password first
+    assert page.get_by_label("Your password").evaluate("e => document.activeElement === e")
+    page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Add a passkey").click()
     page.get_by_text("Your passkey was added.").wait_for()
     assert page.get_by_text("Desk laptop").is_visible()

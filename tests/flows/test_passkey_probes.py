@@ -14,7 +14,7 @@ from entryway.core.secrets import keyed_hash
 from entryway.core.throttle import ALL_SITES, FailureScope, window_start
 from entryway.errors import CodeRejected, InvalidInput, SignInLocked
 from entryway.flows.account import account
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys import second_step as passkey_step
 from entryway.flows.passkeys import sign_in as passkey_sign_in
 from tests.conftest import World
@@ -44,7 +44,7 @@ async def test_forged_assertions_sent_at_once_never_lock_the_owner(world: World)
     found = await asyncio.gather(
         *(_try(world, b.token, device.get(b.options, forged=True)) for b in begun)
     )
-    assert all(type(f) is ceremonies.Unsigned for f in found), found
+    assert all(type(f) is assertions.Unsigned for f in found), found
     assert (await sign_in_with(world, device)).account_id == me.account.id
     assert AuditAction.ACCOUNT_LOCKED not in await _actions(world, me.account.id)
 
@@ -60,7 +60,7 @@ async def test_a_replayed_genuine_assertion_counts_on_the_address_only(world: Wo
     )
     for _ in range(world.deps.lock_policy.lock_at + 2):
         fresh = await ceremonies.begin_sign_in(world.deps, "us", WHO)
-        assert type(await _try(world, fresh.token, captured)) is ceremonies.Unsigned
+        assert type(await _try(world, fresh.token, captured)) is assertions.Unsigned
     assert (await sign_in_with(world, device)).account_id == me.account.id
 
 
@@ -73,7 +73,7 @@ async def test_a_locked_account_is_not_told_apart_by_a_forged_assertion(world: W
         await sign_in_with(world, device)
     begun = await ceremonies.begin_sign_in(world.deps, "us", WHO)
     refused = await _try(world, begun.token, device.get(begun.options, forged=True))
-    assert type(refused) is ceremonies.Unsigned  # anyone else: as for an unknown passkey
+    assert type(refused) is assertions.Unsigned  # anyone else: as for an unknown passkey
 
 
 async def test_an_unknown_passkey_counts_on_the_address(world: World) -> None:
@@ -154,10 +154,10 @@ async def test_two_assertions_racing_on_one_counter_are_judged_again(world: Worl
     me, device = await _added(world)
     async with world.deps.uow() as uow:
         [stale] = await uow.passkeys.for_account("us", me.account.id)
-        await ceremonies.record_use(uow, stale, stale.sign_count + 1, world.clock.now())
-        await ceremonies.record_use(uow, stale, stale.sign_count + 2, world.clock.now())
-        with pytest.raises(ceremonies.Copied):
-            await ceremonies.record_use(uow, stale, stale.sign_count + 2, world.clock.now())
+        await assertions.record_use(uow, stale, stale.sign_count + 1, world.clock.now())
+        await assertions.record_use(uow, stale, stale.sign_count + 2, world.clock.now())
+        with pytest.raises(assertions.Copied):
+            await assertions.record_use(uow, stale, stale.sign_count + 2, world.clock.now())
         await uow.commit()
         [kept] = await uow.passkeys.for_account("us", me.account.id)
     assert kept.sign_count == stale.sign_count + 2

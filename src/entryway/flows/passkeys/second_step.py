@@ -11,7 +11,7 @@ from __future__ import annotations
 from entryway.core.locales import N_
 from entryway.core.passkeys import site_party
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
 from entryway.flows.ports import Deps, Requester
@@ -72,22 +72,22 @@ async def pass_with_passkey(
     count = None
     if passkey is not None and passkey.account_id == me.account.id:
         try:  # the options listed this account's passkeys: the user handle may be left out
-            count, cloned = ceremonies.verify_assertion(
+            count, cloned = assertions.verify_assertion(
                 deps, site_party(site), challenge, passkey, found, handle_required=False
             )
         except InvalidInput:
             count = None
         else:
             if cloned:
-                await ceremonies.turn_off_copied(deps, site, passkey, count, who)
+                await assertions.turn_off_copied(deps, site, passkey, count, who)
                 count = None
     try:
         return await _passed(
             deps, me, admitted, passkey, count, remember=remember, who=who, client=client,
             remember_browser=remember_browser,
         )  # fmt: skip
-    except ceremonies.Copied as copied:  # a copy of the key presented the same count
-        await ceremonies.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
+    except assertions.Copied as copied:  # a copy of the key presented the same count
+        await assertions.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
         raise CodeRejected(NOT_CHECKED, field="credential") from None
 
 
@@ -109,7 +109,7 @@ async def _passed(
             await second_step.count_wrong(deps, uow, me.account, who, admitted)
             await uow.commit()
             raise CodeRejected(NOT_CHECKED, field="credential")
-        await ceremonies.record_use(uow, passkey, count, deps.clock.now())
+        await assertions.record_use(uow, passkey, count, deps.clock.now())
         passed = await second_step.complete(
             deps, uow, me, admitted, recovery, amr=AMR, via="passkey", remember=remember,
             who=who, client=client, remember_browser=remember_browser,

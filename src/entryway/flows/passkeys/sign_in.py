@@ -19,7 +19,7 @@ from entryway.core.passkeys import site_party
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.common import audit, open_session
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
 from entryway.flows.passkeys.records import Ceremony, Passkey
 from entryway.flows.ports import Account, Deps, Requester
@@ -60,10 +60,10 @@ async def sign_in(
     # lock. One the key signed here came from whoever holds the passkey: its failure counts
     # toward the account's lock like any wrong secret of a known account (SECURITY.md 6).
     try:
-        count, cloned = ceremonies.verify_assertion(
+        count, cloned = assertions.verify_assertion(
             deps, site_party(site), challenge, passkey, found
         )
-    except ceremonies.Unsigned:
+    except assertions.Unsigned:
         await lockout.address_failed(deps, who)
         raise
     except InvalidInput:
@@ -77,7 +77,7 @@ async def sign_in(
             await uow.commit()
         raise
     if cloned:
-        await ceremonies.turn_off_copied(deps, site, passkey, count, who)
+        await assertions.turn_off_copied(deps, site, passkey, count, who)
         raise InvalidInput(NOT_CHECKED, field="credential")
     # A locked account is refused even its owner's passkey (SECURITY.md 7).
     admitted = await lockout.admit(deps, account, who, LockReason.PASSKEY_FAILURES)
@@ -85,8 +85,8 @@ async def sign_in(
         return await _signed_in(
             deps, site, account, passkey, count, admitted, remember, who, client
         )
-    except ceremonies.Copied as copied:
-        await ceremonies.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
+    except assertions.Copied as copied:
+        await assertions.turn_off_copied(deps, site, copied.passkey, copied.presented, who)
         raise InvalidInput(NOT_CHECKED, field="credential") from None
 
 
@@ -113,7 +113,7 @@ async def _signed_in(
         fresh = await uow.accounts.get(site.code, account.id)
         if fresh is None or fresh.status != AccountStatus.ACTIVE:
             raise InvalidInput(NOT_CHECKED, field="credential")  # removed, unverified
-        await ceremonies.record_use(uow, passkey, count, now)
+        await assertions.record_use(uow, passkey, count, now)
         await lockout.clear(deps, uow, admitted.budget)
         await lockout.trust_again(deps, uow, fresh)
         view = await notice.refuse_sign_in(deps, uow, fresh, who)

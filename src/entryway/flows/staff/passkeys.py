@@ -20,7 +20,7 @@ from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
 from entryway.core.throttle import window_start
 from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound, SignInLocked
-from entryway.flows.passkeys import ceremonies
+from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
 from entryway.flows.ports import Deps, Requester
@@ -185,10 +185,10 @@ async def sign_in(
     # Judged before anything is counted on the member: an assertion the key did not sign
     # for this challenge proves nothing of them (see flows/passkeys/sign_in).
     try:
-        count, cloned = ceremonies.verify_assertion(
+        count, cloned = assertions.verify_assertion(
             deps, _party(console_url), challenge, passkey, found
         )
-    except ceremonies.Unsigned:
+    except assertions.Unsigned:
         await _address_failed(deps, address, who, member.id, "not signed for this challenge")
         raise
     except InvalidInput:
@@ -210,7 +210,7 @@ async def sign_in(
     if usable:
         try:
             async with deps.uow() as uow:
-                await ceremonies.record_use(uow, passkey, count, deps.clock.now())
+                await assertions.record_use(uow, passkey, count, deps.clock.now())
                 if await uow.staff.lock_of(key) is not None:  # a lock that fell meanwhile
                     raise SignInLocked(signin.LOCKED)
                 await uow.staff.clear_failures(key)
@@ -223,7 +223,7 @@ async def sign_in(
                 )  # fmt: skip
                 await uow.commit()
                 return opened.token
-        except ceremonies.Copied:
+        except assertions.Copied:
             await _turn_off(deps, member, passkey, who)
             raise InvalidInput(NOT_CHECKED, field="credential") from None
     if await signin.failed(
