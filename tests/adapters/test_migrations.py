@@ -161,3 +161,33 @@ async def test_down_to_0006_and_up_again_keeps_the_cases(blank: Database) -> Non
     await migrate(blank, "head")
     entries = await blank.run_sql("SELECT case_id, body FROM case_entries ORDER BY case_id")
     assert [tuple(e) for e in entries] == [("c0", "Message 0"), ("c1", "Message 1")]
+
+
+async def test_staff_passkeys_move_out_of_the_customers_tables(blank: Database) -> None:
+    """0016: staff passkeys kept in the customers' tables before it (site "_staff") move to
+    their own; the customers' stay."""
+    db = blank
+    await migrate(db, "0015")
+    for site, account in (("_staff", "s1"), ("us", "a1")):
+        await execute(
+            db,
+            "INSERT INTO passkeys (site, credential_id, account_id, public_key, sign_count, "
+            "name, transports, aaguid, backed_up, created_at) VALUES "
+            f"('{site}', 'cred-{account}', '{account}', 'key', 0, 'Key', '[]', '', FALSE, "
+            "'2026-12-01 00:00:00.000000')",
+        )
+        await execute(
+            db,
+            "INSERT INTO passkey_challenges (id_hash, site, ceremony, challenge, created_at, "
+            f"expires_at) VALUES ('h-{account}', '{site}', 'sign_in', 'c', "
+            "'2026-12-01 00:00:00.000000', '2026-12-01 00:05:00.000000')",
+        )
+    await migrate(db, "head")
+    assert [tuple(r) for r in await db.run_sql("SELECT site, account_id FROM passkeys")] == [
+        ("us", "a1")
+    ]
+    staff = await db.run_sql("SELECT site, account_id, credential_id FROM staff_passkeys")
+    assert [tuple(r) for r in staff] == [("_staff", "s1", "cred-s1")]
+    assert [r[0] for r in await db.run_sql("SELECT id_hash FROM passkey_challenges")] == ["h-a1"]
+    moved = await db.run_sql("SELECT id_hash FROM staff_passkey_challenges")
+    assert [r[0] for r in moved] == ["h-s1"]

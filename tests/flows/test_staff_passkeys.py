@@ -22,10 +22,12 @@ HERE = ("console.localhost", CONSOLE)
 
 async def _added(world: World, member: Member, device: Device | None = None) -> Device:
     device = device or Device(*HERE)
-    begun = await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token)
+    begun = await staff_passkeys.begin_registration(
+        world.deps, CONSOLE, member.token, STAFF_PW, WHO
+    )
     await staff_passkeys.finish_registration(
         world.deps, CONSOLE, member.token, begun.token, device.create(begun.options), WHO,
-        password=STAFF_PW, name="Desk key",
+        name="Desk key",
     )  # fmt: skip
     return device
 
@@ -59,7 +61,7 @@ async def test_adding_one_needs_a_recent_console_sign_in(world: World) -> None:
     member = await enrolled(world)
     world.clock.advance(minutes=11)
     with pytest.raises(Forbidden):
-        await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token)
+        await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token, STAFF_PW, WHO)
 
 
 @pytest.mark.parametrize(
@@ -153,27 +155,37 @@ async def test_a_member_removes_only_their_own_passkey(world: World) -> None:
     sam = await enrolled(world)
     device = await _added(world, sam)
     kim = await enrolled(world, "kim@staff.example")
-    _, kim_member = await staff_session.session_of(world.deps, kim.token, StaffLevel.FULL)
+    kim_session, kim_member = await staff_session.session_of(world.deps, kim.token, StaffLevel.FULL)
     with pytest.raises(NotFound):
-        await staff_passkeys.remove(world.deps, kim_member, b64(device.credential_id), WHO)
-    _, sam_member = await staff_session.session_of(world.deps, sam.token, StaffLevel.FULL)
-    await staff_passkeys.remove(world.deps, sam_member, b64(device.credential_id), WHO)
+        await staff_passkeys.remove(
+            world.deps, kim_session, kim_member, b64(device.credential_id), WHO
+        )
+    sam_session, sam_member = await staff_session.session_of(world.deps, sam.token, StaffLevel.FULL)
+    await staff_passkeys.remove(world.deps, sam_session, sam_member, b64(device.credential_id), WHO)
     assert await staff_passkeys.mine(world.deps, sam.staff_id) == []
     assert StaffAction.PASSKEY_REMOVED in await _actions(world)
 
 
 async def test_adding_one_needs_the_password_again(world: World) -> None:
-    """A console cookie carried off soon after a sign-in does not buy a passkey."""
+    """Before the authenticator makes anything: a console cookie carried off soon after a
+    sign-in does not buy a passkey."""
     member = await enrolled(world)
-    begun = await staff_passkeys.begin_registration(world.deps, CONSOLE, member.token)
     with pytest.raises(InvalidInput) as refused:
-        await staff_passkeys.finish_registration(
-            world.deps, CONSOLE, member.token, begun.token,
-            Device(*HERE).create(begun.options), WHO, password="not-the-password",
-        )  # fmt: skip
+        await staff_passkeys.begin_registration(
+            world.deps, CONSOLE, member.token, "not-the-password", WHO
+        )
     assert refused.value.field == "password"
     assert await staff_passkeys.mine(world.deps, member.staff_id) == []
     assert StaffAction.SIGN_IN_FAILED in await _actions(world)
+
+
+async def test_removing_one_needs_a_recent_sign_in(world: World) -> None:
+    member = await enrolled(world)
+    device = await _added(world, member)
+    world.clock.advance(minutes=11)
+    session, found = await staff_session.session_of(world.deps, member.token, StaffLevel.FULL)
+    with pytest.raises(Forbidden):
+        await staff_passkeys.remove(world.deps, session, found, b64(device.credential_id), WHO)
 
 
 async def test_staff_passkeys_live_apart_from_customers(world: World) -> None:
@@ -183,3 +195,18 @@ async def test_staff_passkeys_live_apart_from_customers(world: World) -> None:
     async with world.deps.uow() as uow:
         assert await uow.passkeys.for_account("_staff", member.staff_id) == []
         assert len(await uow.staff_passkeys.for_account("_staff", member.staff_id)) == 1
+
+
+async def test_a_busy_address_is_refused_before_any_check(world: World) -> None:
+    from entryway.errors import SignInThrottled
+    from entryway.flows.staff import signin
+    from entryway.flows.staff.common import address_key
+
+    member = await enrolled(world)
+    device = await _added(world, member)
+    async with world.deps.uow() as uow:
+        for _ in range(world.deps.lock_policy.ip_refuse_at):
+            await uow.staff.hit(address_key(world.deps, WHO.ip), signin.current_window(world.deps))
+        await uow.commit()
+    with pytest.raises(SignInThrottled):
+        await _sign_in(world, device)

@@ -22,7 +22,11 @@ async def _add(hosts: Hosts, device: Device) -> None:
     assert "You have no passkeys yet." in page.text
     csrf = csrf_of(page.text)
     assert (await hosts.console.post("/passkeys/options")).status_code == 403  # no CSRF
-    options = await hosts.console.post("/passkeys/options", data={"csrf": csrf})
+    wrong = await hosts.console.post("/passkeys/options", data={"csrf": csrf, "password": "not-it"})
+    assert wrong.status_code == 422 and wrong.json() == {"message": "That password isn't right."}
+    options = await hosts.console.post(
+        "/passkeys/options", data={"csrf": csrf, "password": STAFF_PW}
+    )
     assert options.status_code == 200
     flow, asked = ceremony(options)
     r = await hosts.console.post(
@@ -32,7 +36,6 @@ async def _add(hosts: Hosts, device: Device) -> None:
             "flow": flow,
             "credential": device.create(asked),
             "name": "Key",
-            "password": STAFF_PW,
         },
     )
     assert r.status_code == 303 and r.headers["location"] == "/passkeys?done=added"
@@ -83,7 +86,9 @@ async def test_adding_later_than_ten_minutes_asks_to_sign_in_again(hosts: Hosts)
     page = await hosts.console.get("/passkeys")
     assert page.status_code == 200 and 'id="passkey-sign-in-again"' in page.text
     assert 'id="passkey-add"' not in page.text
-    r = await hosts.console.post("/passkeys/options", data={"csrf": csrf_of(page.text)})
+    r = await hosts.console.post(
+        "/passkeys/options", data={"csrf": csrf_of(page.text), "password": STAFF_PW}
+    )
     assert r.status_code == 403 and r.json() == {"reauth": "/passkeys"}
 
 

@@ -15,11 +15,19 @@ from __future__ import annotations
 from datetime import timedelta
 
 from entryway.core.devices import describe_user_agent
+from entryway.core.lockout import sliding_count
 from entryway.core.passkeys import STAFF, Party, console_party
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.staff import StaffAction, StaffLevel, StaffStatus
 from entryway.core.throttle import window_start
-from entryway.errors import FlowExpired, Forbidden, InvalidInput, NotFound, SignInLocked
+from entryway.errors import (
+    FlowExpired,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SignInLocked,
+    SignInThrottled,
+)
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -30,7 +38,10 @@ from entryway.flows.staff.records import StaffMember, StaffSession
 from entryway.flows.staff.session import session_of
 
 RECENT_SIGN_IN = timedelta(minutes=10)
-RECENT = "For your security, sign in again to add a passkey: your sign-in was over 10 minutes ago."
+RECENT = (
+    "For your security, sign in again to change your passkeys: your sign-in was over 10 "
+    "minutes ago."
+)
 GONE = "That passkey is already removed."
 WRONG_PASSWORD = "That password isn't right."  # noqa: S105 (a message)
 
@@ -49,10 +60,16 @@ async def mine(deps: Deps, staff_id: str) -> list[Passkey]:
         return await uow.staff_passkeys.for_account(STAFF, staff_id)
 
 
-async def begin_registration(deps: Deps, console_url: str, token: str | None) -> Begun:
-    """Options for a new passkey of the signed-in member, bound to this console session."""
+async def begin_registration(
+    deps: Deps, console_url: str, token: str | None, password: str, who: Requester
+) -> Begun:
+    """Options for a new passkey of the signed-in member, bound to this console session.
+    The member's password again first, before the authenticator makes anything (a console
+    cookie carried off in the ten minutes after a sign-in must not buy a way in that
+    outlives it), judged and counted like a sign-in's, toward the same lock."""
     session, member = await session_of(deps, token, StaffLevel.FULL)
     _recent(deps, session)
+    await _password_again(deps, member, password, who)
     async with deps.uow() as uow:
         have = await uow.staff_passkeys.for_account(STAFF, member.id)
         ceremonies.room_for_one(have)
@@ -75,15 +92,11 @@ async def finish_registration(
     credential: str,
     who: Requester,
     *,
-    password: str,
     name: str = "",
 ) -> Passkey:
-    """Keep the new passkey: the member's password again first (a console cookie carried
-    off in the ten minutes after a sign-in must not buy a way in that outlives it),
-    judged and counted like a sign-in's, toward the same lock."""
+    """Keep the new passkey: its challenge was made for this session, after the password."""
     session, member = await session_of(deps, token, StaffLevel.FULL)
     _recent(deps, session)
-    await _password_again(deps, member, password, who)
     found = ceremonies.parse_credential(credential)
     challenge = await ceremonies.take(deps, STAFF, ceremony, Ceremony.REGISTER, session.id_hash)
     if challenge.account_id != member.id:
@@ -127,8 +140,12 @@ async def _password_again(deps: Deps, member: StaffMember, password: str, who: R
         await uow.commit()
 
 
-async def remove(deps: Deps, member: StaffMember, credential_id: str, who: Requester) -> Passkey:
-    """Remove one of the member's passkeys: the password and app remain, always."""
+async def remove(
+    deps: Deps, session: StaffSession, member: StaffMember, credential_id: str, who: Requester
+) -> Passkey:
+    """Remove one of the member's passkeys (within ten minutes of a sign-in, as adding):
+    the password and app remain, always."""
+    _recent(deps, session)
     async with deps.uow() as uow:
         gone = await uow.staff_passkeys.get(STAFF, credential_id)
         if (
@@ -173,8 +190,9 @@ async def sign_in(
     """A full console session for the passkey's member; InvalidInput when the assertion
     fails, SignInLocked when the member is locked (or is locked by this failure)."""
     found = ceremonies.parse_credential(credential)
-    challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN, binding)
     address = address_key(deps, who.ip)
+    await _refuse_busy_address(deps, address)
+    challenge = await ceremonies.take(deps, STAFF, token, Ceremony.SIGN_IN, binding)
     async with deps.uow() as uow:
         passkey = await uow.staff_passkeys.get(STAFF, found["id"])
         member = await uow.staff.get(passkey.account_id) if passkey else None
@@ -231,6 +249,21 @@ async def sign_in(
     ):
         raise SignInLocked(signin.LOCKED)
     raise InvalidInput(NOT_CHECKED, field="credential")
+
+
+async def _refuse_busy_address(deps: Deps, address: str) -> None:
+    """An address past ``ip_refuse_at`` failures is refused before anything is checked, as
+    the password sign-in refuses it."""
+    if not address:
+        return
+    now, current = deps.clock.now(), signin.current_window(deps)
+    window = deps.lock_policy.window
+    async with deps.uow() as uow:
+        read = await uow.staff.failures(address, current, current - window)
+    if sliding_count(read.current, read.previous, now, current, window) >= (
+        deps.lock_policy.ip_refuse_at
+    ):
+        raise SignInThrottled(signin.BUSY_NETWORK, retry_after=600)
 
 
 async def _address_failed(

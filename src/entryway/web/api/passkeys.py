@@ -121,9 +121,7 @@ async def passkey_sign_in_finish(body: PasskeySignInIn, request: Request) -> Don
     "/account/passkeys", response_model=list[PasskeyOut], responses=answers(401, body=False)
 )
 async def list_passkeys(me: Me, request: Request) -> list[PasskeyOut]:
-    async with web_of(request).deps.uow() as uow:
-        found = await uow.passkeys.for_account(me.account.site, me.account.id)
-    return [_out(p) for p in found]
+    return [_out(p) for p in await manage.mine(web_of(request).deps, me)]
 
 
 @router.post(

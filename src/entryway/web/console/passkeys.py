@@ -114,14 +114,15 @@ async def passkeys_page(request: Request, actor: Actor = Depends(actor_page)) ->
 
 @router.post(PAGE + "/options")
 async def add_options(request: Request, actor: Actor = Depends(actor_page)) -> Response:
-    await console_form(request)
+    form = await console_form(request)
     try:
         begun = await staff_passkeys.begin_registration(
-            console_of(request).deps, _url(request), cookie(request, STAFF)
-        )
+            console_of(request).deps, _url(request), cookie(request, STAFF),
+            text(form, "password"), who(request),
+        )  # fmt: skip
     except Forbidden:  # the page says why: sign in again
         return JSONResponse({"reauth": PAGE}, status_code=403)
-    except InvalidInput as exc:  # too many passkeys
+    except (InvalidInput, SignInLocked) as exc:  # a wrong password, locked, too many
         return JSONResponse({"message": exc.message}, status_code=exc.status)
     return _begun(begun)
 
@@ -137,7 +138,6 @@ async def add_submit(request: Request, actor: Actor = Depends(actor_page)) -> Re
             text(form, FLOW),
             text(form, "credential"),
             who(request),
-            password=text(form, "password"),
             name=text(form, "name"),
         )
     except EntrywayError as exc:  # too late, expired, not checked, already there
@@ -152,9 +152,9 @@ async def remove(
 ) -> Response:
     await console_form(request)
     deps = console_of(request).deps
-    _session, member = await staff_session.session_of(deps, cookie(request, STAFF), StaffLevel.FULL)
+    session, member = await staff_session.session_of(deps, cookie(request, STAFF), StaffLevel.FULL)
     try:
-        await staff_passkeys.remove(deps, member, credential_id[:1400], who(request))
+        await staff_passkeys.remove(deps, session, member, credential_id[:1400], who(request))
     except EntrywayError as exc:
         return await _page(request, actor, status=exc.status, error=exc.message)
     return redirect(PAGE + "?done=removed")

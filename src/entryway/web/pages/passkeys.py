@@ -193,7 +193,7 @@ async def add_submit(request: Request, me: Current = Depends(signed_in_page)) ->
         )
     except Forbidden:
         return page(request, "reauth.html", me=me, back=PAGE)
-    except InvalidInput as exc:
+    except (InvalidInput, FlowExpired) as exc:  # not checked, or too late
         return page(
             request, "passkeys.html", me=me, passkeys=await manage.mine(deps, me),
             error=said(request, exc), status=422,

@@ -238,7 +238,7 @@ async def passkey_submit(request: Request) -> Response:
         return suspension.refused(request, exc)
     except EntrywayError as exc:
         refused = await _challenge(
-            request, text(form, "method"), target, problem=said(request, exc), status=422
+            request, text(form, "method"), target, problem=said(request, exc), status=exc.status
         )
         return refused
     return await _signed_in(request, passed, target, remember)

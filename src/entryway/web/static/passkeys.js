@@ -9,7 +9,8 @@
   if (!PKC || !PKC.parseRequestOptionsFromJSON || !PKC.parseCreationOptionsFromJSON) {
     return;
   }
-  var FRESH_FOR = 4 * 60 * 1000; // a challenge lives five minutes: autofill asks again sooner
+  var FRESH_FOR = 4 * 60 * 1000; // a challenge lives five minutes: autofill asks again
+  // for a stale one when the page is looked at again or the field is focused
 
   // What went wrong, in the form's own alert (its words come from the server, or the
   // page's general sentence). Cancelling the browser's dialog is no error.
@@ -25,6 +26,7 @@
   function options(path, form) {
     path = form.getAttribute("data-options") || path;
     var body = new URLSearchParams({ csrf: form.elements.csrf.value });
+    if (form.elements.password) body.set("password", form.elements.password.value);
     return fetch(path, { method: "POST", body: body, credentials: "same-origin" }).then(
       function (r) {
         return r.json().catch(function () { return {}; }).then(function (j) {
@@ -80,13 +82,21 @@
     };
     // A challenge lives five minutes: a page looked at again later asks for a fresh one
     // (no timer, so a tab left open asks for nothing).
+    var pressed = false; // the button's own dialog is open: autofill waits
+    var stale = function () {
+      if (!pressed && Date.now() - askedAt > FRESH_FOR) quiet();
+    };
     document.addEventListener("visibilitychange", function () {
-      if (document.visibilityState === "visible" && Date.now() - askedAt > FRESH_FOR) quiet();
+      if (document.visibilityState === "visible") stale();
     });
+    var field = document.querySelector("input[autocomplete~=webauthn]");
+    if (field) field.addEventListener("focus", stale);
     signIn.querySelector("[data-passkey=get]").addEventListener("click", function () {
       if (waiting) waiting.abort();
       waiting = null;
+      pressed = true;
       get(signIn, "/signin/passkey/options", null, null).catch(function (e) {
+        pressed = false;
         problem(signIn, e);
         quiet(); // cancelled or failed: autofill is offered again
       });

@@ -13,6 +13,15 @@ down_revision = "0015"
 branch_labels = None
 depends_on = None
 
+PASSKEY_COLUMNS = (
+    "site", "credential_id", "account_id", "public_key", "sign_count", "name", "transports",
+    "aaguid", "backed_up", "created_at", "last_used_at",
+)  # fmt: skip
+CHALLENGE_COLUMNS = (
+    "id_hash", "site", "ceremony", "challenge", "account_id", "created_at", "expires_at",
+    "used_at",
+)  # fmt: skip
+
 
 def upgrade() -> None:
     op.create_table(
@@ -46,6 +55,17 @@ def upgrade() -> None:
     op.create_index(
         "ix_staff_passkey_challenges_expires_at", "staff_passkey_challenges", ["expires_at"]
     )
+    # Staff passkeys written to the customers' tables before this revision move over.
+    moves = (
+        ("passkeys", "staff_passkeys", PASSKEY_COLUMNS),
+        ("passkey_challenges", "staff_passkey_challenges", CHALLENGE_COLUMNS),
+    )
+    for old, new, columns in moves:
+        source = sa.table(old, *(sa.column(c) for c in columns))
+        target = sa.table(new, *(sa.column(c) for c in columns))
+        staff = source.c.site == "_staff"
+        op.execute(target.insert().from_select(list(columns), sa.select(*source.c).where(staff)))
+        op.execute(source.delete().where(staff))
 
 
 def downgrade() -> None:
