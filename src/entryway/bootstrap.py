@@ -58,6 +58,7 @@ from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
 from entryway.web.console.render import ConsoleConfig
+from entryway.web.health import Probes
 from entryway.web.render import TEMPLATES, make_templates
 from entryway.web.security import WebConfig
 
@@ -326,6 +327,8 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         # console; lifespan events still go to the customer app alone, so they run once.
         console = create_console_app(runtime.deps, runtime.console)
         app.add_middleware(ConsoleHost, console=console, host=console_host(runtime.console.url))
+    # Outermost of all: a load balancer's probe may send any Host, an IP address too.
+    app.add_middleware(Probes, db=runtime.db, delivery=runtime.delivery, delivers=deliver)
     return app
 
 

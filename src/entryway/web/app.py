@@ -132,10 +132,6 @@ def create_app(
     # another router adds.
     app.include_router(help_pages.router)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> PlainTextResponse:
-        return PlainTextResponse("ok")
-
     @app.exception_handler(EntrywayError)
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, EntrywayError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any, Self
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -203,6 +206,15 @@ class Database:
         async with self.engine.begin() as aconn:
             await aconn.run_sync(_upgrade)
 
+    async def migrations_current(self) -> bool:
+        """Whether the schema is at the newest migration (the readiness probe asks)."""
+        if self.sync_engine is not None:
+            with self.sync_engine.connect() as conn:
+                return _at_head(conn)
+        assert self.engine is not None
+        async with self.engine.connect() as aconn:
+            return bool(await aconn.run_sync(_at_head))
+
     async def run_sql(self, statement: str) -> Any:
         """One raw statement in its own transaction (operator tooling and tests)."""
         if self.sync_engine is not None:
@@ -217,6 +229,17 @@ class Database:
             self.sync_engine.dispose()
         if self.engine is not None:
             await self.engine.dispose()
+
+
+@functools.cache
+def _heads() -> frozenset[str]:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+
+
+def _at_head(conn: Connection) -> bool:
+    return frozenset(MigrationContext.configure(conn).get_current_heads()) == _heads()
 
 
 def _upgrade(conn: Connection) -> None:

@@ -22,6 +22,7 @@ class DeliveryLoop:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._last_round: float | None = None  # the event loop's clock, at each round
         # Housekeeping that rides on this loop (closing solved cases): [job, every, next due]
         self._periodic: list[_Periodic] = []
 
@@ -52,11 +53,20 @@ class DeliveryLoop:
                 await self._task
             self._task = None
 
+    def alive(self) -> bool:
+        """Whether the loop runs and went round lately (the readiness probe asks): a loop
+        stuck in one round, or ended, would leave every message waiting."""
+        if self._task is None or self._task.done() or self._last_round is None:
+            return False
+        late = asyncio.get_running_loop().time() - self._last_round
+        return late <= max(3 * self.interval, 60.0)
+
     async def _run(self) -> None:
         while not self._stopping:
+            self._last_round = asyncio.get_running_loop().time()
             try:
                 while await self.courier.run_once() > 0:
-                    pass
+                    self._last_round = asyncio.get_running_loop().time()  # a backlog moving
             except Exception:  # the database may be away for a moment: keep the loop alive
                 log.exception("delivery round failed")
             await self._run_periodic()

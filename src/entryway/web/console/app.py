@@ -47,10 +47,6 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(accounts.router)
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> PlainTextResponse:
-        return PlainTextResponse("ok")
-
     @app.exception_handler(NeedsConsoleSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:
         return redirect("/signin")
