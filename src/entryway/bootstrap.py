@@ -31,7 +31,7 @@ from entryway.adapters.orders import HttpOrders
 from entryway.adapters.orders_twin import MemoryOrders
 from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
-from entryway.adapters.sql.database import Database
+from entryway.adapters.sql.database import Database, known_revisions
 from entryway.adapters.strength import common_passwords, estimate
 from entryway.adapters.template_check import check_templates_dir
 from entryway.core.apps import AppPolicy
@@ -328,6 +328,7 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         console = create_console_app(runtime.deps, runtime.console)
         app.add_middleware(ConsoleHost, console=console, host=console_host(runtime.console.url))
     # Outermost of all: a load balancer's probe may send any Host, an IP address too.
+    known_revisions()  # read the migrations now, not during a probe
     app.add_middleware(Probes, db=runtime.db, delivery=runtime.delivery, delivers=deliver)
     return app
 

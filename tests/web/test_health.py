@@ -47,8 +47,13 @@ async def test_the_console_host_answers_the_probes_too(hosts: Hosts) -> None:
     assert (await hosts.console.get("/readyz")).status_code == 200
 
 
-async def test_not_ready_while_the_delivery_loop_is_stopped(world: World) -> None:
+async def test_not_ready_while_the_delivery_loop_is_stopped(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """This process delivers, and its loop has not started (or ended): 503."""
+    from entryway.web import health
+
+    monkeypatch.setattr(health, "KEEP_FOR", 0.0)  # every probe looks again
     async with _client(world, deliver=True, host="10.0.0.7") as client:
         r = await client.get("/readyz")
         assert r.status_code == 503
@@ -67,14 +72,27 @@ async def test_not_ready_while_the_delivery_loop_is_stopped(world: World) -> Non
         assert (await client.get("/readyz")).json()["checks"]["delivery"] == "stopped"
 
 
-async def test_not_ready_with_the_schema_behind(world: World) -> None:
-    from tests.adapters.test_migrations import migrate
+async def test_not_ready_with_the_schema_behind_ready_with_it_ahead(world: World) -> None:
+    """Behind this code's newest migration: 503. Ahead of it (a newer release upgraded the
+    database during a rolling deploy): still ready, so old instances keep serving."""
+    from tests.adapters.test_migrations import execute, migrate
 
-    await migrate(world.runtime.db, "0015", down=True)  # one migration behind
-    async with _client(world, deliver=False, host="10.0.0.7") as client:
-        r = await client.get("/readyz")
-    assert r.status_code == 503 and r.json()["checks"]["migrations"] == "behind"
-    await migrate(world.runtime.db, "head")
+    db = world.runtime.db
+    await migrate(db, "-1", down=True)  # one migration behind
+    try:
+        async with _client(world, deliver=False, host="10.0.0.7") as client:
+            r = await client.get("/readyz")
+        assert r.status_code == 503 and r.json()["checks"]["migrations"] == "behind"
+    finally:
+        await migrate(db, "head")
+    [(head,)] = await db.run_sql("SELECT version_num FROM alembic_version")
+    await execute(db, "UPDATE alembic_version SET version_num = 'f00dcafe'")
+    try:
+        async with _client(world, deliver=False, host="10.0.0.7") as client:
+            r = await client.get("/readyz")
+        assert r.status_code == 200 and r.json()["checks"]["migrations"] == "ahead"
+    finally:
+        await execute(db, f"UPDATE alembic_version SET version_num = '{head}'")
 
 
 async def test_not_ready_with_the_database_away(world: World) -> None:
@@ -98,3 +116,26 @@ async def test_not_ready_with_the_database_away(world: World) -> None:
         "migrations": "unknown",
         "delivery": "off",
     }
+
+
+async def test_probes_arriving_together_share_one_look(world: World) -> None:
+    """Any Host may probe: a burst costs one read of the database, not one each."""
+    from entryway.web.health import Probes
+
+    class Counting:
+        calls = 0
+
+        async def readiness(self) -> str:
+            Counting.calls += 1
+            await asyncio.sleep(0.05)
+            return "current"
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError("the probe answers by itself")
+
+    probes = Probes(app, db=Counting(), delivery=world.runtime.delivery, delivers=False)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=probes)
+    async with httpx.AsyncClient(transport=transport, base_url="http://10.0.0.7") as client:
+        answers = await asyncio.gather(*(client.get("/readyz") for _ in range(20)))
+    assert {a.status_code for a in answers} == {200}
+    assert Counting.calls == 1

@@ -2,8 +2,9 @@
 the host check that refuses unknown hosts on every other path (SECURITY.md 12):
 
 - ``GET /healthz``: the process answers (200 ``ok``);
-- ``GET /readyz``: this instance can serve: the database answers, its schema is at the
-  newest migration, and the delivery loop goes round (when this process delivers). 200 or
+- ``GET /readyz``: this instance can serve: the database answers, its schema is not
+  behind this code's newest migration (ahead is fine: a newer release upgraded it during a
+  rolling deploy), and the delivery loop goes round (when this process delivers). 200 or
   503, with each check's state as JSON, and nothing else: no version, host or setting.
 """
 
@@ -12,8 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -21,14 +21,14 @@ from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.web.security import with_security_headers
 
 log = logging.getLogger(__name__)
-PROBE_TIMEOUT = 2.0  # seconds per check: a probe that hangs is a failed probe
+PROBE_TIMEOUT = 2.0  # seconds for the database's answer: a probe that hangs has failed
+KEEP_FOR = 1.0  # seconds a readiness answer is kept for the probes that follow
 
 
 class Database(Protocol):
     """What the probe asks of the database (adapters.sql.database.Database)."""
 
-    async def run_sql(self, statement: str) -> Any: ...
-    async def migrations_current(self) -> bool: ...
+    async def readiness(self) -> str: ...
 
 
 class Probes:
@@ -41,6 +41,9 @@ class Probes:
         self.db = db
         self.delivery = delivery
         self.delivers = delivers
+        self._lock = asyncio.Lock()
+        self._kept: tuple[float, dict[str, str]] | None = None
+        self._logged: dict[str, str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path") if scope["type"] == "http" else None
@@ -51,34 +54,39 @@ class Probes:
             await _answer(send, scope, 200, b"ok", b"text/plain; charset=utf-8")
             return
         checks = await self.checks()
-        ready = all(state in ("ok", "current", "running", "off") for state in checks.values())
+        ready = _ready(checks)
         body = json.dumps({"status": "ready" if ready else "not ready", "checks": checks})
         await _answer(send, scope, 200 if ready else 503, body.encode(), b"application/json")
 
     async def checks(self) -> dict[str, str]:
-        database = await _probe(self._database, "unreachable")
-        migrations = await _probe(self._migrations, "unknown") if database == "ok" else "unknown"
+        """The checks' states, shared by probes arriving together and kept for a second
+        (a probe on any Host must not cost a query each)."""
+        async with self._lock:
+            now = asyncio.get_running_loop().time()
+            if self._kept is None or now - self._kept[0] >= KEEP_FOR:
+                self._kept = (now, await self._check())
+            return self._kept[1]
+
+    async def _check(self) -> dict[str, str]:
+        try:
+            async with asyncio.timeout(PROBE_TIMEOUT):
+                schema = await self.db.readiness()
+            database, migrations = "ok", schema
+        except Exception:  # any failure is "not ready"
+            database, migrations = "unreachable", "unknown"
         # "off": this process does not deliver (another one does, or none: tests).
         delivery = "running" if self.delivery.alive() else "stopped"
         if not self.delivers:
             delivery = "off"
-        return {"database": database, "migrations": migrations, "delivery": delivery}
-
-    async def _database(self) -> str:
-        await self.db.run_sql("SELECT 1")
-        return "ok"
-
-    async def _migrations(self) -> str:
-        return "current" if await self.db.migrations_current() else "behind"
+        found = {"database": database, "migrations": migrations, "delivery": delivery}
+        if found != self._logged:  # said once when it changes, not at every probe
+            (log.info if _ready(found) else log.warning)("readiness: %s", found)
+            self._logged = found
+        return found
 
 
-async def _probe(check: Callable[[], Awaitable[str]], failed: str) -> str:
-    try:
-        async with asyncio.timeout(PROBE_TIMEOUT):
-            return await check()
-    except Exception:  # any failure is "not ready"; the log says which
-        log.warning("readiness check failed", exc_info=True)
-        return failed
+def _ready(checks: dict[str, str]) -> bool:
+    return all(state in ("ok", "current", "ahead", "running", "off") for state in checks.values())
 
 
 async def _answer(send: Send, scope: Scope, status: int, body: bytes, kind: bytes) -> None:

@@ -206,14 +206,21 @@ class Database:
         async with self.engine.begin() as aconn:
             await aconn.run_sync(_upgrade)
 
-    async def migrations_current(self) -> bool:
-        """Whether the schema is at the newest migration (the readiness probe asks)."""
+    async def readiness(self) -> str:
+        """The schema's standing for the readiness probe, in one short read: "current",
+        "behind" (a revision this code knows, older than its newest), or "ahead" (one it
+        does not know: a newer release has upgraded, and this one still serves). Raises
+        when the database does not answer. On SQLite it waits its turn like any unit of
+        work, so the probe never blocks the event loop on the file's lock."""
         if self.sync_engine is not None:
-            with self.sync_engine.connect() as conn:
-                return _at_head(conn)
+            async with self._write_lock:
+                with self.sync_engine.connect() as conn:
+                    found = _standing(conn)
+                    conn.rollback()
+                    return found
         assert self.engine is not None
         async with self.engine.connect() as aconn:
-            return bool(await aconn.run_sync(_at_head))
+            return str(await aconn.run_sync(_standing))
 
     async def run_sql(self, statement: str) -> Any:
         """One raw statement in its own transaction (operator tooling and tests)."""
@@ -232,14 +239,20 @@ class Database:
 
 
 @functools.cache
-def _heads() -> frozenset[str]:
+def known_revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """This code's newest revisions and all it knows (read once: call at start)."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    return frozenset(ScriptDirectory.from_config(cfg).get_heads())
+    script = ScriptDirectory.from_config(cfg)
+    return frozenset(script.get_heads()), frozenset(r.revision for r in script.walk_revisions())
 
 
-def _at_head(conn: Connection) -> bool:
-    return frozenset(MigrationContext.configure(conn).get_current_heads()) == _heads()
+def _standing(conn: Connection) -> str:
+    current = frozenset(MigrationContext.configure(conn).get_current_heads())
+    heads, known = known_revisions()
+    if current == heads:
+        return "current"
+    return "behind" if current <= known else "ahead"
 
 
 def _upgrade(conn: Connection) -> None:

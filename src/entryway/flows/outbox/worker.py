@@ -23,6 +23,7 @@ class DeliveryLoop:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._last_round: float | None = None  # the event loop's clock, at each round
+        self._in_round = False
         # Housekeeping that rides on this loop (closing solved cases): [job, every, next due]
         self._periodic: list[_Periodic] = []
 
@@ -58,18 +59,22 @@ class DeliveryLoop:
         stuck in one round, or ended, would leave every message waiting."""
         if self._task is None or self._task.done() or self._last_round is None:
             return False
+        if self._in_round:  # delivering (a slow provider may hold a batch a while)
+            return True
         late = asyncio.get_running_loop().time() - self._last_round
         return late <= max(3 * self.interval, 60.0)
 
     async def _run(self) -> None:
         while not self._stopping:
             self._last_round = asyncio.get_running_loop().time()
+            self._in_round = True
             try:
                 while await self.courier.run_once() > 0:
-                    self._last_round = asyncio.get_running_loop().time()  # a backlog moving
+                    pass
             except Exception:  # the database may be away for a moment: keep the loop alive
                 log.exception("delivery round failed")
             await self._run_periodic()
+            self._in_round = False
             if self._stopping:
                 break
             with contextlib.suppress(TimeoutError):
