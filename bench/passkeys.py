@@ -28,7 +28,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.passkey
 from tests.passkey_device import Device
 
 import signin
-from signin import BenchError, CpuWindow, quantile, run_async
+from signin import BenchError, CpuWindow, run_async
+from tokens import Phase
 
 
 def raw_check_rate(seconds: float) -> float:
@@ -83,12 +84,6 @@ class Shopper:
     http: httpx.AsyncClient
     identifier: str
     device: Device
-
-
-@dataclass
-class Phase:
-    done: int = 0
-    latencies: list[float] = field(default_factory=list)
 
 
 _ADDRESSES = iter(f"10.{a}.{b}.{c}" for a in range(256) for b in range(256) for c in range(1, 255))
@@ -177,17 +172,7 @@ async def measure(args: argparse.Namespace, server: signin.Server) -> dict[str, 
                 await asyncio.gather(*(loop(s, phase, until) for s in shoppers))
                 cpu.stop()
                 if not warm:
-                    ordered = sorted(phase.latencies)
-                    each = max(phase.done, 1)
-                    results[name] = {
-                        "per_second": phase.done / cpu.wall_s,
-                        "count": phase.done,
-                        "p50_ms": quantile(ordered, 0.5) * 1000,
-                        "p99_ms": quantile(ordered, 0.99) * 1000,
-                        "server_cpu_ms_each": (cpu.loop_s + cpu.other_s) / each * 1000,
-                        "client_cpu_ms_each": cpu.own_s / each * 1000,
-                        **cpu.summary(),
-                    }
+                    results[name] = signin.phase_result(phase.done, phase.latencies, cpu)
     finally:
         for s in shoppers:
             await s.http.aclose()

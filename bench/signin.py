@@ -561,6 +561,21 @@ def quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def phase_result(done: int, latencies: list[float], cpu: CpuWindow) -> dict[str, Any]:
+    """A measured phase's rate, latencies and CPU per operation (tokens.py, passkeys.py)."""
+    ordered = sorted(latencies)
+    each = max(done, 1)
+    return {
+        "per_second": done / cpu.wall_s,
+        "count": done,
+        "p50_ms": quantile(ordered, 0.5) * 1000,
+        "p99_ms": quantile(ordered, 0.99) * 1000,
+        "server_cpu_ms_each": (cpu.loop_s + cpu.other_s) / each * 1000,
+        "client_cpu_ms_each": cpu.own_s / each * 1000,
+        **cpu.summary(),
+    }
+
+
 def run_async(coro: Awaitable[dict[str, Any]]) -> dict[str, Any]:
     """Run the client on uvloop when available: the client shares the cores with the server."""
     try:

@@ -34,7 +34,7 @@ from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 import signin
-from signin import BenchError, CpuWindow, quantile, run_async
+from signin import BenchError, CpuWindow, run_async
 
 REDIRECT = "http://127.0.0.1/cb"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -179,17 +179,7 @@ async def measure(args: argparse.Namespace, server: signin.Server) -> dict[str, 
                 )
                 cpu.stop()
                 if not warm:
-                    ordered = sorted(phase.latencies)
-                    each = max(phase.done, 1)
-                    results[name] = {
-                        "per_second": phase.done / cpu.wall_s,
-                        "count": phase.done,
-                        "p50_ms": quantile(ordered, 0.5) * 1000,
-                        "p99_ms": quantile(ordered, 0.99) * 1000,
-                        "server_cpu_ms_each": (cpu.loop_s + cpu.other_s) / each * 1000,
-                        "client_cpu_ms_each": cpu.own_s / each * 1000,
-                        **cpu.summary(),
-                    }
+                    results[name] = signin.phase_result(phase.done, phase.latencies, cpu)
     finally:
         for c in chains:
             await c.http.aclose()
