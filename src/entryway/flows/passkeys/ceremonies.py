@@ -102,7 +102,7 @@ def user_handle(deps: Deps, site: str, account_id: str) -> bytes:
 @dataclass(frozen=True, slots=True)
 class Begun:
     """A ceremony's options for ``navigator.credentials`` (JSON) and the token that finishes
-    it (a cookie, or the JSON API's ``flow_id``)."""
+    it (the page's form field ``flow``, or the JSON API's ``flow_id``)."""
 
     token: str
     options: str

@@ -5,7 +5,6 @@ pages; without script the controls stay hidden and the password and app sign in 
 from __future__ import annotations
 
 import hashlib
-import json
 
 from fastapi import APIRouter, Depends
 from starlette.requests import Request
@@ -13,7 +12,6 @@ from starlette.responses import JSONResponse, Response
 
 from entryway.core.staff import Actor, StaffLevel
 from entryway.errors import EntrywayError, Forbidden, InvalidInput, SignInLocked, SignInThrottled
-from entryway.flows.passkeys.ceremonies import Begun
 from entryway.flows.staff import passkeys as staff_passkeys
 from entryway.flows.staff import session as staff_session
 from entryway.web.console.render import (
@@ -29,15 +27,11 @@ from entryway.web.console.render import (
     text,
     who,
 )
+from entryway.web.pages.passkeys import options_response
 
 router = APIRouter(include_in_schema=False)
 FLOW = "flow"  # the form field that carries the ceremony's token back (five minutes)
 PAGE = "/passkeys"
-
-
-def _begun(begun: Begun) -> Response:
-    body = {"flow": begun.token, "options": json.loads(begun.options)}
-    return JSONResponse(body, headers={"cache-control": "no-store"})
 
 
 def _browser(request: Request) -> str:
@@ -61,7 +55,7 @@ async def sign_in_options(request: Request) -> Response:
         )
     except SignInThrottled as exc:
         return JSONResponse({"message": exc.message}, status_code=exc.status)
-    return _begun(begun)
+    return options_response(begun)
 
 
 @router.post("/signin/passkey")
@@ -124,7 +118,7 @@ async def add_options(request: Request, actor: Actor = Depends(actor_page)) -> R
         return JSONResponse({"reauth": PAGE}, status_code=403)
     except (InvalidInput, SignInLocked) as exc:  # a wrong password, locked, too many
         return JSONResponse({"message": exc.message}, status_code=exc.status)
-    return _begun(begun)
+    return options_response(begun)
 
 
 @router.post(PAGE)
