@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import structlog
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from entryway.adapters.backchannel import HttpLogoutPoster
 from entryway.adapters.clock import SystemClock
@@ -27,6 +28,7 @@ from entryway.adapters.identifiers import IdentifierParser
 from entryway.adapters.loopback import LoopbackTransport
 from entryway.adapters.mail import DemoSink, SmtpMailer
 from entryway.adapters.messages import MessageTemplates
+from entryway.adapters.metrics import MetricsListener, PrometheusMetrics
 from entryway.adapters.orders import HttpOrders
 from entryway.adapters.orders_twin import MemoryOrders
 from entryway.adapters.sealing import AesGcmSealer
@@ -46,6 +48,8 @@ from entryway.core.sites import SiteDirectory
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.apps.logout import logout_token
 from entryway.flows.demo_orders import demo_orders
+from entryway.flows.observe.ports import NoMetrics
+from entryway.flows.observe.readings import reading
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.outbox.worker import DeliveryLoop
 from entryway.flows.passkeys.ceremonies import sweep as passkey_sweep
@@ -53,12 +57,13 @@ from entryway.flows.ports import Clock, Deps, Keys, Mailer, OrderLookup, Texter
 from entryway.flows.recovery.pending import evaluate_requested, move_along
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.support.queue import close_solved
-from entryway.settings import Settings, console_host
+from entryway.settings import Settings, console_host, listen_address
 from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
 from entryway.web.console.render import ConsoleConfig
 from entryway.web.health import Probes
+from entryway.web.observe import RequestMetrics
 from entryway.web.render import TEMPLATES, make_templates
 from entryway.web.security import WebConfig
 
@@ -82,6 +87,7 @@ class Runtime:
     articles: HelpCenter
     catalogs: Catalogs
     console: ConsoleConfig | None = None
+    metrics: PrometheusMetrics | None = None  # with METRICS_ADDRESS
 
     async def close(self) -> None:
         await self.delivery.stop()
@@ -150,6 +156,8 @@ def build(
         else None
     )
 
+    metrics = PrometheusMetrics() if settings.metrics_address else None
+
     async def sign_logout(body: str) -> str:
         return await logout_token(deps, body)  # ``deps`` is made below, before any delivery
 
@@ -162,6 +170,7 @@ def build(
         keep_code_bodies=settings.demo,
         poster=HttpLogoutPoster(http),
         sign_logout=sign_logout,
+        metrics=metrics or NoMetrics(),
     )
     delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
     hasher = Argon2Hasher(
@@ -169,6 +178,8 @@ def build(
         concurrency=settings.hash_concurrency,
         pepper=derive(secret, "password-pepper"),
     )
+    if metrics is not None:
+        hasher.observe_wait(metrics.watch_hashing(hasher.queue_depth))
     deps = Deps(
         sites=sites,
         clock=clock,
@@ -193,6 +204,7 @@ def build(
         recovery_policy=recovery_policy(settings),
         app_policy=app_policy(settings),
         suspension_reasons=settings.reason_catalog(),
+        metrics=metrics or NoMetrics(),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):
@@ -231,6 +243,7 @@ def build(
         articles=articles,
         catalogs=catalogs,
         console=console,
+        metrics=metrics,
     )
 
 
@@ -306,9 +319,12 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         await ensure_keys(runtime.deps)  # the OIDC signing keys, made on first start
         if deliver:
             runtime.delivery.start()
+        listener = await _listen_for_scrapes(runtime)
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             await runtime.close()
 
     settings = runtime.settings
@@ -322,15 +338,37 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
             Path(settings.templates_dir) if settings.templates_dir else None,
         ),
     )
+    metrics = runtime.metrics
+    if metrics is not None:  # outside the app's own middleware: the whole request is timed
+        app.add_middleware(RequestMetrics, metrics=metrics, name="site")
     if runtime.console is not None:
         # Outermost: the console's host never reaches the customer app, nor a site's the
         # console; lifespan events still go to the customer app alone, so they run once.
-        console = create_console_app(runtime.deps, runtime.console)
+        console: ASGIApp = create_console_app(runtime.deps, runtime.console)
+        if metrics is not None:
+            console = RequestMetrics(console, metrics=metrics, name="console")
         app.add_middleware(ConsoleHost, console=console, host=console_host(runtime.console.url))
     # Outermost of all: a load balancer's probe may send any Host, an IP address too.
     known_revisions()  # read the migrations now, not during a probe
     app.add_middleware(Probes, db=runtime.db, delivery=runtime.delivery, delivers=deliver)
     return app
+
+
+async def _listen_for_scrapes(runtime: Runtime) -> MetricsListener | None:
+    """The metrics listener on METRICS_ADDRESS, when set; a taken address refuses to start."""
+    if runtime.metrics is None:
+        return None
+    host, port = listen_address(runtime.settings.metrics_address)
+    listener = MetricsListener(
+        runtime.metrics, functools.partial(reading, runtime.deps), runtime.deps.clock.now
+    )
+    try:
+        await listener.start(host, port)
+    except OSError as exc:
+        raise UnsafeSettings(
+            f"refusing to start: ENTRYWAY_METRICS_ADDRESS {host}:{port}: {exc.strerror}"
+        ) from None
+    return listener
 
 
 def configure_logging(level: str) -> None:

@@ -64,6 +64,15 @@ def demo_sites(port: int, host: str = "localhost") -> list[Site]:
     ]
 
 
+def listen_address(value: str) -> tuple[str, int]:
+    """``host:port`` (``[::1]:9108`` for IPv6) as a host and a port number (0: any free one)."""
+    host, sep, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise ValueError(f"expected host:port such as 127.0.0.1:9108, got {value!r}")
+    return host, int(port)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ENTRYWAY_", frozen=True, extra="ignore")
 
@@ -110,6 +119,9 @@ class Settings(BaseSettings):
     recovery_refusal_delay_minutes: float = 24 * 60  # "we could not verify it" comes after
     identity_checks_per_day: int = 3
     log_level: str = "info"
+    # Prometheus metrics on a listener of their own, "host:port" ("" = off), e.g.
+    # "127.0.0.1:9108". Keep it off the public network: it asks for no credentials.
+    metrics_address: str = ""
     # OpenID Connect provider (core/apps.py AppPolicy): lifetimes of what it issues.
     oidc_code_seconds: int = 60
     oidc_access_minutes: int = 15
@@ -131,6 +143,13 @@ class Settings(BaseSettings):
     # appealable, appeal_days}, ...]; empty = none outside demo mode, the demo's own in it
     # (core/suspension.py). Codes are stored with suspensions: never rename or reuse one.
     suspension_reasons: list[SuspensionReason] = Field(default_factory=list)
+
+    @field_validator("metrics_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        if value:
+            listen_address(value)  # raises with the bad value in the message
+        return value
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -296,6 +315,7 @@ SHOWN_AS_IS = frozenset(
         "ip_unusual_after",
         "ip_refuse_after",
         "log_level",
+        "metrics_address",
         "recovery_wait_minutes",
         "recovery_wait_minutes_two_step",
         "recovery_refusal_delay_minutes",

@@ -7,6 +7,7 @@ import hmac
 import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ class _Workers:
 
     def __init__(self, count: int) -> None:
         self._jobs: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        # Told each job's wait in the queue, in seconds (the metrics' histogram).
+        self.on_wait: Callable[[float], None] | None = None
         self._order = itertools.count()
         self._threads = [
             threading.Thread(target=self._work, name=f"argon2-{n}", daemon=True)
@@ -52,15 +55,22 @@ class _Workers:
 
     def submit(self, urgent: bool, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         future: Future[Any] = Future()
-        self._jobs.put((0 if urgent else 1, next(self._order), (future, fn, args)))
+        job = (future, fn, args, time.perf_counter())
+        self._jobs.put((0 if urgent else 1, next(self._order), job))
         return future
+
+    def depth(self) -> int:
+        """Jobs waiting for a thread now (not those being worked on)."""
+        return self._jobs.qsize()
 
     def _work(self) -> None:
         while True:
             _priority, _order, job = self._jobs.get()
             if job is None:  # shutdown
                 return
-            future, fn, args = job
+            future, fn, args, queued_at = job
+            if self.on_wait is not None:
+                self.on_wait(time.perf_counter() - queued_at)
             if not future.set_running_or_notify_cancel():
                 continue  # its caller went away while it waited
             try:
@@ -115,6 +125,15 @@ class Argon2Hasher:
 
     def close(self) -> None:
         self._pool.shutdown()
+
+    def queue_depth(self) -> int:
+        """Hashes waiting for a thread now: a lasting queue means more load than cores."""
+        return self._pool.depth()
+
+    def observe_wait(self, observe: Callable[[float], None]) -> None:
+        """Tell ``observe`` how long each hash waited for a thread, in seconds; it runs on
+        the hashing threads, so it must be thread-safe (prometheus-client's are)."""
+        self._pool.on_wait = observe
 
     async def verify_dummy(self, password: str, *, urgent: bool = False) -> None:
         """Spend one verify's worth of work on a hash that never matches (SECURITY.md 3)."""

@@ -22,6 +22,7 @@ from entryway.core.sites import Site, SiteDirectory
 from entryway.core.suspension import AppealState, ReasonCatalog, SuspensionState
 from entryway.core.throttle import FailureScope
 from entryway.flows.apps.ports import Apps
+from entryway.flows.observe.ports import Gauges, Metrics, NoMetrics
 from entryway.flows.passkeys.ports import Passkeys
 from entryway.flows.records import (
     Account as Account,
@@ -673,6 +674,11 @@ class UnitOfWork(Protocol):
     @property
     def passkeys(self) -> Passkeys: ...
     @property
+    def gauges(self) -> Gauges:
+        """Read-only aggregates for the metrics scrape."""
+        ...
+
+    @property
     def staff_passkeys(self) -> Passkeys:
         """The console's passkeys: the same shape, in tables of their own (SECURITY.md 30)."""
         ...
@@ -729,6 +735,7 @@ class Deps:
     recovery_policy: RecoveryPolicy = field(default_factory=RecoveryPolicy)
     suspension_reasons: ReasonCatalog = field(default_factory=ReasonCatalog)
     app_policy: AppPolicy = field(default_factory=AppPolicy)
+    metrics: Metrics = field(default_factory=NoMetrics)  # counted only with METRICS_ADDRESS
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 
 from entryway.adapters.sql.apps import AppRepo
 from entryway.adapters.sql.cases import CaseRepo
+from entryway.adapters.sql.gauges import GaugeRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.passkeys import PasskeyRepo, StaffPasskeyRepo
 from entryway.adapters.sql.questions import QuestionRepo
@@ -73,6 +74,7 @@ class SqlUnitOfWork:
         self.apps = AppRepo(conn)
         self.passkeys = PasskeyRepo(conn)
         self.staff_passkeys = StaffPasskeyRepo(conn)
+        self.gauges = GaugeRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from entryway.core.events import Channel
 from entryway.core.masking import mask
+from entryway.core.observe import DeliveryResult
 from entryway.core.outbox import CODE_KINDS, LINK_KINDS, kept_parts, retry_delay, should_give_up
+from entryway.flows.observe.ports import Metrics, NoMetrics
 from entryway.flows.ports import Clock, LogoutPoster, Mailer, Message, Texter, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -34,6 +36,7 @@ class Courier:
     poster: LogoutPoster | None = None  # back-channel logout tokens to apps
     # A queued logout statement becomes its signed token only as it is posted.
     sign_logout: Callable[[str], Awaitable[str]] | None = None
+    metrics: Metrics = field(default_factory=NoMetrics)
 
     async def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns how many were accepted by a provider."""
@@ -50,16 +53,20 @@ class Courier:
                     body, html = after if after is not None else (None, None)
                     await uow.outbox.mark_sent(message.id, self.clock.now(), body, html)
                     sent += 1
+                    result = DeliveryResult.SENT
                 else:
                     attempts = message.attempts + 1
+                    gave_up = should_give_up(attempts)
+                    result = DeliveryResult.GAVE_UP if gave_up else DeliveryResult.RETRY
                     await uow.outbox.mark_retry(
                         message.id,
                         attempts,
                         self.clock.now() + retry_delay(attempts),
                         error[:500],
-                        should_give_up(attempts),
+                        gave_up,
                     )
                 await uow.commit()
+            self.metrics.delivered(message.channel.value, result)
         return sent
 
     def _after(self, message: Message) -> tuple[str, str] | None:

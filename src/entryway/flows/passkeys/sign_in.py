@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from entryway.core.events import AccountStatus, AuditAction
 from entryway.core.lockout import LockReason
+from entryway.core.observe import SignInMethod, SignInOutcome
 from entryway.core.passkeys import site_party
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.common import audit, open_session
+from entryway.flows.observe.counting import refused_outcome
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -43,7 +45,31 @@ async def sign_in(
     binding: str = "",
 ) -> SignedIn:
     """A session for the passkey's account; InvalidInput when the assertion fails,
-    SignInLocked when the account is locked, AccountSuspended with its notice."""
+    SignInLocked when the account is locked, AccountSuspended with its notice. Each attempt
+    is counted by its outcome for the metrics."""
+    try:
+        signed = await _check_assertion(
+            deps, site_code, token, credential, remember, who, client, binding
+        )
+    except Exception as exc:
+        refused = refused_outcome(exc)
+        if refused is not None:
+            deps.metrics.sign_in(SignInMethod.PASSKEY, refused)
+        raise
+    deps.metrics.sign_in(SignInMethod.PASSKEY, SignInOutcome.SUCCESS)
+    return signed
+
+
+async def _check_assertion(
+    deps: Deps,
+    site_code: str,
+    token: str,
+    credential: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+    binding: str,
+) -> SignedIn:
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
     await lockout.refuse_busy_address(deps, who)

@@ -285,6 +285,7 @@ async def lock(
     )
     if not acquired:
         return False
+    deps.metrics.lock_opened(reason.value)
     # The lock now holds the state: when it lifts, the account starts with a clean count.
     await uow.counters.reset(budget.site, FailureScope.ACCOUNT, budget.lock_key)
     if account is None:

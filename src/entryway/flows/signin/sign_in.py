@@ -22,6 +22,7 @@ from entryway.core.events import AccountStatus, AuditAction, Channel, MessageKin
 from entryway.core.identifiers import Identifier, IdentifierKind
 from entryway.core.locales import N_
 from entryway.core.lockout import LockReason, locks_now, over_budget, unusual_reason
+from entryway.core.observe import SignInMethod, SignInOutcome
 from entryway.core.passwords import normalize_password, within_input_cap
 from entryway.core.secrets import keyed_hash
 from entryway.core.sessions import SessionLevel
@@ -30,6 +31,7 @@ from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
 from entryway.flows import words
 from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
+from entryway.flows.observe.counting import refused_outcome
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
@@ -84,8 +86,32 @@ async def sign_in(
     or its SignInLocked / SignInThrottled forms, which are decided before any hash.
 
     The hasher runs exactly once whether or not the account exists (SECURITY.md 3), and
-    never for a refused attempt (DESIGN.md performance rules).
+    never for a refused attempt (DESIGN.md performance rules). Each attempt is counted by
+    its outcome for the metrics.
     """
+    try:
+        result = await _check_password(
+            deps, site_code, identifier, password, remember, who, client, browser
+        )
+    except Exception as exc:
+        refused = refused_outcome(exc)
+        if refused is not None:
+            deps.metrics.sign_in(SignInMethod.PASSWORD, refused)
+        raise
+    deps.metrics.sign_in(SignInMethod.PASSWORD, _OUTCOMES[type(result)])
+    return result
+
+
+async def _check_password(
+    deps: Deps,
+    site_code: str,
+    identifier: str,
+    password: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+    browser: str,
+) -> SignedIn | SecondStep | MustVerify | MustConfirm:
     site = deps.site(site_code)
     ident = check_identifier(deps, site_code, identifier)
     if not within_input_cap(password):
@@ -214,6 +240,14 @@ async def sign_in(
         expires_at=session.expires_at,
         ends_at=session.ends_at,
     )
+
+
+_OUTCOMES = {
+    SignedIn: SignInOutcome.SUCCESS,
+    SecondStep: SignInOutcome.SECOND_STEP,
+    MustVerify: SignInOutcome.UNVERIFIED,
+    MustConfirm: SignInOutcome.UNUSUAL,
+}
 
 
 async def _password_unchanged(uow: UnitOfWork, account: Account) -> Account | None:

@@ -1,0 +1,1 @@
+"""What an operator watches: the metrics port and the readings taken at each scrape."""
