@@ -36,6 +36,7 @@ from entryway.adapters.sms import WebhookTexter
 from entryway.adapters.sql.database import Database, known_revisions
 from entryway.adapters.strength import common_passwords, estimate
 from entryway.adapters.template_check import check_templates_dir
+from entryway.adapters.webhooks import SignedEventPoster
 from entryway.core.apps import AppPolicy
 from entryway.core.articles import HelpCenter
 from entryway.core.locales import Catalogs
@@ -58,6 +59,7 @@ from entryway.flows.recovery.pending import evaluate_requested, move_along
 from entryway.flows.signin.gate import HashGate
 from entryway.flows.support.queue import close_solved
 from entryway.settings import Settings, console_host, listen_address
+from entryway.settings_webhooks import subscriptions, webhook_problems
 from entryway.web.app import create_app
 from entryway.web.console.app import create_console_app
 from entryway.web.console.dispatch import ConsoleHost
@@ -122,7 +124,9 @@ def build(
 ) -> Runtime:
     """Wire every part from ``settings``; twins may be passed in by tests."""
     problems = settings.problems() or (
-        settings.console_problems() + settings.order_lookup_problems()
+        settings.console_problems()
+        + settings.order_lookup_problems()
+        + webhook_problems(settings.webhooks, settings.demo)
     )
     if problems:
         raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
@@ -171,6 +175,7 @@ def build(
         poster=HttpLogoutPoster(http),
         sign_logout=sign_logout,
         metrics=metrics or NoMetrics(),
+        events=SignedEventPoster(http, {w.url: w.secret for w in settings.webhooks}),
     )
     delivery = DeliveryLoop(courier, settings.deliver_interval_seconds)
     hasher = Argon2Hasher(
@@ -205,6 +210,7 @@ def build(
         app_policy=app_policy(settings),
         suspension_reasons=settings.reason_catalog(),
         metrics=metrics or NoMetrics(),
+        webhooks=subscriptions(settings.webhooks),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):
@@ -317,9 +323,13 @@ def app_for(runtime: Runtime, *, migrate: bool = False, deliver: bool = True) ->
         if migrate:
             await runtime.db.upgrade()
         await ensure_keys(runtime.deps)  # the OIDC signing keys, made on first start
+        try:
+            listener = await _listen_for_scrapes(runtime)  # a taken address stops here
+        except BaseException:
+            await runtime.close()
+            raise
         if deliver:
             runtime.delivery.start()
-        listener = await _listen_for_scrapes(runtime)
         try:
             yield
         finally:

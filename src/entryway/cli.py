@@ -1,5 +1,5 @@
 """Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``, ``accounts``,
-``apps``, ``keys``.
+``apps``, ``keys``, ``webhooks``.
 No business logic here."""
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from entryway.flows.apps.demo import DemoShop, register_demo_shop
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
+from entryway.ops_cli import add_webhooks_parser, run_webhooks
 from entryway.settings import Settings, demo_sites, load_settings
 from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
 from entryway.trust_cli import add_accounts_parser, add_token_parser, run_accounts, run_token
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     add_accounts_parser(sub)
     add_apps_parser(sub)
     add_keys_parser(sub)
+    add_webhooks_parser(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -91,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_apps(args, demo_settings)
         if args.command == "keys":
             return run_keys(args, demo_settings)
+        if args.command == "webhooks":
+            return run_webhooks(args)
         if args.command == "demo":
             return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from entryway.core.questions import Question, QuestionList
 from entryway.core.sites import AndroidApp, Site
 from entryway.core.suspension import DEMO_REASONS, ReasonCatalog, SuspensionReason
+from entryway.settings_webhooks import WebhookReceiver
 
 DEMO_BRAND_COLOR = "#0b6e4f"  # Acme Market's green
 DEMO_APP_FINGERPRINT = ":".join(["5A"] * 32)  # no real certificate: a demo value
@@ -122,6 +123,9 @@ class Settings(BaseSettings):
     # Prometheus metrics on a listener of their own, "host:port" ("" = off), e.g.
     # "127.0.0.1:9108". Keep it off the public network: it asks for no credentials.
     metrics_address: str = ""
+    # The store's receivers of security events: [{url, secret, events}, ...] (README
+    # "Security event webhooks"); each secret is whsec_ and base64, never shown.
+    webhooks: list[WebhookReceiver] = Field(default_factory=list)
     # OpenID Connect provider (core/apps.py AppPolicy): lifetimes of what it issues.
     oidc_code_seconds: int = 60
     oidc_access_minutes: int = 15
@@ -338,7 +342,7 @@ SHOWN_AS_URL = frozenset(
     {"database_url", "console_url", "smtp_url", "sms_webhook_url", "order_lookup_url"}
 )
 SHOWN_AS_SITES = frozenset({"sites"})
-SECRET_SETTINGS = frozenset({"secret_key", "order_lookup_secret"})
+SECRET_SETTINGS = frozenset({"secret_key", "order_lookup_secret", "webhooks"})  # webhooks: secrets
 
 
 def redact_url(url: str) -> str:

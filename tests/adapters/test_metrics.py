@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
@@ -16,10 +18,11 @@ from entryway.adapters.mail import MemoryMailer
 from entryway.adapters.metrics import MetricsListener, PrometheusMetrics
 from entryway.adapters.sms import MemoryTexter
 from entryway.bootstrap import UnsafeSettings, _listen_for_scrapes, build
+from entryway.core.events import Channel, MessageKind, MessageStatus
 from entryway.core.observe import DeliveryResult, SignInMethod, SignInOutcome
 from entryway.flows.observe.ports import GaugeReading
 from entryway.flows.observe.readings import reading
-from entryway.flows.ports import Requester
+from entryway.flows.ports import Message, Requester
 from entryway.flows.support import cases
 from entryway.settings import listen_address
 from tests.conftest import World
@@ -83,14 +86,14 @@ async def test_a_scrape_reads_the_outbox_recoveries_and_cases_from_the_database(
     # Delivered, the backlog is gone at the next reading.
     await metered.deliver()
     now = await reading(metered.deps)
-    assert (now.outbox_waiting, now.outbox_due, now.oldest_due_at) == (0, 0, None)
+    assert (now.outbox_waiting, now.outbox_due, now.oldest_since) == (0, 0, None)
 
 
 async def test_the_listener_answers_only_get_metrics() -> None:
     metrics = PrometheusMetrics()
 
     async def empty() -> GaugeReading:
-        return GaugeReading(outbox_waiting=0, outbox_due=0, oldest_due_at=None)
+        return GaugeReading(outbox_waiting=0, outbox_due=0, oldest_since=None)
 
     listener = MetricsListener(metrics, empty, FrozenClock().now)
     port = await listener.start("127.0.0.1", 0)
@@ -113,7 +116,7 @@ async def test_the_listener_answers_only_get_metrics() -> None:
 async def test_a_database_that_cannot_be_read_still_gets_the_counters_scraped() -> None:
     metrics = PrometheusMetrics()
     metrics.sign_in(SignInMethod.PASSWORD, SignInOutcome.SUCCESS)
-    metrics.delivered("sms", DeliveryResult.GAVE_UP)
+    metrics.delivered(Channel.SMS, DeliveryResult.GAVE_UP)
 
     async def down() -> GaugeReading:
         raise ConnectionRefusedError("the database is down")
@@ -150,13 +153,70 @@ def test_a_listen_address_is_host_and_port() -> None:
             listen_address(bad)
 
 
-async def test_outbox_age_counts_from_when_a_message_fell_due(metered: World) -> None:
-    """A message written for later is not due yet: it is waiting, not late."""
-    await cases.open_signed_out(metered.deps, "us", "Sam", "sam@example.com", "other", "Hi", WHO)
-    later = await reading(metered.deps)
-    assert later.outbox_due == 1
-    assert later.oldest_due_at is not None
-    assert metered.clock.now() - later.oldest_due_at < timedelta(seconds=1)
+def message(n: int, at: datetime, **values: Any) -> Message:
+    return Message(
+        id=f"m{n}", site="us", account_id=None, channel=Channel.EMAIL,
+        kind=MessageKind.SUPPORT_CASE, to=f"c{n}@example.com", subject="s", body="b",
+        created_at=at, next_attempt_at=at, **values,
+    )  # fmt: skip
+
+
+async def test_the_oldest_wait_counts_retries_from_when_written_and_not_notices_for_later(
+    metered: World,
+) -> None:
+    """A message retried after failures has waited since it was written, however far its
+    next try was pushed; a notice written for later is waiting, not late."""
+    now = metered.clock.now()
+    async with metered.deps.uow() as uow:
+        await uow.outbox.add(message(1, now - timedelta(seconds=30)))  # due 30 s ago
+        retried = message(2, now - timedelta(hours=3), attempts=6)
+        await uow.outbox.add(replace(retried, next_attempt_at=now + timedelta(minutes=20)))
+        await uow.outbox.add(replace(message(3, now), next_attempt_at=now + timedelta(days=2)))
+        await uow.outbox.add(
+            replace(message(4, now - timedelta(days=9)), status=MessageStatus.SENT)
+        )
+        await uow.commit()
+    got = await reading(metered.deps)
+    assert (got.outbox_waiting, got.outbox_due) == (3, 1)
+    assert got.oldest_since == now - timedelta(hours=3)
+    metrics = metered.runtime.metrics
+    assert metrics is not None
+    metrics.show(got, now)
+    exposed = samples(metrics.exposition().decode())
+    assert exposed[("entryway_outbox_oldest_due_seconds", ())] == 3 * 3600
+    async with metered.deps.uow() as uow:  # with the retried one delivered, the oldest is 30 s
+        await uow.outbox.mark_sent("m2", now)
+        await uow.commit()
+    assert (await reading(metered.deps)).oldest_since == now - timedelta(seconds=30)
+
+
+async def test_a_head_too_large_gets_431_and_scrapes_together_share_one_reading() -> None:
+    reads = 0
+
+    async def counting() -> GaugeReading:
+        nonlocal reads
+        reads += 1
+        await asyncio.sleep(0.05)
+        return GaugeReading(outbox_waiting=reads, outbox_due=0, oldest_since=None)
+
+    listener = MetricsListener(PrometheusMetrics(), counting, FrozenClock().now)
+    port = await listener.start("127.0.0.1", 0)
+    try:
+        answers = await asyncio.gather(*(scrape(port) for _ in range(6)))
+        assert {a.status_code for a in answers} == {200} and reads == 1
+        assert all("entryway_outbox_waiting 1.0" in a.text for a in answers)
+        async with httpx.AsyncClient() as http:
+            big = await http.get(
+                f"http://127.0.0.1:{port}/metrics", headers={"x-filler": "x" * 20000}
+            )
+        assert big.status_code == 431
+        # An idle connection left open does not keep stop() waiting.
+        _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /metrics HTTP/1.1\r\n")
+        await writer.drain()
+    finally:
+        await asyncio.wait_for(listener.stop(), 2)
+    writer.close()
 
 
 async def test_the_service_listens_on_metrics_address_and_a_taken_one_refuses_to_start(

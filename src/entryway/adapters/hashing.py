@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import itertools
+import logging
 import queue
 import threading
 import time
@@ -16,6 +17,8 @@ from typing import Any
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+log = logging.getLogger("entryway.hashing")
 
 # OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
 OWASP_MEMORY_KIB = 19 * 1024
@@ -69,14 +72,22 @@ class _Workers:
             if job is None:  # shutdown
                 return
             future, fn, args, queued_at = job
-            if self.on_wait is not None:
-                self.on_wait(time.perf_counter() - queued_at)
             if not future.set_running_or_notify_cancel():
                 continue  # its caller went away while it waited
+            self._observe(time.perf_counter() - queued_at)
             try:
                 future.set_result(fn(*args))
             except BaseException as exc:  # handed to the awaiting caller
                 future.set_exception(exc)
+
+    def _observe(self, waited: float) -> None:
+        """Tell on_wait, never letting its failure end this thread or strand the job."""
+        if self.on_wait is None:
+            return
+        try:
+            self.on_wait(waited)
+        except Exception:  # a metrics fault must not cost a sign-in
+            log.exception("hash wait observer failed")
 
     def shutdown(self) -> None:
         for _ in self._threads:

@@ -14,7 +14,9 @@ or a route's template.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -30,6 +32,7 @@ from prometheus_client import (
 )
 
 from entryway.core.cases import CaseState
+from entryway.core.events import Channel
 from entryway.core.lockout import LockReason
 from entryway.core.observe import DeliveryResult, SignInMethod, SignInOutcome
 from entryway.core.recovery import LIVE_STATES
@@ -73,6 +76,9 @@ class PrometheusMetrics:
             ["channel", "result"],
             registry=r,
         )
+        for channel in Channel:
+            for result in DeliveryResult:
+                self._deliveries.labels(channel.value, result.value)
         self._requests = Counter(
             "entryway_requests",
             "HTTP requests by app, route template, method and status.",
@@ -103,7 +109,8 @@ class PrometheusMetrics:
         )
         self._oldest = Gauge(
             "entryway_outbox_oldest_due_seconds",
-            "How long the longest-waiting due message has been due (0: none).",
+            "How long the longest-waiting message has waited: since it fell due, or, once "
+            "it failed, since it was written (0: none).",
             registry=r,
         )
         self._recoveries = Gauge(
@@ -130,8 +137,8 @@ class PrometheusMetrics:
     def lock_opened(self, reason: str) -> None:
         self._locks.labels(LockReason(reason).value).inc()
 
-    def delivered(self, channel: str, result: DeliveryResult) -> None:
-        self._deliveries.labels(channel, result.value).inc()
+    def delivered(self, channel: Channel, result: DeliveryResult) -> None:
+        self._deliveries.labels(channel.value, result.value).inc()
 
     def request(self, app: str, route: str, method: str, status: int, seconds: float) -> None:
         method = method if method in METHODS else "other"
@@ -143,7 +150,7 @@ class PrometheusMetrics:
         absent, so a state that empties reads 0 rather than its last count."""
         self._waiting.set(reading.outbox_waiting)
         self._due.set(reading.outbox_due)
-        oldest = reading.oldest_due_at
+        oldest = reading.oldest_since
         self._oldest.set(max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
         for recovery_state in LIVE_STATES:
             self._recoveries.labels(recovery_state.value).set(
@@ -158,10 +165,16 @@ class PrometheusMetrics:
 
 
 class MetricsListener:
-    """A plain HTTP/1.1 listener for ``GET /metrics``, one request per connection.
+    """A plain HTTP/1.1 listener for ``GET /metrics`` (and HEAD), one request a connection.
 
     It runs on the service's own event loop beside the sites, on its own address (keep it
-    off the public network: it needs no credentials and shows the service's load)."""
+    off the public network: it needs no credentials and shows the service's load). Scrapes
+    arriving together share one reading of the database, kept for a second, and at most
+    ``AT_ONCE`` connections are served at a time, so a scraping loop cannot take the
+    database's connections from sign-ins."""
+
+    AT_ONCE = 4
+    KEEP_FOR = 1.0  # seconds a reading is shared
 
     def __init__(
         self,
@@ -173,43 +186,66 @@ class MetricsListener:
         self._read = read
         self._now = now
         self._server: asyncio.Server | None = None
+        self._slots = asyncio.Semaphore(self.AT_ONCE)
+        self._reading = asyncio.Lock()
+        self._read_at = -1e9
+        self._handlers: set[asyncio.Task[None]] = set()
 
     async def start(self, host: str, port: int) -> int:
         """Listen on ``host:port`` (port 0: any free one); returns the port bound."""
-        self._server = await asyncio.start_server(self._answer, host, port)
+        self._server = await asyncio.start_server(self._accept, host, port, limit=HEAD_LIMIT)
         bound = int(self._server.sockets[0].getsockname()[1])
         log.info("metrics listening", extra={"address": f"{host}:{bound}"})
         return bound
 
     async def stop(self) -> None:
+        """Stop listening and end every connection still open (a scrape in progress is cut
+        short: the service is stopping)."""
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
             self._server = None
+        handlers = list(self._handlers)
+        for task in handlers:
+            task.cancel()
+        await asyncio.gather(*handlers, return_exceptions=True)
 
     async def refresh(self) -> None:
-        """Read the database's gauges, within READ_TIMEOUT; on failure keep the last ones
-        and say so in ``entryway_database_reading_up``."""
+        """Read the database's gauges, within READ_TIMEOUT, unless a reading under a second
+        old can be shared; on failure keep the last ones and say so in
+        ``entryway_database_reading_up``."""
+        async with self._reading:
+            if time.monotonic() - self._read_at < self.KEEP_FOR:
+                return
+            try:
+                reading = await asyncio.wait_for(self._read(), READ_TIMEOUT)
+            except Exception as exc:  # the scrape still answers: counters are worth having
+                log.warning("metrics reading failed", extra={"error": type(exc).__name__})
+                self._metrics.reading_up.set(0)
+            else:
+                self._metrics.show(reading, self._now())
+                self._metrics.reading_up.set(1)
+            self._read_at = time.monotonic()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
         try:
-            reading = await asyncio.wait_for(self._read(), READ_TIMEOUT)
-        except Exception as exc:  # the scrape still answers: counters are worth having
-            log.warning("metrics reading failed", extra={"error": type(exc).__name__})
-            self._metrics.reading_up.set(0)
-            return
-        self._metrics.show(reading, self._now())
-        self._metrics.reading_up.set(1)
+            async with self._slots:
+                await self._answer(reader, writer)
+        except Exception as exc:  # one broken scrape never reaches the loop's handler
+            log.warning("metrics scrape failed", extra={"error": type(exc).__name__})
+        finally:
+            self._handlers.discard(task)
+            writer.close()
 
     async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5.0)
-        except (TimeoutError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-            writer.close()
-            return
-        except ConnectionError:
-            writer.close()
-            return
-        if len(head) > HEAD_LIMIT:
+        except (asyncio.LimitOverrunError, ValueError):
             await self._reply(writer, 431, b"request head too large\n")
+            return
+        except (TimeoutError, asyncio.IncompleteReadError, ConnectionError):
             return
         parts = head.split(b"\r\n", 1)[0].split(b" ")
         method = parts[0] if parts else b""
@@ -233,7 +269,7 @@ class MetricsListener:
         allow: bool = False,
         head_only: bool = False,
     ) -> None:
-        reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}.get(status, "Error")
+        reason = REASONS.get(status, "Error")
         lines = [
             f"HTTP/1.1 {status} {reason}",
             f"Content-Type: {content_type}",
@@ -244,9 +280,8 @@ class MetricsListener:
         if allow:
             lines.append("Allow: GET, HEAD")
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (b"" if head_only else body))
-        try:
-            await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            await asyncio.wait_for(writer.drain(), 10.0)
+
+
+REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 431: "Header Too Large"}

@@ -178,6 +178,7 @@ class Channel(enum.StrEnum):
     SMS = "sms"
     VOICE = "voice"
     APP = "app"  # a logout token POSTed to an app (never in the Message Center)
+    WEBHOOK = "webhook"  # a security event POSTed to the store (never in the Message Center)
 
 
 class MessageKind(enum.StrEnum):
@@ -221,6 +222,7 @@ class MessageKind(enum.StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     SUSPENSION_LIFTED = "suspension_lifted"
     BACKCHANNEL_LOGOUT = "backchannel_logout"  # to an app, not to the customer
+    SECURITY_EVENT = "security_event"  # a webhook to the store, not to the customer
 
 
 class FlowPurpose(enum.StrEnum):

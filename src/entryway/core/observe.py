@@ -20,8 +20,12 @@ class SignInOutcome(enum.StrEnum):
 
 
 class SignInMethod(enum.StrEnum):
+    """What the attempt offered: a first step, or the step that finishes one."""
+
     PASSWORD = "password"  # noqa: S105 (a label value)
     PASSKEY = "passkey"
+    SECOND_STEP = "second_step"  # an app, phone or backup code, or a passkey, after a password
+    CONFIRM_CODE = "confirm_code"  # the code that confirms an unusual sign-in
 
 
 class DeliveryResult(enum.StrEnum):

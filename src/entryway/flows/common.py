@@ -13,6 +13,7 @@ from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.core.throttle import DAY, FailureScope, window_start
 from entryway.errors import AgentQuotaReached, CodeRejected
+from entryway.flows.outbox import webhooks
 from entryway.flows.ports import (
     Account,
     AuditEntry,
@@ -40,18 +41,20 @@ async def audit(
     who: Requester,
     **detail: Any,
 ) -> None:
-    """Append one security event; detail never carries a code, password or token."""
-    await uow.audit.add(
-        AuditEntry(
-            site=site,
-            account_id=account_id,
-            action=action,
-            at=deps.clock.now(),
-            ip=who.ip,
-            user_agent=who.user_agent[:300],
-            detail=detail,
-        )
+    """Append one security event; detail never carries a code, password or token. The
+    store's webhooks hear of it in the same transaction (flows/outbox/webhooks.py)."""
+    entry = AuditEntry(
+        site=site,
+        account_id=account_id,
+        action=action,
+        at=deps.clock.now(),
+        ip=who.ip,
+        user_agent=who.user_agent[:300],
+        detail=detail,
     )
+    await uow.audit.add(entry)
+    if deps.webhooks:
+        await webhooks.queue_event(deps, uow, entry)
 
 
 async def send(

@@ -21,6 +21,7 @@ from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import Site, SiteDirectory
 from entryway.core.suspension import AppealState, ReasonCatalog, SuspensionState
 from entryway.core.throttle import FailureScope
+from entryway.core.webhooks import Subscription
 from entryway.flows.apps.ports import Apps
 from entryway.flows.observe.ports import Gauges, Metrics, NoMetrics
 from entryway.flows.passkeys.ports import Passkeys
@@ -151,6 +152,13 @@ class Texter(Protocol):
 class LogoutPoster(Protocol):
     async def post_logout(self, uri: str, token: str) -> None:
         """POST a back-channel logout token to an app's URI; raise unless it answered 2xx."""
+        ...
+
+
+class EventPoster(Protocol):
+    async def post_event(self, url: str, event_id: str, body: str) -> None:
+        """POST one security event, signed now for ``url``'s receiver with ``event_id`` as
+        its ``webhook-id``; raise unless it answered 2xx."""
         ...
 
 
@@ -673,6 +681,11 @@ class UnitOfWork(Protocol):
     def apps(self) -> Apps: ...
     @property
     def passkeys(self) -> Passkeys: ...
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the transaction open now commits (never on a rollback):
+        for what must not be told of a change that did not happen (metrics)."""
+        ...
+
     @property
     def gauges(self) -> Gauges:
         """Read-only aggregates for the metrics scrape."""
@@ -736,6 +749,7 @@ class Deps:
     suspension_reasons: ReasonCatalog = field(default_factory=ReasonCatalog)
     app_policy: AppPolicy = field(default_factory=AppPolicy)
     metrics: Metrics = field(default_factory=NoMetrics)  # counted only with METRICS_ADDRESS
+    webhooks: tuple[Subscription, ...] = ()  # the store's receivers of security events
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -44,6 +44,7 @@ class SqlUnitOfWork:
     """One transaction. Leaving without ``commit()`` rolls everything back (house rule 2)."""
 
     serialized = False  # PostgreSQL: READ COMMITTED, transactions run side by side
+    _committed: list[Callable[[], None]]  # what on_commit asked for
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -56,7 +57,17 @@ class SqlUnitOfWork:
         self._repos(self._conn)
         return self
 
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the transaction open now commits (never on a rollback)."""
+        self._committed.append(callback)
+
+    def _after_commit(self) -> None:
+        done, self._committed = self._committed, []
+        for callback in done:
+            callback()
+
     def _repos(self, conn: Conn) -> None:
+        self._committed = []
         self.accounts = AccountRepo(conn)
         self.sessions = SessionRepo(conn)
         self.flows = FlowRepo(conn)
@@ -81,6 +92,7 @@ class SqlUnitOfWork:
         is counted and committed before the flow records more)."""
         assert self._conn is not None
         await self._conn.commit()
+        self._after_commit()
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
@@ -123,6 +135,7 @@ class SqliteUnitOfWork(SqlUnitOfWork):
     async def commit(self) -> None:
         assert self._sync is not None
         self._sync.commit()
+        self._after_commit()
 
     async def __aexit__(
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None

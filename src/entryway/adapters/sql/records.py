@@ -265,7 +265,8 @@ class OutboxRepo(Repo):
             .where(
                 messages.c.site == site,
                 messages.c.account_id == account_id,
-                messages.c.channel != Channel.APP.value,  # logout tokens to apps: not mail
+                # Logout tokens to apps and webhooks to the store are not the customer's mail.
+                messages.c.channel.not_in([Channel.APP.value, Channel.WEBHOOK.value]),
             )
             .order_by(_filed_at().desc(), messages.c.id)
             .limit(limit)

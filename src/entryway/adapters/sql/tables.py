@@ -326,6 +326,7 @@ support_cases = Table(
     Index(None, "site", "state", "first_reply_due"),
     Index(None, "site", "account_id"),
     Index(None, "site", "claimed_contact"),
+    Index(None, "state"),  # the metrics' count of open cases by state, across sites
 )
 
 case_entries = Table(

@@ -10,13 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from entryway.core.events import Channel
 from entryway.core.observe import DeliveryResult, SignInMethod, SignInOutcome
 
 
 class Metrics(Protocol):
     def sign_in(self, method: SignInMethod, outcome: SignInOutcome) -> None: ...
     def lock_opened(self, reason: str) -> None: ...
-    def delivered(self, channel: str, result: DeliveryResult) -> None: ...
+    def delivered(self, channel: Channel, result: DeliveryResult) -> None: ...
     def request(self, app: str, route: str, method: str, status: int, seconds: float) -> None: ...
 
 
@@ -29,7 +30,7 @@ class NoMetrics:
     def lock_opened(self, reason: str) -> None:
         return None
 
-    def delivered(self, channel: str, result: DeliveryResult) -> None:
+    def delivered(self, channel: Channel, result: DeliveryResult) -> None:
         return None
 
     def request(self, app: str, route: str, method: str, status: int, seconds: float) -> None:
@@ -42,7 +43,9 @@ class GaugeReading:
 
     outbox_waiting: int  # messages not yet delivered and not given up
     outbox_due: int  # of those, the ones whose time has come
-    oldest_due_at: datetime | None  # when the longest-waiting due message fell due
+    # Since when the longest-waiting message has waited: when it fell due, or, once it
+    # failed, when it was written (None: nothing is overdue or being retried).
+    oldest_since: datetime | None
     recoveries: dict[str, int] = field(default_factory=dict)  # by state, live ones
     cases: dict[str, int] = field(default_factory=dict)  # by state
 

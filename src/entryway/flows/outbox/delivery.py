@@ -7,6 +7,7 @@ but before ``mark_sent`` can repeat a message once the lease ends: at-least-once
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,18 @@ from entryway.core.masking import mask
 from entryway.core.observe import DeliveryResult
 from entryway.core.outbox import CODE_KINDS, LINK_KINDS, kept_parts, retry_delay, should_give_up
 from entryway.flows.observe.ports import Metrics, NoMetrics
-from entryway.flows.ports import Clock, LogoutPoster, Mailer, Message, Texter, UnitOfWork
+from entryway.flows.ports import (
+    Clock,
+    EventPoster,
+    LogoutPoster,
+    Mailer,
+    Message,
+    Texter,
+    UnitOfWork,
+)
 
 LEASE = timedelta(minutes=2)
+AT_ONCE = 8  # deliveries in flight at once, per worker
 log = logging.getLogger("entryway.delivery")
 
 
@@ -37,37 +47,49 @@ class Courier:
     # A queued logout statement becomes its signed token only as it is posted.
     sign_logout: Callable[[str], Awaitable[str]] | None = None
     metrics: Metrics = field(default_factory=NoMetrics)
+    events: EventPoster | None = None  # security events to the store's webhooks
 
     async def run_once(self, limit: int = 50) -> int:
-        """Deliver what is due; returns how many were accepted by a provider."""
+        """Deliver what is due; returns how many were accepted by a provider.
+
+        Up to ``AT_ONCE`` deliveries run side by side, started in the order they fell due,
+        so one slow receiver (a webhook timing out) does not hold up the codes behind it."""
         now = self.clock.now()
         async with self.uow() as uow:
             batch = await uow.outbox.claim_due(now, now + LEASE, limit)
             await uow.commit()
-        sent = 0
-        for message in batch:
-            error = await self._deliver(message)
-            async with self.uow() as uow:
-                if error is None:
-                    after = self._after(message)
-                    body, html = after if after is not None else (None, None)
-                    await uow.outbox.mark_sent(message.id, self.clock.now(), body, html)
-                    sent += 1
-                    result = DeliveryResult.SENT
-                else:
-                    attempts = message.attempts + 1
-                    gave_up = should_give_up(attempts)
-                    result = DeliveryResult.GAVE_UP if gave_up else DeliveryResult.RETRY
-                    await uow.outbox.mark_retry(
-                        message.id,
-                        attempts,
-                        self.clock.now() + retry_delay(attempts),
-                        error[:500],
-                        gave_up,
-                    )
-                await uow.commit()
-            self.metrics.delivered(message.channel.value, result)
-        return sent
+        if not batch:
+            return 0
+        slots = asyncio.Semaphore(AT_ONCE)
+
+        async def one(message: Message) -> bool:
+            async with slots:
+                return await self._deliver_and_record(message)
+
+        return sum(await asyncio.gather(*(one(message) for message in batch)))
+
+    async def _deliver_and_record(self, message: Message) -> bool:
+        error = await self._deliver(message)
+        async with self.uow() as uow:
+            if error is None:
+                after = self._after(message)
+                body, html = after if after is not None else (None, None)
+                await uow.outbox.mark_sent(message.id, self.clock.now(), body, html)
+                result = DeliveryResult.SENT
+            else:
+                attempts = message.attempts + 1
+                gave_up = should_give_up(attempts)
+                result = DeliveryResult.GAVE_UP if gave_up else DeliveryResult.RETRY
+                await uow.outbox.mark_retry(
+                    message.id,
+                    attempts,
+                    self.clock.now() + retry_delay(attempts),
+                    error[:500],
+                    gave_up,
+                )
+            await uow.commit()
+        self.metrics.delivered(message.channel, result)
+        return result is DeliveryResult.SENT
 
     def _after(self, message: Message) -> tuple[str, str] | None:
         """The stored text and HTML parts once sent: code messages keep only where they
@@ -79,7 +101,11 @@ class Courier:
 
     async def _deliver(self, message: Message) -> str | None:
         try:
-            if message.channel == Channel.APP:
+            if message.channel == Channel.WEBHOOK:
+                if self.events is None:
+                    raise RuntimeError("no webhook poster is configured")
+                await self.events.post_event(message.to, message.id, message.body)
+            elif message.channel == Channel.APP:
                 if self.poster is None:
                     raise RuntimeError("no back-channel logout poster is configured")
                 token = message.body

@@ -9,8 +9,10 @@ the passing tail is the second step's own (``signin.second_step.complete``)."""
 from __future__ import annotations
 
 from entryway.core.locales import N_
+from entryway.core.observe import SignInMethod
 from entryway.core.passkeys import site_party
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput
+from entryway.flows.observe.counting import counted
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -54,7 +56,28 @@ async def pass_with_passkey(
     """Finish sign-in with one of the account's passkeys. CodeRejected when it fails, as a
     wrong code does (field ``credential``; ``code`` when the account is locked);
     FlowExpired when the challenge is spent, expired or another partial session's;
-    Unauthenticated without a live partial session."""
+    Unauthenticated without a live partial session. Counted for the metrics as a second
+    step."""
+    return await counted(
+        deps.metrics,
+        SignInMethod.SECOND_STEP,
+        _pass_with_passkey(
+            deps, site_code, partial, token, credential, remember, who, client, remember_browser
+        ),
+    )
+
+
+async def _pass_with_passkey(
+    deps: Deps,
+    site_code: str,
+    partial: str | None,
+    token: str,
+    credential: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+    remember_browser: bool,
+) -> Passed:
     me = await second_step.pending(deps, site_code, partial)
     site = deps.site(site_code)
     challenge = await ceremonies.take(

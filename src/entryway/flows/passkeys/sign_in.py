@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from entryway.core.events import AccountStatus, AuditAction
 from entryway.core.lockout import LockReason
-from entryway.core.observe import SignInMethod, SignInOutcome
+from entryway.core.observe import SignInMethod
 from entryway.core.passkeys import site_party
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.common import audit, open_session
-from entryway.flows.observe.counting import refused_outcome
+from entryway.flows.observe.counting import counted
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -47,17 +47,11 @@ async def sign_in(
     """A session for the passkey's account; InvalidInput when the assertion fails,
     SignInLocked when the account is locked, AccountSuspended with its notice. Each attempt
     is counted by its outcome for the metrics."""
-    try:
-        signed = await _check_assertion(
-            deps, site_code, token, credential, remember, who, client, binding
-        )
-    except Exception as exc:
-        refused = refused_outcome(exc)
-        if refused is not None:
-            deps.metrics.sign_in(SignInMethod.PASSKEY, refused)
-        raise
-    deps.metrics.sign_in(SignInMethod.PASSKEY, SignInOutcome.SUCCESS)
-    return signed
+    return await counted(
+        deps.metrics,
+        SignInMethod.PASSKEY,
+        _check_assertion(deps, site_code, token, credential, remember, who, client, binding),
+    )
 
 
 async def _check_assertion(
@@ -98,8 +92,9 @@ async def _check_assertion(
             if await lockout.failed(deps, uow, admitted, LockReason.PASSKEY_FAILURES, who):
                 deps.on_message()
             await audit(
-                deps, uow, site.code, account.id, AuditAction.SIGN_IN_FAILED, who, via="passkey"
-            )
+                deps, uow, site.code, account.id, AuditAction.SIGN_IN_FAILED, who, via="passkey",
+                new_device=not admitted.budget.recognised,
+            )  # fmt: skip
             await uow.commit()
         raise
     if cloned:
@@ -146,16 +141,13 @@ async def _signed_in(
         if view is not None:
             await uow.commit()
             raise AccountSuspended(notice.SUSPENDED, notice_token=view)
-        if who.device:
-            await uow.accounts.remember_device(
-                site.code, fresh.id, lockout.known_device_hash(deps, who.device), now
-            )
+        new_device = await lockout.note_device(deps, uow, fresh, who)
         session = await open_session(
             deps, uow, fresh, remember=remember, who=who, client=client, amr=AMR
         )
         await audit(
             deps, uow, site.code, fresh.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="passkey",
-            remember=remember, passkey=passkey.name,
+            remember=remember, passkey=passkey.name, new_device=new_device,
         )  # fmt: skip
         stopped = await cancel_held(deps, uow, recovery, fresh, who)
         await uow.commit()

@@ -8,6 +8,7 @@ here, so one lock holds on all of them (SECURITY.md 6).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -285,7 +286,7 @@ async def lock(
     )
     if not acquired:
         return False
-    deps.metrics.lock_opened(reason.value)
+    uow.on_commit(functools.partial(deps.metrics.lock_opened, reason.value))
     # The lock now holds the state: when it lifts, the account starts with a clean count.
     await uow.counters.reset(budget.site, FailureScope.ACCOUNT, budget.lock_key)
     if account is None:
@@ -336,6 +337,18 @@ async def send_unlock_link(
         html=mail.html,
     )
     return to
+
+
+async def note_device(deps: Deps, uow: UnitOfWork, account: Account, who: Requester) -> bool:
+    """Recognise the requester's device on ``account`` from now on; True when it was not
+    recognised before this sign-in (or sent no device cookie): a sign-in from a new device,
+    which the security webhooks report."""
+    if not who.device:
+        return True
+    device = known_device_hash(deps, who.device)
+    known = await uow.accounts.knows_device(account.site, account.id, device, known_since(deps))
+    await uow.accounts.remember_device(account.site, account.id, device, deps.clock.now())
+    return not known
 
 
 def known_since(deps: Deps) -> datetime:

@@ -23,6 +23,7 @@ from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.locales import N_
 from entryway.core.lockout import LockReason
 from entryway.core.masking import mask
+from entryway.core.observe import SignInMethod
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sessions import SessionLevel, is_live
 from entryway.errors import (
@@ -45,6 +46,7 @@ from entryway.flows.common import (
     session_hash,
     start_code_flow,
 )
+from entryway.flows.observe.counting import counted
 from entryway.flows.outbox.letters import phone_code
 from entryway.flows.ports import (
     Account,
@@ -121,7 +123,28 @@ async def pass_second_step(
 ) -> Passed:
     """Finish sign-in with a code from any confirmed app (each TOTP step accepted once per
     account, RFC 6238 §5.2, SECURITY.md 18), the code last texted or read out to a 2SV phone,
-    or a backup code (single use by conditional write, SECURITY.md 20)."""
+    or a backup code (single use by conditional write, SECURITY.md 20). Counted for the
+    metrics as a second step."""
+    return await counted(
+        deps.metrics,
+        SignInMethod.SECOND_STEP,
+        _pass_second_step(
+            deps, site_code, token, code, method, remember, who, client, remember_browser
+        ),
+    )
+
+
+async def _pass_second_step(
+    deps: Deps,
+    site_code: str,
+    token: str | None,
+    code: str,
+    method: Method,
+    remember: bool,
+    who: Requester,
+    client: str,
+    remember_browser: bool,
+) -> Passed:
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
     account = me.account
@@ -210,15 +233,15 @@ async def complete(
     if view is not None:
         await uow.commit()
         raise AccountSuspended(notice.SUSPENDED, notice_token=view)
-    if who.device:
-        await uow.accounts.remember_device(
-            site_code, account.id, lockout.known_device_hash(deps, who.device), now
-        )
+    new_device = await lockout.note_device(deps, uow, account, who)
     full = await open_session(
         deps, uow, account, remember=remember, who=who, client=client,
         auth_at=me.session.auth_at, amr=amr,
     )  # fmt: skip
-    await audit(deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=via)
+    await audit(
+        deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via=via,
+        new_device=new_device,
+    )  # fmt: skip
     browser = None
     # "Don't require OTP on this browser" ("Don't ask for a code" with a backup code)
     if remember_browser:

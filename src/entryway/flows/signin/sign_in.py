@@ -31,7 +31,7 @@ from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
 from entryway.flows import words
 from entryway.flows.account import registration
 from entryway.flows.common import audit, browser_hash, open_session, send
-from entryway.flows.observe.counting import refused_outcome
+from entryway.flows.observe.counting import counted
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
@@ -89,17 +89,12 @@ async def sign_in(
     never for a refused attempt (DESIGN.md performance rules). Each attempt is counted by
     its outcome for the metrics.
     """
-    try:
-        result = await _check_password(
-            deps, site_code, identifier, password, remember, who, client, browser
-        )
-    except Exception as exc:
-        refused = refused_outcome(exc)
-        if refused is not None:
-            deps.metrics.sign_in(SignInMethod.PASSWORD, refused)
-        raise
-    deps.metrics.sign_in(SignInMethod.PASSWORD, _OUTCOMES[type(result)])
-    return result
+    return await counted(
+        deps.metrics,
+        SignInMethod.PASSWORD,
+        _check_password(deps, site_code, identifier, password, remember, who, client, browser),
+        lambda result: _OUTCOMES[type(result)],
+    )
 
 
 async def _check_password(
@@ -213,6 +208,7 @@ async def _check_password(
             raise AccountSuspended(notice.SUSPENDED, notice_token=view)
         if device and not recognised:
             await uow.accounts.remember_device(site_code, account.id, device, deps.clock.now())
+        new_device = not recognised  # as read with the account, before this sign-in
         # A password alone: a remembered browser skips the second step but is not a factor
         # used in this sign-in, so apps are not told otherwise (RFC 8176).
         session = await open_session(
@@ -228,6 +224,7 @@ async def _check_password(
             via=ident.kind.value,
             remember=remember,
             remembered_browser=trusted,
+            new_device=new_device,
         )
         # The owner is in: a recovery someone else asked for stops (SECURITY.md 34).
         stopped = await cancel_held(deps, uow, recovery, account, who)
@@ -297,6 +294,7 @@ async def _record_failure(
             AuditAction.SIGN_IN_FAILED,
             who,
             via=ident.kind.value,
+            new_device=not budget.recognised,
         )
         if account is None:
             sent |= await _hint_other_sites(deps, uow, site, ident)

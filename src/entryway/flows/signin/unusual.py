@@ -19,10 +19,12 @@ from entryway.core.events import AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import LockReason, Unusual
 from entryway.core.masking import mask
+from entryway.core.observe import SignInMethod
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, CodeRejected, FlowExpired, SignInLocked
 from entryway.flows import codes, words
 from entryway.flows.common import audit, open_session, start_code_flow
+from entryway.flows.observe.counting import counted
 from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
@@ -117,7 +119,24 @@ async def confirm(
     client: str = "web",
 ) -> Confirmed:
     """The right code signs in with a fresh session; wrong codes count toward the lock
-    (the password is known to whoever is here, so such a lock asks for a new one)."""
+    (the password is known to whoever is here, so such a lock asks for a new one). Counted
+    for the metrics as a confirmation code."""
+    return await counted(
+        deps.metrics,
+        SignInMethod.CONFIRM_CODE,
+        _confirm(deps, site_code, flow_token, code, remember, who, client),
+    )
+
+
+async def _confirm(
+    deps: Deps,
+    site_code: str,
+    flow_token: str,
+    code: str,
+    remember: bool,
+    who: Requester,
+    client: str,
+) -> Confirmed:
     site = deps.site(site_code)
     async with deps.uow() as uow:
         state = await codes.load(deps, uow, site_code, flow_token, PURPOSE)
@@ -147,13 +166,7 @@ async def confirm(
         if view is not None:  # the code was right; a suspended account gets no session
             await uow.commit()
             raise AccountSuspended(notice.SUSPENDED, notice_token=view)
-        if who.device:
-            await uow.accounts.remember_device(
-                site_code,
-                account.id,
-                lockout.known_device_hash(deps, who.device),
-                deps.clock.now(),
-            )
+        new_device = await lockout.note_device(deps, uow, account, who)
         # The code confirms an unusual sign-in to a contact on file; it is not a second
         # factor (an inbox is not something held), so the session is a password's alone.
         session = await open_session(
@@ -161,8 +174,9 @@ async def confirm(
         )
         await audit(deps, uow, site_code, account.id, AuditAction.UNUSUAL_SIGN_IN_PASSED, who)
         await audit(
-            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="code"
-        )
+            deps, uow, site_code, account.id, AuditAction.SIGN_IN_SUCCEEDED, who, via="code",
+            new_device=new_device,
+        )  # fmt: skip
         await notify_all_of(
             deps, uow, site, account, MessageKind.UNUSUAL_SIGN_IN, "unusual_sign_in", who=who
         )

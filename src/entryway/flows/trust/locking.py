@@ -120,6 +120,7 @@ async def lock_account(
         await _staff_audit(deps, uow, StaffAction.ACCOUNT_LOCKED, actor, who, account, why, acted)
         await _tell(deps, uow, account, "account_locked_by_us", MessageKind.ACCOUNT_LOCKED)
         await uow.commit()
+    deps.metrics.lock_opened(LockReason.OPERATOR.value)
     deps.on_message()
     return Held(site=site, account_id=account.id, locked_at=now, by=acted, apps_revoked=revoked)
 
