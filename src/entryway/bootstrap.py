@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from entryway.adapters.backchannel import HttpLogoutPoster
 from entryway.adapters.clock import SystemClock
+from entryway.adapters.dkim_signing import DkimKeyError, DkimSigner
 from entryway.adapters.hashing import Argon2Hasher, Argon2Params
 from entryway.adapters.help_articles import HelpArticleError, load_help_center
 from entryway.adapters.i18n import load_catalogs
@@ -127,6 +128,7 @@ def build(
         settings.console_problems()
         + settings.order_lookup_problems()
         + webhook_problems(settings.webhooks, settings.demo)
+        + settings.dkim_problems()
     )
     if problems:
         raise UnsafeSettings("refusing to start:\n  - " + "\n  - ".join(problems))
@@ -148,7 +150,10 @@ def build(
         httpx.AsyncClient(transport=LoopbackTransport()) if settings.demo else httpx.AsyncClient()
     )
     sink = DemoSink()
-    mail: Mailer = mailer or (SmtpMailer(settings.smtp_url) if settings.smtp_url else sink)
+    signer = dkim_signer(settings)
+    mail: Mailer = mailer or (
+        SmtpMailer(settings.smtp_url, signer=signer) if settings.smtp_url else sink
+    )
     text: Texter = texter or (
         WebhookTexter(settings.sms_webhook_url, http) if settings.sms_webhook_url else sink
     )
@@ -251,6 +256,18 @@ def build(
         console=console,
         metrics=metrics,
     )
+
+
+def dkim_signer(settings: Settings) -> DkimSigner | None:
+    """The DKIM signer the settings ask for; a key that cannot sign refuses to start."""
+    if not settings.dkim_private_key_file:
+        return None
+    try:
+        return DkimSigner.from_file(
+            settings.dkim_selector, settings.dkim_domain, Path(settings.dkim_private_key_file)
+        )
+    except DkimKeyError as exc:
+        raise UnsafeSettings(f"refusing to start: ENTRYWAY_DKIM_PRIVATE_KEY_FILE: {exc}") from None
 
 
 def help_center(

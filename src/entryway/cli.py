@@ -1,5 +1,5 @@
 """Operator commands: ``entryway demo``, ``serve``, ``db upgrade``, ``staff``, ``accounts``,
-``apps``, ``keys``, ``webhooks``.
+``apps``, ``keys``, ``webhooks``, ``dkim``.
 No business logic here."""
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from entryway.flows.apps.demo import DemoShop, register_demo_shop
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
 from entryway.flows.staff import demo as staff_demo
-from entryway.ops_cli import add_webhooks_parser, run_webhooks
+from entryway.ops_cli import add_dkim_parser, add_webhooks_parser, run_dkim, run_webhooks
 from entryway.settings import Settings, demo_sites, load_settings
 from entryway.staff_cli import CONSOLE_FILE, add_staff_parser, run_staff
 from entryway.trust_cli import add_accounts_parser, add_token_parser, run_accounts, run_token
@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     add_apps_parser(sub)
     add_keys_parser(sub)
     add_webhooks_parser(sub)
+    add_dkim_parser(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_keys(args, demo_settings)
         if args.command == "webhooks":
             return run_webhooks(args)
+        if args.command == "dkim":
+            return run_dkim(args)
         if args.command == "demo":
             return _demo(args.host, args.port, args.data, args.shoppers)
         if args.command == "serve":

@@ -1,5 +1,5 @@
-"""Operator commands for what the service sends out: ``entryway webhooks secret`` and
-``entryway webhooks test URL``. No business logic here."""
+"""Operator commands for what the service sends out: ``entryway webhooks secret``,
+``entryway webhooks test URL`` and ``entryway dkim keygen``. No business logic here."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ import argparse
 import asyncio
 import base64
 import json
+import os
 import secrets
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 
+from entryway.adapters.dkim_signing import new_key, txt_record
 from entryway.adapters.webhooks import SignedEventPoster
 from entryway.settings import load_settings
 from entryway.settings_webhooks import SECRET_PREFIX, secret_ok
@@ -33,6 +36,39 @@ def add_webhooks_parser(sub: Any) -> None:
         "--secret",
         help="sign with this secret (default: the one ENTRYWAY_WEBHOOKS gives for URL)",
     )
+
+
+def add_dkim_parser(sub: Any) -> None:
+    dkim = sub.add_parser("dkim", help="DKIM signatures on outgoing email")
+    dkim_sub = dkim.add_subparsers(dest="dkim_command", required=True)
+    keygen = dkim_sub.add_parser(
+        "keygen", help="write a new signing key and print the DNS TXT record to publish"
+    )
+    keygen.add_argument("--selector", required=True, help="e.g. entryway2026")
+    keygen.add_argument("--domain", required=True, help="the domain of MAIL_FROM")
+    keygen.add_argument("--out", required=True, type=Path, help="the key file to write")
+
+
+def run_dkim(args: argparse.Namespace) -> int:
+    """Write a new key (never over an existing file) and print what to publish and set."""
+    out: Path = args.out
+    if out.exists():
+        print(f"{out} exists already: keygen never replaces a key", file=sys.stderr)
+        return 2
+    pem = new_key()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        file.write(pem)
+    domain = args.domain.rstrip(".")
+    print(f"Wrote the private key to {out} (readable by this user only).")
+    print("Publish this DNS TXT record:")
+    print(f'  {args.selector}._domainkey.{domain}. IN TXT "{txt_record(pem)}"')
+    print("Then set:")
+    print(f"  ENTRYWAY_DKIM_SELECTOR={args.selector}")
+    print(f"  ENTRYWAY_DKIM_DOMAIN={domain}")
+    print(f"  ENTRYWAY_DKIM_PRIVATE_KEY_FILE={out.resolve()}")
+    return 0
 
 
 def run_webhooks(args: argparse.Namespace) -> int:

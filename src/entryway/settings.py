@@ -7,7 +7,9 @@ mode, and the service refuses to start while that list is not empty.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from email.utils import parseaddr
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -94,6 +96,11 @@ class Settings(BaseSettings):
     order_lookup_url: str = ""
     order_lookup_secret: str = ""
     mail_from: str = "Acme Market <no-reply@acme-market.example>"
+    # DKIM signatures on outgoing email (README "Mail that proves where it came from"): all
+    # three or none. `entryway dkim keygen` makes the key and prints the DNS record.
+    dkim_selector: str = ""
+    dkim_domain: str = ""
+    dkim_private_key_file: str = ""
     trusted_proxies: list[str] = Field(default_factory=list)
     min_password_length: int = 8
     argon2_memory_kib: int = 19 * 1024
@@ -243,6 +250,31 @@ class Settings(BaseSettings):
             )
         return found
 
+    def dkim_problems(self) -> list[str]:
+        """DKIM settings that cannot sign, or would sign for a domain the sender is not of
+        (a receiver's DMARC check wants the two aligned); checked in demo mode too."""
+        given = [self.dkim_selector, self.dkim_domain, self.dkim_private_key_file]
+        if not any(given):
+            return []
+        if not all(given):
+            return [
+                "set all three of ENTRYWAY_DKIM_SELECTOR, ENTRYWAY_DKIM_DOMAIN and "
+                "ENTRYWAY_DKIM_PRIVATE_KEY_FILE, or none"
+            ]
+        found = []
+        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", self.dkim_selector):
+            found.append(
+                f"ENTRYWAY_DKIM_SELECTOR must be one DNS label, got {self.dkim_selector!r}"
+            )
+        sender = (parseaddr(self.mail_from)[1] or self.mail_from).rsplit("@", 1)[-1].lower()
+        domain = self.dkim_domain.lower().rstrip(".")
+        if sender != domain and not sender.endswith("." + domain):
+            found.append(
+                f"ENTRYWAY_DKIM_DOMAIN {self.dkim_domain!r} must be the domain of "
+                f"ENTRYWAY_MAIL_FROM ({sender}) or one it belongs to"
+            )
+        return found
+
     def console_problems(self) -> list[str]:
         """A console URL that cannot work: not an origin, or a site's host (checked in demo
         mode too: the console must never share an origin with a site, SECURITY.md 30)."""
@@ -301,6 +333,9 @@ SHOWN_AS_IS = frozenset(
         "port",
         "site_aliases",
         "mail_from",
+        "dkim_selector",
+        "dkim_domain",
+        "dkim_private_key_file",
         "trusted_proxies",
         "min_password_length",
         "argon2_memory_kib",

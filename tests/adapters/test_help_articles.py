@@ -146,6 +146,10 @@ def test_every_shipped_article_is_filled_in_for_every_site() -> None:
     assert "no-reply@acme-market.example" in genuine.body_html
     assert "http://ca.localhost:8000" in genuine.body_html
     assert "Acme Market <no-reply" not in genuine.body_html
+    # It names the domain that sends and signs our email, and the Message Center.
+    assert "For our email it is acme-market.example." in genuine.body_html
+    assert "ends in @acme-market.example" in genuine.body_html
+    assert "Message Center" in genuine.body_html
 
 
 def test_a_sites_own_values_cannot_inject_markdown_or_html() -> None:

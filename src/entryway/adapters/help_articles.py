@@ -6,7 +6,8 @@ opens the article). The rest is CommonMark with raw HTML off: tags in a file are
 text. No other level-one heading, and no images.
 
 Placeholders, filled per site: ``{brand}``, ``{site}`` (the site's name), ``{origin}``,
-``{support_email}``, ``{sender}`` (the address our email comes from), ``{other_site_names}``
+``{support_email}``, ``{sender}`` (the address our email comes from), ``{sender_domain}`` (its
+domain, which signs our email), ``{other_site_names}``
 ("United Kingdom or Canada") and ``{other_sites}`` (on a line of its own: a list of links
 to the other sites' sign-in pages). ``\\{name}`` is written as ``{name}``. An unknown name
 refuses the file. Values are filled in with every punctuation mark backslash-escaped, so
@@ -65,6 +66,7 @@ NAMES = (
     "origin",
     "support_email",
     "sender",
+    "sender_domain",
     "other_site_names",
     "other_sites",
 )
@@ -179,6 +181,7 @@ def plain_values(
         "origin": site.origin,
         "support_email": site.support_email,
         "sender": parseaddr(sender)[1] or sender,
+        "sender_domain": (parseaddr(sender)[1] or sender).rsplit("@", 1)[-1].lower(),
         "other_site_names": joined or gettext(NO_OTHER_SITE),
     }
 

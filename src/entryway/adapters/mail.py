@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 import aiosmtplib
+
+from entryway.adapters.dkim_signing import DkimSigner
 
 
 class SmtpMailer:
     """Sends through an SMTP server given as ``smtp://host:port`` (or ``smtps://``)."""
 
-    def __init__(self, url: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, *, timeout: float = 10.0, signer: DkimSigner | None = None
+    ) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
             raise ValueError(f"ENTRYWAY_SMTP_URL must look like smtp://host:port, got {url!r}")
@@ -23,13 +29,27 @@ class SmtpMailer:
         self.username = parts.username
         self.password = parts.password
         self.timeout = timeout
+        self.signer = signer  # DKIM, when configured
 
     async def send_email(
-        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+        self,
+        *,
+        sender: str,
+        to: str,
+        subject: str,
+        body: str,
+        html: str = "",
+        message_id: str = "",
     ) -> None:
-        msg = email_message(sender=sender, to=to, subject=subject, body=body, html=html)
+        msg = email_message(
+            sender=sender, to=to, subject=subject, body=body, html=html, message_id=message_id
+        )
+        raw = msg.as_bytes(policy=SMTP)
+        if self.signer is not None:
+            raw = self.signer.sign(raw)
         await aiosmtplib.send(
-            msg,
+            raw,
+            sender=parseaddr(sender)[1] or sender,
             hostname=self.host,
             port=self.port,
             use_tls=self.tls,
@@ -40,19 +60,37 @@ class SmtpMailer:
         )
 
 
-def email_message(*, sender: str, to: str, subject: str, body: str, html: str) -> EmailMessage:
+def email_message(
+    *, sender: str, to: str, subject: str, body: str, html: str, message_id: str = ""
+) -> EmailMessage:
     """The email as it goes out: the text part alone, or with an HTML part beside it
     (multipart/alternative, text first: a client shows the last part it can read, so one
-    without HTML falls back to the words that say the same)."""
+    without HTML falls back to the words that say the same).
+
+    ``Message-ID`` is made from the outbox message's id, so a retry after a crash between
+    the server's acceptance and our record carries the same one and a receiving system can
+    drop the duplicate; ``Auto-Submitted: auto-generated`` (RFC 3834) keeps auto-replies
+    and vacation notices from answering it."""
+    domain = sender_domain(sender)
     msg = EmailMessage()
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip("> "))
+    msg["Date"] = format_datetime(datetime.now(UTC))
+    msg["Message-ID"] = (
+        f"<{message_id}.entryway@{domain}>" if message_id else make_msgid(domain=domain)
+    )
+    msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(body)
     if html:
         msg.add_alternative(html, subtype="html")
     return msg
+
+
+def sender_domain(sender: str) -> str:
+    """The domain of a sender such as ``Acme Market <no-reply@acme-market.example>``."""
+    address = parseaddr(sender)[1] or sender
+    return address.rsplit("@", 1)[-1].strip("<> ").lower()
 
 
 @dataclass
@@ -62,6 +100,7 @@ class SentEmail:
     subject: str
     body: str
     html: str = ""
+    message_id: str = ""
 
 
 @dataclass
@@ -72,11 +111,18 @@ class MemoryMailer:
     fail: bool = False
 
     async def send_email(
-        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+        self,
+        *,
+        sender: str,
+        to: str,
+        subject: str,
+        body: str,
+        html: str = "",
+        message_id: str = "",
     ) -> None:
         if self.fail:
             raise ConnectionError("mail provider down (test twin)")
-        self.sent.append(SentEmail(sender, to, subject, body, html))
+        self.sent.append(SentEmail(sender, to, subject, body, html, message_id))
 
 
 class DemoSink:
@@ -84,7 +130,14 @@ class DemoSink:
     /dev/outbox (the demo's outbox keeps every part as it was written)."""
 
     async def send_email(
-        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+        self,
+        *,
+        sender: str,
+        to: str,
+        subject: str,
+        body: str,
+        html: str = "",
+        message_id: str = "",
     ) -> None:
         return None
 

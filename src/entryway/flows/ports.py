@@ -136,10 +136,18 @@ class IdentifierParser(Protocol):
 
 class Mailer(Protocol):
     async def send_email(
-        self, *, sender: str, to: str, subject: str, body: str, html: str = ""
+        self,
+        *,
+        sender: str,
+        to: str,
+        subject: str,
+        body: str,
+        html: str = "",
+        message_id: str = "",
     ) -> None:
-        """Hand one email to the provider (``html``: its HTML part, if any); raise on any
-        failure."""
+        """Hand one email to the provider (``html``: its HTML part, if any; ``message_id``:
+        the outbox message's id, the same on every retry, from which its Message-ID header
+        is made); raise on any failure."""
         ...
 
 

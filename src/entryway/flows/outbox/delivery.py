@@ -119,6 +119,7 @@ class Courier:
                     subject=message.subject,
                     body=message.body,
                     html=message.html,
+                    message_id=message.id,
                 )
             else:
                 await self.texter.send_text(
