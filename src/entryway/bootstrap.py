@@ -40,6 +40,7 @@ from entryway.adapters.template_check import check_templates_dir
 from entryway.adapters.webhooks import SignedEventPoster
 from entryway.core.apps import AppPolicy
 from entryway.core.articles import HelpCenter
+from entryway.core.housekeeping import Retention
 from entryway.core.locales import Catalogs
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
@@ -47,6 +48,7 @@ from entryway.core.recovery import RecoveryPolicy
 from entryway.core.secrets import Random
 from entryway.core.sessions import SessionPolicy
 from entryway.core.sites import SiteDirectory
+from entryway.flows import housekeeping
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.apps.logout import logout_token
 from entryway.flows.demo_orders import demo_orders
@@ -72,6 +74,7 @@ from entryway.web.security import WebConfig
 
 CASE_SWEEP_SECONDS = 3600.0
 RECOVERY_SWEEP_SECONDS = 5.0
+HOUSEKEEPING_SECONDS = 3600.0
 
 
 class UnsafeSettings(SystemExit):
@@ -216,6 +219,7 @@ def build(
         suspension_reasons=settings.reason_catalog(),
         metrics=metrics or NoMetrics(),
         webhooks=subscriptions(settings.webhooks),
+        retention=Retention(message_days=settings.message_retention_days),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):
@@ -223,6 +227,8 @@ def build(
     # Solved cases close 7 days on; the sweep rides on the delivery loop (hourly is plenty).
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(passkey_sweep, deps))
+    # Expired rows go an hour at a time, in small batches (flows/housekeeping.py).
+    delivery.every(HOUSEKEEPING_SECONDS, functools.partial(housekeeping.periodic, deps))
     # Recoveries are weighed soon after they are asked for, and their notices and ends come
     # on time; both jobs are conditional writes, so every instance may run them.
     delivery.every(RECOVERY_SWEEP_SECONDS, functools.partial(evaluate_requested, deps))

@@ -29,6 +29,7 @@ from entryway.bootstrap import (
     demo_secret,
 )
 from entryway.flows import demo as demo_flow
+from entryway.flows import housekeeping
 from entryway.flows.apps.demo import DemoShop, register_demo_shop
 from entryway.flows.apps.keys import ensure_keys
 from entryway.flows.demo import DEMO_PASSWORD
@@ -74,6 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database commands")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="bring the schema up to date")
+    db_sub.add_parser("sweep", help="delete what has expired, in small batches, to the end")
 
     add_token_parser(add_staff_parser(sub))
     add_accounts_parser(sub)
@@ -103,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             settings = load_settings(host=args.host, port=args.port)
             return _serve(settings, migrate=args.migrate)
+        if args.db_command == "sweep":
+            return _sweep(load_settings())
         return _upgrade(load_settings())
     except UnsafeSettings as exc:
         print(exc, file=sys.stderr)
@@ -252,6 +256,22 @@ def _serve(
     server = _Server(config)
     server.run()
     return 0 if server.started else 3  # 3: it could not start (e.g. the port is taken)
+
+
+def _sweep(settings: Settings) -> int:
+    async def run() -> dict[str, int]:
+        runtime = build(settings)
+        try:
+            done = await housekeeping.sweep(runtime.deps, max_batches=None)
+        finally:
+            await runtime.close()
+        return {job.value: n for job, n in done.items()}
+
+    deleted = asyncio.run(run())
+    for job, n in deleted.items():
+        print(f"{job:>20}  {n} deleted")
+    print(f"swept: {sum(deleted.values())} rows")
+    return 0
 
 
 def _upgrade(settings: Settings) -> int:

@@ -96,6 +96,9 @@ class Settings(BaseSettings):
     order_lookup_url: str = ""
     order_lookup_secret: str = ""
     mail_from: str = "Acme Market <no-reply@acme-market.example>"
+    # How long the Message Center keeps messages (30 to 3650 days); housekeeping deletes
+    # older ones (README "Housekeeping").
+    message_retention_days: int = 365
     # DKIM signatures on outgoing email (README "Mail that proves where it came from"): all
     # three or none. `entryway dkim keygen` makes the key and prints the DNS record.
     dkim_selector: str = ""
@@ -333,6 +336,7 @@ SHOWN_AS_IS = frozenset(
         "port",
         "site_aliases",
         "mail_from",
+        "message_retention_days",
         "dkim_selector",
         "dkim_domain",
         "dkim_private_key_file",

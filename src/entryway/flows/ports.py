@@ -11,6 +11,7 @@ from typing import Any, Protocol, Self
 from entryway.core.apps import AppPolicy
 from entryway.core.cases import CaseState, Topic
 from entryway.core.events import FlowPurpose, MessageKind
+from entryway.core.housekeeping import Retention, SweepJob
 from entryway.core.identifiers import Identifier
 from entryway.core.lockout import LockPolicy
 from entryway.core.passwords import PasswordPolicy
@@ -160,6 +161,12 @@ class Texter(Protocol):
 class LogoutPoster(Protocol):
     async def post_logout(self, uri: str, token: str) -> None:
         """POST a back-channel logout token to an app's URI; raise unless it answered 2xx."""
+        ...
+
+
+class Sweeper(Protocol):
+    async def expired(self, job: SweepJob, cutoff: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of ``job`` that ended before ``cutoff``; how many."""
         ...
 
 
@@ -695,6 +702,11 @@ class UnitOfWork(Protocol):
         ...
 
     @property
+    def sweeper(self) -> Sweeper:
+        """Housekeeping's batched deletes (core/housekeeping.py)."""
+        ...
+
+    @property
     def gauges(self) -> Gauges:
         """Read-only aggregates for the metrics scrape."""
         ...
@@ -758,6 +770,7 @@ class Deps:
     app_policy: AppPolicy = field(default_factory=AppPolicy)
     metrics: Metrics = field(default_factory=NoMetrics)  # counted only with METRICS_ADDRESS
     webhooks: tuple[Subscription, ...] = ()  # the store's receivers of security events
+    retention: Retention = field(default_factory=Retention)  # what housekeeping keeps
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

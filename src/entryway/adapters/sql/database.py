@@ -35,6 +35,7 @@ from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRep
 from entryway.adapters.sql.rows import Conn
 from entryway.adapters.sql.staff import StaffRepo
 from entryway.adapters.sql.suspensions import SuspensionRepo
+from entryway.adapters.sql.sweeper import SweepRepo
 from entryway.adapters.sql.two_step import TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
         self.passkeys = PasskeyRepo(conn)
         self.staff_passkeys = StaffPasskeyRepo(conn)
         self.gauges = GaugeRepo(conn)
+        self.sweeper = SweepRepo(conn)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

@@ -68,7 +68,8 @@ async def overview(request: Request, me: Current = Depends(signed_in_page)) -> R
 @router.get("/account/messages")
 async def message_center(request: Request, me: Current = Depends(signed_in_page)) -> Response:
     found = await account_flow.messages(web_of(request).deps, me, gettext_for(request))
-    return page(request, "messages.html", me=me, messages=found)
+    kept_days = web_of(request).deps.retention.message_days
+    return page(request, "messages.html", me=me, messages=found, kept_days=kept_days)
 
 
 @router.get("/account/name")
