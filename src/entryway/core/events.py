@@ -101,6 +101,7 @@ class AuditAction(enum.StrEnum):
     PASSKEY_REMOVED = "passkey.removed"
     PASSKEY_RENAMED = "passkey.renamed"
     PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected"  # its counter went back: refused
+    DATA_EXPORTED = "account.data_exported"  # Download your data
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -135,6 +136,7 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.PASSKEY_REMOVED: N_("Passkey removed"),
     AuditAction.PASSKEY_RENAMED: N_("Passkey renamed"),
     AuditAction.PASSKEY_CLONE_SUSPECTED: N_("Passkey refused: it may have been copied"),
+    AuditAction.DATA_EXPORTED: N_("Your data downloaded"),
     AuditAction.SUPPORT_CASE_OPENED: N_("Customer Service contacted"),
     AuditAction.ACCOUNT_LOCKED: N_("Account locked after unusual activity"),
     AuditAction.ACCOUNT_UNLOCKED: N_("Account unlocked"),

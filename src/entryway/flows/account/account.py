@@ -131,11 +131,13 @@ async def overview(deps: Deps, me: Current) -> Overview:
     return Overview(account=me.account, sessions=sessions, activity=activity)
 
 
-async def messages(deps: Deps, me: Current, gettext: Callable[[str], str] = str) -> list[Message]:
+async def messages(
+    deps: Deps, me: Current, gettext: Callable[[str], str] = str, limit: int = 50
+) -> list[Message]:
     """The Message Center: every email and SMS we sent to this account, codes left out
     (``gettext``: the reader's catalog, for the words that stand in for a code)."""
     async with deps.uow() as uow:
-        found = await uow.outbox.for_account(me.account.site, me.account.id)
+        found = await uow.outbox.for_account(me.account.site, me.account.id, limit)
     now = deps.clock.now()
     found = [m for m in found if not m.waiting(now)]  # may still be taken back: not sent
     for message in found:  # link messages shown, so they can be checked, but not usable here

@@ -15,6 +15,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.flows import words
 from entryway.flows.account import account as account_flow
+from entryway.flows.account import data_export
 from entryway.web.api.contract import (
     CodeIn,
     Ended,
@@ -27,6 +28,7 @@ from entryway.web.api.contract import (
     again,
     answers,
 )
+from entryway.web.downloads import data_file
 from entryway.web.i18n import gettext_for
 from entryway.web.render import web_of, who
 from entryway.web.security import site_of
@@ -189,6 +191,24 @@ async def activity(me: Me, request: Request) -> list[ActivityOut]:
         )
         for e in info.activity
     ]
+
+
+@router.get(
+    "/account/data",
+    responses={
+        200: {
+            "description": "Download your data: the account's data as one JSON document "
+            "(an attachment), secrets left out",
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        **answers(401, 403, body=False),
+    },
+    response_class=Response,
+)
+async def download_data(me: Me, request: Request) -> Response:
+    """Needs a password given in the last ten minutes (``POST /account/reauthenticate``);
+    else 403 ``forbidden``. The download is noted in the security activity."""
+    return data_file(await data_export.export(web_of(request).deps, me, who(request)))
 
 
 @router.get(

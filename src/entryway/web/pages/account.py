@@ -12,11 +12,12 @@ from starlette.responses import Response
 from entryway.core.events import FlowPurpose
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.locales import N_
-from entryway.errors import EntrywayError, FlowExpired, NotFound
+from entryway.errors import EntrywayError, FlowExpired, Forbidden, NotFound
 from entryway.flows import codes, words
 from entryway.flows.account import account as account_flow
-from entryway.flows.account import questions, two_step
+from entryway.flows.account import data_export, questions, two_step
 from entryway.flows.account.account import Current
+from entryway.web.downloads import data_file
 from entryway.web.i18n import gettext_for, said
 from entryway.web.pages.auth import resent_notice
 from entryway.web.render import (
@@ -70,6 +71,22 @@ async def message_center(request: Request, me: Current = Depends(signed_in_page)
     found = await account_flow.messages(web_of(request).deps, me, gettext_for(request))
     kept_days = web_of(request).deps.retention.message_days
     return page(request, "messages.html", me=me, messages=found, kept_days=kept_days)
+
+
+@router.get("/account/data")
+async def data_page(request: Request, me: SignedInPage) -> Response:
+    return page(request, "account_data.html", me=me)
+
+
+@router.post("/account/data")
+async def data_download(request: Request, me: SignedInPage) -> Response:
+    """The JSON file, once the password was given in the last ten minutes."""
+    await form_of(request)
+    try:
+        document = await data_export.export(web_of(request).deps, me, who(request))
+    except Forbidden:
+        return page(request, "reauth.html", me=me, back="/account/data", changing="data")
+    return data_file(document)
 
 
 @router.get("/account/name")
