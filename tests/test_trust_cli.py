@@ -73,8 +73,9 @@ def test_suspend_and_lift_from_the_command_line(
     assert stored.facts == "Cards reported stolen." and stored.state is SuspensionState.IN_FORCE
 
     code, out, err = run(
-        capsys, "accounts", "lift", "--data", data, "--site", "us", "--suspension",
-        found.group(1), "--reason", "Wrong account",
+        capsys, "accounts", "lift", "--data", data, "--site", "us",
+        f"--suspension={found.group(1)}",  # an id may start with "-"
+        "--reason", "Wrong account",
     )  # fmt: skip
     assert code == 0, err
     assert f"Lifted suspension {found.group(1)}" in out

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from entryway.adapters.dkim_signing import new_key, txt_record
+from entryway.adapters.dkim_signing import new_key, txt_record, zone_strings
 from entryway.adapters.webhooks import SignedEventPoster
 from entryway.settings import load_settings
 from entryway.settings_webhooks import SECRET_PREFIX, secret_ok
@@ -60,10 +60,10 @@ def run_dkim(args: argparse.Namespace) -> int:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as file:
         file.write(pem)
-    domain = args.domain.rstrip(".")
+    domain = args.domain.lower().rstrip(".")
     print(f"Wrote the private key to {out} (readable by this user only).")
     print("Publish this DNS TXT record:")
-    print(f'  {args.selector}._domainkey.{domain}. IN TXT "{txt_record(pem)}"')
+    print(f"  {args.selector}._domainkey.{domain}. IN TXT ( {zone_strings(txt_record(pem))} )")
     print("Then set:")
     print(f"  ENTRYWAY_DKIM_SELECTOR={args.selector}")
     print(f"  ENTRYWAY_DKIM_DOMAIN={domain}")

@@ -77,7 +77,9 @@ def listen_address(value: str) -> tuple[str, int]:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ENTRYWAY_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="ENTRYWAY_", frozen=True, extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str = "sqlite:///./var/entryway.db"
     demo: bool = False
@@ -271,7 +273,9 @@ class Settings(BaseSettings):
             )
         sender = (parseaddr(self.mail_from)[1] or self.mail_from).rsplit("@", 1)[-1].lower()
         domain = self.dkim_domain.lower().rstrip(".")
-        if sender != domain and not sender.endswith("." + domain):
+        if "." not in domain:
+            found.append(f"ENTRYWAY_DKIM_DOMAIN must be a registered domain, got {domain!r}")
+        elif sender != domain and not sender.endswith("." + domain):
             found.append(
                 f"ENTRYWAY_DKIM_DOMAIN {self.dkim_domain!r} must be the domain of "
                 f"ENTRYWAY_MAIL_FROM ({sender}) or one it belongs to"

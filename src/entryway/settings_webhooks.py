@@ -19,7 +19,8 @@ class WebhookReceiver(BaseModel):
     """``{url, secret, events}``: every event named in ``events`` (default: all) is posted
     to ``url``, signed with ``secret``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # A malformed receiver's error must not print its secret.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     url: str
     secret: str = Field(repr=False)

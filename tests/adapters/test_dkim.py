@@ -8,6 +8,7 @@ import asyncio
 import os
 import re
 import sys
+from dataclasses import replace
 from email import message_from_bytes
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,11 @@ from typing import Any
 import dkim
 import pytest
 from aiosmtpd.controller import Controller
+from sqlalchemy import update
 
-from entryway.adapters.dkim_signing import DkimKeyError, DkimSigner
-from entryway.adapters.mail import SmtpMailer
+from entryway.adapters.dkim_signing import DkimKeyError, DkimSigner, new_key
+from entryway.adapters.mail import SmtpMailer, email_message
+from entryway.adapters.sql import tables as t
 from entryway.bootstrap import UnsafeSettings, build
 from entryway.flows.outbox.delivery import Courier
 from tests.adapters.test_delivery import free_port, queue
@@ -25,6 +28,7 @@ from tests.conftest import World
 from tests.conftest import test_settings as settings_for
 
 SENDER = "Acme Market <no-reply@acme-market.example>"
+EMAIL_PARTS = ("sender", "to", "subject", "body", "html", "message_id")
 
 
 class RawInbox:
@@ -46,9 +50,11 @@ async def keygen(tmp_path: Path) -> tuple[Path, str, str]:
     )  # fmt: skip
     printed, _err = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0
-    found = re.search(r'^\s+(\S+) IN TXT "([^"]+)"$', printed.decode(), re.M)
+    found = re.search(r"^\s+(\S+) IN TXT \( (.+) \)$", printed.decode(), re.M)
     assert found, printed
-    return out, found.group(1), found.group(2)
+    strings = re.findall(r'"([^"]*)"', found.group(2))
+    assert strings and all(len(part) <= 255 for part in strings)  # DNS caps each string
+    return out, found.group(1), "".join(strings)
 
 
 async def test_mail_received_by_the_smtp_peer_verifies_against_the_published_key(
@@ -72,6 +78,12 @@ async def test_mail_received_by_the_smtp_peer_verifies_against_the_published_key
     )
     try:
         await queue(world, 2)
+        async with world.deps.uow() as uow:  # French words: non-ASCII, as most mail is
+            await uow.sweeper.conn.execute(
+                update(t.messages).where(t.messages.c.id == "m1")
+                .values(body="Body 1 — votre code : 123456, Réinitialisez-le.")
+            )  # fmt: skip
+            await uow.commit()
         assert await courier.run_once() == 2
     finally:
         controller.stop()
@@ -83,7 +95,10 @@ async def test_mail_received_by_the_smtp_peer_verifies_against_the_published_key
 
     for raw in inbox.received:
         assert dkim.verify(raw, dnsfunc=dns)
-        tampered = raw.replace(b"Body 0", b"Body X").replace(b"Body 1", b"Body Y")
+        assert all(byte < 128 for byte in raw)  # 7-bit clean: no relay converts it
+        forged = b"Subject: Urgent: confirm your card\r\nReply-To: thief@evil.example\r\n" + raw
+        assert not dkim.verify(forged, dnsfunc=dns)  # oversigned: nothing can be added
+        tampered = raw.replace(b"Body 0", b"Body X").replace(b"123456", b"654321")
         assert not dkim.verify(tampered, dnsfunc=dns)
         parsed = message_from_bytes(raw)
         assert parsed["Auto-Submitted"] == "auto-generated"
@@ -95,13 +110,22 @@ async def test_mail_received_by_the_smtp_peer_verifies_against_the_published_key
 
 
 async def test_a_retried_email_keeps_its_message_id(world: World) -> None:
+    """Every attempt, the failed one too, carries the same Message-ID header."""
+    headers: list[str] = []
+
+    class Flaky:
+        async def send_email(self, **parts: str) -> None:
+            built = email_message(**{k: parts.get(k, "") for k in EMAIL_PARTS})
+            headers.append(str(built["Message-ID"]))
+            if len(headers) == 1:
+                raise ConnectionError("the SMTP server went away")
+
     await queue(world, 1)
-    world.mailer.fail = True
-    await world.deliver()
-    world.mailer.fail = False
+    courier = replace(world.runtime.delivery.courier, mailer=Flaky())
+    await courier.run_once()
     world.clock.advance(seconds=10)
-    await world.deliver()
-    assert [m.message_id for m in world.mailer.sent] == ["m0"]
+    await courier.run_once()
+    assert headers == ["<m0.entryway@acme-market.example>"] * 2
 
 
 async def test_keygen_never_replaces_a_key(tmp_path: Path) -> None:
@@ -120,6 +144,12 @@ async def test_keygen_never_replaces_a_key(tmp_path: Path) -> None:
 def test_a_key_that_cannot_sign_refuses_to_start(tmp_path: Path) -> None:
     bad = tmp_path / "bad.pem"
     bad.write_text("not a key")
+    bad.chmod(0o600)
+    shared = tmp_path / "shared.pem"
+    shared.write_bytes(new_key())
+    shared.chmod(0o644)
+    with pytest.raises(DkimKeyError, match="chmod 600"):
+        DkimSigner.from_file("ew1", "acme-market.example", shared)
     with pytest.raises(DkimKeyError, match="not an unencrypted PEM"):
         DkimSigner.from_file("ew1", "acme-market.example", bad)
     with pytest.raises(DkimKeyError, match="cannot read"):

@@ -4,11 +4,14 @@ is down or failing gets the event later, with the same webhook-id (SECURITY.md 4
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -17,6 +20,7 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from entryway.adapters.webhooks import SignedEventPoster
 from entryway.core.webhooks import Subscription
+from entryway.flows.outbox import delivery
 from entryway.flows.outbox.delivery import Courier
 from entryway.flows.ports import Deps
 from tests.conftest import World
@@ -115,3 +119,43 @@ def test_the_body_is_signed_as_sent() -> None:
     assert headers["webhook-signature"] == expected
     with pytest.raises(LookupError):
         poster.headers("https://other.example/h", "abc", body, at)
+
+
+async def test_a_receiver_that_never_answers_holds_up_no_mail(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver takes the connection and says nothing: the code beside it is delivered
+    in the same round, the event is tried again later, and a webhook is never given up."""
+
+    release = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await release.wait()
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/hooks"
+    monkeypatch.setattr(delivery, "HOOK_TIMEOUT", 0.5)
+    try:
+        deps, courier = await lock_with_hooks(world, url)
+        started = time.monotonic()
+        assert await asyncio.wait_for(courier.run_once(), 8) == 1  # the unlock email
+        assert time.monotonic() - started < 5
+        assert [m.subject for m in world.mailer.sent][-1].endswith("your account is locked")
+        (hook,) = await webhook_messages(deps)
+        async with deps.uow() as uow:  # as after 45 failures
+            await uow.outbox.mark_retry(hook.id, 45, world.clock.now(), "down", False)
+            await uow.commit()
+        world.clock.advance(minutes=1)
+        await courier.run_once()
+        (hook,) = await webhook_messages(deps)
+        assert hook.status.value == "pending" and hook.attempts == 46
+        assert "TimeoutError" in hook.last_error
+    finally:
+        release.set()
+        server.close()
+
+
+async def webhook_messages(deps: Deps) -> list[Any]:
+    async with deps.uow() as uow:
+        return [m for m in await uow.outbox.latest(50) if m.channel.value == "webhook"]

@@ -7,15 +7,23 @@ import json
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from entryway.core.events import Channel
 from entryway.core.webhooks import Subscription
-from entryway.flows.ports import Deps, Message
+from entryway.errors import CodeRejected
+from entryway.flows.ports import Deps, Message, Requester
+from entryway.flows.signin import second_step, sign_in
 from entryway.flows.subjects import public_subject
 from entryway.flows.support import cases
+from entryway.flows.trust import locking
 from tests.conftest import World
 from tests.flows.test_lockout import ANA, PW, WHO, attempt, setup, who
+from tests.flows.test_two_step import enrolled
+from tests.flows.trust.helpers import TRUST
 
 HOOK = "https://hooks.store.example/entryway"
+STAFF_DESK = Requester(ip="10.20.30.40", user_agent="console")
 
 
 def subscribed(deps: Deps, *events: str, url: str = HOOK) -> Deps:
@@ -49,6 +57,7 @@ async def test_a_lock_is_posted_with_the_public_subject_and_nothing_secret(world
         "subject": public_subject(deps.keys, "us", s.account_id),
         "action": "account.locked",
         "ip": "198.51.100.2",
+        "by": "customer",
         "reason": "password_guessing",
     }
     every = json.dumps(events)
@@ -109,3 +118,35 @@ async def test_two_receivers_get_one_message_each_with_its_own_id(world: World) 
     locks = [m for m in await queued(deps) if m.subject == "account.locked"]
     assert sorted(m.to for m in locks) == [HOOK, HOOK + "/2"]
     assert locks[0].id != locks[1].id and locks[0].body == locks[1].body
+
+
+async def test_a_staff_unlock_is_posted_once_without_the_staff_address(world: World) -> None:
+    s = await setup(world)
+    deps = subscribed(s.deps, "account.locked", "account.unlocked")
+    why = "Checked with the owner by phone."
+    await locking.lock_account(deps, TRUST, site="us", account_id=s.account_id, reason=why,
+                               who=STAFF_DESK)  # fmt: skip
+    await locking.unlock_account(deps, TRUST, site="us", account_id=s.account_id, reason=why,
+                                 who=STAFF_DESK)  # fmt: skip
+    got = sorted((event(m) for m in await queued(deps)), key=lambda e: str(e["type"]))
+    assert [e["type"] for e in got] == ["account.locked", "account.unlocked"]
+    for e in got:
+        assert e["data"]["ip"] == "" and e["data"]["by"] == "staff"
+    assert why not in json.dumps(got) and STAFF_DESK.ip not in json.dumps(got)
+
+
+async def test_a_wrong_code_after_a_right_password_is_posted_from_any_device(
+    world: World,
+) -> None:
+    await enrolled(world)
+    deps = subscribed(world.deps, "sign_in.failed")
+    result = await attempt(deps, PW, identifier=ANA)
+    assert isinstance(result, sign_in.SecondStep)
+    with pytest.raises(CodeRejected):
+        await second_step.pass_with_app(
+            deps, "us", result.partial_token, "000000", remember=False, who=WHO
+        )
+    got = [event(m) for m in await queued(deps)]
+    assert [(e["type"], e["data"]["action"]) for e in got] == [
+        ("sign_in.failed", "sign_in.second_step_failed")
+    ]

@@ -19,10 +19,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 KEY_BITS = 2048
 MIN_KEY_BITS = 1024  # RFC 8301: verifiers refuse anything shorter
 # What a reader sees and what would change the message's meaning; Date and Message-ID too,
-# so a signed message cannot be replayed under another date.
+# so a signed message cannot be replayed under another date. Each is listed twice
+# (oversigned, RFC 6376 §8.15): one more than the message has, so a copy with a second
+# Subject, or a Reply-To or Cc added on the way, no longer verifies.
 SIGNED_HEADERS = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
-    b"auto-submitted",
+    b"content-transfer-encoding", b"auto-submitted", b"reply-to", b"cc",
 )  # fmt: skip
 
 
@@ -41,8 +43,11 @@ class DkimSigner:
         """The signer for a PEM key file; DkimKeyError with the reason when it cannot sign."""
         try:
             pem = path.read_bytes()
+            mode = path.stat().st_mode
         except OSError as exc:
             raise DkimKeyError(f"cannot read {path}: {exc.strerror}") from None
+        if mode & 0o077:
+            raise DkimKeyError(f"{path} may be read by others: chmod 600 it")
         try:
             key = serialization.load_pem_private_key(pem, password=None)
         except (ValueError, TypeError) as exc:
@@ -52,7 +57,7 @@ class DkimSigner:
         if key.key_size < MIN_KEY_BITS:
             raise DkimKeyError(f"{path} holds a {key.key_size}-bit key; use 2048 bits")
         # dkimpy reads PKCS#1 ("BEGIN RSA PRIVATE KEY") and PKCS#8 alike.
-        return cls(selector=selector, domain=domain, private_key_pem=pem)
+        return cls(selector=selector, domain=domain.lower().rstrip("."), private_key_pem=pem)
 
     def signature_header(self, message: bytes) -> bytes:
         """The ``DKIM-Signature:`` header line (with its CRLF) to put before ``message``."""
@@ -62,7 +67,7 @@ class DkimSigner:
             self.domain.encode(),
             self.private_key_pem,
             canonicalize=(b"relaxed", b"simple"),
-            include_headers=list(SIGNED_HEADERS),
+            include_headers=[name for name in SIGNED_HEADERS for _ in range(2)],
         )
         return signed
 
@@ -79,6 +84,12 @@ def new_key() -> bytes:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def zone_strings(value: str) -> str:
+    """A TXT value as a zone file writes it: quoted strings of at most 255 characters each
+    (DNS caps one string there), which a resolver joins back into the one value."""
+    return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
 
 
 def txt_record(private_key_pem: bytes) -> str:

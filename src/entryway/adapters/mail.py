@@ -44,7 +44,7 @@ class SmtpMailer:
         msg = email_message(
             sender=sender, to=to, subject=subject, body=body, html=html, message_id=message_id
         )
-        raw = msg.as_bytes(policy=SMTP)
+        raw = msg.as_bytes()
         if self.signer is not None:
             raw = self.signer.sign(raw)
         await aiosmtplib.send(
@@ -60,6 +60,11 @@ class SmtpMailer:
         )
 
 
+# Every part quoted-printable or base64, so the message is 7-bit clean: no server on the way
+# has to convert it (which would break its DKIM signature), and none needs 8BITMIME.
+SEVEN_BIT = SMTP.clone(cte_type="7bit")
+
+
 def email_message(
     *, sender: str, to: str, subject: str, body: str, html: str, message_id: str = ""
 ) -> EmailMessage:
@@ -72,7 +77,7 @@ def email_message(
     drop the duplicate; ``Auto-Submitted: auto-generated`` (RFC 3834) keeps auto-replies
     and vacation notices from answering it."""
     domain = sender_domain(sender)
-    msg = EmailMessage()
+    msg = EmailMessage(policy=SEVEN_BIT)
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

@@ -39,6 +39,9 @@ ALL = "*"  # a subscription to every event
 EVENTS: Mapping[AuditAction, SecurityEvent] = {
     AuditAction.SIGN_IN_SUCCEEDED: SecurityEvent.SIGN_IN_SUCCEEDED,
     AuditAction.SIGN_IN_FAILED: SecurityEvent.SIGN_IN_FAILED,
+    # A wrong code after a right password: the strongest sign of a takeover, told always.
+    AuditAction.SECOND_STEP_FAILED: SecurityEvent.SIGN_IN_FAILED,
+    AuditAction.UNUSUAL_SIGN_IN_FAILED: SecurityEvent.SIGN_IN_FAILED,
     AuditAction.ACCOUNT_LOCKED: SecurityEvent.ACCOUNT_LOCKED,
     AuditAction.ACCOUNT_UNLOCKED: SecurityEvent.ACCOUNT_UNLOCKED,
     AuditAction.PASSWORD_RESET: SecurityEvent.PASSWORD_RESET,
@@ -56,17 +59,27 @@ EVENTS: Mapping[AuditAction, SecurityEvent] = {
     AuditAction.RECOVERY_WAITING: SecurityEvent.RECOVERY_OPENED,
     AuditAction.RECOVERY_REVIEW: SecurityEvent.RECOVERY_OPENED,
     AuditAction.RECOVERY_CANCELLED: SecurityEvent.RECOVERY_CANCELLED,
+    # A recovery that ends without completing, however it ends.
+    AuditAction.RECOVERY_DECLINED: SecurityEvent.RECOVERY_CANCELLED,
+    AuditAction.RECOVERY_REFUSED: SecurityEvent.RECOVERY_CANCELLED,
+    AuditAction.RECOVERY_EXPIRED: SecurityEvent.RECOVERY_CANCELLED,
     AuditAction.RECOVERY_COMPLETED: SecurityEvent.RECOVERY_COMPLETED,
     AuditAction.ACCOUNT_SUSPENDED: SecurityEvent.ACCOUNT_SUSPENDED,
     AuditAction.SUSPENSION_LIFTED: SecurityEvent.ACCOUNT_REINSTATED,
     AuditAction.APPEAL_UPHELD: SecurityEvent.APPEAL_DECIDED,
     AuditAction.APPEAL_REINSTATED: SecurityEvent.APPEAL_DECIDED,
     AuditAction.SUPPORT_CASE_OPENED: SecurityEvent.CASE_OPENED,
+    AuditAction.APPEAL_OPENED: SecurityEvent.CASE_OPENED,  # an appeal is a case of its own
 }
 
 # Sign-ins are reported only from a device new to the account: the usual sign-ins of the
-# usual devices would drown what a fraud system looks for.
+# usual devices would drown what a fraud system looks for. A wrong code after a right
+# password is reported from any device.
 DEVICE_EVENTS = frozenset({SecurityEvent.SIGN_IN_SUCCEEDED, SecurityEvent.SIGN_IN_FAILED})
+DEVICE_ACTIONS = frozenset({AuditAction.SIGN_IN_SUCCEEDED, AuditAction.SIGN_IN_FAILED})
+# Detail keys that say our staff (or an operator's command) did it: the request's address
+# is then the staff member's, which is not shared.
+STAFF_KEYS = frozenset({"by", "staff"})
 # What each event passes on of its audit row's detail: closed values and our own ids only.
 # Everything else (a staff member's written reason, an agent's id) stays in the audit log.
 SHARED_DETAIL: Mapping[SecurityEvent, tuple[str, ...]] = {
@@ -79,7 +92,7 @@ SHARED_DETAIL: Mapping[SecurityEvent, tuple[str, ...]] = {
     SecurityEvent.ACCOUNT_SUSPENDED: ("suspension", "reason"),  # the ground's code
     SecurityEvent.ACCOUNT_REINSTATED: ("suspension",),
     SecurityEvent.APPEAL_DECIDED: ("suspension", "appeal"),
-    SecurityEvent.CASE_OPENED: ("case",),
+    SecurityEvent.CASE_OPENED: ("case", "appeal"),
 }
 NOT_SIGN_INS = frozenset({"registration"})  # a new account signing itself in: not a sign-in
 
@@ -98,7 +111,7 @@ class Subscription:
 def event_for(action: AuditAction, detail: Mapping[str, Any]) -> SecurityEvent | None:
     """The event an audit row stands for, if any."""
     event = EVENTS.get(action)
-    if event in DEVICE_EVENTS and (
+    if action in DEVICE_ACTIONS and (
         detail.get("new_device") is not True or detail.get("via") in NOT_SIGN_INS
     ):
         return None
@@ -121,11 +134,13 @@ def payload(
     detail: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The JSON body of one event (the Standard Webhooks shape: type, timestamp, data)."""
+    by_staff = bool(STAFF_KEYS & set(detail))
     data: dict[str, Any] = {
         "site": site,
         "subject": subject,  # None: no account (a case opened signed out, an unknown identifier)
         "action": action.value,
-        "ip": ip,
+        "ip": "" if by_staff else ip,  # a staff member's address is not the customer's
+        "by": "staff" if by_staff else "customer",
     }
     data.update({key: detail[key] for key in SHARED_DETAIL.get(event, ()) if key in detail})
     return {"type": event.value, "timestamp": at.isoformat(), "data": data}

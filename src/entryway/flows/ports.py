@@ -583,8 +583,12 @@ class Outbox(Protocol):
 
     # The three below serve the delivery worker and the demo outbox page, which work across
     # every site by design: they read messages, never accounts.
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:
-        """Pending messages due now, each leased to this caller by a conditional write."""
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int, *, webhooks: bool = False
+    ) -> list[Message]:
+        """Pending messages due now, each leased to this caller by a conditional write:
+        webhooks alone (``webhooks``), or every other channel (mail, texts, logout tokens),
+        so a backlog of one never sits ahead of the other."""
         ...
 
     async def mark_sent(

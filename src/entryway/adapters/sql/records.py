@@ -300,12 +300,15 @@ class OutboxRepo(Repo):
         statement = delete(messages).where(messages.c.id == message_id, *_waiting(now))
         return bool((await self.conn.execute(statement)).rowcount == 1)
 
-    async def claim_due(self, now: datetime, lease_until: datetime, limit: int) -> list[Message]:
+    async def claim_due(
+        self, now: datetime, lease_until: datetime, limit: int, *, webhooks: bool = False
+    ) -> list[Message]:
         free = or_(messages.c.lease_until.is_(None), messages.c.lease_until < now)
         pending = messages.c.status == MessageStatus.PENDING.value
+        hook = messages.c.channel == Channel.WEBHOOK.value
         due_query = (
             select(messages.c.id)
-            .where(pending, messages.c.next_attempt_at <= now, free)
+            .where(pending, messages.c.next_attempt_at <= now, free, hook if webhooks else ~hook)
             .order_by(messages.c.next_attempt_at)
             .limit(limit)
         )

@@ -29,7 +29,9 @@ from entryway.flows.ports import (
 )
 
 LEASE = timedelta(minutes=2)
-AT_ONCE = 8  # deliveries in flight at once, per worker
+AT_ONCE = 8  # recipients served at once in each lane, per worker
+HOOK_LIMIT = 50  # webhooks claimed a round, beside the mail
+HOOK_TIMEOUT = 10.0  # seconds a webhook post may take in all, however its receiver answers
 log = logging.getLogger("entryway.delivery")
 
 
@@ -52,21 +54,61 @@ class Courier:
     async def run_once(self, limit: int = 50) -> int:
         """Deliver what is due; returns how many were accepted by a provider.
 
-        Up to ``AT_ONCE`` deliveries run side by side, started in the order they fell due,
-        so one slow receiver (a webhook timing out) does not hold up the codes behind it."""
+        Mail and texts, and the store's webhooks, are claimed and delivered in two lanes
+        side by side, so a receiver that is down or slow never holds up a code. In each lane
+        up to ``AT_ONCE`` recipients are served at a time, in the order their messages fell
+        due, and one recipient's messages go one after another, in order (a resent code
+        after the first, an unlock after its lock)."""
         now = self.clock.now()
         async with self.uow() as uow:
-            batch = await uow.outbox.claim_due(now, now + LEASE, limit)
+            mail = await uow.outbox.claim_due(now, now + LEASE, limit)
+            hooks = await uow.outbox.claim_due(now, now + LEASE, HOOK_LIMIT, webhooks=True)
             await uow.commit()
-        if not batch:
+        if not mail and not hooks:
             return 0
-        slots = asyncio.Semaphore(AT_ONCE)
+        sent = await asyncio.gather(self._lane(mail), self._hook_lane(hooks))
+        return sum(sent)
 
-        async def one(message: Message) -> bool:
+    async def _hook_lane(self, batch: list[Message]) -> int:
+        """Webhooks, up to AT_ONCE posts at a time. Once a receiver failed this round, its
+        other events wait for the next (their lease runs out), so a receiver that is down
+        costs one timeout a round, not one per event. Receivers order events by their
+        timestamp; Standard Webhooks promises no order of arrival."""
+        slots = asyncio.Semaphore(AT_ONCE)
+        failing: set[str] = set()
+
+        async def one(message: Message) -> int:
             async with slots:
-                return await self._deliver_and_record(message)
+                if message.to in failing:
+                    return 0
+                try:
+                    sent = await self._deliver_and_record(message)
+                except Exception:
+                    log.exception("delivery not recorded", extra={"message_id": message.id})
+                    return 0
+                if not sent:
+                    failing.add(message.to)
+                return sent
 
         return sum(await asyncio.gather(*(one(message) for message in batch)))
+
+    async def _lane(self, batch: list[Message]) -> int:
+        by_recipient: dict[str, list[Message]] = {}
+        for message in batch:
+            by_recipient.setdefault(message.to, []).append(message)
+        slots = asyncio.Semaphore(AT_ONCE)
+
+        async def in_order(messages: list[Message]) -> int:
+            async with slots:
+                sent = 0
+                for message in messages:
+                    try:
+                        sent += await self._deliver_and_record(message)
+                    except Exception:  # its lease runs out and another round tries again
+                        log.exception("delivery not recorded", extra={"message_id": message.id})
+                return sent
+
+        return sum(await asyncio.gather(*(in_order(m) for m in by_recipient.values())))
 
     async def _deliver_and_record(self, message: Message) -> bool:
         error = await self._deliver(message)
@@ -78,7 +120,13 @@ class Courier:
                 result = DeliveryResult.SENT
             else:
                 attempts = message.attempts + 1
-                gave_up = should_give_up(attempts)
+                # A webhook is tried until its receiver takes it (every 30 minutes once the
+                # backoff is at its longest), unless its receiver was taken out of WEBHOOKS.
+                gave_up = (
+                    error.startswith("LookupError")
+                    if message.channel == Channel.WEBHOOK
+                    else should_give_up(attempts)
+                )
                 result = DeliveryResult.GAVE_UP if gave_up else DeliveryResult.RETRY
                 await uow.outbox.mark_retry(
                     message.id,
@@ -104,7 +152,8 @@ class Courier:
             if message.channel == Channel.WEBHOOK:
                 if self.events is None:
                     raise RuntimeError("no webhook poster is configured")
-                await self.events.post_event(message.to, message.id, message.body)
+                async with asyncio.timeout(HOOK_TIMEOUT):
+                    await self.events.post_event(message.to, message.id, message.body)
             elif message.channel == Channel.APP:
                 if self.poster is None:
                     raise RuntimeError("no back-channel logout poster is configured")

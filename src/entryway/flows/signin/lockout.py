@@ -487,12 +487,20 @@ async def new_password(deps: Deps, uow: UnitOfWork, account: Account, who: Reque
 
 
 async def unlock_account(
-    deps: Deps, uow: UnitOfWork, account: Account, who: Requester, *, operator: bool = False
+    deps: Deps,
+    uow: UnitOfWork,
+    account: Account,
+    who: Requester,
+    *,
+    operator: bool = False,
+    **detail: str,
 ) -> None:
     """Lift the account's locks and clear its count (a reset, a finished unlock or
     recovery, an agent on a case). A lock by our staff stays unless ``operator`` (trust
     staff lifting it, flows/trust/locking): nothing the customer does lifts it."""
     released = await uow.locks.release_account(account.site, account.id, operator=operator)
     await uow.counters.reset(account.site, FailureScope.ACCOUNT, account_key(deps, account.id))
-    if released:
-        await audit(deps, uow, account.site, account.id, AuditAction.ACCOUNT_UNLOCKED, who)
+    if released:  # ``detail``: who lifted it, when staff did (flows/trust/locking)
+        await audit(
+            deps, uow, account.site, account.id, AuditAction.ACCOUNT_UNLOCKED, who, **detail
+        )

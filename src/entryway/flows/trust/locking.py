@@ -146,9 +146,8 @@ async def unlock_account(
         found = await uow.locks.get(site, lockout.account_key(deps, account.id))
         if found is None or found.reason is not LockReason.OPERATOR:
             raise Conflict(NOT_HELD)
-        await lockout.unlock_account(deps, uow, account, who, operator=True)
-        await audit(
-            deps, uow, site, account.id, AuditAction.ACCOUNT_UNLOCKED, who,
+        await lockout.unlock_account(
+            deps, uow, account, who, operator=True,
             reason=LockReason.OPERATOR.value, why=why, by=acted,
         )  # fmt: skip
         await _staff_audit(deps, uow, StaffAction.ACCOUNT_UNLOCKED, actor, who, account, why, acted)
