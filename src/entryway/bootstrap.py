@@ -34,7 +34,7 @@ from entryway.adapters.orders import HttpOrders
 from entryway.adapters.orders_twin import MemoryOrders
 from entryway.adapters.sealing import AesGcmSealer
 from entryway.adapters.sms import WebhookTexter
-from entryway.adapters.sql.database import Database, known_revisions
+from entryway.adapters.sql.database import OUTAGE_TYPES, Database, is_outage, known_revisions
 from entryway.adapters.strength import common_passwords, estimate
 from entryway.adapters.template_check import check_templates_dir
 from entryway.adapters.webhooks import SignedEventPoster
@@ -237,6 +237,8 @@ def build(
         demo=settings.demo,
         csrf_key=derive(secret, "csrf"),
         trusted_proxies=WebConfig.networks(settings.trusted_proxies),
+        outage_types=OUTAGE_TYPES,
+        is_outage=is_outage,
     )
     console = (
         ConsoleConfig(

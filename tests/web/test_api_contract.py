@@ -338,7 +338,8 @@ async def test_optional_and_bodyless_routes_are_documented_as_such(
 ) -> None:
     spec = (await client.get("/openapi.json")).json()["paths"]
     assert spec["/api/v1/sign-out"]["post"]["security"] == [{"bearer": []}, {}]
-    assert set(spec["/api/v1/account"]["get"]["responses"]) == {"200", "401"}
+    # No body, so no 400, 413 or 422; every route may meet the database out of reach.
+    assert set(spec["/api/v1/account"]["get"]["responses"]) == {"200", "401", "503"}
     assert "429" not in spec["/api/v1/sign-in/two-step"]["post"]["responses"]
     assert {"401", "423", "429"} <= set(spec["/api/v1/sign-in"]["post"]["responses"])
 

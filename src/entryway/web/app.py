@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -28,11 +29,13 @@ from entryway.web.api import suspension as suspension_api
 from entryway.web.api import two_step as two_step_api
 from entryway.web.errors import (
     BodyLimit,
+    api_error,
     crashed,
     from_entryway,
     from_http,
     from_validation,
     is_api,
+    our_sentence,
 )
 from entryway.web.head import HeadAsGet
 from entryway.web.i18n import ApiContentLanguage, PageTemplates, gettext_for, said
@@ -63,6 +66,9 @@ from entryway.web.security import SiteMiddleware, WebConfig
 STATIC = Path(__file__).with_name("static")
 NOT_FOUND = N_("We couldn't find that page.")
 UNREADABLE_FORM = N_("We couldn't read that request. Go back and try again.")
+log = logging.getLogger("entryway.web")
+OUTAGE = N_("We can't reach our records just now. Please try again in a moment.")
+RETRY_SOON = {"Retry-After": "2"}
 PAGE_ERRORS = {
     404: NOT_FOUND,
     405: N_("That address doesn't take that kind of request."),
@@ -160,6 +166,25 @@ def create_app(
         if is_api(request):
             return crashed(request)
         return PlainTextResponse("Something went wrong on our side.", status_code=500)
+
+    async def on_outage(request: Request, exc: Exception) -> Response:
+        """The database out of reach (a restart, a failover): 503 with the error shape and
+        a Retry-After, logged without a trace; any other storage error is a 500."""
+        if not config.is_outage(exc):
+            log.error("storage error", exc_info=exc)
+            if is_api(request):
+                return crashed(request)
+            return PlainTextResponse("Something went wrong on our side.", status_code=500)
+        log.warning("storage out of reach", extra={"error": type(exc).__name__})
+        message, locale = our_sentence(request, OUTAGE)
+        if is_api(request):
+            return api_error(503, "unavailable", message, locale=locale, **RETRY_SOON)
+        response = page(request, "error.html", status=503, message=message)
+        response.headers.update(RETRY_SOON)
+        return response
+
+    for outage in config.outage_types:
+        app.add_exception_handler(outage, on_outage)
 
     @app.exception_handler(NeedsSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:

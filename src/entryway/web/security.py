@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 
@@ -29,6 +29,10 @@ class WebConfig:
     demo: bool
     csrf_key: bytes
     trusted_proxies: tuple[Network, ...] = ()
+    # The storage's errors that can mean "out of reach for a moment", and the test of one
+    # (adapters/sql/database.py): answered 503, not 500.
+    outage_types: tuple[type[Exception], ...] = ()
+    is_outage: Callable[[BaseException], bool] = lambda _exc: False
 
     @staticmethod
     def networks(cidrs: Iterable[str]) -> tuple[Network, ...]:

@@ -10,12 +10,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import asyncpg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -39,6 +41,25 @@ from entryway.adapters.sql.sweeper import SweepRepo
 from entryway.adapters.sql.two_step import TwoStepRepo
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+# What a database out of reach raises through SQLAlchemy and asyncpg: a connection refused
+# or dropped, a server shutting down or starting up (the web layer answers these 503).
+OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError, asyncpg.PostgresError)
+_OUTAGE_STATES = ("08", "57P")  # connection exceptions; operator intervention (shutdown)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot be reached now (retrying may work), not
+    a fault of the statement (a broken constraint stays a 500)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+    if isinstance(exc, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+        return True
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and state.startswith(_OUTAGE_STATES)
 
 
 class SqlUnitOfWork:

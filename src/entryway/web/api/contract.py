@@ -78,14 +78,19 @@ WHY: dict[int, str] = {
     "or `code_rejected`",
     423: "`account_locked`: refused before any password check",
     429: "`sign_in_throttled`: wait `Retry-After` seconds",
+    503: "`unavailable`: the database cannot be reached just now; nothing was done that "
+    "was not committed; try again after `Retry-After` seconds",
 }
 HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Bearer`"}},
     405: {"Allow": {"schema": {"type": "string"}, "description": "the methods this path takes"}},
     429: {"Retry-After": {"schema": {"type": "string"}, "description": "seconds to wait"}},
+    503: {"Retry-After": {"schema": {"type": "string"}, "description": "seconds to wait"}},
 }
 # What any route with a body may answer: an unreadable, oversized or invalid body.
 COMMON = (400, 413, 422)
+# What every route may answer: the database out of reach for a moment.
+EVERYWHERE = (503,)
 
 
 class SuspendedDetail(ErrorDetail):
@@ -115,7 +120,7 @@ def answers(
     (``body=False``: a route that reads no body, so only ``statuses``; ``suspended``: a
     route that finishes a sign-in, whose 403 is ``account_suspended``)."""
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({*(COMMON if body else ()), *statuses}):
+    for status in sorted({*(COMMON if body else ()), *EVERYWHERE, *statuses}):
         entry: dict[str, Any] = {"model": ErrorOut, "description": WHY[status]}
         if status in HEADERS:
             entry["headers"] = HEADERS[status]
