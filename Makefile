@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys
+.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys bench-scale
 
 PORT ?= 8000
 
@@ -43,3 +43,7 @@ bench-tokens:
 bench-passkeys:
 	@./scripts/setup
 	.venv/bin/python bench/passkeys.py
+
+bench-scale:
+	@./scripts/setup
+	.venv/bin/python bench/scale.py

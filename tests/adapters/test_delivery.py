@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from threading import Thread
@@ -102,6 +103,12 @@ def webhook() -> Iterator[tuple[str, list[dict[str, Any]], list[int]]]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["content-length"]))
+            if status[0] == 0:  # a provider that takes the request and stalls
+                time.sleep(2)
+                self.send_response(503)
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             if status[0] == 200:
                 seen.append(json.loads(body))
             self.send_response(status[0])
@@ -135,6 +142,30 @@ async def test_sms_webhook_failure_then_success(world: World, webhook: Any) -> N
     assert sorted(s["to"] for s in seen) == ["+12015550120", "+12015550121"]
     assert set(seen[0]) == {"to", "body", "kind", "site"}
     assert seen[0]["kind"] == "sms" and seen[0]["site"] == "us"
+
+
+async def test_sms_provider_timing_out_is_tried_again_then_delivered(
+    world: World, webhook: Any
+) -> None:
+    url, seen, status = webhook
+    status[0] = 0  # it stalls past the texter's timeout
+    async with httpx.AsyncClient() as http:
+        courier = Courier(
+            uow=world.deps.uow,
+            clock=world.clock,
+            mailer=world.mailer,
+            texter=WebhookTexter(url, http, timeout=0.3),
+            sender="x@example.com",
+        )
+        await queue(world, 1, Channel.SMS)
+        assert await courier.run_once() == 0
+        async with world.deps.uow() as uow:
+            (waiting,) = await uow.outbox.latest()
+        assert waiting.status == MessageStatus.PENDING and "Timeout" in waiting.last_error
+        status[0] = 200
+        world.clock.advance(seconds=6)
+        assert await courier.run_once() == 1
+    assert [s["to"] for s in seen] == ["+12015550120"]
 
 
 async def test_retry_gives_up_after_the_window(world: World) -> None:

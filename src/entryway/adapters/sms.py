@@ -10,15 +10,18 @@ import httpx
 class WebhookTexter:
     """POSTs JSON ``{"to", "body", "kind", "site"}`` to the configured URL; 2xx is success."""
 
-    def __init__(self, url: str, client: httpx.AsyncClient) -> None:
+    def __init__(self, url: str, client: httpx.AsyncClient, *, timeout: float = 10.0) -> None:
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"ENTRYWAY_SMS_WEBHOOK_URL must be http(s), got {url!r}")
         self.url = url
         self.client = client
+        self.timeout = timeout  # a provider that takes longer is tried again later
 
     async def send_text(self, *, to: str, body: str, kind: str, site: str) -> None:
         response = await self.client.post(
-            self.url, json={"to": to, "body": body, "kind": kind, "site": site}, timeout=10.0
+            self.url,
+            json={"to": to, "body": body, "kind": kind, "site": site},
+            timeout=self.timeout,
         )
         response.raise_for_status()
 
