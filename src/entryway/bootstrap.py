@@ -228,7 +228,7 @@ def build(
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(close_solved, deps))
     delivery.every(CASE_SWEEP_SECONDS, functools.partial(passkey_sweep, deps))
     # Expired rows go an hour at a time, in small batches (flows/housekeeping.py).
-    delivery.every(HOUSEKEEPING_SECONDS, functools.partial(housekeeping.periodic, deps))
+    delivery.every(HOUSEKEEPING_SECONDS, functools.partial(housekeeping.periodic, deps), aside=True)
     # Recoveries are weighed soon after they are asked for, and their notices and ends come
     # on time; both jobs are conditional writes, so every instance may run them.
     delivery.every(RECOVERY_SWEEP_SECONDS, functools.partial(evaluate_requested, deps))

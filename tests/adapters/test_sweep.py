@@ -84,9 +84,25 @@ async def test_expired_rows_go_in_batches_and_live_ones_stay(
                     "key_hash": "gone",
                     "account_id": None,
                     "reason": "password_guessing",
-                    "locked_at": now - 2 * DAY,
-                    "until": now - DAY,
+                    "locked_at": now - 32 * DAY,
+                    "until": now - 31 * DAY,
                 },
+                {
+                    "site": "us",
+                    "key_hash": "ana-long-ago",
+                    "account_id": s.account_id,
+                    "reason": "password_guessing",
+                    "locked_at": now - 41 * DAY,
+                    "until": now - 40 * DAY,
+                },  # an account's goes the same way: a sweep tells no account apart
+                {
+                    "site": "us",
+                    "key_hash": "recent",
+                    "account_id": None,
+                    "reason": "password_guessing",
+                    "locked_at": now - 9 * DAY,
+                    "until": now - 8 * DAY,
+                },  # an unknown identifier's keeps its strikes like an account's
                 {
                     "site": "us",
                     "key_hash": "live",
@@ -139,7 +155,7 @@ async def test_expired_rows_go_in_batches_and_live_ones_stay(
     deleted = await housekeeping.sweep(world.deps, max_batches=None)
     assert deleted[SweepJob.SESSIONS] == 7
     assert deleted[SweepJob.COUNTERS] == 1
-    assert deleted[SweepJob.UNKNOWN_LOCKS] == 1
+    assert deleted[SweepJob.OLD_LOCKS] == 2
     assert deleted[SweepJob.DELIVERED_HOOKS] == 1
     assert deleted[SweepJob.OLD_MESSAGES] == 1
     assert deleted[SweepJob.KNOWN_DEVICES] == 1
@@ -152,7 +168,7 @@ async def test_expired_rows_go_in_batches_and_live_ones_stay(
         kept = set((await conn.execute(select(t.messages.c.id))).scalars())
         assert {"m2", "m3", "m5"} <= kept and not {"m1", "m4"} & kept
         locks = set((await conn.execute(select(t.locks.c.key_hash))).scalars())
-        assert {"live", "ana"} <= locks and "gone" not in locks
+        assert {"live", "ana", "recent"} <= locks and not {"gone", "ana-long-ago"} & locks
     again = await housekeeping.sweep(world.deps, max_batches=None)
     assert sum(again.values()) == 0  # nothing left to do: a second sweep deletes nothing
 

@@ -32,6 +32,9 @@ async def test_the_file_has_the_account_and_none_of_its_secrets(world: World) ->
     assert document["account"]["name"] == "Ana Lopez"
     assert document["account"]["two_step_verification"] is True
     assert [m["kind"] for m in document["two_step_methods"]] == ["totp"]
+    assert document["account"]["backup_codes_left"] == 10  # how many, never which
+    assert document["suspensions_and_warnings"] == [] and document["remembered_browsers"] == []
+    assert document["security_activity_complete"] and document["messages_complete"]
     assert document["verification_questions"] == [q.text for q in chosen]
     assert [c["number"] for c in document["support_cases"]] == [number]
     assert document["signed_in_devices"] and document["security_activity"]

@@ -22,7 +22,10 @@ class SweepJob(enum.StrEnum):
     BROWSERS = "remembered_browsers"  # "Don't ask again on this browser", expired
     COUNTERS = "counters"  # failure and quota counters of windows long past
     STAFF_COUNTERS = "staff_counters"
-    UNKNOWN_LOCKS = "unknown_locks"  # expired locks of identifiers with no account
+    # Locks a month after they lifted, of accounts and of unknown identifiers alike: a run
+    # of locks (its strikes) is forgotten the same way for both, so a sweep tells nothing of
+    # which identifiers have accounts.
+    OLD_LOCKS = "old_locks"
     TOTP_STEPS = "totp_steps"  # used authenticator steps, long out of the window
     STAFF_TOTP_STEPS = "staff_totp_steps"
     KNOWN_DEVICES = "known_devices"  # devices no longer recognised (known_device_for)
@@ -59,7 +62,7 @@ def cutoffs(
         SweepJob.BROWSERS: now,
         SweepJob.COUNTERS: now - 2 * DAY,  # the longest window is a day
         SweepJob.STAFF_COUNTERS: now - 2 * DAY,
-        SweepJob.UNKNOWN_LOCKS: now,
+        SweepJob.OLD_LOCKS: now - 30 * DAY,
         SweepJob.TOTP_STEPS: now - DAY,  # a step is good for 90 seconds
         SweepJob.STAFF_TOTP_STEPS: now - DAY,
         SweepJob.KNOWN_DEVICES: now - known_device_for,

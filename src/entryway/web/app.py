@@ -179,7 +179,8 @@ def create_app(
         message, locale = our_sentence(request, OUTAGE)
         if is_api(request):
             return api_error(503, "unavailable", message, locale=locale, **RETRY_SOON)
-        response = page(request, "error.html", status=503, message=message)
+        # me=None: the page must not ask the database who is signed in.
+        response = page(request, "error.html", status=503, message=message, me=None)
         response.headers.update(RETRY_SOON)
         return response
 

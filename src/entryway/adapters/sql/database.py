@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, RootTransaction, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -44,22 +45,31 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 # What a database out of reach raises through SQLAlchemy and asyncpg: a connection refused
-# or dropped, a server shutting down or starting up (the web layer answers these 503).
-OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, OSError, asyncpg.PostgresError)
-_OUTAGE_STATES = ("08", "57P")  # connection exceptions; operator intervention (shutdown)
+# or dropped, a server shutting down or starting up (the web layer answers these 503). Each
+# is judged by is_outage: of these types, only a lost connection is an outage.
+OUTAGE_TYPES: tuple[type[Exception], ...] = (DBAPIError, ConnectionError, asyncpg.PostgresError)
+# SQLSTATE classes: 08 connection exception; 57P01-57P03 admin or crash shutdown, starting up.
+_OUTAGE_STATES = ("08", "57P01", "57P02", "57P03")
 
 
 def is_outage(exc: BaseException) -> bool:
-    """Whether ``exc`` means the database cannot be reached now (retrying may work), not
-    a fault of the statement (a broken constraint stays a 500)."""
-    if isinstance(exc, DBAPIError):
-        if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
-            return True
-        exc = exc.orig if exc.orig is not None else exc
-    if isinstance(exc, OSError | asyncpg.InterfaceError | asyncpg.PostgresConnectionError):
+    """Whether ``exc`` means the database cannot be reached now (retrying soon may work),
+    not a fault of ours: a broken constraint, a missing column, a wrong argument stays a
+    500 with its trace."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    state = getattr(exc, "sqlstate", None)
-    return isinstance(state, str) and state.startswith(_OUTAGE_STATES)
+    causes = [exc]
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        causes += [exc.orig, exc.orig.__cause__ or exc.orig]
+    for cause in causes:
+        if isinstance(cause, ConnectionError | asyncpg.exceptions.ConnectionDoesNotExistError):
+            return True
+        state = getattr(cause, "sqlstate", None)
+        if isinstance(state, str) and state.startswith(_OUTAGE_STATES):
+            return True
+        if isinstance(cause, sqlite3.OperationalError) and "database is locked" in str(cause):
+            return True  # another process held the file past the busy timeout
+    return False
 
 
 class SqlUnitOfWork:

@@ -35,8 +35,8 @@ def _condition(job: SweepJob, cutoff: datetime) -> tuple[Table, Any]:
             return t.failure_counters, t.failure_counters.c.window_start < cutoff
         case SweepJob.STAFF_COUNTERS:
             return t.staff_failures, t.staff_failures.c.window_start < cutoff
-        case SweepJob.UNKNOWN_LOCKS:
-            return t.locks, and_(t.locks.c.account_id.is_(None), t.locks.c.until < cutoff)
+        case SweepJob.OLD_LOCKS:  # an account's and an unknown identifier's alike
+            return t.locks, t.locks.c.until < cutoff
         case SweepJob.TOTP_STEPS:
             return t.totp_steps, t.totp_steps.c.used_at < cutoff
         case SweepJob.STAFF_TOTP_STEPS:
@@ -66,9 +66,11 @@ class SweepRepo(Repo):
         table, condition = _condition(job, cutoff)
         keys = list(table.primary_key.columns)
         chosen = select(*keys).where(condition).limit(limit)
+        # The condition again on the delete itself: a row made live between the pick and the
+        # delete (a lock taken again, a device seen again) is re-checked and kept.
         if len(keys) == 1:
-            statement = delete(table).where(keys[0].in_(chosen.scalar_subquery()))
+            statement = delete(table).where(condition, keys[0].in_(chosen.scalar_subquery()))
         else:
-            statement = delete(table).where(tuple_(*keys).in_(chosen))
+            statement = delete(table).where(condition, tuple_(*keys).in_(chosen))
         result = await self.conn.execute(statement)
         return int(result.rowcount or 0)

@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from entryway.core.events import AuditAction
+from entryway.core.masking import mask
+from entryway.core.webhooks import STAFF_KEYS
 from entryway.flows.account.account import Current, messages
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
@@ -26,6 +28,10 @@ LEFT_OUT = (
     "the answers to verification questions (kept hashed)",
     "one-time codes and links, and the tokens of sessions and apps",
 )
+
+
+def _kind(address: str) -> str:
+    return "email" if "@" in address else "phone"
 
 
 def _when(at: datetime | None) -> str | None:
@@ -46,9 +52,13 @@ async def export(deps: Deps, me: Current, who: Requester) -> dict[str, Any]:
         sessions = await uow.sessions.list_for(site.code, account.id, now)
         activity = await uow.audit.recent(site.code, account.id, ACTIVITY_LIMIT)
         cases = await uow.cases.for_account(site.code, account.id)
+        browsers = await uow.two_step.browsers(site.code, account.id, now)
+        backup_left = await uow.two_step.backup_codes_left(site.code, account.id)
+        measures = await uow.suspensions.for_account(site.code, account.id)
         await audit(deps, uow, site.code, account.id, AuditAction.DATA_EXPORTED, who)
         await uow.commit()
     sent = await messages(deps, me, limit=MESSAGES_LIMIT)
+    own = {contact for contact in (account.email, account.phone) if contact}
     asked = [deps.questions.get(a.question_id) for a in sorted(answers, key=lambda a: a.position)]
     return {
         "format": FORMAT,
@@ -65,6 +75,8 @@ async def export(deps: Deps, me: Current, who: Requester) -> dict[str, Any]:
             "password_changed_at": _when(account.password_changed_at),
             "language": account.locale or site.locales[0],
             "two_step_verification": account.two_step,
+            "preferred_two_step_method": account.preferred_factor,
+            "backup_codes_left": backup_left,
         },
         "two_step_methods": [
             {
@@ -86,6 +98,23 @@ async def export(deps: Deps, me: Current, who: Requester) -> dict[str, Any]:
             for p in passkeys
         ],
         "verification_questions": [q.text for q in asked if q is not None],
+        "remembered_browsers": [
+            {"browser": b.user_agent, "added_at": _when(b.created_at), "until": _when(b.expires_at)}
+            for b in browsers
+        ],
+        "suspensions_and_warnings": [
+            {
+                "measure": m.measure.value,
+                "reason": m.reason_code,
+                "facts": m.facts,
+                "state": m.state.value,
+                "from": _when(m.starts_at),
+                "until": _when(m.until),
+                "appeal_until": _when(m.appeal_until),
+                "lifted_at": _when(m.lifted_at),
+            }
+            for m in measures
+        ],
         "signed_in_devices": [
             {
                 "signed_in_at": _when(s.created_at),
@@ -100,21 +129,25 @@ async def export(deps: Deps, me: Current, who: Requester) -> dict[str, Any]:
             {
                 "event": e.action.value,
                 "at": _when(e.at),
-                "ip_address": e.ip,
-                "browser": e.user_agent,
+                # What our staff did is theirs to tell, not their address and browser.
+                "ip_address": "" if STAFF_KEYS & set(e.detail) else e.ip,
+                "browser": "" if STAFF_KEYS & set(e.detail) else e.user_agent,
             }
             for e in activity
         ],
+        "security_activity_complete": len(activity) < ACTIVITY_LIMIT,
         "messages": [
             {
                 "channel": m.channel.value,
-                "to": m.to,
+                # Someone else's address (a recovery's new contact) is shown masked.
+                "to": m.to if m.to in own else mask(_kind(m.to), m.to),
                 "subject": m.subject,
                 "text": m.body,
                 "sent_at": _when(m.sent_at or m.filed_at),
             }
             for m in sent
         ],
+        "messages_complete": len(sent) < MESSAGES_LIMIT,
         "support_cases": [
             {
                 "number": c.number,

@@ -27,12 +27,16 @@ class DeliveryLoop:
         # Housekeeping that rides on this loop (closing solved cases): [job, every, next due]
         self._periodic: list[_Periodic] = []
 
-    def every(self, seconds: float, job: Callable[[], Awaitable[object]]) -> None:
+    def every(
+        self, seconds: float, job: Callable[[], Awaitable[object]], *, aside: bool = False
+    ) -> None:
         """Also run ``job`` about every ``seconds`` (first at the first round): one loop on
-        each instance, and each job is a conditional write, so instances may share it."""
+        each instance, and each job is a conditional write, so instances may share it.
+        ``aside``: a long job runs as a task of its own beside the deliveries (one at a
+        time), so the codes queued meanwhile are not held up by it."""
         if seconds <= 0:
             raise ValueError(f"seconds must be positive, got {seconds}")
-        self._periodic.append(_Periodic(job, seconds))
+        self._periodic.append(_Periodic(job, seconds, aside=aside))
 
     def wake(self) -> None:
         """Called by flows after they commit a message: deliver now rather than later."""
@@ -53,6 +57,12 @@ class DeliveryLoop:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        for periodic in self._periodic:  # a job running aside ends with the loop
+            if periodic.task is not None:
+                periodic.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await periodic.task
+                periodic.task = None
 
     def alive(self) -> bool:
         """Whether the loop runs and went round lately (the readiness probe asks): a loop
@@ -88,10 +98,17 @@ class DeliveryLoop:
             if now < periodic.due:
                 continue
             periodic.due = now + periodic.seconds
-            try:
-                await periodic.job()
-            except Exception:  # like delivery: a failed round is retried at the next one
-                log.exception("periodic job failed")
+            if periodic.aside:
+                if periodic.task is None or periodic.task.done():
+                    periodic.task = asyncio.create_task(self._guarded(periodic.job))
+                continue
+            await self._guarded(periodic.job)
+
+    async def _guarded(self, job: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await job()
+        except Exception:  # like delivery: a failed round is retried at the next one
+            log.exception("periodic job failed")
 
 
 @dataclass(slots=True)
@@ -99,3 +116,5 @@ class _Periodic:
     job: Callable[[], Awaitable[object]]
     seconds: float
     due: float = 0.0
+    aside: bool = False
+    task: asyncio.Task[None] | None = None

@@ -1,0 +1,65 @@
+"""Which storage errors are an outage (503, retry soon) and which are our bugs (500 with a
+trace): only a lost or refused connection, or a server shutting down or starting up."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import httpx
+import jinja2
+import pytest
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+
+from entryway.adapters.sql.database import is_outage
+from entryway.flows.account import account as account_flow
+from tests.conftest import World
+from tests.web.helpers import register
+
+
+class StartingUp(Exception):
+    sqlstate = "57P03"  # the database system is starting up
+
+
+class BadArgument(Exception):
+    sqlstate = "22023"  # invalid parameter value: our statement's fault
+
+
+@pytest.mark.parametrize(
+    ("exc", "outage"),
+    [
+        (ConnectionRefusedError(111, "Connection refused"), True),
+        (OperationalError("SELECT 1", {}, ConnectionResetError(104, "reset")), True),
+        (InterfaceError("SELECT 1", {}, StartingUp()), True),
+        (OperationalError("SELECT 1", {}, Exception(), connection_invalidated=True), True),
+        (OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), True),
+        (OperationalError("SELECT x", {}, sqlite3.OperationalError("no such column: x")), False),
+        (InterfaceError("SELECT 1", {}, BadArgument()), False),
+        (IntegrityError("INSERT", {}, sqlite3.IntegrityError("UNIQUE constraint failed")), False),
+        (jinja2.TemplateNotFound("messages/x.txt"), False),
+        (TimeoutError(), False),
+        (FileNotFoundError(2, "No such file"), False),
+    ],
+)
+def test_only_a_lost_connection_is_an_outage(exc: BaseException, outage: bool) -> None:
+    assert is_outage(exc) is outage
+
+
+async def test_the_outage_page_asks_the_database_nothing(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signed in, with the database gone: the page says so with 503, and does not look up
+    the session again to name who is signed in (which would fail into a 500)."""
+    await register(client, world)
+    calls = 0
+
+    async def gone(*_args: object, **_kwargs: object) -> None:
+        nonlocal calls
+        calls += 1
+        raise OperationalError("SELECT", {}, ConnectionRefusedError(111, "refused"))
+
+    monkeypatch.setattr(account_flow, "current", gone)
+    page = await client.get("/account")
+    assert page.status_code == 503 and page.headers["retry-after"] == "2"
+    assert "try again in a moment" in page.text and calls == 1
+    api = await client.get("/api/v1/account", headers={"Authorization": "Bearer " + "x" * 30})
+    assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"
