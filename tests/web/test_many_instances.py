@@ -154,7 +154,9 @@ async def test_three_instances_share_locks_codes_the_outbox_and_one_limit(
             *(sign_in(clients[i % 3], jane, p) for i, p in enumerate(passwords))
         )
         checked = [a for a in answers if a.status_code == 401]
-        assert 1 <= len(checked) <= LIMIT, [a.text for a in answers]  # jane's own lock fell
+        # The failures that reach the limit answer with the lock themselves, so every answer
+        # may be 423; at most the limit were checked.
+        assert len(checked) <= LIMIT, [a.text for a in answers]
         assert not any("session_token" in a.json() for a in answers)
         assert all(a.status_code in (401, 423) or a.json().get("next") == "confirm"
                    for a in answers)  # fmt: skip
