@@ -219,7 +219,10 @@ def build(
         suspension_reasons=settings.reason_catalog(),
         metrics=metrics or NoMetrics(),
         webhooks=subscriptions(settings.webhooks),
-        retention=Retention(message_days=settings.message_retention_days),
+        retention=Retention(
+            message_days=settings.message_retention_days,
+            closed_account_days=settings.closed_account_days,
+        ),
     )
     if twin is not None:  # the demo's store knows a few delivered orders of each account
         for site_code, key, placed in demo_orders(deps):

@@ -24,6 +24,8 @@ EntrywayError
 │                                                hold after a recovery, SECURITY.md 35)
 ├── AccountSuspended        account_suspended    a right password (and second step) met a
 │                                                suspension: ``notice_token`` shows the notice
+├── AccountClosed           account_closed       a right password met an account its owner
+│                                                closed: ``until`` is when it is erased
 ├── Forbidden               forbidden            CSRF or another guard refused the request
 └── UnknownSite             unknown_site         the Host header names no configured site
 ```
@@ -257,6 +259,20 @@ class AccountSuspended(EntrywayError):
     def __init__(self, message: str, *, notice_token: str) -> None:
         super().__init__(message)
         self.notice_token = notice_token
+
+
+class AccountClosed(EntrywayError):
+    """Raised only after the password (or passkey) was right, never before, as for a
+    suspension (SECURITY.md 36): Customer Service can reopen it until ``until``."""
+
+    code = "account_closed"
+    status = 403
+
+    def __init__(
+        self, message: str, *, until: datetime, params: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message, params=params)
+        self.until = until
 
 
 class Forbidden(EntrywayError):

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     # How long the Message Center keeps messages (30 to 3650 days); housekeeping deletes
     # older ones (README "Housekeeping").
     message_retention_days: int = 365
+    # Close your account: how long a closed account can still be reopened by Customer
+    # Service (1 to 365 days); then housekeeping erases it (README "Close your account").
+    closed_account_days: int = 30
     # DKIM signatures on outgoing email (README "Mail that proves where it came from"): all
     # three or none. `entryway dkim keygen` makes the key and prints the DNS record.
     dkim_selector: str = ""
@@ -341,6 +344,7 @@ SHOWN_AS_IS = frozenset(
         "site_aliases",
         "mail_from",
         "message_retention_days",
+        "closed_account_days",
         "dkim_selector",
         "dkim_domain",
         "dkim_private_key_file",

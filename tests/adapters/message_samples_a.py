@@ -7,6 +7,7 @@ the ones the flows make."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from entryway.settings import demo_sites
@@ -31,7 +32,20 @@ TWO_STEP: list[dict[str, Any]] = [
     {"change": "off", "app_number": 0, "phone": ""},
     {"change": "backup_codes", "app_number": 0, "phone": ""},
 ]
-DID = ("viewed_email", "viewed_phone", "reset_sent", "unlock_sent", "unlocked", "signed_out")
+DID = (
+    "viewed_email",
+    "viewed_phone",
+    "reset_sent",
+    "unlock_sent",
+    "unlocked",
+    "signed_out",
+    "reopened",
+)
+ERASED_ON = datetime(2027, 1, 3, 18, 0, tzinfo=UTC)  # a grace period after a closing
+REGISTERED: list[dict[str, Any]] = [
+    {"closed": False, "until": ERASED_ON},
+    {"closed": True, "until": ERASED_ON},
+]
 AGENT: list[dict[str, Any]] = [
     {"number": "40718263", "did": did, "sent_to": "a***@example.com" if did == "reset_sent" else ""}
     for did in DID
@@ -47,8 +61,14 @@ SAMPLES: dict[str, dict[str, Any] | list[dict[str, Any]]] = {
     "verify_contact": {"code": "482913"},
     "one_time_code.sms": {"code": "482913"},
     "one_time_code_voice.sms": {"code": "482913"},
-    "already_registered": {},
-    "already_registered.sms": {},
+    "already_registered": REGISTERED,
+    "already_registered.sms": REGISTERED,
+    "close_code": {"code": "482913"},
+    "close_code.sms": {"code": "482913"},
+    "account_closed": {"until": ERASED_ON},
+    "account_closed.sms": {"until": ERASED_ON},
+    "reset_closed": {"until": ERASED_ON},
+    "reset_closed.sms": {"until": ERASED_ON},
     "wrong_site": {"asked": ASKED},
     "wrong_site.sms": {"asked": ASKED},
     "contact_changed": CONTACTS,

@@ -5,25 +5,31 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from entryway.core.events import Channel
+from entryway.core.staff import Actor, Role
 from entryway.core.webhooks import Subscription
 from entryway.errors import CodeRejected
+from entryway.flows import housekeeping
+from entryway.flows.account import account, closing
 from entryway.flows.ports import Deps, Message, Requester
 from entryway.flows.signin import second_step, sign_in
 from entryway.flows.subjects import public_subject
-from entryway.flows.support import cases
+from entryway.flows.support import agent, cases
 from entryway.flows.trust import locking
 from tests.conftest import World
+from tests.flows.test_account import signed_in_with_token
 from tests.flows.test_lockout import ANA, PW, WHO, attempt, setup, who
 from tests.flows.test_two_step import enrolled
 from tests.flows.trust.helpers import TRUST
 
 HOOK = "https://hooks.store.example/entryway"
 STAFF_DESK = Requester(ip="10.20.30.40", user_agent="console")
+AGENT = Actor("s-agent", "agent@staff.example", frozenset({Role.AGENT}), frozenset({"us"}))
 
 
 def subscribed(deps: Deps, *events: str, url: str = HOOK) -> Deps:
@@ -150,3 +156,42 @@ async def test_a_wrong_code_after_a_right_password_is_posted_from_any_device(
     assert [(e["type"], e["data"]["action"]) for e in got] == [
         ("sign_in.failed", "sign_in.second_step_failed")
     ]
+
+
+async def test_closing_reopening_and_erasing_are_posted(world: World) -> None:
+    deps = subscribed(world.deps, "account.closed", "account.reopened", "account.erased")
+    me, token = await signed_in_with_token(world, "cleo@example.com")
+    number = await cases.open_signed_in(world.deps, "us", token, "other", "Hello", WHO)
+    started = await closing.start(deps, me, PW, WHO)
+    await closing.confirm(deps, me, started.flow_token, await world.code("cleo@example.com"), WHO)
+    async with world.deps.uow() as uow:
+        case = await uow.cases.by_number(["us"], number)
+    assert case is not None
+    await agent.reopen_account(deps, AGENT, case.id, "Asked on the case", STAFF_DESK)
+    signed = await sign_in.sign_in(
+        world.deps, "us", identifier="cleo@example.com", password=PW, remember=False,
+        who=WHO,
+    )  # fmt: skip
+    assert isinstance(signed, sign_in.SignedIn)
+    again = await account.current(world.deps, "us", signed.session_token)
+    started = await closing.start(deps, again, PW, WHO)
+    await closing.confirm(
+        deps, again, started.flow_token, await world.code("cleo@example.com"), WHO
+    )
+    world.clock.advance(days=31)
+    await housekeeping.sweep(deps)
+    got = [event(m) for m in await queued(deps)]
+    pairs = sorted((e["type"], e["data"]["by"], e["data"]["ip"]) for e in got)
+    assert pairs == [
+        ("account.closed", "customer", WHO.ip),
+        ("account.closed", "customer", WHO.ip),
+        ("account.erased", "system", ""),
+        ("account.reopened", "staff", ""),
+    ]
+    subject = public_subject(deps.keys, "us", me.account.id)
+    assert {e["data"]["subject"] for e in got} == {subject}
+    closed = [e for e in got if e["type"] == "account.closed"]
+    assert {e["data"]["erase_after"] for e in closed} == {
+        (world.clock.now() - timedelta(days=1)).date().isoformat()
+    }
+    assert "Asked on the case" not in json.dumps(got)

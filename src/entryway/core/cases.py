@@ -109,6 +109,7 @@ class Topic(enum.StrEnum):
     CODE_NOT_ARRIVING = "code_not_arriving"
     WRONG_SITE = "wrong_site"
     GENUINE_MESSAGE = "genuine_message"
+    REOPEN = "reopen"  # a closed account, in its grace period
     OTHER = "other"
     # Opened by the journeys themselves, never chosen on the form:
     IDENTITY_REVIEW = "identity_review"
@@ -124,6 +125,7 @@ TOPIC_LABELS: dict[Topic, str] = {
     Topic.CODE_NOT_ARRIVING: N_("My code doesn't arrive"),
     Topic.WRONG_SITE: N_("I may be on the wrong regional site"),
     Topic.GENUINE_MESSAGE: N_("Is this message really from you?"),
+    Topic.REOPEN: N_("Reopen my closed account"),
     Topic.OTHER: N_("Something else"),
     Topic.IDENTITY_REVIEW: N_("Identity check review"),
     Topic.APPEAL: N_("Appeal"),
@@ -139,6 +141,7 @@ CUSTOMER_TOPICS: tuple[Topic, ...] = (
     Topic.CODE_NOT_ARRIVING,
     Topic.WRONG_SITE,
     Topic.GENUINE_MESSAGE,
+    Topic.REOPEN,
     Topic.OTHER,
 )
 

@@ -15,12 +15,15 @@ class AccountStatus(enum.StrEnum):
         [*] --> unverified: create account
         unverified --> active: one-time code entered
         unverified --> unverified: registered again (new code, old one void)
-        active --> [*]
+        active --> closed: Close your account (fresh password, then a code)
+        closed --> active: reopened by Customer Service within the grace period
+        closed --> [*]: erased once the grace period ends (housekeeping)
     ```
     """
 
     UNVERIFIED = "unverified"
     ACTIVE = "active"
+    CLOSED = "closed"  # no sign-in, no recovery; erased after the grace period
 
 
 class AuditAction(enum.StrEnum):
@@ -102,6 +105,11 @@ class AuditAction(enum.StrEnum):
     PASSKEY_RENAMED = "passkey.renamed"
     PASSKEY_CLONE_SUSPECTED = "passkey.clone_suspected"  # its counter went back: refused
     DATA_EXPORTED = "account.data_exported"  # Download your data
+    ACCOUNT_CLOSE_STARTED = "account.close_started"  # password given, a code sent
+    ACCOUNT_CLOSED = "account.closed"  # the code entered: closed, erased after the grace
+    SIGN_IN_CLOSED = "sign_in.closed"  # a right password met a closed account
+    AGENT_ACCOUNT_REOPENED = "agent.account_reopened"  # within the grace period, on a case
+    ACCOUNT_ERASED = "account.erased"  # the grace period ended: every other row is gone
 
 
 ACTIVITY_LABELS: dict[AuditAction, str] = {
@@ -137,6 +145,11 @@ ACTIVITY_LABELS: dict[AuditAction, str] = {
     AuditAction.PASSKEY_RENAMED: N_("Passkey renamed"),
     AuditAction.PASSKEY_CLONE_SUSPECTED: N_("Passkey refused: it may have been copied"),
     AuditAction.DATA_EXPORTED: N_("Your data downloaded"),
+    AuditAction.ACCOUNT_CLOSE_STARTED: N_("Closing the account: code sent"),
+    AuditAction.ACCOUNT_CLOSED: N_("Account closed"),
+    AuditAction.SIGN_IN_CLOSED: N_("Sign-in refused: the account is closed"),
+    AuditAction.AGENT_ACCOUNT_REOPENED: N_("Customer Service reopened the account"),
+    AuditAction.ACCOUNT_ERASED: N_("Account erased"),
     AuditAction.SUPPORT_CASE_OPENED: N_("Customer Service contacted"),
     AuditAction.ACCOUNT_LOCKED: N_("Account locked after unusual activity"),
     AuditAction.ACCOUNT_UNLOCKED: N_("Account unlocked"),
@@ -224,6 +237,8 @@ class MessageKind(enum.StrEnum):
     APPEAL_DECIDED = "appeal_decided"
     SUSPENSION_LIFTED = "suspension_lifted"
     BACKCHANNEL_LOGOUT = "backchannel_logout"  # to an app, not to the customer
+    CLOSE_CODE = "close_code"  # the code that confirms Close your account
+    ACCOUNT_CLOSED = "account_closed"  # to every contact: closed, and until when it can reopen
     SECURITY_EVENT = "security_event"  # a webhook to the store, not to the customer
 
 
@@ -243,6 +258,7 @@ class FlowPurpose(enum.StrEnum):
     IDENTITY_CHECK = "identity_check"  # Verify your identity, then a code to the new contact
     RECOVERY_CANCEL = "recovery_cancel"  # This wasn't me (a link to the old contacts)
     RECOVERY_FINISH = "recovery_finish"  # Finish recovering your account (the new contact)
+    CLOSE_ACCOUNT = "close_account"  # the code that confirms Close your account
     SUSPENSION_NOTICE = "suspension_notice"  # the emailed notice link (appeal window), and
     # the view it opens, or a right password's view of the notice: each can only show the
     # notice and take an appeal

@@ -33,6 +33,10 @@ class SweepJob(enum.StrEnum):
     OLD_MESSAGES = "old_messages"  # delivered or given-up messages past the retention
     APP_TOKENS = "app_tokens"  # OpenID Connect access and refresh tokens, expired
     APP_GRANTS = "app_grants"  # grants whose refresh lifetime ended a week ago
+    # Accounts their owners closed, once the grace period is over: the account and what
+    # hangs on it (flows/housekeeping.erase_closed); the append-only audit log keeps its
+    # rows, the last of them saying the account was erased.
+    CLOSED_ACCOUNTS = "closed_accounts"
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,20 @@ class Retention:
     """How long what is kept for the customer's sake stays (settings)."""
 
     message_days: int = 365  # the Message Center's messages
+    closed_account_days: int = 30  # a closed account's grace period, then it is erased
 
     def __post_init__(self) -> None:
         if not 30 <= self.message_days <= 3650:
             raise ValueError(f"message retention must be 30 to 3650 days, got {self.message_days}")
+        if not 1 <= self.closed_account_days <= 365:
+            raise ValueError(
+                f"the grace period of a closed account must be 1 to 365 days, "
+                f"got {self.closed_account_days}"
+            )
+
+    def erase_after(self, closed_at: datetime) -> datetime:
+        """When an account closed at ``closed_at`` is erased (it can be reopened until then)."""
+        return closed_at + timedelta(days=self.closed_account_days)
 
 
 def cutoffs(
@@ -70,4 +84,5 @@ def cutoffs(
         SweepJob.OLD_MESSAGES: now - timedelta(days=retention.message_days),
         SweepJob.APP_TOKENS: now - DAY,
         SweepJob.APP_GRANTS: now - 7 * DAY,
+        SweepJob.CLOSED_ACCOUNTS: now - timedelta(days=retention.closed_account_days),
     }

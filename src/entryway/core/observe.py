@@ -17,6 +17,7 @@ class SignInOutcome(enum.StrEnum):
     UNUSUAL = "unusual"  # right password, a code sent to confirm an unusual sign-in
     UNVERIFIED = "unverified"  # right password, the account was never verified
     SUSPENDED = "suspended"  # right password, a suspension's notice instead of a session
+    CLOSED = "closed"  # right password or passkey, but its owner closed the account
 
 
 class SignInMethod(enum.StrEnum):

@@ -32,6 +32,9 @@ class SecurityEvent(enum.StrEnum):
     ACCOUNT_REINSTATED = "account.reinstated"
     APPEAL_DECIDED = "appeal.decided"
     CASE_OPENED = "case.opened"
+    ACCOUNT_CLOSED = "account.closed"  # by its owner: erased after the grace period
+    ACCOUNT_REOPENED = "account.reopened"  # by Customer Service, within the grace period
+    ACCOUNT_ERASED = "account.erased"  # the grace period ended: the store may erase its copy
 
 
 ALL = "*"  # a subscription to every event
@@ -70,6 +73,9 @@ EVENTS: Mapping[AuditAction, SecurityEvent] = {
     AuditAction.APPEAL_REINSTATED: SecurityEvent.APPEAL_DECIDED,
     AuditAction.SUPPORT_CASE_OPENED: SecurityEvent.CASE_OPENED,
     AuditAction.APPEAL_OPENED: SecurityEvent.CASE_OPENED,  # an appeal is a case of its own
+    AuditAction.ACCOUNT_CLOSED: SecurityEvent.ACCOUNT_CLOSED,
+    AuditAction.AGENT_ACCOUNT_REOPENED: SecurityEvent.ACCOUNT_REOPENED,
+    AuditAction.ACCOUNT_ERASED: SecurityEvent.ACCOUNT_ERASED,
 }
 
 # Sign-ins are reported only from a device new to the account: the usual sign-ins of the
@@ -77,9 +83,13 @@ EVENTS: Mapping[AuditAction, SecurityEvent] = {
 # password is reported from any device.
 DEVICE_EVENTS = frozenset({SecurityEvent.SIGN_IN_SUCCEEDED, SecurityEvent.SIGN_IN_FAILED})
 DEVICE_ACTIONS = frozenset({AuditAction.SIGN_IN_SUCCEEDED, AuditAction.SIGN_IN_FAILED})
-# Detail keys that say our staff (or an operator's command) did it: the request's address
-# is then the staff member's, which is not shared.
-STAFF_KEYS = frozenset({"by", "staff"})
+# A row whose detail names ``staff``, or a ``by`` (a staff id, "cli", a token), was written
+# by our side: its address is the staff member's, which is not shared (``by_staff``).
+# A ``by`` that names none of our staff: the service itself did it, on a schedule.
+SYSTEM = "housekeeping"
+# A ``by`` that says how the customer did it (a recovery stopped by their own sign-in or by
+# This wasn't me), not who on our side.
+CUSTOMER_WAYS = frozenset({"sign_in", "link"})
 # What each event passes on of its audit row's detail: closed values and our own ids only.
 # Everything else (a staff member's written reason, an agent's id) stays in the audit log.
 SHARED_DETAIL: Mapping[SecurityEvent, tuple[str, ...]] = {
@@ -93,6 +103,7 @@ SHARED_DETAIL: Mapping[SecurityEvent, tuple[str, ...]] = {
     SecurityEvent.ACCOUNT_REINSTATED: ("suspension",),
     SecurityEvent.APPEAL_DECIDED: ("suspension", "appeal"),
     SecurityEvent.CASE_OPENED: ("case", "appeal"),
+    SecurityEvent.ACCOUNT_CLOSED: ("erase_after",),  # the day it will be erased, ISO 8601
 }
 NOT_SIGN_INS = frozenset({"registration"})  # a new account signing itself in: not a sign-in
 
@@ -123,6 +134,11 @@ def needs_account(event: SecurityEvent) -> bool:
     return event in DEVICE_EVENTS
 
 
+def by_staff(detail: Mapping[str, Any]) -> bool:
+    """The row says our staff (or an operator's command) did it: its address is theirs."""
+    return "staff" in detail or ("by" in detail and detail["by"] not in CUSTOMER_WAYS)
+
+
 def payload(
     event: SecurityEvent,
     *,
@@ -134,13 +150,14 @@ def payload(
     detail: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The JSON body of one event (the Standard Webhooks shape: type, timestamp, data)."""
-    by_staff = bool(STAFF_KEYS & set(detail))
+    by_system = detail.get("by") == SYSTEM
+    staff = by_staff(detail)
     data: dict[str, Any] = {
         "site": site,
         "subject": subject,  # None: no account (a case opened signed out, an unknown identifier)
         "action": action.value,
-        "ip": "" if by_staff else ip,  # a staff member's address is not the customer's
-        "by": "staff" if by_staff else "customer",
+        "ip": "" if staff else ip,  # a staff member's address is not the customer's
+        "by": "system" if by_system else "staff" if staff else "customer",
     }
     data.update({key: detail[key] for key in SHARED_DETAIL.get(event, ()) if key in detail})
     return {"type": event.value, "timestamp": at.isoformat(), "data": data}

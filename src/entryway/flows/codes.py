@@ -37,6 +37,8 @@ async def deliver_code(
             mail = deps.messages.email("unusual_code", site, locale, code=code, why=state.note)
         elif state.purpose == FlowPurpose.REGISTRATION:
             mail = deps.messages.email("verify_account", site, locale, code=code)
+        elif state.purpose == FlowPurpose.CLOSE_ACCOUNT:  # says what it would do, plainly
+            mail = deps.messages.email("close_code", site, locale, code=code)
         else:
             mail = deps.messages.email("verify_contact", site, locale, code=code)
         await send(
@@ -61,13 +63,22 @@ async def deliver_code(
             kind=_kind(state.purpose),
             to=state.target,
             subject="",
-            body=deps.messages.sms("one_time_code", site, locale, code=code),
+            body=deps.messages.sms(
+                "close_code" if state.purpose == FlowPurpose.CLOSE_ACCOUNT else "one_time_code",
+                site,
+                locale,
+                code=code,
+            ),
         )
 
 
 def _listed_for(state: FlowState) -> str | None:
     """A code for an address not yet on the account is not the account's message."""
-    if state.purpose in (FlowPurpose.REGISTRATION, FlowPurpose.UNUSUAL_SIGN_IN):
+    if state.purpose in (
+        FlowPurpose.REGISTRATION,
+        FlowPurpose.UNUSUAL_SIGN_IN,
+        FlowPurpose.CLOSE_ACCOUNT,
+    ):
         return state.account_id
     return None
 
@@ -76,6 +87,7 @@ def _kind(purpose: FlowPurpose) -> MessageKind:
     return {
         FlowPurpose.REGISTRATION: MessageKind.VERIFY_ACCOUNT,
         FlowPurpose.UNUSUAL_SIGN_IN: MessageKind.UNUSUAL_SIGN_IN_CODE,
+        FlowPurpose.CLOSE_ACCOUNT: MessageKind.CLOSE_CODE,
     }.get(purpose, MessageKind.VERIFY_CONTACT)
 
 

@@ -228,6 +228,26 @@ class Accounts(Protocol):
         """Remove an account that never verified its identifier (nothing else holds it)."""
         ...
 
+    async def close(self, site: str, account_id: str, now: datetime) -> bool:
+        """An active account becomes closed at ``now``; False if it was not active."""
+        ...
+
+    async def reopen(self, site: str, account_id: str, closed_after: datetime) -> bool:
+        """A closed account becomes active again, if it closed after ``closed_after`` (the
+        grace period's start); False otherwise (not closed, or erased or due to be)."""
+        ...
+
+    async def closed_before(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        """At most ``limit`` (site, account id) of the accounts closed before ``cutoff``."""
+        ...
+
+    async def erase(self, site: str, account_id: str, cutoff: datetime) -> bool:
+        """Delete a closed account and every row about it (sessions, devices, methods,
+        passkeys, apps' grants and messages) if it closed before ``cutoff``, unlinking its
+        support cases; the append-only audit log keeps its rows, which name the account by
+        its random id only. False, with nothing deleted, otherwise (reopened)."""
+        ...
+
 
 class Sessions(Protocol):
     async def add(self, session: Session) -> None: ...

@@ -52,6 +52,7 @@ class Account:
     suspension_id: str | None = None  # the latest suspension (core.suspension.applies says
     suspended_until: datetime | None = None  # whether it stops sign-in now, with this end)
     locale: str = ""  # the preferred language of its emails and texts ("" = the site's)
+    closed_at: datetime | None = None  # Close your account: erased a grace period after
 
 
 @dataclass(slots=True)

@@ -47,6 +47,7 @@ from entryway.web.pages import (
     account,
     auth,
     cases,
+    closing,
     dev,
     language,
     questions,
@@ -111,6 +112,7 @@ def create_app(
     app.include_router(two_step.router)
     app.include_router(questions.router)
     app.include_router(message_pages.router)
+    app.include_router(closing.router)  # ahead of /account/{kind}
     app.include_router(account.router)
     app.include_router(reset.router)
     app.include_router(recovery_pages.router)

@@ -22,7 +22,13 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entryway.core.locales import N_
-from entryway.errors import AccountSuspended, EntrywayError, SignInThrottled, Unauthenticated
+from entryway.errors import (
+    AccountClosed,
+    AccountSuspended,
+    EntrywayError,
+    SignInThrottled,
+    Unauthenticated,
+)
 from entryway.web import i18n
 from entryway.web.security import site_of
 
@@ -119,6 +125,8 @@ def from_entryway(request: Request, exc: EntrywayError) -> JSONResponse:
         headers["www-authenticate"] = 'Bearer error="invalid_token"' if wrong_token else "Bearer"
     if isinstance(exc, AccountSuspended):
         return suspended_error(request, exc)
+    if isinstance(exc, AccountClosed):
+        return closed_error(request, exc)
     message, locale = _said_error(request, exc)
     return api_error(exc.status, exc.code, message, exc.field, locale=locale, **headers)
 
@@ -131,6 +139,7 @@ def _said_error(request: Request, exc: EntrywayError) -> tuple[str, str | None]:
 
 
 NOTICE_PATH = "/suspension"  # the notice page (web/pages/suspension.py), for a browser
+ASK_REOPEN = "/help/ask?topic=reopen"  # Ask us, with Reopen my closed account chosen
 
 
 def suspended_error(request: Request, exc: AccountSuspended) -> JSONResponse:
@@ -144,6 +153,23 @@ def suspended_error(request: Request, exc: AccountSuspended) -> JSONResponse:
         "field": None,
         "notice_token": exc.notice_token,
         "notice_url": site_of(request).url(NOTICE_PATH),
+    }
+    response = JSONResponse({"error": error}, status_code=exc.status)
+    if locale:
+        response.headers["content-language"] = locale
+    return response
+
+
+def closed_error(request: Request, exc: AccountClosed) -> JSONResponse:
+    """403 ``account_closed``, with ``until``: the moment it is erased (ISO 8601), before
+    which Customer Service can reopen it (``ask_url``: the Ask us page, topic chosen)."""
+    message, locale = _said_error(request, exc)
+    error = {
+        "code": exc.code,
+        "message": message,
+        "field": None,
+        "until": exc.until.isoformat(),
+        "ask_url": site_of(request).url(ASK_REOPEN),
     }
     response = JSONResponse({"error": error}, status_code=exc.status)
     if locale:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from entryway.adapters.sql import tables as t
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import accounts, flow_states, known_devices, sessions
 from entryway.core.events import AccountStatus, FlowPurpose
@@ -42,6 +43,17 @@ _SIGN_IN_BY = {
         (IdentifierKind.PHONE, accounts.c.phone),
     )
 }
+# What an erased account leaves that no foreign key removes with it. Two append-only
+# records are not among them (DESIGN.md 8): the audit log, whose rows name the account by
+# its random id only, and support cases, whose threads record what our staff did and why;
+# the cases are unlinked from the account (ON DELETE SET NULL).
+_ERASED_WITH_ACCOUNT = (
+    t.passkeys,
+    t.passkey_challenges,
+    t.oidc_consents,
+    t.oidc_grants,  # their tokens go with them
+    t.messages,
+)
 _SESSION_KEY = (
     sessions.c.id_hash == bindparam("b_id_hash"),
     sessions.c.site == bindparam("b_site"),
@@ -125,6 +137,58 @@ class AccountRepo(Repo):
                 accounts.c.status == AccountStatus.UNVERIFIED.value,
             )
         )
+        return bool(result.rowcount == 1)
+
+    async def close(self, site: str, account_id: str, now: datetime) -> bool:
+        result = await self.conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.site == site,
+                accounts.c.id == account_id,
+                accounts.c.status == AccountStatus.ACTIVE.value,
+            )
+            .values(status=AccountStatus.CLOSED.value, closed_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+    async def reopen(self, site: str, account_id: str, closed_after: datetime) -> bool:
+        result = await self.conn.execute(
+            update(accounts)
+            .where(
+                accounts.c.site == site,
+                accounts.c.id == account_id,
+                accounts.c.status == AccountStatus.CLOSED.value,
+                accounts.c.closed_at > closed_after,
+            )
+            .values(status=AccountStatus.ACTIVE.value, closed_at=None)
+        )
+        return bool(result.rowcount == 1)
+
+    async def closed_before(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]:
+        query = (
+            select(accounts.c.site, accounts.c.id)
+            .where(accounts.c.closed_at < cutoff, accounts.c.status == AccountStatus.CLOSED.value)
+            .order_by(accounts.c.closed_at)
+            .limit(limit)
+        )
+        return [(row.site, row.id) for row in await self.conn.execute(query)]
+
+    async def erase(self, site: str, account_id: str, cutoff: datetime) -> bool:
+        mine = (accounts.c.site == site, accounts.c.id == account_id)
+        due = (accounts.c.status == AccountStatus.CLOSED.value, accounts.c.closed_at < cutoff)
+        # The row is held first, so a reopening at the same moment either wins (and nothing
+        # is erased) or waits and then finds the account gone.
+        held = await self.conn.execute(select(accounts.c.id).where(*mine, *due).with_for_update())
+        if held.first() is None:
+            return False
+        for table in _ERASED_WITH_ACCOUNT:  # the rows that name the account without a key
+            await self.conn.execute(
+                delete(table).where(table.c.site == site, table.c.account_id == account_id)
+            )
+        # The rest goes with the row (ON DELETE CASCADE): sessions, flows, links, locks,
+        # devices, methods, answers, browsers, recoveries, suspensions and their appeals;
+        # its support cases are unlinked (SET NULL).
+        result = await self.conn.execute(delete(accounts).where(*mine, *due))
         return bool(result.rowcount == 1)
 
     async def _one(self, by: str, site: str, value: str) -> Account | None:

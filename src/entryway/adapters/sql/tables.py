@@ -89,7 +89,10 @@ accounts = Table(
     Column("suspended_until", UtcDateTime),
     # The preferred language of its messages ("" = the site's default).
     Column("locale", String(16), nullable=False, server_default=""),
+    # When its owner closed it (status "closed"); housekeeping erases it a grace period later.
+    Column("closed_at", UtcDateTime),
     UniqueConstraint("site", "email"),
+    Index(None, "closed_at"),
     UniqueConstraint("site", "phone"),
 )
 

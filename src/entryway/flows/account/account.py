@@ -344,7 +344,8 @@ async def start_contact_change(
     async with deps.uow() as uow:
         holder = await uow.accounts.find(site.code, ident)
         # An address someone registered but never verified is not theirs: it stays free.
-        taken = holder is not None and holder.status == AccountStatus.ACTIVE
+        # A closed account keeps its address until it is erased: it may yet be reopened.
+        taken = holder is not None and holder.status != AccountStatus.UNVERIFIED
         token, code = await start_code_flow(
             deps,
             uow,

@@ -13,7 +13,7 @@ from typing import Any
 
 from entryway.core.events import AuditAction
 from entryway.core.masking import mask
-from entryway.core.webhooks import STAFF_KEYS
+from entryway.core.webhooks import by_staff
 from entryway.flows.account.account import Current, messages
 from entryway.flows.account.two_step import require_recent
 from entryway.flows.common import audit
@@ -130,8 +130,8 @@ async def export(deps: Deps, me: Current, who: Requester) -> dict[str, Any]:
                 "event": e.action.value,
                 "at": _when(e.at),
                 # What our staff did is theirs to tell, not their address and browser.
-                "ip_address": "" if STAFF_KEYS & set(e.detail) else e.ip,
-                "browser": "" if STAFF_KEYS & set(e.detail) else e.user_agent,
+                "ip_address": "" if by_staff(e.detail) else e.ip,
+                "browser": "" if by_staff(e.detail) else e.user_agent,
             }
             for e in activity
         ],

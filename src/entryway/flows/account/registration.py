@@ -122,7 +122,9 @@ async def _start_in(
     who: Requester,
 ) -> str:
     existing = await uow.accounts.find(site.code, ident)
-    if existing is not None and existing.status == AccountStatus.ACTIVE:
+    # A closed account keeps its address until it is erased (it may yet be reopened): the
+    # sign-up acts as for any taken address, and the owner is told it is closed.
+    if existing is not None and existing.status != AccountStatus.UNVERIFIED:
         token, _ = await start_code_flow(
             deps,
             uow,
@@ -136,7 +138,9 @@ async def _start_in(
         )
         locale = words.reader_locale(site, existing, who)
         by_email = ident.kind == IdentifierKind.EMAIL
-        mail = deps.messages.email("already_registered", site, locale)
+        closed = existing.status == AccountStatus.CLOSED
+        until = deps.retention.erase_after(existing.closed_at or deps.clock.now())
+        mail = deps.messages.email("already_registered", site, locale, closed=closed, until=until)
         await send(
             deps,
             uow,
@@ -146,7 +150,9 @@ async def _start_in(
             kind=MessageKind.ALREADY_REGISTERED,
             to=ident.value,
             subject=mail.subject,
-            body=mail.text if by_email else deps.messages.sms("already_registered", site, locale),
+            body=mail.text
+            if by_email
+            else deps.messages.sms("already_registered", site, locale, closed=closed, until=until),
             html=mail.html,
             # One such notice a day per address: repeated attempts cannot flood the owner.
             dedupe_key=keyed_hash(

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from entryway.core.observe import SignInMethod, SignInOutcome
 from entryway.errors import (
+    AccountClosed,
     AccountSuspended,
     CodeRejected,
     InvalidInput,
@@ -26,6 +27,8 @@ def refused_outcome(exc: BaseException) -> SignInOutcome | None:
         return SignInOutcome.THROTTLED
     if isinstance(exc, AccountSuspended):
         return SignInOutcome.SUSPENDED
+    if isinstance(exc, AccountClosed):
+        return SignInOutcome.CLOSED
     if isinstance(exc, SignInFailed | CodeRejected):  # a wrong password or code
         return SignInOutcome.FAILED
     if isinstance(exc, InvalidInput) and exc.field == "credential":  # a passkey refused

@@ -19,6 +19,7 @@ from entryway.core.observe import SignInMethod
 from entryway.core.passkeys import site_party
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
+from entryway.flows.account import closing
 from entryway.flows.common import audit, open_session
 from entryway.flows.observe.counting import counted
 from entryway.flows.passkeys import assertions, ceremonies
@@ -132,6 +133,13 @@ async def _signed_in(
         # The live recovery's row first, the order of every path that ends a recovery.
         recovery = await hold(uow, account)
         fresh = await uow.accounts.get(site.code, account.id)
+        closed = (
+            await closing.refuse_if_closed(deps, uow, fresh, who, via="passkey") if fresh else None
+        )
+        if closed is not None:  # the passkey was right: told now, not before
+            await lockout.clear(deps, uow, admitted.budget)
+            await uow.commit()
+            raise closed
         if fresh is None or fresh.status != AccountStatus.ACTIVE:
             raise InvalidInput(NOT_CHECKED, field="credential")  # removed, unverified
         await assertions.record_use(uow, passkey, count, now)

@@ -132,6 +132,7 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
     ident = deps.identifiers.parse(identifier, site.phone_region)
     async with deps.uow() as uow:
         account = await uow.accounts.find(site.code, ident)
+        closed = account if account and account.status == AccountStatus.CLOSED else None
         if account is not None and account.status != AccountStatus.ACTIVE:
             account = None
         contacts = _contacts(deps, account, ident)
@@ -140,6 +141,8 @@ async def start(deps: Deps, site_code: str, *, identifier: str, who: Requester) 
         await uow.flows.add(state)
         if account is not None:
             await audit(deps, uow, site.code, account.id, AuditAction.PASSWORD_RESET_STARTED, who)
+        elif closed is not None:  # the answer is a decoy's; only its owner hears why
+            await _tell_closed(deps, uow, site, closed, ident)
         elif ident.kind == IdentifierKind.EMAIL and site.reset_notice_unknown:
             await _tell_unknown(deps, uow, site, ident, who)
         progress = _progress(deps, state, token, contacts)
@@ -201,6 +204,46 @@ async def start_for(
         deps, uow, site, state, token, contacts, index, Channel(channel), who, agent=staff_id
     )
     return token, progress
+
+
+async def _tell_closed(
+    deps: Deps, uow: UnitOfWork, site: Site, account: Account, ident: Identifier
+) -> None:
+    """A closed account's own contact asked for a reset: no code (nothing could open it),
+    but word that it is closed and until when it can be reopened, once a day at most."""
+    if (ident.kind.value, ident.value) not in _verified(account):
+        return
+    locale = words.reader_locale(site, account)
+    until = deps.retention.erase_after(account.closed_at or deps.clock.now())
+    by_email = ident.kind == IdentifierKind.EMAIL
+    mail = deps.messages.email("reset_closed", site, locale, until=until)
+    day = deps.clock.now().date().isoformat()
+    await send(
+        deps,
+        uow,
+        site,
+        account_id=account.id,
+        channel=Channel.EMAIL if by_email else Channel.SMS,
+        kind=MessageKind.RESET_UNKNOWN,
+        to=ident.value,
+        subject=mail.subject if by_email else "",
+        body=mail.text
+        if by_email
+        else deps.messages.sms("reset_closed", site, locale, until=until),
+        html=mail.html if by_email else "",
+        dedupe_key=keyed_hash(
+            deps.keys.hashing, "reset-closed", f"{site.code}|{ident.value}|{day}"
+        ),
+    )
+
+
+def _verified(account: Account) -> list[tuple[str, str]]:
+    found = []
+    if account.email and account.email_verified:
+        found.append((IdentifierKind.EMAIL.value, account.email))
+    if account.phone and account.phone_verified:
+        found.append((IdentifierKind.PHONE.value, account.phone))
+    return found
 
 
 async def _tell_unknown(

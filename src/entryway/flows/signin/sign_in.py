@@ -29,7 +29,7 @@ from entryway.core.sessions import SessionLevel
 from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
 from entryway.flows import words
-from entryway.flows.account import registration
+from entryway.flows.account import closing, registration
 from entryway.flows.common import audit, browser_hash, open_session, send
 from entryway.flows.observe.counting import counted
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
@@ -154,6 +154,11 @@ async def _check_password(
         if fresh is None:
             raise SignInFailed(FAILED)
         account = fresh  # as it is now: a suspension may have committed during the hash
+        closed = await closing.refuse_if_closed(deps, uow, account, who, via=ident.kind.value)
+        if closed is not None:  # told only now, the password being right (SECURITY.md 36)
+            await lockout.take_back(deps, uow, budget)
+            await uow.commit()
+            raise closed
         if account.status != AccountStatus.ACTIVE:
             await lockout.take_back(deps, uow, budget)
             token = await registration.resend_for_unverified(deps, uow, site, account, who)

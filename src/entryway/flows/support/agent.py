@@ -10,7 +10,7 @@ sets a password, changes a contact or turns two-step verification off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from entryway.core.cases import Author, CaseState
@@ -61,6 +61,8 @@ SENT_IF_ON_FILE = "If this contact is on an account, a code was sent."
 NOT_LINKED = "This case is not linked to an account. Use Verify it's you first."
 NOT_LOCKED = "The account is not locked."
 LOCKED_BY_TRUST = "The trust team locked this account: only they can unlock it."
+REOPEN_FIRST = "The account is closed: reopen it first (Reopen account)."
+NOT_CLOSED = "The account is not closed, or its grace period is over: it cannot be reopened."
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,9 @@ class AccountSummary:
     locked_until: datetime | None
     contacts: tuple[ContactOnFile, ...]
     recent: tuple[Event, ...]
+    closed_at: datetime | None = None  # closed by its owner: Reopen account until erase_after
+    erase_after: datetime | None = None
+    can_reopen: bool = False
 
 
 def need_reason(reason: str) -> str:
@@ -212,7 +217,18 @@ async def summary(deps: Deps, actor: Actor, case_id: str) -> AccountSummary:
             Event(e.action.value, ACTIVITY_LABELS.get(e.action, e.action.value), e.at)
             for e in recent
         ),
+        closed_at=account.closed_at,
+        erase_after=deps.retention.erase_after(account.closed_at) if account.closed_at else None,
+        can_reopen=_reopenable(deps, account),
     )
+
+
+def _reopenable(deps: Deps, account: Account) -> bool:
+    """Closed by its owner, and inside the grace period (past it, it is due to be erased)."""
+    closed_at = account.closed_at
+    if account.status != AccountStatus.CLOSED or closed_at is None:
+        return False
+    return deps.clock.now() < deps.retention.erase_after(closed_at)
 
 
 async def reveal_contact(
@@ -298,7 +314,8 @@ async def _account_of_contact(uow: UnitOfWork, site: str, kind: str, value: str)
     if kind not in (IdentifierKind.EMAIL, IdentifierKind.PHONE) or not value:
         return None
     account = await uow.accounts.find(site, Identifier(IdentifierKind(kind), value))
-    if account is None or account.status != AccountStatus.ACTIVE:
+    # A closed account can still be verified: its owner may be asking to reopen it.
+    if account is None or account.status == AccountStatus.UNVERIFIED:
         return None
     return account if (kind, value) in on_file(account) else None
 
@@ -372,6 +389,7 @@ async def send_reset_code(
     why = need_reason(reason)
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
+        _open_only(account)
         token, progress = await password_reset.start_for(
             deps, uow, deps.site(case.site), account, which, channel, who, staff_id=actor.staff_id
         )
@@ -404,6 +422,7 @@ async def send_unlock_link(
     why = need_reason(reason)
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
+        _open_only(account)
         lock = await _live_lock(deps, uow, account)
         to = await lockout.send_unlock_link(deps, uow, account, lock.reason)
         if to:  # in the transaction: over a quota, nothing is sent
@@ -423,6 +442,13 @@ async def send_unlock_link(
         )
         await uow.commit()
     deps.on_message()
+
+
+def _open_only(account: Account) -> None:
+    """A closed account gets no reset code or unlock link: nothing could be done with them
+    (its sign-in is refused whatever the password); reopening comes first."""
+    if account.status == AccountStatus.CLOSED:
+        raise InvalidInput(REOPEN_FIRST, field="account")
 
 
 async def _live_lock(deps: Deps, uow: UnitOfWork, account: Account) -> Lock:
@@ -487,3 +513,34 @@ async def sign_out_everywhere(
         await uow.commit()
     deps.on_message()
     return n
+
+
+async def reopen_account(
+    deps: Deps, actor: Actor, case_id: str, reason: str, who: Requester = STAFF
+) -> None:
+    """Reopen an account its owner closed, on their request, inside the grace period: it
+    can be signed in to again with its password and is no longer erased. Its sessions,
+    apps and remembered devices ended at closing and stay ended."""
+    why = need_reason(reason)
+    async with deps.uow() as uow:
+        case, account = await _linked(deps, uow, actor, case_id)
+        if not _reopenable(deps, account):
+            raise InvalidInput(NOT_CLOSED, field="account")
+        started = deps.clock.now() - timedelta(days=deps.retention.closed_account_days)
+        if not await uow.accounts.reopen(case.site, account.id, started):
+            raise InvalidInput(NOT_CLOSED, field="account")  # erased or reopened meanwhile
+        account.status, account.closed_at = AccountStatus.ACTIVE, None
+        await _done(
+            deps,
+            uow,
+            actor,
+            case,
+            account,
+            AuditAction.AGENT_ACCOUNT_REOPENED,
+            why,
+            "reopened your account, which was closed",
+            who,
+            did="reopened",
+        )
+        await uow.commit()
+    deps.on_message()

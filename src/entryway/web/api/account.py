@@ -15,7 +15,7 @@ from entryway.core.identifiers import IdentifierKind
 from entryway.core.masking import mask
 from entryway.flows import words
 from entryway.flows.account import account as account_flow
-from entryway.flows.account import data_export
+from entryway.flows.account import closing, data_export
 from entryway.web.api.contract import (
     CodeIn,
     Ended,
@@ -69,6 +69,18 @@ class PasswordIn(In):
 
 class ContactIn(In):
     identifier: Text
+
+
+class CloseIn(In):
+    password: Secret
+
+
+class ClosedOut(BaseModel):
+    closed_at: datetime
+    erase_after: datetime = Field(
+        description="When the account is erased; until then Customer Service can reopen it "
+        "(Ask us). Every session and app token ended with the closing."
+    )
 
 
 class DeviceOut(BaseModel):
@@ -209,6 +221,23 @@ async def download_data(me: Me, request: Request) -> Response:
     """Needs a password given in the last ten minutes (``POST /account/reauthenticate``);
     else 403 ``forbidden``. The download is noted in the security activity."""
     return data_file(await data_export.export(web_of(request).deps, me, who(request)))
+
+
+@router.post("/account/close", response_model=FlowOut, status_code=202, responses=answers(401))
+async def close_account(body: CloseIn, me: Me, request: Request) -> FlowOut:
+    """Close your account, step one: the password, typed now (422 ``password_rejected`` when
+    wrong, counted like a wrong sign-in), then a code to the email on file (else the phone).
+    Nothing is closed until the code is entered at ``/account/close/verify``."""
+    started = await closing.start(web_of(request).deps, me, body.password, who(request))
+    return FlowOut(flow_id=started.flow_token, sent_to=started.sent_to)
+
+
+@router.post("/account/close/verify", response_model=ClosedOut, responses=answers(401, 410))
+async def confirm_close(body: CodeIn, me: Me, request: Request) -> ClosedOut:
+    """The code closes the account at once: this token and every other session end, apps'
+    tokens stop, and every contact is told. It is erased at ``erase_after``."""
+    done = await closing.confirm(web_of(request).deps, me, body.flow_id, body.code, who(request))
+    return ClosedOut(closed_at=done.closed_at, erase_after=done.erase_after)
 
 
 @router.get(

@@ -113,19 +113,41 @@ SUSPENDED = (
 )
 
 
+class ClosedDetail(ErrorDetail):
+    until: datetime = Field(
+        description="When the account is erased; until then Customer Service can reopen it."
+    )
+    ask_url: str = Field(description="Ask us on this site, with Reopen my closed account chosen.")
+
+
+class RefusedOut(BaseModel):
+    """The right password or passkey met a suspended or a closed account: no session."""
+
+    error: SuspendedDetail | ClosedDetail
+
+
+CLOSED = (
+    " or `account_closed`: the password or passkey was right, but its owner closed the "
+    "account (`until`: when it is erased)"
+)
+
+
 def answers(
-    *statuses: int, body: bool = True, suspended: bool = False
+    *statuses: int, body: bool = True, suspended: bool = False, closed: bool = False
 ) -> dict[int | str, dict[str, Any]]:
     """The OpenAPI ``responses`` of the error statuses a route can answer, in the error shape
     (``body=False``: a route that reads no body, so only ``statuses``; ``suspended``: a
-    route that finishes a sign-in, whose 403 is ``account_suspended``)."""
+    route that finishes a sign-in, whose 403 is ``account_suspended``; ``closed``: one
+    whose right password or passkey may also meet a closed account)."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in sorted({*(COMMON if body else ()), *EVERYWHERE, *statuses}):
         entry: dict[str, Any] = {"model": ErrorOut, "description": WHY[status]}
         if status in HEADERS:
             entry["headers"] = HEADERS[status]
         out[status] = entry
-    if suspended:
+    if suspended and closed:
+        out[403] = {"model": RefusedOut, "description": SUSPENDED + CLOSED}
+    elif suspended:
         out[403] = {"model": SuspendedOut, "description": SUSPENDED}
     return out
 

@@ -98,7 +98,7 @@ async def passkey_sign_in_options(request: Request) -> OptionsOut:
 @router.post(
     "/sign-in/passkey",
     response_model=Done,
-    responses=answers(410, 422, 423, 429, suspended=True),
+    responses=answers(410, 422, 423, 429, suspended=True, closed=True),
 )
 async def passkey_sign_in_finish(body: PasskeySignInIn, request: Request) -> Done:
     """A user-verified assertion is a whole sign-in: no second step, no unusual-sign-in

@@ -100,7 +100,11 @@ async def identifier_step(body: IdentifierIn, request: Request) -> NextStep:
     return NextStep(next="password")
 
 
-@router.post("/sign-in", response_model=SignInOut, responses=answers(401, 423, 429, suspended=True))
+@router.post(
+    "/sign-in",
+    response_model=SignInOut,
+    responses=answers(401, 423, 429, suspended=True, closed=True),
+)
 async def sign_in_step(body: SignInIn, request: Request) -> SignInOut:
     """Step two: one 401 ``sign_in_failed`` for every wrong pair; ``account_locked`` and
     ``sign_in_throttled`` are decided before any password check."""

@@ -16,7 +16,7 @@ from entryway.flows.support import agent
 from entryway.flows.support.queue import AgentCase
 from entryway.web.console.render import text
 
-TOOLS = ("reveal", "verify", "reset", "unlock", "lift", "signout")
+TOOLS = ("reveal", "verify", "reset", "unlock", "lift", "signout", "reopen")
 # How a phone on file takes a reset code from an agent: by text (email contacts by email).
 CHANNEL_OF_KIND = {"email": "email", "phone": "sms"}
 
@@ -99,6 +99,9 @@ async def run(
     if tool == "lift":
         await agent.lift_lock(deps, actor, case_id, reason, who)
         return Outcome("Lock lifted. The customer is told.")
+    if tool == "reopen":
+        await agent.reopen_account(deps, actor, case_id, reason, who)
+        return Outcome("Account reopened. The customer is told they can sign in again.")
     ended = await agent.sign_out_everywhere(deps, actor, case_id, reason, who)
     plural = "session" if ended == 1 else "sessions"
     return Outcome(f"Signed out everywhere: {ended} {plural} ended. The customer is told.")

@@ -16,6 +16,7 @@ from entryway.core.events import FlowPurpose
 from entryway.core.locales import N_
 from entryway.core.lockout import Unusual
 from entryway.errors import (
+    AccountClosed,
     AccountSuspended,
     EntrywayError,
     FlowExpired,
@@ -29,7 +30,7 @@ from entryway.flows.account import account as account_flow
 from entryway.flows.signin import sign_in, unusual
 from entryway.web.i18n import gettext_for, said
 from entryway.web.oidc import authorize as oidc_authorize
-from entryway.web.pages import suspension
+from entryway.web.pages import closed, suspension
 from entryway.web.render import (
     BROWSER,
     FLOW,
@@ -217,6 +218,8 @@ async def password_submit(request: Request) -> Response:
         )
     except AccountSuspended as exc:  # only ever after the right password (SECURITY.md 36)
         return suspension.refused(request, exc)
+    except AccountClosed as exc:  # likewise: the password was right
+        return closed.refused(request, exc)
     except InvalidInput:
         return redirect("/signin")
     if isinstance(result, sign_in.MustVerify):

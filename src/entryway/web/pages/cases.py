@@ -91,7 +91,10 @@ async def ask_form(request: Request) -> Response:
     if me is None and await _partial(request):
         # Password passed, second step pending: that case knows the account already.
         return redirect("/signin/two-step/help")
-    return _ask_page(request, me=me, values={})
+    # A page may send the customer here with the topic chosen (?topic=reopen).
+    topic = request.query_params.get("topic", "")
+    chosen = {"topic": topic} if topic in {value for value, _ in TOPICS} else {}
+    return _ask_page(request, me=me, values=chosen)
 
 
 async def _partial(request: Request) -> bool:

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from entryway.errors import (
+    AccountClosed,
     AccountSuspended,
     EntrywayError,
     FlowExpired,
@@ -28,7 +29,7 @@ from entryway.flows.account.two_step import require_recent
 from entryway.flows.passkeys import ceremonies, manage
 from entryway.flows.passkeys import sign_in as passkey_sign_in
 from entryway.web.i18n import said
-from entryway.web.pages import suspension
+from entryway.web.pages import closed, suspension
 from entryway.web.render import (
     CSRF,
     IDENT,
@@ -95,6 +96,8 @@ async def sign_in_submit(request: Request) -> Response:
         )
     except AccountSuspended as exc:
         return suspension.refused(request, exc)
+    except AccountClosed as exc:
+        return closed.refused(request, exc)
     except (InvalidInput, FlowExpired, SignInLocked, SignInThrottled) as exc:
         return page(
             request,
