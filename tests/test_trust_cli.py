@@ -68,6 +68,7 @@ def test_suspend_and_lift_from_the_command_line(
     found = re.search(r"Suspension id: (\S+)", out)
     assert found, out
     assert "until 1 Mar 2099, 12:00 AM EST" in out and "Appeals close" in out
+    assert f"--suspension={found.group(1)} " in out  # the lift command, safe for any id
     stored = asyncio.run(_suspension(demo_folder, found.group(1)))
     assert stored is not None and stored.acted_by == "cli" and stored.automated
     assert stored.facts == "Cards reported stolen." and stored.state is SuspensionState.IN_FORCE

@@ -250,6 +250,8 @@ def build(
             settings=tuple(settings.redacted()),
             trusted_proxies=web.trusted_proxies,
             demo=settings.demo,
+            outage_types=web.outage_types,
+            is_outage=web.is_outage,
         )
         if settings.console_url
         else None
@@ -288,7 +290,9 @@ def help_center(
     refuses to start."""
     folder = Path(settings.help_articles_dir) if settings.help_articles_dir else None
     try:
-        return load_help_center(sites.sites, settings.mail_from, folder, catalogs)
+        return load_help_center(
+            sites.sites, settings.mail_from, folder, catalogs, signing_domain=settings.dkim_domain
+        )
     except HelpArticleError as exc:
         raise UnsafeSettings(
             f"refusing to start: ENTRYWAY_HELP_ARTICLES_DIR: {exc}"

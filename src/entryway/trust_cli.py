@@ -53,7 +53,11 @@ def add_accounts_parser(sub: Any) -> None:
     _data(suspend)
     lift = commands.add_parser("lift", help="lift a suspension; the customer is told")
     lift.add_argument("--site", required=True)
-    lift.add_argument("--suspension", required=True, help="the suspension's id")
+    lift.add_argument(
+        "--suspension",
+        required=True,
+        help="the suspension's id; write --suspension=ID, since an id may begin with '-'",
+    )
     lift.add_argument("--reason", required=True)
     _data(lift)
     lock = commands.add_parser(
@@ -110,6 +114,9 @@ def run_accounts(args: argparse.Namespace, demo_settings: DemoSettings) -> int:
             )
             ends = f"until {site_time(done.until, site)}" if done.until else "indefinitely"
             print(f"Suspended {ends}. Suspension id: {done.id}")
+            # With "=": an id may begin with "-", which a space would read as an option.
+            lift = f"entryway accounts lift --site {site.code} --suspension={done.id}"
+            print(f'To lift it: {lift} --reason "..."')
             if done.appeal_until:
                 print(f"Appeals close {site_time(done.appeal_until, site)}.")
             else:

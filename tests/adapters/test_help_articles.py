@@ -241,3 +241,17 @@ def test_a_bad_folder_refuses_to_start(tmp_path: Path) -> None:
     message = str(caught.value)
     assert message.startswith("refusing to start: ENTRYWAY_HELP_ARTICLES_DIR: ")
     assert "locked.md: unknown placeholder {nothing}" in message
+
+
+def test_the_genuine_messages_article_names_the_signing_domain() -> None:
+    """With DKIM signing by a parent domain (DMARC relaxed alignment), the article names
+    that domain as the one that signs, and still the sender's for the address."""
+    sites = demo_sites(8000)
+    sender = "Acme Market <no-reply@mail.acme-market.example>"
+    center = load_help_center(sites, sender, signing_domain="Acme-Market.example.")
+    genuine = center.article("us", "genuine-messages")
+    assert genuine is not None
+    assert "For our email it is acme-market.example." in genuine.body_html
+    assert "ends in @mail.acme-market.example" in genuine.body_html
+    french = center.article("ca", "genuine-messages", "fr-CA")
+    assert french is not None and "c’est acme-market.example." in french.body_html

@@ -12,8 +12,13 @@ from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 
 from entryway.adapters.sql.database import is_outage
 from entryway.flows.account import account as account_flow
+from entryway.flows.staff import session as staff_session
+from entryway.flows.staff import tokens as staff_tokens
+from entryway.web.oidc import endpoints as oidc_endpoints
 from tests.conftest import World
 from tests.web.helpers import register
+from tests.web.test_console import Hosts
+from tests.web.test_console import hosts as hosts  # the fixture, re-exported
 
 
 class StartingUp(Exception):
@@ -62,4 +67,43 @@ async def test_the_outage_page_asks_the_database_nothing(
     assert page.status_code == 503 and page.headers["retry-after"] == "2"
     assert "try again in a moment" in page.text and calls == 1
     api = await client.get("/api/v1/account", headers={"Authorization": "Bearer " + "x" * 30})
+    assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"
+
+
+def _refused(*_args: object, **_kwargs: object) -> None:
+    raise OperationalError("SELECT", {}, ConnectionRefusedError(111, "refused"))
+
+
+async def _gone(*args: object, **kwargs: object) -> None:
+    _refused(*args, **kwargs)
+
+
+async def test_the_apps_endpoints_answer_an_outage_in_their_own_shape(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An app reading /oauth/token or /oauth/jwks during an outage gets RFC 6749's JSON
+    error, temporarily_unavailable with Retry-After, not a page."""
+    monkeypatch.setattr(oidc_endpoints, "authenticate", _gone)
+    monkeypatch.setattr(oidc_endpoints.keys, "jwks", _gone)
+    token = await client.post("/oauth/token", data={"grant_type": "authorization_code"})
+    jwks = await client.get("/oauth/jwks")
+    for answer in (token, jwks):
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "2"
+        assert answer.json()["error"] == "temporarily_unavailable"
+        assert answer.json()["error_description"]
+
+
+async def test_the_console_answers_an_outage_with_503(
+    hosts: Hosts, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A staff page and the admin API during an outage: 503 and Retry-After, the page not
+    asking the database who is signed in; the admin API in its error shape."""
+    monkeypatch.setattr(staff_session, "current_actor", _gone)
+    monkeypatch.setattr(staff_tokens, "actor_for_token", _gone)
+    page = await hosts.console.get("/cases")
+    assert page.status_code == 503 and page.headers["retry-after"] == "2"
+    assert "try again in a moment" in page.text
+    api = await hosts.console.get(
+        "/admin/api/v1/suspensions/abc", headers={"Authorization": "Bearer " + "t" * 40}
+    )
     assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"

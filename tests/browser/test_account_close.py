@@ -66,7 +66,10 @@ def test_close_your_account_and_what_a_sign_in_then_hears(
     email = unique_email("cleo", site)
     register(page, server, site, "Cleo Park", email)
     _close(page, server, site, email, shot)
-    expect(page.get_by_role("status")).to_contain_text("signed out on every device")
+    expect(page.get_by_role("status")).to_have_text(
+        "You're signed out on every device. We've written to each email address and phone "
+        "number on the account to confirm it."
+    )
     shot(page, "closed")
     notice = server.wait_for_message(
         to=email, site=site, matching=lambda m: "/help/contact" in m["body"]

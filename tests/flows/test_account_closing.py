@@ -133,7 +133,7 @@ async def test_security_36_only_the_right_password_hears_it_is_closed(world: Wor
         await _sign_in(world)
     closed_at = (await _stored(world, me.account.id)).closed_at
     assert refused.value.until == closed_at + timedelta(days=30)
-    assert "Ask us" in refused.value.message
+    assert "Customer Service can reopen it until" in refused.value.message
     assert (await _actions(world, me.account.id))[0] == AuditAction.SIGN_IN_CLOSED
     async with world.deps.uow() as uow:
         assert await uow.sessions.list_for("us", me.account.id, world.clock.now()) == []

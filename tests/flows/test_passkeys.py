@@ -233,6 +233,9 @@ async def test_a_password_reset_removes_the_passkeys(world: World) -> None:
         await _sign_in(world, device)
     async with world.deps.uow() as uow:
         assert await uow.passkeys.for_account("us", me.account.id) == []
+        recent = await uow.audit.recent("us", me.account.id, 20)
+    removed = [e for e in recent if e.action == AuditAction.PASSKEY_REMOVED]
+    assert [e.detail for e in removed] == [{"count": 1, "by_reset": True}]  # in the activity
 
 
 async def test_assertions_the_key_did_not_sign_never_lock_the_account(world: World) -> None:

@@ -269,6 +269,11 @@ async def test_security_35_completing_replaces_contacts_and_ends_everything(worl
         ana = await uow.accounts.get("us", s.account_id)
         assert ana is not None
         assert await uow.passkeys.for_account("us", s.account_id) == []
+        removed = [
+            e.detail for e in await uow.audit.recent("us", s.account_id, 50)
+            if e.action == AuditAction.PASSKEY_REMOVED
+        ]  # fmt: skip
+        assert removed == [{"count": 1, "by_recovery": True}]  # in the security activity
         # The new email replaces both lost contacts.
         assert (ana.email, ana.email_verified) == (NEW_EMAIL, True)
         assert (ana.phone, ana.phone_verified) == (None, False)

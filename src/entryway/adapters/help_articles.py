@@ -7,7 +7,8 @@ text. No other level-one heading, and no images.
 
 Placeholders, filled per site: ``{brand}``, ``{site}`` (the site's name), ``{origin}``,
 ``{support_email}``, ``{sender}`` (the address our email comes from), ``{sender_domain}`` (its
-domain, which signs our email), ``{other_site_names}``
+domain), ``{signing_domain}`` (the domain that signs our email: ``DKIM_DOMAIN``, else the
+sender's domain), ``{other_site_names}``
 ("United Kingdom or Canada") and ``{other_sites}`` (on a line of its own: a list of links
 to the other sites' sign-in pages). ``\\{name}`` is written as ``{name}``. An unknown name
 refuses the file. Values are filled in with every punctuation mark backslash-escaped, so
@@ -67,6 +68,7 @@ NAMES = (
     "support_email",
     "sender",
     "sender_domain",
+    "signing_domain",
     "other_site_names",
     "other_sites",
 )
@@ -170,18 +172,22 @@ def plain_values(
     sender: str,
     locale: str = SOURCE_LANGUAGE,
     gettext: Callable[[str], str] = str,
+    *,
+    signing_domain: str = "",
 ) -> dict[str, str]:
     """The text placeholders' values for ``site``, as they read (titles use these), in an
     article written in ``locale`` (which joins the other sites' names its own way)."""
     names = [s.name for s in sites if s.code != site.code]
     joined = format_list(names, style="or", locale=babel_name(locale)) if names else ""
+    domain = (parseaddr(sender)[1] or sender).rsplit("@", 1)[-1].lower()
     return {
         "brand": site.brand,
         "site": site.name,
         "origin": site.origin,
         "support_email": site.support_email,
         "sender": parseaddr(sender)[1] or sender,
-        "sender_domain": (parseaddr(sender)[1] or sender).rsplit("@", 1)[-1].lower(),
+        "sender_domain": domain,
+        "signing_domain": signing_domain.lower().rstrip(".") or domain,
         "other_site_names": joined or gettext(NO_OTHER_SITE),
     }
 
@@ -192,6 +198,8 @@ def markdown_values(
     sender: str,
     locale: str = SOURCE_LANGUAGE,
     gettext: Callable[[str], str] = str,
+    *,
+    signing_domain: str = "",
 ) -> dict[str, str]:
     """Every placeholder's value for ``site`` as Markdown that adds no markup of its own,
     but for ``{other_sites}``, the list of links we write ourselves."""
@@ -200,7 +208,7 @@ def markdown_values(
         for s in sites
         if s.code != site.code
     )
-    plain = plain_values(site, sites, sender, locale, gettext)
+    plain = plain_values(site, sites, sender, locale, gettext, signing_domain=signing_domain)
     escaped = {k: escape_markdown(v) for k, v in plain.items()}
     return escaped | {"other_sites": links}
 
@@ -300,6 +308,8 @@ def render_for_site(
     sender: str,
     locale: str | None = None,
     catalogs: Catalogs | None = None,
+    *,
+    signing_domain: str = "",
 ) -> Article:
     """``source`` filled in and rendered for one site and a reader in ``locale`` (default:
     the site's); a link that would be dropped, a summary that is not a paragraph or a
@@ -309,7 +319,9 @@ def render_for_site(
     # no translation reads "A or B" inside the English text, not "A ou B".
     text_locale = reader if language(reader) == language(source.lang) else source.lang
     gettext = (catalogs or Catalogs()).get(source.lang).gettext
-    markdown = markdown_values(site, sites, sender, text_locale, gettext)
+    markdown = markdown_values(
+        site, sites, sender, text_locale, gettext, signing_domain=signing_domain
+    )
     body = fill(source.body, markdown)
     first, headings = renderer.outline(body)
     if first != "paragraph_open":
@@ -324,7 +336,7 @@ def render_for_site(
             "support address"
         )
     summary_html, _ = renderer.render_inline(fill(source.summary, markdown))
-    plain = plain_values(site, sites, sender, text_locale, gettext)
+    plain = plain_values(site, sites, sender, text_locale, gettext, signing_domain=signing_domain)
     title = fill(source.title, plain).replace("\\{", "{")
     return Article(source.slug, title, summary_html, body_html, source.lang)
 
@@ -356,6 +368,8 @@ def load_help_center(
     sender: str,
     folder: Path | None = None,
     catalogs: Catalogs | None = None,
+    *,
+    signing_domain: str = "",
 ) -> HelpCenter:
     """The shipped articles, with ``folder``'s replacing or adding by slug, rendered for
     every site in each of its locales; raises HelpArticleError naming the first bad file.
@@ -396,6 +410,7 @@ def load_help_center(
                         sender,
                         tag,
                         catalogs,
+                        signing_domain=signing_domain,
                     )
                     for slug in order
                 ]

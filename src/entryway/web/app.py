@@ -70,6 +70,18 @@ UNREADABLE_FORM = N_("We couldn't read that request. Go back and try again.")
 log = logging.getLogger("entryway.web")
 OUTAGE = N_("We can't reach our records just now. Please try again in a moment.")
 RETRY_SOON = {"Retry-After": "2"}
+# The OpenID Connect endpoints an app calls (not a browser): an outage answers in their
+# JSON error shape; /oauth/authorize and /oauth/logout are pages, and answer as pages do.
+OAUTH_JSON = frozenset(
+    {
+        "/oauth/token",
+        "/oauth/revoke",
+        "/oauth/introspect",
+        "/oauth/userinfo",
+        "/oauth/jwks",
+        "/.well-known/openid-configuration",
+    }
+)
 PAGE_ERRORS = {
     404: NOT_FOUND,
     405: N_("That address doesn't take that kind of request."),
@@ -179,6 +191,8 @@ def create_app(
             return PlainTextResponse("Something went wrong on our side.", status_code=500)
         log.warning("storage out of reach", extra={"error": type(exc).__name__})
         message, locale = our_sentence(request, OUTAGE)
+        if request.url.path in OAUTH_JSON:  # the apps' own error shape (RFC 6749 §5.2)
+            return oidc_endpoints.oauth_error(503, "temporarily_unavailable", message, **RETRY_SOON)
         if is_api(request):
             return api_error(503, "unavailable", message, locale=locale, **RETRY_SOON)
         # me=None: the page must not ask the database who is signed in.

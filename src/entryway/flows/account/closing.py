@@ -37,8 +37,8 @@ from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.CLOSE_ACCOUNT
 CLOSED = N_(
-    "This account is closed. Customer Service can reopen it until {until}: use Ask us, "
-    "and after that date it is erased."
+    "This account is closed. Customer Service can reopen it until {until} if you ask; "
+    "after that, it is erased."
 )
 ENDED = N_("This step has expired. Please start again.")
 WRONG = N_("Your password is incorrect.")

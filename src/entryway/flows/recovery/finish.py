@@ -286,7 +286,12 @@ async def _end_everything(deps: Deps, uow: UnitOfWork, account: Account, who: Re
     await end_apps(deps, uow, site, account.id, "recovered", who)  # the apps' tokens too
     await uow.two_step.forget(site, account.id)  # remembered browsers
     await uow.two_step.clear(site, account.id)  # authenticator apps, phones, backup codes
-    await uow.passkeys.remove_all(site, account.id)  # a passkey the other holder added
+    removed = await uow.passkeys.remove_all(site, account.id)  # one the other holder added
+    if removed:  # in the security activity, and to the store's webhooks
+        await audit(
+            deps, uow, site, account.id, AuditAction.PASSKEY_REMOVED, who, count=removed,
+            by_recovery=True,
+        )  # fmt: skip
     await uow.flows.void_all(site, account.id, keep="")  # this flow too: it is finished
     for purpose in (FlowPurpose.RECOVERY_CANCEL, FlowPurpose.RECOVERY_FINISH):
         await uow.links.void_for(site, account.id, purpose)

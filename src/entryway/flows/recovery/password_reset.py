@@ -506,7 +506,12 @@ async def complete(
         await uow.two_step.forget(site_code, account.id)  # remembered browsers ask again
         # A passkey signs in without the password: one added by whoever knew the old one
         # must not outlive it. The owner adds theirs again.
-        await uow.passkeys.remove_all(site_code, account.id)
+        removed = await uow.passkeys.remove_all(site_code, account.id)
+        if removed:  # in the security activity, and to the store's webhooks
+            await audit(
+                deps, uow, site_code, account.id, AuditAction.PASSKEY_REMOVED, who,
+                count=removed, by_reset=True,
+            )  # fmt: skip
         if state.channel in (Channel.SMS, Channel.VOICE):
             await mark_reset_by_phone(deps, uow, site_code, state.target)
         await lockout.new_password(deps, uow, account, who)

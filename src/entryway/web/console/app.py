@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -24,10 +25,20 @@ from entryway.web.console.render import (
     make_templates,
     redirect,
 )
-from entryway.web.errors import BodyLimit, from_entryway, from_http, from_validation
+from entryway.web.errors import (
+    BodyLimit,
+    api_error,
+    crashed,
+    from_entryway,
+    from_http,
+    from_validation,
+)
 from entryway.web.head import HeadAsGet
 
 STATIC = Path(__file__).parent.parent / "static"
+OUTAGE = "We can't reach the database just now. Please try again in a moment."
+RETRY_SOON = {"Retry-After": "2"}
+log = logging.getLogger("entryway.console")
 ERRORS = {
     404: "We couldn't find that page.",
     405: "That address doesn't take that kind of request.",
@@ -78,6 +89,24 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
         await actor_or_none(request)
         message = ERRORS.get(exc.status_code, "We couldn't read that request.")
         return console_page(request, "error.html", status=exc.status_code, message=message)
+
+    async def on_outage(request: Request, exc: Exception) -> Response:
+        """The database out of reach: 503 with Retry-After, a page that reads nothing (no
+        staff member is looked up), or the admin API's error shape; else a 500."""
+        if not config.is_outage(exc):
+            log.error("storage error", exc_info=exc)
+            if admin_api.is_admin_api(request.url.path):
+                return crashed(request)
+            return PlainTextResponse("Something went wrong on our side.", status_code=500)
+        log.warning("storage out of reach", extra={"error": type(exc).__name__})
+        if admin_api.is_admin_api(request.url.path):
+            return api_error(503, "unavailable", OUTAGE, **RETRY_SOON)
+        response = console_page(request, "error.html", status=503, message=OUTAGE)
+        response.headers.update(RETRY_SOON)
+        return response
+
+    for outage in config.outage_types:
+        app.add_exception_handler(outage, on_outage)
 
     app.add_middleware(BodyLimit)
     app.add_middleware(HeadAsGet)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,10 @@ class ConsoleConfig:
     settings: tuple[tuple[str, str], ...] = ()  # redacted, for /admin/settings
     trusted_proxies: tuple[Network, ...] = ()
     demo: bool = False
+    # What says the database is out of reach (web/security.WebConfig's, the same): a 503
+    # with Retry-After, not a 500.
+    outage_types: tuple[type[Exception], ...] = ()
+    is_outage: Callable[[BaseException], bool] = lambda _exc: False
 
     @property
     def secure(self) -> bool:
