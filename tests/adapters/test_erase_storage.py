@@ -71,7 +71,7 @@ async def _populate(world: World, a: Account, n: int) -> None:
         await uow.commit()
 
 
-async def _rows_of(world: World, account_id: str) -> dict[str, int]:
+async def rows_of(world: World, account_id: str) -> dict[str, int]:
     """How many rows of each table that has an account_id name this account."""
     assert account_id.replace("-", "").isalnum()  # a test's own id, safe in the statement
     db = world.runtime.db
@@ -96,8 +96,8 @@ async def test_erase_leaves_nothing_of_the_account_but_its_audit_rows(world: Wor
     kept = _closed(world, "a-kept", "bo@example.com", days=3)  # still in its grace period
     await _populate(world, gone, 1)
     await _populate(world, kept, 2)
-    before = await _rows_of(world, gone.id)
-    kept_before = await _rows_of(world, kept.id)
+    before = await rows_of(world, gone.id)
+    kept_before = await rows_of(world, kept.id)
     assert before["passkeys"] == before["oidc_grants"] == before["sessions"] == 1
     assert before["oidc_tokens"] == before["messages"] == before["known_devices"] == 1
 
@@ -108,10 +108,10 @@ async def test_erase_leaves_nothing_of_the_account_but_its_audit_rows(world: Wor
         assert not await uow.accounts.erase("us", kept.id, cutoff)  # too recent
         await uow.commit()
 
-    after = await _rows_of(world, gone.id)
+    after = await rows_of(world, gone.id)
     assert {name: n for name, n in after.items() if n and name not in KEPT} == {}
     assert after["audit_log"] == 1
-    assert await _rows_of(world, kept.id) == kept_before  # another account: untouched
+    assert await rows_of(world, kept.id) == kept_before  # another account: untouched
     async with world.deps.uow() as uow:
         assert await uow.accounts.get("us", gone.id) is None
         assert await uow.accounts.get("us", kept.id) is not None
@@ -127,7 +127,7 @@ async def test_an_active_account_is_never_erased(world: World) -> None:
         assert await uow.accounts.closed_before(later, 10) == []
         assert not await uow.accounts.erase("us", active.id, later)
         await uow.commit()
-    assert (await _rows_of(world, active.id))["sessions"] == 1
+    assert (await rows_of(world, active.id))["sessions"] == 1
 
 
 async def test_close_and_reopen_are_conditional(world: World) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from entryway.core.events import AccountStatus, AuditAction, MessageKind
 from entryway.core.identifiers import IdentifierKind
+from entryway.core.lockout import LockReason
 from entryway.core.observe import SignInOutcome
 from entryway.core.staff import Actor, Role
 from entryway.errors import (
@@ -20,19 +21,26 @@ from entryway.errors import (
     InvalidInput,
     PasswordRejected,
     SignInFailed,
+    SignInLocked,
     Unauthenticated,
 )
 from entryway.flows import housekeeping
-from entryway.flows.account import account, closing, registration
-from entryway.flows.ports import Requester
+from entryway.flows.account import account, closing, questions, registration, two_step
+from entryway.flows.passkeys import ceremonies
+from entryway.flows.ports import Lock, Requester
 from entryway.flows.recovery import password_reset
-from entryway.flows.signin import sign_in
+from entryway.flows.signin import lockout, sign_in
 from entryway.flows.support import agent, cases, verify
 from entryway.flows.support.cases import ViaLink
+from entryway.flows.trust import measures
+from tests.adapters.test_erase_storage import rows_of
 from tests.conftest import World
 from tests.flows.test_account import PW, second_device, signed_in_with_token
 from tests.flows.test_metrics_counted import recording
 from tests.flows.test_support_cases import link_sent_to, stored
+from tests.flows.test_two_step import enrolled
+from tests.flows.trust.helpers import TRUST, suspend, trust_deps
+from tests.passkey_device import Device
 
 WHO = Requester(ip="192.0.2.10", user_agent="pytest")
 US = Actor("s-agent", "agent@staff.example", frozenset({Role.AGENT}), frozenset({"us"}))
@@ -45,6 +53,21 @@ async def _closed(world: World) -> tuple[account.Current, str]:
     started = await closing.start(world.deps, me, PW, WHO)
     await closing.confirm(world.deps, me, started.flow_token, await world.code(EMAIL), WHO)
     return me, token
+
+
+async def verified_case(world: World, email: str = EMAIL) -> str:
+    """A signed-out Ask us case to reopen the account of ``email``, linked by Verify it's
+    you (an agent's code to the contact on file, entered on the case page); its id."""
+    number = await cases.open_signed_out(
+        world.deps, "us", "Ana Lopez", email, "reopen", "I closed my account by mistake.", WHO
+    )
+    link = await link_sent_to(world, email)
+    case_id: str = (await stored(world, number)).id
+    await agent.send_verification(world.deps, US, case_id, "Customer asks to reopen")
+    await verify.enter_verification_code(
+        world.deps, "us", ViaLink(link), await world.code(email), WHO
+    )
+    return case_id
 
 
 async def _stored(world: World, account_id: str) -> Any:
@@ -176,17 +199,19 @@ async def test_signing_up_again_with_its_address_does_not_take_it_over(world: Wo
 async def test_an_agent_reopens_it_on_a_verified_case_and_the_password_works_again(
     world: World,
 ) -> None:
-    me, _ = await _closed(world)
-    number = await cases.open_signed_out(
-        world.deps, "us", "Ana Lopez", EMAIL, "reopen", "I closed my account by mistake.", WHO
-    )
-    link = await link_sent_to(world, EMAIL)
-    case_id = (await stored(world, number)).id
-    await agent.send_verification(world.deps, US, case_id, "Customer asks to reopen")
-    code = await world.code(EMAIL)  # a closed account's contact is still on file
-    await verify.enter_verification_code(world.deps, "us", ViaLink(link), code, WHO)
+    me, token = await signed_in_with_token(world, EMAIL)
+    earlier = await cases.open_signed_in(world.deps, "us", token, "other", "A question", WHO)
+    begun = await closing.start(world.deps, me, PW, WHO)
+    await closing.confirm(world.deps, me, begun.flow_token, await world.code(EMAIL), WHO)
+    # A case linked before the closing says nothing of who writes on it now.
+    before = (await stored(world, earlier)).id
+    assert not (await agent.summary(world.deps, US, before)).verified_since_closing
+    with pytest.raises(InvalidInput, match="Verify it's you first"):
+        await agent.reopen_account(world.deps, US, before, "Asked on an old case")
+    case_id = await verified_case(world)  # a closed account's contact is still on file
     summary = await agent.summary(world.deps, US, case_id)
     assert summary.status == AccountStatus.CLOSED and summary.can_reopen
+    assert summary.verified_since_closing
     assert summary.erase_after == summary.closed_at + timedelta(days=30)  # type: ignore[operator]
     with pytest.raises(InvalidInput, match="reopen it first"):
         await agent.send_reset_code(world.deps, US, case_id, 0, "Needs a new password")
@@ -207,15 +232,7 @@ async def test_an_agent_reopens_it_on_a_verified_case_and_the_password_works_aga
 async def test_after_the_grace_period_it_cannot_be_reopened_and_is_erased(world: World) -> None:
     me, _ = await _closed(world)
     other, _ = await signed_in_with_token(world, "bo@example.com")  # stays as it is
-    number = await cases.open_signed_out(
-        world.deps, "us", "Ana Lopez", EMAIL, "reopen", "Please reopen it.", WHO
-    )
-    link = await link_sent_to(world, EMAIL)
-    case_id = (await stored(world, number)).id
-    await agent.send_verification(world.deps, US, case_id, "Customer asks")
-    await verify.enter_verification_code(
-        world.deps, "us", ViaLink(link), await world.code(EMAIL), WHO
-    )
+    case_id = await verified_case(world)
     world.clock.advance(days=29)
     assert (await housekeeping.sweep(world.deps))[housekeeping.SweepJob.CLOSED_ACCOUNTS] == 0
     world.clock.advance(days=1, seconds=1)
@@ -280,3 +297,78 @@ async def test_a_closed_accounts_right_password_is_counted_as_closed(world: Worl
     with pytest.raises(AccountClosed):
         await sign_in.sign_in(deps, "us", identifier=EMAIL, password=PW, remember=False, who=WHO)
     assert recorded.outcomes() == [SignInOutcome.CLOSED]
+
+
+async def test_erasure_empties_every_table_the_journeys_wrote_for_the_account(
+    world: World,
+) -> None:
+    """The account as the journeys leave it, two-step, questions, a passkey, a lock, a
+    lifted suspension and a case among them; closed, then erased: every table that names
+    the account holds nothing of it but the append-only audit log, and the case stays,
+    unlinked."""
+    e = await enrolled(world)  # an authenticator app and backup codes
+    me = await account.current(world.deps, "us", e.token)
+    await two_step.reauthenticate(world.deps, me, PW, WHO)
+    chosen = world.deps.questions.questions[:3]
+    await questions.set_answers(
+        world.deps, me, [(q.id, f"answer {n}") for n, q in enumerate(chosen)], WHO
+    )
+    device = Device("us.localhost", "http://us.localhost:8000")
+    begun = await ceremonies.begin_registration(world.deps, me)
+    await ceremonies.finish_registration(
+        world.deps, me, begun.token, device.create(begun.options), WHO, name="Phone"
+    )
+    number = await cases.open_signed_in(world.deps, "us", e.token, "other", "Hello", WHO)
+    trust = trust_deps(world)
+    held = await suspend(trust, me.account.id)
+    await measures.lift(
+        trust, TRUST, site="us", suspension_id=held.id, reason="A mistake", who=WHO,
+        account_id=me.account.id,
+    )  # fmt: skip
+    # The suspension ended the session: closing is driven with the Current read before.
+    started = await closing.start(world.deps, me, PW, WHO)
+    await closing.confirm(world.deps, me, started.flow_token, await world.code(EMAIL), WHO)
+
+    # Guesses at a closed account still lock it (the answer must not differ).
+    now = world.clock.now()
+    async with world.deps.uow() as uow:
+        await uow.locks.acquire(
+            Lock(site="us", key_hash=lockout.account_key(world.deps, me.account.id),
+                 account_id=me.account.id, reason=LockReason.PASSWORD_GUESSING,
+                 locked_at=now, until=now + timedelta(hours=1)),
+            now, max_strikes=3, forever=now + timedelta(days=3650),
+        )  # fmt: skip
+        await uow.commit()
+    before = await rows_of(world, me.account.id)
+    for table in ("second_factors", "backup_codes", "verification_answers", "passkeys",
+                  "locks", "suspensions", "messages", "support_cases"):  # fmt: skip
+        assert before[table] > 0, table
+    world.clock.advance(days=31)
+    await housekeeping.sweep(world.deps)
+    after = await rows_of(world, me.account.id)
+    assert {name: n for name, n in after.items() if n and name != "audit_log"} == {}
+    assert after["audit_log"] == before["audit_log"] + 1  # append-only; "erased" is the last
+    kept = await stored(world, number)
+    assert kept.account_id is None  # the case thread stays, unlinked
+
+
+async def test_guesses_lock_a_closed_account_but_no_unlock_link_goes_out(world: World) -> None:
+    me, _ = await _closed(world)
+    locked = False
+    for n in range(12):
+        world.clock.advance(seconds=60)  # past each progressive delay
+        try:
+            await sign_in.sign_in(
+                world.deps, "us", identifier=EMAIL, password=f"wrong-guess-{n:02d}",
+                remember=False, who=Requester(ip=f"198.51.100.{n}"),
+            )  # fmt: skip
+        except SignInLocked:
+            locked = True
+            break
+        except SignInFailed:
+            continue
+    assert locked  # locked alike: the answers are an active account's
+    assert AuditAction.ACCOUNT_LOCKED in await _actions(world, me.account.id)
+    async with world.deps.uow() as uow:
+        kinds = [m.kind for m in await uow.outbox.for_account("us", me.account.id)]
+    assert MessageKind.ACCOUNT_LOCKED not in kinds  # no link that could open it again

@@ -23,6 +23,7 @@ from entryway.flows.support import agent, cases
 from entryway.flows.trust import locking
 from tests.conftest import World
 from tests.flows.test_account import signed_in_with_token
+from tests.flows.test_account_closing import verified_case
 from tests.flows.test_lockout import ANA, PW, WHO, attempt, setup, who
 from tests.flows.test_two_step import enrolled
 from tests.flows.trust.helpers import TRUST
@@ -160,14 +161,11 @@ async def test_a_wrong_code_after_a_right_password_is_posted_from_any_device(
 
 async def test_closing_reopening_and_erasing_are_posted(world: World) -> None:
     deps = subscribed(world.deps, "account.closed", "account.reopened", "account.erased")
-    me, token = await signed_in_with_token(world, "cleo@example.com")
-    number = await cases.open_signed_in(world.deps, "us", token, "other", "Hello", WHO)
+    me, _token = await signed_in_with_token(world, "cleo@example.com")
     started = await closing.start(deps, me, PW, WHO)
     await closing.confirm(deps, me, started.flow_token, await world.code("cleo@example.com"), WHO)
-    async with world.deps.uow() as uow:
-        case = await uow.cases.by_number(["us"], number)
-    assert case is not None
-    await agent.reopen_account(deps, AGENT, case.id, "Asked on the case", STAFF_DESK)
+    case_id = await verified_case(world, "cleo@example.com")
+    await agent.reopen_account(deps, AGENT, case_id, "Asked on the case", STAFF_DESK)
     signed = await sign_in.sign_in(
         world.deps, "us", identifier="cleo@example.com", password=PW, remember=False,
         who=WHO,

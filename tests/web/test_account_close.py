@@ -55,6 +55,8 @@ async def test_the_pages_close_the_account_after_the_password_and_the_code(
 
     again = await sign_in(client, EMAIL, PW)  # the right password: told it is closed
     assert again.status_code == 403 and 'id="closed"' in again.text
+    cleared = again.headers.get_list("set-cookie")
+    assert any(h.startswith("ew_ident=") and "Max-Age=0" in h for h in cleared)  # not kept
     assert "Customer Service can reopen it until" in again.text
     ask = await client.get("/help/ask?topic=reopen")
     assert '<option value="reopen" selected>' in ask.text

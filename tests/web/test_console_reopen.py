@@ -8,32 +8,32 @@ import html
 
 from entryway.core.events import AccountStatus, AuditAction
 from entryway.flows.account import closing
-from entryway.flows.support import cases
 from tests.flows.test_account import PW, signed_in_with_token
+from tests.flows.test_account_closing import verified_case
 from tests.flows.test_agent_tools import WHO, audit_of
 from tests.web.test_console import Hosts
 from tests.web.test_console import hosts as hosts  # the fixture, re-exported
-from tests.web.test_console_cases import Staff, act, case_id
+from tests.web.test_console_cases import Staff, act
 from tests.web.test_console_cases import staff as staff  # the fixture, re-exported
 
 
 async def _closed_case(hosts: Hosts) -> tuple[str, str]:
-    """(account id, case id): a signed-in case, then the account closed by its owner."""
+    """(account id, case id): an account closed by its owner, then a signed-out Ask us
+    case to reopen it, linked by Verify it's you."""
     world = hosts.world
-    me, token = await signed_in_with_token(world, "ana@example.com")
-    number = await cases.open_signed_in(world.deps, "us", token, "other", "Thinking of it", WHO)
+    me, _token = await signed_in_with_token(world, "ana@example.com")
     started = await closing.start(world.deps, me, PW, WHO)
     await closing.confirm(
         world.deps, me, started.flow_token, await world.code("ana@example.com"), WHO
     )
-    return me.account.id, await case_id(hosts, number)
+    return me.account.id, await verified_case(world, "ana@example.com")
 
 
 async def test_an_agent_reopens_a_closed_account_with_a_reason(hosts: Hosts, staff: Staff) -> None:
     account_id, cid = await _closed_case(hosts)
     agent = await staff(sites=["us"])
     page = html.unescape((await agent.get(f"/cases/{cid}")).text)
-    assert "closed by its owner on" in page and "unless reopened" in page
+    assert "Closed by its owner on" in page and "unless reopened" in page
     assert 'type="submit">Reopen account</button>' in page
     for hidden in ("Send password reset code", "Lift lock", "Sign out everywhere</button>"):
         assert hidden not in page, hidden

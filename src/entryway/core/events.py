@@ -210,6 +210,7 @@ class MessageKind(enum.StrEnum):
     SUPPORT_CASE = "support_case"
     SECOND_STEP_FAILED = "second_step_failed"
     RESET_UNKNOWN = "reset_unknown"
+    RESET_CLOSED = "reset_closed"  # a reset asked for a closed account: no code, and why
     ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_UNLOCKED = "account_unlocked"
     UNUSUAL_SIGN_IN_CODE = "unusual_sign_in_code"

@@ -87,9 +87,9 @@ DEVICE_ACTIONS = frozenset({AuditAction.SIGN_IN_SUCCEEDED, AuditAction.SIGN_IN_F
 # by our side: its address is the staff member's, which is not shared (``by_staff``).
 # A ``by`` that names none of our staff: the service itself did it, on a schedule.
 SYSTEM = "housekeeping"
-# A ``by`` that says how the customer did it (a recovery stopped by their own sign-in or by
-# This wasn't me), not who on our side.
-CUSTOMER_WAYS = frozenset({"sign_in", "link"})
+# A ``by`` that says how the customer did it (a recovery stopped by their own sign-in, by
+# This wasn't me or by closing the account), not who on our side.
+CUSTOMER_WAYS = frozenset({"sign_in", "link", "closed"})
 # What each event passes on of its audit row's detail: closed values and our own ids only.
 # Everything else (a staff member's written reason, an agent's id) stays in the audit log.
 SHARED_DETAIL: Mapping[SecurityEvent, tuple[str, ...]] = {

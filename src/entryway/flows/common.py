@@ -295,6 +295,17 @@ def decoy_hash(deps: Deps) -> str:
     return DECOY_PREFIX + new_token(deps.rng)
 
 
+def verified_contacts(account: Account) -> list[tuple[str, str]]:
+    """The account's verified contacts as (kind, value), the email first: where codes to
+    an account and an agent's tools may go (SECURITY.md 32)."""
+    found = []
+    if account.email and account.email_verified:
+        found.append(("email", account.email))
+    if account.phone and account.phone_verified:
+        found.append(("phone", account.phone))
+    return found
+
+
 async def notify_all(
     deps: Deps,
     uow: UnitOfWork,

@@ -13,7 +13,9 @@ stateDiagram-v2
 A closed account is not an account for the journeys that get someone back in: a reset,
 an unlock, an identity check and a sign-in with the right password all treat it as they
 treat an account that is not active. Only a right password (or passkey) is told it is
-closed, and until when it can be reopened (as for a suspension, SECURITY.md 36).
+closed, and until when it can be reopened (as for a suspension, SECURITY.md 36). Unlike a
+suspension, it is told before any second step: there is no session to finish, and a
+second step or an unusual sign-in would send codes to an account nobody may open.
 """
 
 from __future__ import annotations
@@ -29,10 +31,10 @@ from entryway.core.masking import mask
 from entryway.errors import AccountClosed, FlowExpired, Moment
 from entryway.flows import codes, words
 from entryway.flows.account.account import Current, sign_out_all
-from entryway.flows.common import audit, start_code_flow
+from entryway.flows.common import audit, start_code_flow, verified_contacts
 from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
-from entryway.flows.recovery.pending import cancel_held, hold
+from entryway.flows.recovery.cancel import cancel_for_closing, hold
 from entryway.flows.signin import lockout
 
 PURPOSE = FlowPurpose.CLOSE_ACCOUNT
@@ -81,11 +83,11 @@ async def refuse_if_closed(
 
 def _code_to(account: Account) -> tuple[IdentifierKind, str]:
     """The contact the code goes to: the verified email, else the verified phone."""
-    if account.email and account.email_verified:
-        return IdentifierKind.EMAIL, account.email
-    if account.phone and account.phone_verified:
-        return IdentifierKind.PHONE, account.phone
-    raise FlowExpired(ENDED)  # an active account always has one; nothing to send to
+    contacts = verified_contacts(account)
+    if not contacts:  # an active account always has one; nothing to send to
+        raise FlowExpired(ENDED)
+    kind, value = contacts[0]
+    return IdentifierKind(kind), value
 
 
 async def start(deps: Deps, me: Current, password: str, who: Requester) -> CloseStarted:
@@ -124,18 +126,20 @@ async def confirm(deps: Deps, me: Current, flow_token: str, code: str, who: Requ
     site = deps.site(me.account.site)
     now = deps.clock.now()
     async with deps.uow() as uow:
+        # The live recovery's row first, the order of every path that ends one (a reset
+        # voiding this code meanwhile would otherwise wait on it the other way round).
+        recovery = await hold(uow, me.account)
         await codes.check_and_consume(
             deps, uow, site.code, flow_token, PURPOSE, code, account_id=me.account.id
         )
         account = await uow.accounts.get(site.code, me.account.id)  # its contacts as now
         if account is None:
             raise FlowExpired(ENDED)
-        recovery = await hold(uow, account)  # the order of every path that ends one
         if not await uow.accounts.close(site.code, account.id, now):
             raise FlowExpired(ENDED)  # closed, or no longer active, meanwhile
         account.status, account.closed_at = AccountStatus.CLOSED, now
         until = deps.retention.erase_after(now)
-        await cancel_held(deps, uow, recovery, account, who)
+        await cancel_for_closing(deps, uow, recovery, account, who)
         await sign_out_all(deps, uow, account, who)
         await uow.flows.void_all(site.code, account.id, keep="")
         await uow.links.void_for(site.code, account.id, FlowPurpose.UNLOCK)

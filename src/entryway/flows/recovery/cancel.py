@@ -123,6 +123,17 @@ async def cancel_for_suspension(
     return await _cancel(deps, uow, recovery, account, who, by="suspension")
 
 
+async def cancel_for_closing(
+    deps: Deps, uow: UnitOfWork, recovery: Recovery | None, account: Account, who: Requester
+) -> bool:
+    """The owner closed the account (flows/account/closing.py): a recovery this transaction
+    took with ``hold`` ends and its new contact hears of the stop; the old contacts hear of
+    the closing itself, not of the recovery."""
+    if recovery is None:
+        return False
+    return await _cancel(deps, uow, recovery, account, who, by="closed")
+
+
 async def cancel_for_lock(
     deps: Deps, uow: UnitOfWork, recovery: Recovery | None, account: Account, who: Requester
 ) -> bool:
@@ -148,6 +159,7 @@ async def _cancel(
         "link": "This wasn't me was used",
         "suspension": "the account was suspended",
         "lock": "the account was locked by our staff",
+        "closed": "the account's owner closed it",
     }[by]
     for _ in range(3):  # a job may move it on (waiting -> ready) between read and write
         if recovery.state not in LIVE_STATES:
@@ -180,7 +192,7 @@ async def _cancel(
             deps, site, locale, channel, "recovery_cancelled_to_old", by_sign_in=by == "sign_in"
         )
 
-    if by not in ("suspension", "lock"):  # those tell the old contacts themselves
+    if by not in ("suspension", "lock", "closed"):  # those tell the old contacts themselves
         await steps.tell_old(
             deps, uow, site, account, recovery, MessageKind.RECOVERY_ENDED, write, with_link=False
         )

@@ -42,6 +42,7 @@ from entryway.flows.common import (
     mark_reset_by_phone,
     owner_key,
     send,
+    verified_contacts,
 )
 from entryway.flows.outbox.letters import notify_all_of, phone_code
 from entryway.flows.ports import Account, Deps, FlowState, Rendered, Requester, UnitOfWork
@@ -88,12 +89,7 @@ class Progress:
 def _contacts(deps: Deps, account: Account | None, ident: Identifier) -> list[tuple[str, str]]:
     """The verified contacts on file, or a stable, plausible set for an unknown identifier."""
     if account is not None:
-        found = []
-        if account.email and account.email_verified:
-            found.append((IdentifierKind.EMAIL.value, account.email))
-        if account.phone and account.phone_verified:
-            found.append((IdentifierKind.PHONE.value, account.phone))
-        return found
+        return verified_contacts(account)
     found = [(ident.kind.value, ident.value)]
     digest = hmac.new(deps.keys.hashing, b"decoy-contact|" + ident.value.encode(), "sha256")
     roll = digest.digest()
@@ -211,7 +207,7 @@ async def _tell_closed(
 ) -> None:
     """A closed account's own contact asked for a reset: no code (nothing could open it),
     but word that it is closed and until when it can be reopened, once a day at most."""
-    if (ident.kind.value, ident.value) not in _verified(account):
+    if (ident.kind.value, ident.value) not in verified_contacts(account):
         return
     locale = words.reader_locale(site, account)
     until = deps.retention.erase_after(account.closed_at or deps.clock.now())
@@ -224,7 +220,7 @@ async def _tell_closed(
         site,
         account_id=account.id,
         channel=Channel.EMAIL if by_email else Channel.SMS,
-        kind=MessageKind.RESET_UNKNOWN,
+        kind=MessageKind.RESET_CLOSED,
         to=ident.value,
         subject=mail.subject if by_email else "",
         body=mail.text
@@ -235,15 +231,6 @@ async def _tell_closed(
             deps.keys.hashing, "reset-closed", f"{site.code}|{ident.value}|{day}"
         ),
     )
-
-
-def _verified(account: Account) -> list[tuple[str, str]]:
-    found = []
-    if account.email and account.email_verified:
-        found.append((IdentifierKind.EMAIL.value, account.email))
-    if account.phone and account.phone_verified:
-        found.append((IdentifierKind.PHONE.value, account.phone))
-    return found
 
 
 async def _tell_unknown(
@@ -481,7 +468,7 @@ async def complete(
     async with deps.uow() as uow:
         state = await load(deps, uow, site_code, flow_token, "verified", purpose)
         account = await uow.accounts.get(site_code, state.account_id or "")
-    if account is None:
+    if account is None or account.status != AccountStatus.ACTIVE:  # closed meanwhile
         raise FlowExpired("This step has expired. Please start again.")
     pw = check_new_password(
         deps, site, password, password_again, name=account.name, email=account.email

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from entryway.core.events import AuditAction, FlowPurpose, MessageKind
+from entryway.core.events import AccountStatus, AuditAction, FlowPurpose, MessageKind
 from entryway.core.locales import N_
 from entryway.core.lockout import LockReason
 from entryway.errors import FlowExpired, PasswordRejected
@@ -51,6 +51,9 @@ async def open_link(deps: Deps, site_code: str, token: str, who: Requester) -> s
             else None
         )
         if link is None or link.used_at is not None or now >= link.expires_at:
+            raise FlowExpired(password_reset.LINK_USED)
+        account = await uow.accounts.get(site_code, link.account_id)
+        if account is None or account.status != AccountStatus.ACTIVE:  # closed since
             raise FlowExpired(password_reset.LINK_USED)
         flow, state = link_landing(
             deps, link, PURPOSE, stage="choose", note=link.reason, lifetime=FLOW_LIFETIME
@@ -86,9 +89,9 @@ async def keep_password(
         if _must_change(state):
             raise PasswordRejected([MUST_CHANGE])
         account = await uow.accounts.get(site_code, state.account_id or "")
-        if account is None or not await uow.flows.advance(
-            site_code, state.id_hash, "verified", "done"
-        ):
+        if account is None or account.status != AccountStatus.ACTIVE:
+            raise FlowExpired("This step has expired. Please start again.")
+        if not await uow.flows.advance(site_code, state.id_hash, "verified", "done"):
             raise FlowExpired("This step has expired. Please start again.")
         await lockout.unlock_account(deps, uow, account, who)
         await notify_all_of(

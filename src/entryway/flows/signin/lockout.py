@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from entryway.core.events import AuditAction, Channel, FlowPurpose, MessageKind
+from entryway.core.events import AccountStatus, AuditAction, Channel, FlowPurpose, MessageKind
 from entryway.core.identifiers import Identifier
 from entryway.core.locales import N_
 from entryway.core.lockout import (
@@ -294,7 +294,10 @@ async def lock(
     if reason == LockReason.CODE_GUESSING:  # wrong codes after a right password
         await suspect(deps, uow, account)
     await audit(deps, uow, budget.site, account.id, AuditAction.ACCOUNT_LOCKED, who, reason=reason)
-    await send_unlock_link(deps, uow, account, reason)
+    # A closed account locks alike (the answer must not differ), but gets no link: nothing
+    # may open it again but Customer Service (flows/account/closing.py).
+    if account.status == AccountStatus.ACTIVE:
+        await send_unlock_link(deps, uow, account, reason)
     return True
 
 

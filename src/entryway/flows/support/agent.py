@@ -61,6 +61,9 @@ SENT_IF_ON_FILE = "If this contact is on an account, a code was sent."
 NOT_LINKED = "This case is not linked to an account. Use Verify it's you first."
 NOT_LOCKED = "The account is not locked."
 LOCKED_BY_TRUST = "The trust team locked this account: only they can unlock it."
+VERIFY_FIRST = (
+    "Use Verify it's you first: the customer must enter its code after the account closed."
+)
 REOPEN_FIRST = "The account is closed: reopen it first (Reopen account)."
 NOT_CLOSED = "The account is not closed, or its grace period is over: it cannot be reopened."
 
@@ -95,6 +98,7 @@ class AccountSummary:
     closed_at: datetime | None = None  # closed by its owner: Reopen account until erase_after
     erase_after: datetime | None = None
     can_reopen: bool = False
+    verified_since_closing: bool = False  # Verify it's you passed on this case after it closed
 
 
 def need_reason(reason: str) -> str:
@@ -220,6 +224,17 @@ async def summary(deps: Deps, actor: Actor, case_id: str) -> AccountSummary:
         closed_at=account.closed_at,
         erase_after=deps.retention.erase_after(account.closed_at) if account.closed_at else None,
         can_reopen=_reopenable(deps, account),
+        verified_since_closing=_verified_since_closing(case, account),
+    )
+
+
+def _verified_since_closing(case: SupportCase, account: Account) -> bool:
+    """Whoever asks to reopen proved it's them after the closing: a case linked before it
+    (opened signed in, say) says nothing of who writes on it now."""
+    return (
+        account.closed_at is not None
+        and case.verified_at is not None
+        and case.verified_at >= account.closed_at  # the same instant under a frozen clock
     )
 
 
@@ -469,6 +484,7 @@ async def lift_lock(
     why = need_reason(reason)
     async with deps.uow() as uow:
         case, account = await _linked(deps, uow, actor, case_id)
+        _open_only(account)
         await _live_lock(deps, uow, account)
         await lockout.unlock_account(deps, uow, account, who)
         what = "unlocked your account"
@@ -526,6 +542,8 @@ async def reopen_account(
         case, account = await _linked(deps, uow, actor, case_id)
         if not _reopenable(deps, account):
             raise InvalidInput(NOT_CLOSED, field="account")
+        if not _verified_since_closing(case, account):
+            raise InvalidInput(VERIFY_FIRST, field="account")
         started = deps.clock.now() - timedelta(days=deps.retention.closed_account_days)
         if not await uow.accounts.reopen(case.site, account.id, started):
             raise InvalidInput(NOT_CLOSED, field="account")  # erased or reopened meanwhile

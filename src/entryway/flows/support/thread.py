@@ -20,7 +20,7 @@ from entryway.core.locales import N_
 from entryway.core.secrets import keyed_hash, new_token
 from entryway.core.sites import Site
 from entryway.errors import Conflict, InvalidInput
-from entryway.flows.common import send
+from entryway.flows.common import send, verified_contacts
 from entryway.flows.ports import (
     Account,
     CaseEntry,
@@ -92,12 +92,7 @@ def verification_token(case: SupportCase, n: int) -> str:
 def on_file(account: Account) -> list[tuple[str, str]]:
     """The account's verified contacts, email first: the only places agents reach, by index
     (SECURITY.md 32). Same order as Forgot your password? lists them."""
-    found = []
-    if account.email and account.email_verified:
-        found.append((IdentifierKind.EMAIL.value, account.email))
-    if account.phone and account.phone_verified:
-        found.append((IdentifierKind.PHONE.value, account.phone))
-    return found
+    return verified_contacts(account)
 
 
 def reply_address(case: SupportCase, account: Account | None) -> tuple[str, str] | None:
