@@ -305,12 +305,13 @@ async def test_an_expired_partial_session_refuses_the_right_code(world: World) -
 async def test_no_article_before_the_brand(world: World) -> None:
     site = world.deps.site("us")
     for subject, body in (
-        mail(world, "already_registered"),
+        mail(world, "already_registered", closed=False, until=world.clock.now()),
+        mail(world, "already_registered", closed=True, until=world.clock.now()),
         mail(world, "unlock_code", code="123456"),
         mail(world, "password_known"),
     ):
         assert f"a {site.brand}" not in subject + body
-    said = mail(world, "already_registered")[1]
+    said = mail(world, "already_registered", closed=False, until=world.clock.now())[1]
     assert "create an account on Acme Market (United States)" in said
 
 
@@ -436,7 +437,7 @@ CONTACT_URL = "http://us.localhost:8000/help/contact"
 def every_text(world: World) -> list[str]:
     """The words of every notice that can ask the owner to act, emails and texts alike."""
     pairs = [
-        mail(world, "already_registered"),
+        mail(world, "already_registered", closed=False, until=world.clock.now()),
         mail(world, "contact_changed", which="email", new_masked="a***@example.com", added=False),
         mail(world, "contact_changed", which="phone", new_masked="•••-•••-0188", added=True),
         mail(world, "password_changed"),

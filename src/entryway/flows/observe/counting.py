@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from entryway.core.observe import SignInMethod, SignInOutcome
 from entryway.errors import (
@@ -16,6 +17,7 @@ from entryway.errors import (
     SignInThrottled,
 )
 from entryway.flows.observe.ports import Metrics
+from entryway.flows.ports import Deps
 
 
 def refused_outcome(exc: BaseException) -> SignInOutcome | None:
@@ -37,13 +39,18 @@ def refused_outcome(exc: BaseException) -> SignInOutcome | None:
 
 
 T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _success(_result: object) -> SignInOutcome:
+    return SignInOutcome.SUCCESS
 
 
 async def counted(
     metrics: Metrics,
     method: SignInMethod,
     attempt: Awaitable[T],
-    outcome: Callable[[T], SignInOutcome] = lambda _result: SignInOutcome.SUCCESS,
+    outcome: Callable[[T], SignInOutcome] = _success,
 ) -> T:
     """Await one sign-in attempt and count it by its outcome, for the metrics."""
     try:
@@ -55,3 +62,29 @@ async def counted(
         raise
     metrics.sign_in(method, outcome(result))
     return result
+
+
+class FlowDecorator(Protocol):
+    """What ``counts`` returns: it keeps the flow's own signature and result type."""
+
+    def __call__(
+        self, flow: Callable[Concatenate[Deps, P], Awaitable[T]], /
+    ) -> Callable[Concatenate[Deps, P], Awaitable[T]]: ...
+
+
+def counts(
+    method: SignInMethod, outcome: Callable[[Any], SignInOutcome] = _success
+) -> FlowDecorator:
+    """A sign-in flow (its first argument the Deps) whose every call is ``counted``: each
+    attempt by its outcome, as ``outcome`` reads its result or ``refused_outcome`` its error."""
+
+    def decorate(
+        flow: Callable[Concatenate[Deps, P], Awaitable[T]], /
+    ) -> Callable[Concatenate[Deps, P], Awaitable[T]]:
+        @functools.wraps(flow)
+        async def attempt(deps: Deps, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return await counted(deps.metrics, method, flow(deps, *args, **kwargs), outcome)
+
+        return attempt
+
+    return decorate

@@ -12,7 +12,7 @@ from entryway.core.locales import N_
 from entryway.core.observe import SignInMethod
 from entryway.core.passkeys import site_party
 from entryway.errors import CodeRejected, FlowExpired, InvalidInput
-from entryway.flows.observe.counting import counted
+from entryway.flows.observe.counting import counts
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED, Begun
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -41,6 +41,7 @@ async def begin(deps: Deps, site_code: str, partial: str | None) -> Begun:
     return Begun(token=token, options=ceremonies.request_options(site_party(site), raw, mine))
 
 
+@counts(SignInMethod.SECOND_STEP)
 async def pass_with_passkey(
     deps: Deps,
     site_code: str,
@@ -58,26 +59,6 @@ async def pass_with_passkey(
     FlowExpired when the challenge is spent, expired or another partial session's;
     Unauthenticated without a live partial session. Counted for the metrics as a second
     step."""
-    return await counted(
-        deps.metrics,
-        SignInMethod.SECOND_STEP,
-        _pass_with_passkey(
-            deps, site_code, partial, token, credential, remember, who, client, remember_browser
-        ),
-    )
-
-
-async def _pass_with_passkey(
-    deps: Deps,
-    site_code: str,
-    partial: str | None,
-    token: str,
-    credential: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-    remember_browser: bool,
-) -> Passed:
     me = await second_step.pending(deps, site_code, partial)
     site = deps.site(site_code)
     challenge = await ceremonies.take(

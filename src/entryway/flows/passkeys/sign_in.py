@@ -21,7 +21,7 @@ from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, InvalidInput, SignInLocked
 from entryway.flows.account import closing
 from entryway.flows.common import audit, open_session
-from entryway.flows.observe.counting import counted
+from entryway.flows.observe.counting import counts
 from entryway.flows.passkeys import assertions, ceremonies
 from entryway.flows.passkeys.ceremonies import NOT_CHECKED
 from entryway.flows.passkeys.records import Ceremony, Passkey
@@ -34,6 +34,7 @@ from entryway.flows.trust import notice
 AMR = "hwk user"  # a key held, and the key verified its holder (RFC 8176)
 
 
+@counts(SignInMethod.PASSKEY)
 async def sign_in(
     deps: Deps,
     site_code: str,
@@ -48,23 +49,6 @@ async def sign_in(
     """A session for the passkey's account; InvalidInput when the assertion fails,
     SignInLocked when the account is locked, AccountSuspended with its notice. Each attempt
     is counted by its outcome for the metrics."""
-    return await counted(
-        deps.metrics,
-        SignInMethod.PASSKEY,
-        _check_assertion(deps, site_code, token, credential, remember, who, client, binding),
-    )
-
-
-async def _check_assertion(
-    deps: Deps,
-    site_code: str,
-    token: str,
-    credential: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-    binding: str,
-) -> SignedIn:
     site = deps.site(site_code)
     found = ceremonies.parse_credential(credential)
     await lockout.refuse_busy_address(deps, who)

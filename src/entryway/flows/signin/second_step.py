@@ -46,7 +46,7 @@ from entryway.flows.common import (
     session_hash,
     start_code_flow,
 )
-from entryway.flows.observe.counting import counted
+from entryway.flows.observe.counting import counts
 from entryway.flows.outbox.letters import phone_code
 from entryway.flows.ports import (
     Account,
@@ -109,6 +109,7 @@ Method = Literal["app", "phone", "backup"]
 METHODS: tuple[Method, ...] = ("app", "phone", "backup")
 
 
+@counts(SignInMethod.SECOND_STEP)
 async def pass_second_step(
     deps: Deps,
     site_code: str,
@@ -125,26 +126,6 @@ async def pass_second_step(
     account, RFC 6238 §5.2, SECURITY.md 18), the code last texted or read out to a 2SV phone,
     or a backup code (single use by conditional write, SECURITY.md 20). Counted for the
     metrics as a second step."""
-    return await counted(
-        deps.metrics,
-        SignInMethod.SECOND_STEP,
-        _pass_second_step(
-            deps, site_code, token, code, method, remember, who, client, remember_browser
-        ),
-    )
-
-
-async def _pass_second_step(
-    deps: Deps,
-    site_code: str,
-    token: str | None,
-    code: str,
-    method: Method,
-    remember: bool,
-    who: Requester,
-    client: str,
-    remember_browser: bool,
-) -> Passed:
     me = await pending(deps, site_code, token)
     now = deps.clock.now()
     account = me.account

@@ -31,7 +31,7 @@ from entryway.errors import AccountSuspended, SignInFailed, SignInLocked
 from entryway.flows import words
 from entryway.flows.account import closing, registration
 from entryway.flows.common import audit, browser_hash, open_session, send
-from entryway.flows.observe.counting import counted
+from entryway.flows.observe.counting import counts
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
 from entryway.flows.signin import lockout, unfinished, unusual
@@ -66,11 +66,21 @@ class MustVerify:
     flow_token: str
 
 
+# How each answer of a password sign-in is counted for the metrics.
+_OUTCOMES: dict[type, SignInOutcome] = {
+    SignedIn: SignInOutcome.SUCCESS,
+    SecondStep: SignInOutcome.SECOND_STEP,
+    MustVerify: SignInOutcome.UNVERIFIED,
+    MustConfirm: SignInOutcome.UNUSUAL,
+}
+
+
 def check_identifier(deps: Deps, site_code: str, raw: str) -> Identifier:
     """The identifier step: checks only the format, never the database (SECURITY.md 1)."""
     return deps.identifiers.parse(raw, deps.site(site_code).phone_region)
 
 
+@counts(SignInMethod.PASSWORD, lambda result: _OUTCOMES[type(result)])
 async def sign_in(
     deps: Deps,
     site_code: str,
@@ -89,24 +99,6 @@ async def sign_in(
     never for a refused attempt (DESIGN.md performance rules). Each attempt is counted by
     its outcome for the metrics.
     """
-    return await counted(
-        deps.metrics,
-        SignInMethod.PASSWORD,
-        _check_password(deps, site_code, identifier, password, remember, who, client, browser),
-        lambda result: _OUTCOMES[type(result)],
-    )
-
-
-async def _check_password(
-    deps: Deps,
-    site_code: str,
-    identifier: str,
-    password: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-    browser: str,
-) -> SignedIn | SecondStep | MustVerify | MustConfirm:
     site = deps.site(site_code)
     ident = check_identifier(deps, site_code, identifier)
     if not within_input_cap(password):
@@ -242,14 +234,6 @@ async def _check_password(
         expires_at=session.expires_at,
         ends_at=session.ends_at,
     )
-
-
-_OUTCOMES = {
-    SignedIn: SignInOutcome.SUCCESS,
-    SecondStep: SignInOutcome.SECOND_STEP,
-    MustVerify: SignInOutcome.UNVERIFIED,
-    MustConfirm: SignInOutcome.UNUSUAL,
-}
 
 
 async def _password_unchanged(uow: UnitOfWork, account: Account) -> Account | None:

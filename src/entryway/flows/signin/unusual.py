@@ -24,7 +24,7 @@ from entryway.core.sites import Site
 from entryway.errors import AccountSuspended, CodeRejected, FlowExpired, SignInLocked
 from entryway.flows import codes, words
 from entryway.flows.common import audit, open_session, start_code_flow
-from entryway.flows.observe.counting import counted
+from entryway.flows.observe.counting import counts
 from entryway.flows.outbox.letters import notify_all_of
 from entryway.flows.ports import Account, Deps, Requester, UnitOfWork
 from entryway.flows.recovery.pending import cancel_held, hold
@@ -108,6 +108,7 @@ def reason_of(note: str) -> Unusual | None:
         return None
 
 
+@counts(SignInMethod.CONFIRM_CODE)
 async def confirm(
     deps: Deps,
     site_code: str,
@@ -121,22 +122,6 @@ async def confirm(
     """The right code signs in with a fresh session; wrong codes count toward the lock
     (the password is known to whoever is here, so such a lock asks for a new one). Counted
     for the metrics as a confirmation code."""
-    return await counted(
-        deps.metrics,
-        SignInMethod.CONFIRM_CODE,
-        _confirm(deps, site_code, flow_token, code, remember, who, client),
-    )
-
-
-async def _confirm(
-    deps: Deps,
-    site_code: str,
-    flow_token: str,
-    code: str,
-    remember: bool,
-    who: Requester,
-    client: str,
-) -> Confirmed:
     site = deps.site(site_code)
     async with deps.uow() as uow:
         state = await codes.load(deps, uow, site_code, flow_token, PURPOSE)
