@@ -130,7 +130,7 @@ def test_staff_tokens_from_the_command_line(
     assert re.search(rf"{token_id.group(1)}\tfraud@staff.example\tfraud-scoring\t.*active", out)
     assert secret not in out
 
-    code, out, _ = run(capsys, "staff", "token", "revoke", "--data", data, token_id.group(1))
+    code, out, _ = run(capsys, "staff", "token", "revoke", "--data", data, "--", token_id.group(1))
     assert code == 0 and "Revoked" in out
     code, out, _ = run(capsys, "staff", "token", "list", "--data", data)
     assert "revoked" in out

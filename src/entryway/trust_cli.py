@@ -85,7 +85,7 @@ def add_token_parser(commands: Any) -> None:
     listing = sub.add_parser("list", help="list tokens with their owner and expiry")
     _data(listing)
     revoke = sub.add_parser("revoke", help="revoke a token at once")
-    revoke.add_argument("id")
+    revoke.add_argument("id", help="the token's id; write -- ID, since an id may begin with '-'")
     _data(revoke)
 
 

@@ -107,3 +107,5 @@ async def test_the_console_answers_an_outage_with_503(
         "/admin/api/v1/suspensions/abc", headers={"Authorization": "Bearer " + "t" * 40}
     )
     assert api.status_code == 503 and api.json()["error"]["code"] == "unavailable"
+    missing = await hosts.console.get("/no-such-page")  # its header cannot name anyone now
+    assert missing.status_code == 404

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from entryway.core.events import AccountStatus, AuditAction, MessageKind
+from entryway.core.events import AccountStatus, AuditAction, FlowPurpose, MessageKind
 from entryway.core.identifiers import IdentifierKind
 from entryway.core.lockout import LockReason
 from entryway.core.observe import SignInOutcome
@@ -26,9 +26,10 @@ from entryway.errors import (
 )
 from entryway.flows import housekeeping
 from entryway.flows.account import account, closing, questions, registration, two_step
+from entryway.flows.common import add_link
 from entryway.flows.passkeys import ceremonies
 from entryway.flows.ports import Lock, Requester
-from entryway.flows.recovery import password_reset
+from entryway.flows.recovery import password_reset, unlock
 from entryway.flows.signin import lockout, sign_in
 from entryway.flows.support import agent, cases, verify
 from entryway.flows.support.cases import ViaLink
@@ -63,6 +64,7 @@ async def verified_case(world: World, email: str = EMAIL) -> str:
     )
     link = await link_sent_to(world, email)
     case_id: str = (await stored(world, number)).id
+    world.clock.advance(seconds=5)  # a few seconds after the closing, as a real one is
     await agent.send_verification(world.deps, US, case_id, "Customer asks to reopen")
     await verify.enter_verification_code(
         world.deps, "us", ViaLink(link), await world.code(email), WHO
@@ -174,6 +176,9 @@ async def test_a_reset_sends_no_code_and_tells_the_owner_it_is_closed(world: Wor
     assert "is closed" in sent[0].subject and "no code was sent" in sent[0].body
     assert not any(ch.isdigit() and len(ch) == 6 for ch in sent[0].body.split())
     assert AuditAction.PASSWORD_RESET_STARTED not in await _actions(world, me.account.id)
+    async with world.deps.uow() as uow:
+        kinds = [m.kind for m in await uow.outbox.for_account("us", me.account.id)]
+    assert MessageKind.RESET_CLOSED in kinds and MessageKind.RESET_UNKNOWN not in kinds
 
 
 async def test_signing_up_again_with_its_address_does_not_take_it_over(world: World) -> None:
@@ -199,12 +204,12 @@ async def test_signing_up_again_with_its_address_does_not_take_it_over(world: Wo
 async def test_an_agent_reopens_it_on_a_verified_case_and_the_password_works_again(
     world: World,
 ) -> None:
-    me, token = await signed_in_with_token(world, EMAIL)
-    earlier = await cases.open_signed_in(world.deps, "us", token, "other", "A question", WHO)
+    me, _token = await signed_in_with_token(world, EMAIL)
+    before = await verified_case(world)  # verified while the account was open
+    world.clock.advance(minutes=1)
     begun = await closing.start(world.deps, me, PW, WHO)
     await closing.confirm(world.deps, me, begun.flow_token, await world.code(EMAIL), WHO)
-    # A case linked before the closing says nothing of who writes on it now.
-    before = (await stored(world, earlier)).id
+    # A case verified before the closing says nothing of who writes on it now.
     assert not (await agent.summary(world.deps, US, before)).verified_since_closing
     with pytest.raises(InvalidInput, match="Verify it's you first"):
         await agent.reopen_account(world.deps, US, before, "Asked on an old case")
@@ -269,8 +274,8 @@ async def test_after_the_grace_period_it_cannot_be_reopened_and_is_erased(world:
 async def test_a_reopened_account_is_not_erased(world: World) -> None:
     me, _ = await _closed(world)
     async with world.deps.uow() as uow:
-        started = world.clock.now() - timedelta(days=30)
-        assert await uow.accounts.reopen("us", me.account.id, started)
+        closed_at = (await uow.accounts.get("us", me.account.id)).closed_at  # type: ignore[union-attr]
+        assert await uow.accounts.reopen("us", me.account.id, closed_at)
         await uow.commit()
     world.clock.advance(days=31)
     assert (await housekeeping.sweep(world.deps))[housekeeping.SweepJob.CLOSED_ACCOUNTS] == 0
@@ -372,3 +377,35 @@ async def test_guesses_lock_a_closed_account_but_no_unlock_link_goes_out(world: 
     async with world.deps.uow() as uow:
         kinds = [m.kind for m in await uow.outbox.for_account("us", me.account.id)]
     assert MessageKind.ACCOUNT_LOCKED not in kinds  # no link that could open it again
+
+
+async def test_an_unlock_link_of_a_closed_account_opens_nothing(world: World) -> None:
+    me, _ = await _closed(world)
+    async with world.deps.uow() as uow:  # one made some other way: still refused
+        token = await add_link(
+            world.deps, uow, "us", me.account.id, FlowPurpose.UNLOCK,
+            LockReason.PASSWORD_GUESSING.value, timedelta(hours=1),
+        )  # fmt: skip
+        await uow.commit()
+    with pytest.raises(FlowExpired):
+        await unlock.open_link(world.deps, "us", token, WHO)
+
+
+async def test_reopening_a_locked_account_sends_its_unlock_link(world: World) -> None:
+    me, _ = await _closed(world)
+    case_id = await verified_case(world)
+    now = world.clock.now()
+    async with world.deps.uow() as uow:  # guesses locked it while it was closed
+        await uow.locks.acquire(
+            Lock(site="us", key_hash=lockout.account_key(world.deps, me.account.id),
+                 account_id=me.account.id, reason=LockReason.PASSWORD_GUESSING,
+                 locked_at=now, until=now + timedelta(days=3650)),
+            now, max_strikes=3, forever=now + timedelta(days=3650),
+        )  # fmt: skip
+        await uow.commit()
+    with pytest.raises(InvalidInput, match="reopen it first"):
+        await agent.lift_lock(world.deps, US, case_id, "Customer asked")
+    await agent.reopen_account(world.deps, US, case_id, "Customer asked")
+    async with world.deps.uow() as uow:
+        kinds = [m.kind for m in await uow.outbox.for_account("us", me.account.id)]
+    assert MessageKind.ACCOUNT_LOCKED in kinds  # its unlock link, now that it may be used

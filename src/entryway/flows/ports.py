@@ -232,9 +232,10 @@ class Accounts(Protocol):
         """An active account becomes closed at ``now``; False if it was not active."""
         ...
 
-    async def reopen(self, site: str, account_id: str, closed_after: datetime) -> bool:
-        """A closed account becomes active again, if it closed after ``closed_after`` (the
-        grace period's start); False otherwise (not closed, or erased or due to be)."""
+    async def reopen(self, site: str, account_id: str, closed_at: datetime) -> bool:
+        """A closed account becomes active again, if it is still the closing of
+        ``closed_at`` (the one the caller checked); False otherwise (reopened, closed again
+        or erased meanwhile)."""
         ...
 
     async def closed_before(self, cutoff: datetime, limit: int) -> list[tuple[str, str]]:

@@ -191,8 +191,11 @@ def create_app(
             return PlainTextResponse("Something went wrong on our side.", status_code=500)
         log.warning("storage out of reach", extra={"error": type(exc).__name__})
         message, locale = our_sentence(request, OUTAGE)
-        if request.url.path in OAUTH_JSON:  # the apps' own error shape (RFC 6749 §5.2)
-            return oidc_endpoints.oauth_error(503, "temporarily_unavailable", message, **RETRY_SOON)
+        if request.url.path in OAUTH_JSON:
+            # The apps' own error shape (RFC 6749 §5.2), with the code §4.1.2.1 defines for
+            # a server that cannot answer now; the description in plain ASCII, untranslated,
+            # as the RFC's character set requires.
+            return oidc_endpoints.oauth_error(503, "temporarily_unavailable", OUTAGE, **RETRY_SOON)
         if is_api(request):
             return api_error(503, "unavailable", message, locale=locale, **RETRY_SOON)
         # me=None: the page must not ask the database who is signed in.

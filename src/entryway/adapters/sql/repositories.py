@@ -151,14 +151,14 @@ class AccountRepo(Repo):
         )
         return bool(result.rowcount == 1)
 
-    async def reopen(self, site: str, account_id: str, closed_after: datetime) -> bool:
+    async def reopen(self, site: str, account_id: str, closed_at: datetime) -> bool:
         result = await self.conn.execute(
             update(accounts)
             .where(
                 accounts.c.site == site,
                 accounts.c.id == account_id,
                 accounts.c.status == AccountStatus.CLOSED.value,
-                accounts.c.closed_at > closed_after,
+                accounts.c.closed_at == closed_at,
             )
             .values(status=AccountStatus.ACTIVE.value, closed_at=None)
         )

@@ -10,7 +10,7 @@ sets a password, changes a contact or turns two-step verification off.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from entryway.core.cases import Author, CaseState
@@ -234,7 +234,7 @@ def _verified_since_closing(case: SupportCase, account: Account) -> bool:
     return (
         account.closed_at is not None
         and case.verified_at is not None
-        and case.verified_at >= account.closed_at  # the same instant under a frozen clock
+        and case.verified_at > account.closed_at
     )
 
 
@@ -544,10 +544,17 @@ async def reopen_account(
             raise InvalidInput(NOT_CLOSED, field="account")
         if not _verified_since_closing(case, account):
             raise InvalidInput(VERIFY_FIRST, field="account")
-        started = deps.clock.now() - timedelta(days=deps.retention.closed_account_days)
-        if not await uow.accounts.reopen(case.site, account.id, started):
+        closed_at = account.closed_at
+        assert closed_at is not None  # _reopenable
+        if not await uow.accounts.reopen(case.site, account.id, closed_at):
             raise InvalidInput(NOT_CLOSED, field="account")  # erased or reopened meanwhile
         account.status, account.closed_at = AccountStatus.ACTIVE, None
+        # Guesses while it was closed may have locked it, and a closed account gets no
+        # unlock link: the owner gets one now, or the lock would hold with no way out.
+        lock = await uow.locks.get(account.site, lockout.account_key(deps, account.id))
+        now = deps.clock.now()
+        if lock is not None and lock.until > now and lock.reason is not LockReason.OPERATOR:
+            await lockout.send_unlock_link(deps, uow, account, lock.reason)
         await _done(
             deps,
             uow,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from pathlib import Path
 
@@ -58,6 +59,12 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     app.include_router(cases.router)
     app.include_router(accounts.router)
 
+    async def _actor_if_reachable(request: Request) -> None:
+        """Who is signed in, for an error page's header; nobody when the database is out
+        of reach (the page must still answer, not fail into a 500)."""
+        with contextlib.suppress(*config.outage_types):
+            await actor_or_none(request)
+
     @app.exception_handler(NeedsConsoleSignIn)
     async def on_needs_sign_in(request: Request, exc: Exception) -> Response:
         return redirect("/signin")
@@ -67,7 +74,7 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
         assert isinstance(exc, EntrywayError)
         if admin_api.is_admin_api(request.url.path):
             return from_entryway(request, exc)
-        await actor_or_none(request)
+        await _actor_if_reachable(request)
         return console_page(request, "error.html", status=exc.status, message=exc.message)
 
     @app.exception_handler(RequestValidationError)
@@ -86,7 +93,7 @@ def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
             return PlainTextResponse("Not found.", status_code=exc.status_code)
         if admin_api.is_admin_api(request.url.path):
             return from_http(exc)
-        await actor_or_none(request)
+        await _actor_if_reachable(request)
         message = ERRORS.get(exc.status_code, "We couldn't read that request.")
         return console_page(request, "error.html", status=exc.status_code, message=message)
 
