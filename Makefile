@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys bench-scale
+.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys bench-scale bench-session
 
 PORT ?= 8000
 
@@ -47,3 +47,7 @@ bench-passkeys:
 bench-scale:
 	@./scripts/setup
 	.venv/bin/python bench/scale.py
+
+bench-session:
+	@./scripts/setup
+	.venv/bin/python bench/session.py

@@ -291,6 +291,12 @@ async def test_audit_and_sessions_are_scoped_by_site(world: World) -> None:
         assert await uow.audit.recent("uk", "a1") == []
         assert await uow.sessions.get("uk", "s1") is None
         assert await uow.sessions.get("us", "s1") is not None
+        # The session check's one statement: the session and its account, this site's only.
+        found = await uow.sessions.with_account("us", "s1")
+        assert found is not None
+        assert found == (await uow.sessions.get("us", "s1"), await uow.accounts.get("us", "a1"))
+        assert await uow.sessions.with_account("uk", "s1") is None
+        assert await uow.sessions.with_account("us", "nope") is None
         assert await uow.sessions.list_for("uk", "a1", now) == []
         assert not await uow.sessions.delete_public("uk", "a1", "p1")
         assert await uow.sessions.delete_all("uk", "a1") == 0

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from entryway import __version__
 from entryway.core.articles import HelpCenter
@@ -91,6 +93,49 @@ PAGE_ERRORS = {
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
+API_PREFIX = "/api/"
+
+
+def _gate(router: APIRouter, admits: Callable[[str], bool]) -> APIRouter:
+    """``router``, refusing at once a path ``admits`` rejects, before FastAPI tries it
+    against each of its routes (and, for a parent, each included router: every one costs a
+    call). Idempotent: routers are module-level, and every app built includes them again."""
+    if getattr(router, "_gated", False):
+        return router
+    matches = router.matches
+
+    def gate(scope: Scope) -> tuple[Match, Scope]:
+        if not admits(str(scope.get("path", ""))):
+            return Match.NONE, {}
+        return matches(scope)
+
+    router.matches = gate  # type: ignore[method-assign]
+    router._gated = True  # type: ignore[attr-defined]
+    return router
+
+
+def _starts_of(router: APIRouter) -> tuple[str, ...]:
+    """The literal beginnings of a flat router's paths (up to the first ``{``): a route
+    matches only a path that begins with its own."""
+    return tuple(sorted({str(getattr(r, "path", "")).split("{", 1)[0] for r in router.routes}))
+
+
+def grouped(routers: Sequence[APIRouter], *, api: bool) -> APIRouter:
+    """The pages' routers (``api`` False) or the JSON API's under one parent, in order: a
+    request is tried against the other group's parent once instead of against each of
+    its routers (half of a session check's time went there). Each API router also refuses
+    a path outside its own beginnings at once."""
+    parent = APIRouter()
+    for router in routers:
+        if api:
+            starts = _starts_of(router)
+            _gate(router, lambda path, starts=starts: path.startswith(starts))  # type: ignore[misc]
+        parent.include_router(router)
+    if api:
+        return _gate(parent, lambda path: path.startswith(API_PREFIX))
+    return _gate(parent, lambda path: not path.startswith(API_PREFIX))
+
+
 def create_app(
     deps: Deps,
     config: WebConfig,
@@ -115,23 +160,25 @@ def create_app(
     )
     app.state.oidc = Provider(deps)  # authlib's server, with nothing per request in it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for oidc in (oidc_endpoints, oidc_authorize, oidc_logout):  # outside /api/: RFC errors
-        app.include_router(oidc.router)
-    app.include_router(cases.router)  # ahead of /account/{kind} and /help/{slug}
-    app.include_router(passkey_pages.router)  # ahead of /account/{kind} too
-    app.include_router(auth.router)
-    app.include_router(register.router)
-    app.include_router(two_step.router)
-    app.include_router(questions.router)
-    app.include_router(message_pages.router)
-    app.include_router(closing.router)  # ahead of /account/{kind}
-    app.include_router(account.router)
-    app.include_router(reset.router)
-    app.include_router(recovery_pages.router)
-    app.include_router(recovery_links.router)
-    app.include_router(suspension.router)
-    app.include_router(language.router)
-    for api in (
+    pages = (
+        *(oidc.router for oidc in (oidc_endpoints, oidc_authorize, oidc_logout)),  # RFC errors
+        cases.router,  # ahead of /account/{kind} and /help/{slug}
+        passkey_pages.router,  # ahead of /account/{kind} too
+        auth.router,
+        register.router,
+        two_step.router,
+        questions.router,
+        message_pages.router,
+        closing.router,  # ahead of /account/{kind}
+        account.router,
+        reset.router,
+        recovery_pages.router,
+        recovery_links.router,
+        suspension.router,
+        language.router,
+    )
+    app.include_router(grouped(pages, api=False))
+    api_modules = (
         sign_in_api,
         second_step,
         registration,
@@ -143,8 +190,8 @@ def create_app(
         cases_api,
         suspension_api,
         passkeys_api,
-    ):
-        app.include_router(api.router)
+    )
+    app.include_router(grouped([api.router for api in api_modules], api=True))
     app.include_router(docs.router)
     if config.demo:
         app.include_router(dev.router)

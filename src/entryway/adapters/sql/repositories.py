@@ -59,6 +59,14 @@ _SESSION_KEY = (
     sessions.c.site == bindparam("b_site"),
 )
 _SESSION_GET = select(sessions).where(*_SESSION_KEY)
+# A session check reads the session and its account in one indexed statement: the session
+# by its primary key, the account by its own, joined on the same site.
+_ACCOUNT_PREFIX = "acct__"
+_SESSION_WITH_ACCOUNT = (
+    select(sessions, *(c.label(_ACCOUNT_PREFIX + c.name) for c in accounts.c))
+    .join(accounts, (accounts.c.id == sessions.c.account_id) & (accounts.c.site == sessions.c.site))
+    .where(*_SESSION_KEY)
+)
 _INSERT_SESSION = insert(sessions)
 _SESSION_TOUCH = (
     update(sessions)
@@ -217,6 +225,22 @@ class SessionRepo(Repo):
         params = {"b_id_hash": id_hash, "b_site": site}
         row = (await self.conn.execute(_SESSION_GET, params)).mappings().first()
         return _session(row) if row else None
+
+    async def with_account(self, site: str, id_hash: str) -> tuple[Session, Account] | None:
+        params = {"b_id_hash": id_hash, "b_site": site}
+        row = (await self.conn.execute(_SESSION_WITH_ACCOUNT, params)).mappings().first()
+        if row is None:
+            return None
+        mine: dict[str, Any] = {}
+        theirs: dict[str, Any] = {}
+        for key, value in row.items():
+            name = str(key)
+            if name.startswith(_ACCOUNT_PREFIX):
+                theirs[name[len(_ACCOUNT_PREFIX) :]] = value
+            else:
+                mine[name] = value
+        account = load(Account, theirs, convert={"status": AccountStatus})
+        return _session(mine), account
 
     async def touch(self, site: str, id_hash: str, now: datetime, idle: datetime) -> None:
         params = {"b_id_hash": id_hash, "b_site": site, "b_now": now, "b_idle": idle}

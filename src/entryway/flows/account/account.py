@@ -71,13 +71,15 @@ async def current(deps: Deps, site_code: str, token: str | None) -> Current:
     now = deps.clock.now()
     id_hash = session_hash(deps, token)
     async with deps.uow() as uow:
-        session = await uow.sessions.get(site_code, id_hash)
-        if session is None or not is_live(now, session.idle_deadline, session.absolute_deadline):
+        found = await uow.sessions.with_account(site_code, id_hash)
+        if found is None:
+            raise Unauthenticated("Please sign in.")
+        session, account = found
+        if not is_live(now, session.idle_deadline, session.absolute_deadline):
             raise Unauthenticated("Please sign in.")
         if session.level != SessionLevel.FULL:  # its holder knows it is half-way already
             raise Unauthenticated("Finish two-step verification first.")
-        account = await uow.accounts.get(site_code, session.account_id)
-        if account is None or account.status != AccountStatus.ACTIVE or marked(account, now):
+        if account.status != AccountStatus.ACTIVE or marked(account, now):
             # A suspension ended every session; one that slipped in beside it is refused.
             raise Unauthenticated("Please sign in.")
         policy = deps.session_policy

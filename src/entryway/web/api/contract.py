@@ -160,16 +160,18 @@ bearer_scheme = HTTPBearer(
 )
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> str:
-    """The token of ``Authorization: Bearer <token>``; without one the answer is 401."""
+    """The token of ``Authorization: Bearer <token>``; without one the answer is 401. (A
+    coroutine: FastAPI runs a plain function dependency in its thread pool, a thread hop
+    on every request for a few string operations.)"""
     if credentials is None or not credentials.credentials:
         raise Unauthenticated("Send Authorization: Bearer <session token>.")
     return credentials.credentials.strip()
 
 
-def maybe_bearer(
+async def maybe_bearer(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> str | None:
     """The bearer token if one was sent (sign-out accepts a missing one)."""

@@ -198,7 +198,7 @@ async def sign_out(request: Request) -> Response:
     """End the bearer's session, full or partial (leaving the second step tells the owner
     that a right password did not finish signing in); an unknown or missing one changes
     nothing."""
-    token = maybe_bearer(await bearer_scheme(request))
+    token = await maybe_bearer(await bearer_scheme(request))
     deps, site = web_of(request).deps, site_of(request).code
     await second_step.sign_out_pending(deps, site, token)  # only if it is a partial one
     await account_flow.sign_out(deps, site, token, who(request))
