@@ -96,16 +96,29 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 API_PREFIX = "/api/"
 
 
-def _gate(router: APIRouter, admits: Callable[[str], bool]) -> APIRouter:
+def route_path(scope: Scope) -> str:
+    """The path routes are matched on: the request's, less any ``root_path`` it sits
+    under (as Starlette's routing reads it)."""
+    path = str(scope.get("path", ""))
+    root = str(scope.get("root_path", ""))
+    if not root or not path.startswith(root):
+        return path
+    if path == root:
+        return ""
+    return path[len(root) :] if path[len(root)] == "/" else path
+
+
+def _gate(router: APIRouter, admits: Callable[[APIRouter, str], bool]) -> APIRouter:
     """``router``, refusing at once a path ``admits`` rejects, before FastAPI tries it
-    against each of its routes (and, for a parent, each included router: every one costs a
-    call). Idempotent: routers are module-level, and every app built includes them again."""
+    against each of its routes (and, for a parent, each included router: in FastAPI 0.165
+    each costs a call; tests/web/test_routing_gate.py fails if the gate stops being asked).
+    Idempotent: routers are module-level, and every app built includes them again."""
     if getattr(router, "_gated", False):
         return router
     matches = router.matches
 
     def gate(scope: Scope) -> tuple[Match, Scope]:
-        if not admits(str(scope.get("path", ""))):
+        if not admits(router, route_path(scope)):
             return Match.NONE, {}
         return matches(scope)
 
@@ -114,10 +127,16 @@ def _gate(router: APIRouter, admits: Callable[[str], bool]) -> APIRouter:
     return router
 
 
-def _starts_of(router: APIRouter) -> tuple[str, ...]:
-    """The literal beginnings of a flat router's paths (up to the first ``{``): a route
-    matches only a path that begins with its own."""
-    return tuple(sorted({str(getattr(r, "path", "")).split("{", 1)[0] for r in router.routes}))
+def _within_starts(router: APIRouter, path: str) -> bool:
+    """Whether ``path`` begins as one of the router's routes does (the literal part of its
+    path, up to the first ``{``): only then can one of them match. Worked out again when the
+    router's routes change; a router with none admits everything."""
+    known = getattr(router, "_starts", None)
+    if known is None or known[0] != len(router.routes):
+        starts = {str(getattr(r, "path", "")).split("{", 1)[0] for r in router.routes}
+        known = (len(router.routes), tuple(sorted(starts)))
+        router._starts = known  # type: ignore[attr-defined]
+    return not known[1] or path.startswith(known[1])
 
 
 def grouped(routers: Sequence[APIRouter], *, api: bool) -> APIRouter:
@@ -127,13 +146,10 @@ def grouped(routers: Sequence[APIRouter], *, api: bool) -> APIRouter:
     a path outside its own beginnings at once."""
     parent = APIRouter()
     for router in routers:
-        if api:
-            starts = _starts_of(router)
-            _gate(router, lambda path, starts=starts: path.startswith(starts))  # type: ignore[misc]
-        parent.include_router(router)
+        parent.include_router(_gate(router, _within_starts) if api else router)
     if api:
-        return _gate(parent, lambda path: path.startswith(API_PREFIX))
-    return _gate(parent, lambda path: not path.startswith(API_PREFIX))
+        return _gate(parent, lambda _router, path: path.startswith(API_PREFIX))
+    return _gate(parent, lambda _router, path: not path.startswith(API_PREFIX))
 
 
 def create_app(
