@@ -58,7 +58,9 @@ def unique_email(who: str, site: str) -> str:
 
 
 def check_page(page: Page) -> None:
-    """Accessibility smoke check of the page as it is now."""
+    """Accessibility smoke check of the page as it is now (once a navigation a click may
+    have started has loaded: evaluated mid-way, there is no document to check)."""
+    page.wait_for_load_state()
     problems = page.evaluate(
         """() => {
         const out = [];

@@ -105,6 +105,7 @@ def test_suspend_appeal_uphold_appeal_reinstate(
     tess.get_by_role("navigation", name="Console").get_by_role("link", name="Accounts").click()
     tess.get_by_label("Email or mobile phone number").fill(customer)
     tess.get_by_role("button", name="Find").click()
+    expect(tess.locator("#suspend-panel")).to_be_visible()  # the file, once it has loaded
     check_page(tess)
     shot(tess, "account-file")
     form = tess.locator("#suspend-panel")
