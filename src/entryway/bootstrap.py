@@ -200,6 +200,7 @@ def build(
         hasher=hasher,
         identifiers=IdentifierParser(),
         uow=db.uow,
+        read=db.read,
         keys=Keys(
             hashing=derive(secret, "stored-secrets"), subject=derive(secret, "public-subject")
         ),

@@ -800,6 +800,12 @@ class Deps:
     metrics: Metrics = field(default_factory=NoMetrics)  # counted only with METRICS_ADDRESS
     webhooks: tuple[Subscription, ...] = ()  # the store's receivers of security events
     retention: Retention = field(default_factory=Retention)  # what housekeeping keeps
+    # Statements outside a transaction, each seeing the last commit, and no commit: for a
+    # read that writes nothing and needs no snapshot (a session check). None: ``uow``.
+    read: Callable[[], UnitOfWork] | None = None
+
+    def reader(self) -> UnitOfWork:
+        return self.read() if self.read is not None else self.uow()
 
     def site(self, code: str) -> Site:
         return self.sites.by_code(code)

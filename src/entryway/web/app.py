@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
+from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Match
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
 
 from entryway import __version__
 from entryway.core.articles import HelpCenter
@@ -58,12 +59,14 @@ from entryway.web.pages import (
     reset,
     suspension,
     two_step,
+    two_step_settings,
 )
 from entryway.web.pages import help as help_pages
 from entryway.web.pages import messages as message_pages
 from entryway.web.pages import passkeys as passkey_pages
 from entryway.web.pages import recovery as recovery_pages
 from entryway.web.render import NeedsSignIn, Web, make_templates, me_or_none, page, redirect
+from entryway.web.routing import RouteTable
 from entryway.web.security import SiteMiddleware, WebConfig
 
 STATIC = Path(__file__).with_name("static")
@@ -93,63 +96,20 @@ PAGE_ERRORS = {
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-API_PREFIX = "/api/"
-
-
-def route_path(scope: Scope) -> str:
-    """The path routes are matched on: the request's, less any ``root_path`` it sits
-    under (as Starlette's routing reads it)."""
-    path = str(scope.get("path", ""))
-    root = str(scope.get("root_path", ""))
-    if not root or not path.startswith(root):
-        return path
-    if path == root:
-        return ""
-    return path[len(root) :] if path[len(root)] == "/" else path
-
-
-def _gate(router: APIRouter, admits: Callable[[APIRouter, str], bool]) -> APIRouter:
-    """``router``, refusing at once a path ``admits`` rejects, before FastAPI tries it
-    against each of its routes (and, for a parent, each included router: in FastAPI 0.165
-    each costs a call; tests/web/test_routing_gate.py fails if the gate stops being asked).
-    Idempotent: routers are module-level, and every app built includes them again."""
-    if getattr(router, "_gated", False):
-        return router
-    matches = router.matches
-
-    def gate(scope: Scope) -> tuple[Match, Scope]:
-        if not admits(router, route_path(scope)):
-            return Match.NONE, {}
-        return matches(scope)
-
-    router.matches = gate  # type: ignore[method-assign]
-    router._gated = True  # type: ignore[attr-defined]
-    return router
-
-
-def _within_starts(router: APIRouter, path: str) -> bool:
-    """Whether ``path`` begins as one of the router's routes does (the literal part of its
-    path, up to the first ``{``): only then can one of them match. Worked out again when the
-    router's routes change; a router with none admits everything."""
-    known = getattr(router, "_starts", None)
-    if known is None or known[0] != len(router.routes):
-        starts = {str(getattr(r, "path", "")).split("{", 1)[0] for r in router.routes}
-        known = (len(router.routes), tuple(sorted(starts)))
-        router._starts = known  # type: ignore[attr-defined]
-    return not known[1] or path.startswith(known[1])
-
-
-def grouped(routers: Sequence[APIRouter], *, api: bool) -> APIRouter:
-    """The pages' routers (``api`` False) or the JSON API's under one parent, in order: a
-    request is tried against the other group's parent once instead of against each of
-    its routers (half of a session check's time went there). Each API router also refuses
-    a path outside its own beginnings at once."""
-    parent = APIRouter()
-    for router in routers:
-        parent.include_router(_gate(router, _within_starts) if api else router)
-    if api:
-        return _gate(parent, lambda _router, path: path.startswith(API_PREFIX))
-    return _gate(parent, lambda _router, path: not path.startswith(API_PREFIX))
+def _openapi(app: FastAPI, table: RouteTable) -> dict[str, Any]:
+    """The OpenAPI document of the app's own routes and those of its table (FastAPI's own
+    ``openapi()`` reads only the routes it was given; the table is one route to it)."""
+    if not app.openapi_schema:
+        app.openapi_schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            openapi_version=app.openapi_version,
+            description=app.description,
+            routes=[*app.routes, *table.routes],
+            tags=app.openapi_tags,
+            servers=app.servers,
+        )
+    return app.openapi_schema
 
 
 def create_app(
@@ -176,13 +136,14 @@ def create_app(
     )
     app.state.oidc = Provider(deps)  # authlib's server, with nothing per request in it
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    pages = (
+    routers = (
         *(oidc.router for oidc in (oidc_endpoints, oidc_authorize, oidc_logout)),  # RFC errors
         cases.router,  # ahead of /account/{kind} and /help/{slug}
         passkey_pages.router,  # ahead of /account/{kind} too
         auth.router,
         register.router,
         two_step.router,
+        two_step_settings.router,  # ahead of /account/{kind}, which would swallow its paths
         questions.router,
         message_pages.router,
         closing.router,  # ahead of /account/{kind}
@@ -192,28 +153,26 @@ def create_app(
         recovery_links.router,
         suspension.router,
         language.router,
+        sign_in_api.router,
+        second_step.router,
+        registration.router,
+        account_api.router,
+        two_step_api.router,
+        questions_api.router,
+        recovery.router,
+        identity.router,
+        cases_api.router,
+        suspension_api.router,
+        passkeys_api.router,
+        docs.router,
+        *((dev.router,) if config.demo else ()),
+        # Last of the pages: /help/<article> would otherwise shadow any /help/... route
+        # another router adds.
+        help_pages.router,
     )
-    app.include_router(grouped(pages, api=False))
-    api_modules = (
-        sign_in_api,
-        second_step,
-        registration,
-        account_api,
-        two_step_api,
-        questions_api,
-        recovery,
-        identity,
-        cases_api,
-        suspension_api,
-        passkeys_api,
-    )
-    app.include_router(grouped([api.router for api in api_modules], api=True))
-    app.include_router(docs.router)
-    if config.demo:
-        app.include_router(dev.router)
-    # Last of the pages: /help/<article> would otherwise shadow any /help/... route
-    # another router adds.
-    app.include_router(help_pages.router)
+    table = RouteTable(route for router in routers for route in router.routes)
+    app.router.routes.append(table)
+    app.openapi = functools.partial(_openapi, app, table)  # type: ignore[method-assign]
 
     @app.exception_handler(EntrywayError)
     async def on_error(request: Request, exc: Exception) -> Response:

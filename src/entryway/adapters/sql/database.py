@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -31,6 +32,7 @@ from entryway.adapters.sql.cases import CaseRepo
 from entryway.adapters.sql.gauges import GaugeRepo
 from entryway.adapters.sql.lockout import LinkRepo, LockRepo
 from entryway.adapters.sql.passkeys import PasskeyRepo, StaffPasskeyRepo
+from entryway.adapters.sql.prepared import Prepared
 from entryway.adapters.sql.questions import QuestionRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.recoveries import RecoveryRepo
@@ -86,7 +88,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         self._conn = await self._engine.connect()
         self._tx = await self._conn.begin()
-        self._repos(self._conn)
+        self._repos(AsyncConn(self._conn))
         return self
 
     def on_commit(self, callback: Callable[[], None]) -> None:
@@ -138,6 +140,43 @@ class SqlUnitOfWork:
             await self._conn.close()
 
 
+class SqlReadUnit(SqlUnitOfWork):
+    """Statements outside any transaction (autocommit), for a read that writes nothing and
+    needs no snapshot across its statements: each statement sees what was last committed.
+    A session check is one such read; on PostgreSQL it saves the BEGIN and the ROLLBACK
+    round trips, on SQLite the write lock that BEGIN IMMEDIATE takes."""
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._engine.connect()
+        self._repos(AsyncConn(self._conn))
+        return self
+
+    async def commit(self) -> None:
+        raise TypeError("a read unit writes nothing: use a unit of work")
+
+
+class AsyncConn:
+    """The repositories' face over an AsyncConnection (PostgreSQL): statements as they are,
+    prepared ones through SQLAlchemy too."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+
+    async def execute(self, statement: Any, parameters: Any = None) -> Any:
+        return await self._conn.execute(statement, parameters)
+
+    async def first(
+        self, prepared: Prepared, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        result = await self._conn.execute(prepared.statement, parameters)
+        row: Mapping[str, Any] | None = result.mappings().first()
+        return row
+
+    def begin_nested(self) -> AbstractAsyncContextManager[Any]:
+        return self._conn.begin_nested()
+
+
 class SqliteUnitOfWork(SqlUnitOfWork):
     """SQLite on the event loop's own thread: each statement takes microseconds, so handing
     it to a worker thread (three hops per statement with aiosqlite) cost more than the work.
@@ -148,8 +187,8 @@ class SqliteUnitOfWork(SqlUnitOfWork):
 
     serialized = True  # one transaction at a time, across processes too (BEGIN IMMEDIATE)
 
-    def __init__(self, engine: Engine, lock: asyncio.Lock) -> None:
-        self._sync_engine = engine
+    def __init__(self, shared: SharedConnection, lock: asyncio.Lock) -> None:
+        self._shared = shared
         self._lock = lock
         self._sync: Connection | None = None
         self._sync_tx: RootTransaction | None = None
@@ -157,12 +196,13 @@ class SqliteUnitOfWork(SqlUnitOfWork):
     async def __aenter__(self) -> Self:
         await self._lock.acquire()
         try:
-            self._sync = self._sync_engine.connect()
+            self._sync = self._shared.get()
             self._sync_tx = self._sync.begin()
         except BaseException:
+            self._shared.drop()
             self._lock.release()
             raise
-        self._repos(LoopConnection(self._sync))
+        self._repos(self._shared.loop_connection)
         return self
 
     async def commit(self) -> None:
@@ -177,9 +217,70 @@ class SqliteUnitOfWork(SqlUnitOfWork):
         try:
             if self._sync.in_transaction():
                 self._sync.rollback()
+        except BaseException:
+            self._shared.drop()  # the next unit of work starts on a fresh connection
+            raise
         finally:
-            self._sync.close()
             self._lock.release()
+
+
+class SqliteReadUnit(SqliteUnitOfWork):
+    """SQLite's read unit (see SqlReadUnit): a connection of its own in autocommit, kept
+    open, never holding the write lock. In WAL mode a reader neither waits for the writer
+    nor makes it wait. Read units may share the connection: each statement is read to its
+    end before the loop can run anything else, and none leaves a transaction open."""
+
+    serialized = False
+
+    def __init__(self, shared: SharedConnection) -> None:
+        self._shared = shared
+        self._sync: Connection | None = None
+
+    async def __aenter__(self) -> Self:
+        self._sync = self._shared.get()
+        self._repos(self._shared.loop_connection)
+        return self
+
+    async def commit(self) -> None:
+        raise TypeError("a read unit writes nothing: use a unit of work")
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._sync is not None
+        try:
+            if self._sync.in_transaction():  # SQLAlchemy's own bookkeeping; nothing open
+                self._sync.rollback()
+        except BaseException:
+            self._shared.drop()
+            raise
+
+
+class SharedConnection:
+    """The one connection the process's SQLite units of work take turns on (the write lock
+    lets only one hold it at a time), kept open between them: checking one out of the pool
+    and back for each unit of work cost more than many of their statements."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self.loop_connection: LoopConnection
+
+    def get(self) -> Connection:
+        conn = self._conn
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self._conn = self._engine.connect()
+            self.loop_connection = LoopConnection(conn)
+        return conn
+
+    def drop(self) -> None:
+        """Close it (after a failure): whatever state it was left in goes with it."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+            with contextlib.suppress(Exception):
+                conn.close()
 
 
 class LoopConnection:
@@ -188,9 +289,29 @@ class LoopConnection:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self.dialect = conn.dialect
+        driver = conn.connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        self._driver = driver
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self._conn.execute(statement, parameters)
+
+    async def first(
+        self, prepared: Prepared, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """The first row of a prepared SELECT, read straight off the driver (inside the
+        transaction the connection has open, like any other statement)."""
+        form = prepared.form(self.dialect)
+        values = form.parameters(parameters)
+        try:
+            cursor = self._driver.execute(form.sql, values)
+            try:
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:  # as SQLAlchemy would raise it, for is_outage and logs
+            raise DBAPIError.instance(form.sql, None, exc, sqlite3.Error) from exc
+        return None if row is None else form.mapping(row)
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -210,6 +331,7 @@ class Database:
         parsed = make_url(url)
         self.dialect = parsed.get_backend_name()
         self.engine: AsyncEngine | None = None
+        self._autocommit: AsyncEngine | None = None
         self.sync_engine: Engine | None = None
         if self.dialect == "sqlite":
             _ensure_sqlite_dir(url)
@@ -222,6 +344,10 @@ class Database:
             )
             _configure_sqlite(self.sync_engine)
             self._write_lock = asyncio.Lock()
+            self._shared = SharedConnection(self.sync_engine)
+            self._reader = SharedConnection(
+                self.sync_engine.execution_options(isolation_level="AUTOCOMMIT")
+            )
         elif self.dialect == "postgresql":
             connect_args = {"server_settings": {"search_path": schema}} if schema else {}
             self.engine = create_async_engine(
@@ -233,6 +359,7 @@ class Database:
                 pool_pre_ping=True,
                 connect_args=connect_args,
             )
+            self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         else:
             raise ValueError(
                 f"unsupported database {url!r}: use sqlite:///path or postgresql+asyncpg://..."
@@ -240,9 +367,16 @@ class Database:
 
     def uow(self) -> SqlUnitOfWork:
         if self.sync_engine is not None:
-            return SqliteUnitOfWork(self.sync_engine, self._write_lock)
+            return SqliteUnitOfWork(self._shared, self._write_lock)
         assert self.engine is not None
         return SqlUnitOfWork(self.engine)
+
+    def read(self) -> SqlUnitOfWork:
+        """A read unit: no transaction, no commit (SqlReadUnit)."""
+        if self.sync_engine is not None:
+            return SqliteReadUnit(self._reader)
+        assert self._autocommit is not None
+        return SqlReadUnit(self._autocommit)
 
     async def upgrade(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
@@ -281,6 +415,8 @@ class Database:
 
     async def dispose(self) -> None:
         if self.sync_engine is not None:
+            self._shared.drop()
+            self._reader.drop()
             self.sync_engine.dispose()
         if self.engine is not None:
             await self.engine.dispose()
@@ -332,4 +468,7 @@ def _configure_sqlite(sync: Engine) -> None:
 
     @event.listens_for(sync, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a read unit's connection: each statement commits by itself
+        # Straight to the driver: through exec_driver_sql it cost a full statement execution.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql import tables as t
+from entryway.adapters.sql.prepared import Prepared
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import accounts, flow_states, known_devices, sessions
 from entryway.core.events import AccountStatus, FlowPurpose
@@ -62,7 +63,9 @@ _SESSION_GET = select(sessions).where(*_SESSION_KEY)
 # A session check reads the session and its account in one indexed statement: the session
 # by its primary key, the account by its own, joined on the same site.
 _ACCOUNT_PREFIX = "acct__"
-_SESSION_WITH_ACCOUNT = (
+_SESSION_COLUMNS = tuple(c.name for c in sessions.c)
+_ACCOUNT_LABELS = tuple((_ACCOUNT_PREFIX + c.name, c.name) for c in accounts.c)
+_SESSION_WITH_ACCOUNT = Prepared(
     select(sessions, *(c.label(_ACCOUNT_PREFIX + c.name) for c in accounts.c))
     .join(accounts, (accounts.c.id == sessions.c.account_id) & (accounts.c.site == sessions.c.site))
     .where(*_SESSION_KEY)
@@ -70,7 +73,7 @@ _SESSION_WITH_ACCOUNT = (
 _INSERT_SESSION = insert(sessions)
 _SESSION_TOUCH = (
     update(sessions)
-    .where(*_SESSION_KEY)
+    .where(*_SESSION_KEY, sessions.c.idle_deadline < bindparam("b_idle"))  # never back
     .values(last_seen_at=bindparam("b_now"), idle_deadline=bindparam("b_idle"))
 )
 
@@ -228,19 +231,14 @@ class SessionRepo(Repo):
 
     async def with_account(self, site: str, id_hash: str) -> tuple[Session, Account] | None:
         params = {"b_id_hash": id_hash, "b_site": site}
-        row = (await self.conn.execute(_SESSION_WITH_ACCOUNT, params)).mappings().first()
+        row = await self.conn.first(_SESSION_WITH_ACCOUNT, params)
         if row is None:
             return None
-        mine: dict[str, Any] = {}
-        theirs: dict[str, Any] = {}
-        for key, value in row.items():
-            name = str(key)
-            if name.startswith(_ACCOUNT_PREFIX):
-                theirs[name[len(_ACCOUNT_PREFIX) :]] = value
-            else:
-                mine[name] = value
-        account = load(Account, theirs, convert={"status": AccountStatus})
-        return _session(mine), account
+        mine = {name: row[name] for name in _SESSION_COLUMNS}
+        mine["level"] = SessionLevel(mine["level"])
+        theirs = {name: row[label] for label, name in _ACCOUNT_LABELS}
+        theirs["status"] = AccountStatus(theirs["status"])
+        return Session(**mine), Account(**theirs)
 
     async def touch(self, site: str, id_hash: str, now: datetime, idle: datetime) -> None:
         params = {"b_id_hash": id_hash, "b_site": site, "b_now": now, "b_idle": idle}

@@ -10,6 +10,8 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
+from entryway.adapters.sql.prepared import Prepared
+
 T = TypeVar("T")
 
 
@@ -40,6 +42,10 @@ class Conn(Protocol):
     def dialect(self) -> Dialect: ...
 
     async def execute(self, statement: Any, parameters: Any = None) -> Any: ...
+
+    async def first(
+        self, prepared: Prepared, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None: ...
 
     def begin_nested(self) -> AbstractAsyncContextManager[Any]: ...
 

@@ -70,21 +70,24 @@ async def current(deps: Deps, site_code: str, token: str | None) -> Current:
         raise Unauthenticated("Please sign in.")
     now = deps.clock.now()
     id_hash = session_hash(deps, token)
-    async with deps.uow() as uow:
-        found = await uow.sessions.with_account(site_code, id_hash)
-        if found is None:
-            raise Unauthenticated("Please sign in.")
-        session, account = found
-        if not is_live(now, session.idle_deadline, session.absolute_deadline):
-            raise Unauthenticated("Please sign in.")
-        if session.level != SessionLevel.FULL:  # its holder knows it is half-way already
-            raise Unauthenticated("Finish two-step verification first.")
-        if account.status != AccountStatus.ACTIVE or marked(account, now):
-            # A suspension ended every session; one that slipped in beside it is refused.
-            raise Unauthenticated("Please sign in.")
-        policy = deps.session_policy
-        if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
-            idle = policy.next_idle(now, session.absolute_deadline, remember=session.remember)
+    async with deps.reader() as read:  # one statement: no transaction, no write lock
+        found = await read.sessions.with_account(site_code, id_hash)
+    if found is None:
+        raise Unauthenticated("Please sign in.")
+    session, account = found
+    if not is_live(now, session.idle_deadline, session.absolute_deadline):
+        raise Unauthenticated("Please sign in.")
+    if session.level != SessionLevel.FULL:  # its holder knows it is half-way already
+        raise Unauthenticated("Finish two-step verification first.")
+    if account.status != AccountStatus.ACTIVE or marked(account, now):
+        # A suspension ended every session; one that slipped in beside it is refused.
+        raise Unauthenticated("Please sign in.")
+    policy = deps.session_policy
+    if policy.needs_touch(now, session.idle_deadline, remember=session.remember):
+        # Now and then (SessionPolicy.touch_every), in a transaction of its own; a session
+        # ended in between stays ended (the update finds no row).
+        idle = policy.next_idle(now, session.absolute_deadline, remember=session.remember)
+        async with deps.uow() as uow:
             await uow.sessions.touch(site_code, id_hash, now, idle)
             await uow.commit()
     return Current(session=session, account=account)

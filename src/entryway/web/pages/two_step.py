@@ -17,7 +17,7 @@ from entryway.flows.support import cases as support
 from entryway.web import once
 from entryway.web.i18n import said
 from entryway.web.pages import passkeys as passkeys_pages
-from entryway.web.pages import suspension, two_step_settings
+from entryway.web.pages import suspension
 from entryway.web.render import (
     BROWSER,
     BROWSER_MAX_AGE,
@@ -302,8 +302,3 @@ async def challenge_cancel(request: Request) -> Response:
     response = redirect("/signin")
     clear_cookie(response, site, PARTIAL)
     return response
-
-
-# The settings pages: included here so the app keeps one two-step router, ahead of the
-# /account/{kind} routes that would otherwise swallow their paths.
-router.include_router(two_step_settings.router)
