@@ -8,6 +8,7 @@ can ask for words without knowing where they came from.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 from collections.abc import Iterable, Mapping
@@ -86,6 +87,11 @@ def negotiate(choice: str | None, accept_language: str, offered: tuple[str, ...]
         raise ValueError("a site offers at least one locale")
     if choice and choice in offered:
         return choice
+    return _from_header(accept_language, offered)
+
+
+@functools.lru_cache(maxsize=512)  # browsers send a handful of distinct headers; bounded
+def _from_header(accept_language: str, offered: tuple[str, ...]) -> str:
     wanted_ranges, refused = ranges(accept_language)
     by_lower = {tag.lower(): tag for tag in offered}
     for wanted in wanted_ranges:

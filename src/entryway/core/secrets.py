@@ -7,7 +7,6 @@ Randomness comes in as a ``Random`` so tests can fix it; production passes the
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,10 +42,8 @@ def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     neither signs anyone in nor completes a flow; the purpose label keeps a hash made for one
     use from matching in another.
     """
-    mac = hmac.new(
-        key, purpose.encode() + b"\x00" + value.encode("utf-8", "surrogatepass"), hashlib.sha256
-    )
-    return mac.hexdigest()
+    message = purpose.encode() + b"\x00" + value.encode("utf-8", "surrogatepass")
+    return hmac.digest(key, message, "sha256").hex()  # the one-shot form: no HMAC object
 
 
 def same_secret(a: str, b: str) -> bool:

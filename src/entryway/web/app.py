@@ -42,6 +42,7 @@ from entryway.web.errors import (
 )
 from entryway.web.head import HeadAsGet
 from entryway.web.i18n import ApiContentLanguage, PageTemplates, gettext_for, said
+from entryway.web.observe import NO_TELEMETRY
 from entryway.web.oidc import authorize as oidc_authorize
 from entryway.web.oidc import endpoints as oidc_endpoints
 from entryway.web.oidc import logout as oidc_logout
@@ -128,6 +129,7 @@ def create_app(
         docs_url=None,  # our own page in web/api/docs.py: FastAPI's has inline script
         redoc_url=None,
         openapi_url="/openapi.json",
+        telemetry=NO_TELEMETRY,
         description="Sign-in and account recovery for one regional site. Every "
         "request's Host header selects the site.",
     )

@@ -10,10 +10,21 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entryway.core.observe import UNMATCHED_ROUTE
 from entryway.flows.observe.ports import Metrics
+
+# FastAPI's own OpenTelemetry hooks, off: the service counts for itself (this module, and
+# METRICS_ADDRESS), and with them on FastAPI asked the OpenTelemetry providers on every
+# request whether anyone was listening.
+NO_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+}
 
 
 class RequestMetrics:

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar
 
 import asyncpg
 from alembic import command
@@ -37,7 +37,7 @@ from entryway.adapters.sql.questions import QuestionRepo
 from entryway.adapters.sql.records import AuditRepo, CounterRepo, OutboxRepo
 from entryway.adapters.sql.recoveries import RecoveryRepo
 from entryway.adapters.sql.repositories import AccountRepo, FlowRepo, SessionRepo
-from entryway.adapters.sql.rows import Conn
+from entryway.adapters.sql.rows import Conn, Repo
 from entryway.adapters.sql.staff import StaffRepo
 from entryway.adapters.sql.suspensions import SuspensionRepo
 from entryway.adapters.sql.sweeper import SweepRepo
@@ -74,6 +74,26 @@ def is_outage(exc: BaseException) -> bool:
     return False
 
 
+R = TypeVar("R", bound=Repo)
+
+
+class _Repo(Generic[R]):
+    """A repository of the unit of work, made on first use over its connection and kept
+    in the instance (a non-data descriptor: the instance's own attribute wins after)."""
+
+    def __init__(self, make: Callable[[Conn], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    def __get__(self, unit: Any, owner: Any = None) -> R:
+        repo = self._make(unit._connection)
+        unit.__dict__[self._name] = repo
+        return repo
+
+
 class SqlUnitOfWork:
     """One transaction. Leaving without ``commit()`` rolls everything back (house rule 2)."""
 
@@ -102,25 +122,29 @@ class SqlUnitOfWork:
 
     def _repos(self, conn: Conn) -> None:
         self._committed = []
-        self.accounts = AccountRepo(conn)
-        self.sessions = SessionRepo(conn)
-        self.flows = FlowRepo(conn)
-        self.audit = AuditRepo(conn)
-        self.outbox = OutboxRepo(conn)
-        self.counters = CounterRepo(conn)
-        self.two_step = TwoStepRepo(conn)
-        self.questions = QuestionRepo(conn)
-        self.cases = CaseRepo(conn)
-        self.locks = LockRepo(conn)
-        self.links = LinkRepo(conn)
-        self.staff = StaffRepo(conn)
-        self.recoveries = RecoveryRepo(conn)
-        self.suspensions = SuspensionRepo(conn)
-        self.apps = AppRepo(conn)
-        self.passkeys = PasskeyRepo(conn)
-        self.staff_passkeys = StaffPasskeyRepo(conn)
-        self.gauges = GaugeRepo(conn)
-        self.sweeper = SweepRepo(conn)
+        self._connection = conn
+
+    # Each made on first use: a unit of work uses two or three of them, and making all of
+    # them for every one (a session check included) was a measurable part of it.
+    accounts = _Repo(AccountRepo)
+    sessions = _Repo(SessionRepo)
+    flows = _Repo(FlowRepo)
+    audit = _Repo(AuditRepo)
+    outbox = _Repo(OutboxRepo)
+    counters = _Repo(CounterRepo)
+    two_step = _Repo(TwoStepRepo)
+    questions = _Repo(QuestionRepo)
+    cases = _Repo(CaseRepo)
+    locks = _Repo(LockRepo)
+    links = _Repo(LinkRepo)
+    staff = _Repo(StaffRepo)
+    recoveries = _Repo(RecoveryRepo)
+    suspensions = _Repo(SuspensionRepo)
+    apps = _Repo(AppRepo)
+    passkeys = _Repo(PasskeyRepo)
+    staff_passkeys = _Repo(StaffPasskeyRepo)
+    gauges = _Repo(GaugeRepo)
+    sweeper = _Repo(SweepRepo)
 
     async def commit(self) -> None:
         """Commit whatever is open, so a flow may commit a step and then go on (a wrong code

@@ -35,6 +35,7 @@ from entryway.web.errors import (
     from_validation,
 )
 from entryway.web.head import HeadAsGet
+from entryway.web.observe import NO_TELEMETRY
 
 STATIC = Path(__file__).parent.parent / "static"
 OUTAGE = "We can't reach the database just now. Please try again in a moment."
@@ -49,7 +50,13 @@ ERRORS = {
 def create_console_app(deps: Deps, config: ConsoleConfig) -> FastAPI:
     """The console: no OpenAPI document, no customer route, no lifespan of its own (the
     customer app's runs once for the process)."""
-    app = FastAPI(title="Entryway console", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(
+        title="Entryway console",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        telemetry=NO_TELEMETRY,
+    )
     app.state.console = Console(deps=deps, config=config, templates=make_templates())
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
