@@ -9,8 +9,8 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import StatementError
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from entryway.adapters.sql import tables as t
 from entryway.adapters.sql.prepared import Prepared
@@ -174,3 +174,19 @@ async def test_units_start_again_on_a_new_connection_after_one_is_lost(world: Wo
         assert await uow.accounts.get("us", "a1") is not None
     async with world.deps.reader() as read:
         assert await read.accounts.get("us", "a1") is not None
+
+
+async def test_a_prepared_write_counts_its_rows_and_fails_as_sqlalchemy_would(
+    world: World,
+) -> None:
+    """A broken constraint raises SQLAlchemy's IntegrityError, as callers expect, whether
+    the statement ran on SQLite's driver or through SQLAlchemy."""
+    await add_account(world)
+    await _add_session(world)
+    with pytest.raises(IntegrityError):
+        async with world.deps.uow() as uow:
+            await uow.sessions.add(_session(world))  # the same id hash again
+    async with world.deps.uow() as uow:
+        statement = delete(t.failure_counters).where(t.failure_counters.c.site == bindparam("b"))
+        assert await uow.accounts.conn.run(Prepared(statement), {"b": "us"}) == 0
+        assert await uow.sessions.delete_all("us", "a1") == 1

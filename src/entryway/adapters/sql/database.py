@@ -194,8 +194,11 @@ class AsyncConn:
         self, prepared: Prepared, parameters: Mapping[str, Any]
     ) -> Mapping[str, Any] | None:
         result = await self._conn.execute(prepared.statement, parameters)
-        row: Mapping[str, Any] | None = result.mappings().first()
-        return row
+        row = result.mappings().first()
+        return None if row is None else dict(row)
+
+    async def run(self, prepared: Prepared, parameters: Mapping[str, Any]) -> int:
+        return int((await self._conn.execute(prepared.statement, parameters)).rowcount)
 
     def begin_nested(self) -> AbstractAsyncContextManager[Any]:
         return self._conn.begin_nested()
@@ -333,14 +336,33 @@ class LoopConnection:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
-        except sqlite3.Error as exc:  # as SQLAlchemy would raise it, for is_outage and logs
-            raise DBAPIError.instance(form.sql, None, exc, sqlite3.Error) from exc
+        except sqlite3.Error as exc:
+            raise _as_sqlalchemy(form.sql, exc) from exc
         return None if row is None else form.mapping(row)
+
+    async def run(self, prepared: Prepared, parameters: Mapping[str, Any]) -> int:
+        """Run a prepared write on the driver; the number of rows it touched."""
+        form = prepared.form(self.dialect)
+        values = form.parameters(parameters)
+        try:
+            cursor = self._driver.execute(form.sql, values)
+            try:
+                return int(cursor.rowcount)
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
+            raise _as_sqlalchemy(form.sql, exc) from exc
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
         with self._conn.begin_nested():
             yield
+
+
+def _as_sqlalchemy(sql: str, exc: sqlite3.Error) -> Exception:
+    """A driver error as SQLAlchemy raises it (IntegrityError for a broken constraint, and
+    so on), so callers, is_outage and the logs see what they always saw; no values."""
+    return DBAPIError.instance(sql, None, exc, sqlite3.Error, hide_parameters=True)
 
 
 class Database:

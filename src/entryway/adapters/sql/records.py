@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, or_, select, update
 
+from entryway.adapters.sql.prepared import Prepared, insert_of
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import audit_log, failure_counters, locks, messages
 from entryway.core.events import AuditAction, Channel, MessageKind, MessageStatus
 from entryway.core.throttle import ALL_SITES, FailureScope
 from entryway.flows.ports import AuditEntry, Message, Reading
 
-_INSERT_AUDIT = insert(audit_log)
-_RESET_COUNTER = delete(failure_counters).where(
-    failure_counters.c.site == bindparam("b_site"),
-    failure_counters.c.scope == bindparam("b_scope"),
-    failure_counters.c.key_hash == bindparam("b_key"),
+_INSERT_AUDIT = insert_of(audit_log, tuple(f.name for f in fields(AuditEntry) if f.name != "id"))
+_RESET_COUNTER = Prepared(
+    delete(failure_counters).where(
+        failure_counters.c.site == bindparam("b_site"),
+        failure_counters.c.scope == bindparam("b_scope"),
+        failure_counters.c.key_hash == bindparam("b_key"),
+    )
 )
 
 
@@ -27,7 +31,7 @@ class AuditRepo(Repo):
     async def add(self, entry: AuditEntry) -> None:
         values = values_of(entry)
         del values["id"]  # assigned by the database
-        await self.conn.execute(_INSERT_AUDIT, values)
+        await self.conn.run(_INSERT_AUDIT, values)
 
     async def recent(self, site: str, account_id: str, limit: int = 20) -> list[AuditEntry]:
         query = (
@@ -62,22 +66,24 @@ def _lock_column(column: Any) -> Any:
 
 
 # Admit reads everything it decides on in one statement (built once: it is on the hot path).
-_READING = select(
-    _count_of(bindparam("b_scope"), "b_key", "b_now").label("cur"),
-    _count_of(bindparam("b_scope"), "b_key", "b_prev").label("prev"),
-    select(func.max(failure_counters.c.last_at))
-    .where(
-        failure_counters.c.site == bindparam("b_site"),
-        failure_counters.c.scope == bindparam("b_scope"),
-        failure_counters.c.key_hash == bindparam("b_key"),
-        failure_counters.c.window_start.in_([bindparam("b_now"), bindparam("b_prev")]),
+_READING = Prepared(
+    select(
+        _count_of(bindparam("b_scope"), "b_key", "b_now").label("cur"),
+        _count_of(bindparam("b_scope"), "b_key", "b_prev").label("prev"),
+        select(func.max(failure_counters.c.last_at))
+        .where(
+            failure_counters.c.site == bindparam("b_site"),
+            failure_counters.c.scope == bindparam("b_scope"),
+            failure_counters.c.key_hash == bindparam("b_key"),
+            failure_counters.c.window_start.in_([bindparam("b_now"), bindparam("b_prev")]),
+        )
+        .scalar_subquery()
+        .label("last_at"),
+        _lock_column(locks.c.until).label("until"),
+        _lock_column(locks.c.reason).label("reason"),
+        _count_of(FailureScope.IP.value, "b_ip", "b_now", ALL_SITES).label("ip_cur"),
+        _count_of(FailureScope.IP.value, "b_ip", "b_prev", ALL_SITES).label("ip_prev"),
     )
-    .scalar_subquery()
-    .label("last_at"),
-    _lock_column(locks.c.until).label("until"),
-    _lock_column(locks.c.reason).label("reason"),
-    _count_of(FailureScope.IP.value, "b_ip", "b_now", ALL_SITES).label("ip_cur"),
-    _count_of(FailureScope.IP.value, "b_ip", "b_prev", ALL_SITES).label("ip_prev"),
 )
 
 
@@ -91,7 +97,7 @@ def _aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-_HITS: dict[tuple[str, bool], Any] = {}
+_HITS: dict[tuple[str, bool], Prepared] = {}
 
 
 class CounterRepo(Repo):
@@ -113,10 +119,11 @@ class CounterRepo(Repo):
             "b_window": window,
             "b_at": now,
         }
-        statement = self._hit_statement(now is not None)
-        return int((await self.conn.execute(statement, params)).scalar_one())
+        row = await self.conn.first(self._hit_statement(now is not None), params)
+        assert row is not None  # RETURNING of an upsert: always its row
+        return int(row["count"])
 
-    def _hit_statement(self, timed: bool) -> Any:
+    def _hit_statement(self, timed: bool) -> Prepared:
         """The upsert, built once per dialect: every sign-in runs it before its hash."""
         key = (self.conn.dialect.name, timed)
         found = _HITS.get(key)
@@ -125,7 +132,7 @@ class CounterRepo(Repo):
             changes: dict[str, Any] = {"count": counters.count + 1}
             if timed:
                 changes["last_at"] = bindparam("b_at", type_=counters.last_at.type)
-            found = _HITS[key] = (
+            found = _HITS[key] = Prepared(
                 self.upsert_dialect()(failure_counters)
                 .values(
                     site=bindparam("b_site", type_=counters.site.type),
@@ -172,7 +179,8 @@ class CounterRepo(Repo):
             "b_now": window,
             "b_prev": previous,
         }
-        row = (await self.conn.execute(_READING, params)).mappings().one()
+        row = await self.conn.first(_READING, params)
+        assert row is not None  # a SELECT of scalar subqueries: always one row
         return Reading(
             current=int(row["cur"] or 0),
             previous=int(row["prev"] or 0),
@@ -203,7 +211,7 @@ class CounterRepo(Repo):
 
     async def reset(self, site: str, scope: FailureScope, key: str) -> None:
         params = {"b_site": site, "b_scope": scope.value, "b_key": key}
-        await self.conn.execute(_RESET_COUNTER, params)
+        await self.conn.run(_RESET_COUNTER, params)
 
     @staticmethod
     def _key(site: str, scope: FailureScope, key: str) -> list[Any]:

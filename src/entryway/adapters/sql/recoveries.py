@@ -6,9 +6,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, extract, func, insert, literal, or_, select, text, update
+from sqlalchemy import (
+    Float,
+    and_,
+    bindparam,
+    extract,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
+from entryway.adapters.sql.prepared import Prepared
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import LIVE_RECOVERY
 from entryway.adapters.sql.tables import recoveries as r
@@ -16,6 +29,19 @@ from entryway.core.recovery import DAY, Notice, RecoveryState
 from entryway.flows.ports import Recovery
 
 _CONVERT = {"state": RecoveryState}
+# FOR UPDATE: on PostgreSQL the row stays locked to this transaction, and a transaction
+# that moved it meanwhile is waited for, then its result read (a row that left the live
+# states is not returned). SQLite runs one writer at a time and leaves the clause out.
+_HOLD_LIVE = Prepared(
+    select(r)
+    .where(
+        r.c.site == bindparam("b_site"),
+        r.c.account_id == bindparam("b_account"),
+        text(LIVE_RECOVERY),
+    )
+    .limit(1)
+    .with_for_update()
+)
 # The due test below compares seconds the database computes (SQLite's julianday is a
 # float, good to about a millisecond), so each comparison leans a second to one side: a
 # notice is listed up to a second early (the job's own check, core.recovery.next_notice,
@@ -42,17 +68,8 @@ class RecoveryRepo(Repo):
         )
 
     async def hold_live(self, site: str, account_id: str) -> Recovery | None:
-        # FOR UPDATE: on PostgreSQL the row stays locked to this transaction, and a
-        # transaction that moved it meanwhile is waited for, then its result read (a row
-        # that left the live states is not returned). SQLite runs one writer at a time
-        # and leaves the clause out.
-        query = (
-            select(r)
-            .where(r.c.site == site, r.c.account_id == account_id, text(LIVE_RECOVERY))
-            .limit(1)
-            .with_for_update()
-        )
-        row = (await self.conn.execute(query)).mappings().first()
+        params = {"b_site": site, "b_account": account_id}
+        row = await self.conn.first(_HOLD_LIVE, params)
         return load(Recovery, row, convert=_CONVERT) if row else None
 
     async def by_case(self, site: str, case_id: str) -> Recovery | None:

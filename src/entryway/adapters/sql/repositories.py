@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from sqlalchemy import bindparam, delete, exists, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from entryway.adapters.sql import tables as t
-from entryway.adapters.sql.prepared import Prepared
+from entryway.adapters.sql.prepared import Prepared, insert_of
 from entryway.adapters.sql.rows import Repo, load, values_of
 from entryway.adapters.sql.tables import accounts, flow_states, known_devices, sessions
 from entryway.core.events import AccountStatus, FlowPurpose
@@ -22,9 +23,13 @@ from entryway.flows.ports import Account, FlowState, Session
 # Hot-path statements are built once: building one costs more than SQLite running it.
 _SITE = accounts.c.site == bindparam("b_site")
 _ACCOUNT_BY = {
-    "id": select(accounts).where(_SITE, accounts.c.id == bindparam("b_value")),
-    IdentifierKind.EMAIL: select(accounts).where(_SITE, accounts.c.email == bindparam("b_value")),
-    IdentifierKind.PHONE: select(accounts).where(_SITE, accounts.c.phone == bindparam("b_value")),
+    "id": Prepared(select(accounts).where(_SITE, accounts.c.id == bindparam("b_value"))),
+    IdentifierKind.EMAIL: Prepared(
+        select(accounts).where(_SITE, accounts.c.email == bindparam("b_value"))
+    ),
+    IdentifierKind.PHONE: Prepared(
+        select(accounts).where(_SITE, accounts.c.phone == bindparam("b_value"))
+    ),
 }
 # Sign-in reads the account and whether this device is recognised in one statement.
 _KNOWN = (
@@ -38,7 +43,7 @@ _KNOWN = (
     .label("known")
 )
 _SIGN_IN_BY = {
-    kind: select(accounts, _KNOWN).where(_SITE, column == bindparam("b_value"))
+    kind: Prepared(select(accounts, _KNOWN).where(_SITE, column == bindparam("b_value")))
     for kind, column in (
         (IdentifierKind.EMAIL, accounts.c.email),
         (IdentifierKind.PHONE, accounts.c.phone),
@@ -55,6 +60,7 @@ _ERASED_WITH_ACCOUNT = (
     t.oidc_grants,  # their tokens go with them
     t.messages,
 )
+_REMEMBER: dict[str, Prepared] = {}
 _SESSION_KEY = (
     sessions.c.id_hash == bindparam("b_id_hash"),
     sessions.c.site == bindparam("b_site"),
@@ -70,7 +76,7 @@ _SESSION_WITH_ACCOUNT = Prepared(
     .join(accounts, (accounts.c.id == sessions.c.account_id) & (accounts.c.site == sessions.c.site))
     .where(*_SESSION_KEY)
 )
-_INSERT_SESSION = insert(sessions)
+_INSERT_SESSION = insert_of(sessions, tuple(f.name for f in fields(Session)))
 _SESSION_TOUCH = (
     update(sessions)
     .where(*_SESSION_KEY, sessions.c.idle_deadline < bindparam("b_idle"))  # never back
@@ -97,7 +103,7 @@ class AccountRepo(Repo):
             "b_device": device_hash,
             "b_cutoff": known_since,
         }
-        row = (await self.conn.execute(_SIGN_IN_BY[ident.kind], params)).mappings().first()
+        row = await self.conn.first(_SIGN_IN_BY[ident.kind], params)
         if row is None:
             return None, False
         data = {k: v for k, v in row.items() if k != "known"}
@@ -106,14 +112,30 @@ class AccountRepo(Repo):
     async def remember_device(
         self, site: str, account_id: str, device_hash: str, now: datetime
     ) -> None:
-        query = (
-            self.upsert_dialect()(known_devices)
-            .values(site=site, account_id=account_id, device_hash=device_hash, first_seen_at=now)
-            .on_conflict_do_update(
-                index_elements=["site", "account_id", "device_hash"], set_={"first_seen_at": now}
+        params = {"b_site": site, "b_account": account_id, "b_device": device_hash, "b_at": now}
+        await self.conn.run(self._remember_statement(), params)
+
+    def _remember_statement(self) -> Prepared:
+        """The upsert, built once per dialect: every sign-in from a browser runs it."""
+        dialect = self.conn.dialect.name
+        found = _REMEMBER.get(dialect)
+        if found is None:
+            c = known_devices.c
+            at = bindparam("b_at", type_=c.first_seen_at.type)
+            found = _REMEMBER[dialect] = Prepared(
+                self.upsert_dialect()(known_devices)
+                .values(
+                    site=bindparam("b_site", type_=c.site.type),
+                    account_id=bindparam("b_account", type_=c.account_id.type),
+                    device_hash=bindparam("b_device", type_=c.device_hash.type),
+                    first_seen_at=at,
+                )
+                .on_conflict_do_update(
+                    index_elements=["site", "account_id", "device_hash"],
+                    set_={"first_seen_at": at},
+                )
             )
-        )
-        await self.conn.execute(query)
+        return found
 
     async def knows_device(
         self, site: str, account_id: str, device_hash: str, known_since: datetime
@@ -204,7 +226,7 @@ class AccountRepo(Repo):
 
     async def _one(self, by: str, site: str, value: str) -> Account | None:
         params = {"b_site": site, "b_value": value}
-        row = (await self.conn.execute(_ACCOUNT_BY[by], params)).mappings().first()
+        row = await self.conn.first(_ACCOUNT_BY[by], params)
         return load(Account, row, convert={"status": AccountStatus}) if row else None
 
     async def _guarded(self, statement: Any) -> None:
@@ -222,7 +244,7 @@ def _session(row: Any) -> Session:
 
 class SessionRepo(Repo):
     async def add(self, session: Session) -> None:
-        await self.conn.execute(_INSERT_SESSION, values_of(session))
+        await self.conn.run(_INSERT_SESSION, values_of(session))
 
     async def get(self, site: str, id_hash: str) -> Session | None:
         params = {"b_id_hash": id_hash, "b_site": site}
