@@ -32,6 +32,24 @@ async def test_rehash_needed_when_parameters_rise() -> None:
     assert await new.verify(encoded, "pw-one-two-three")  # old hashes still verify
 
 
+async def test_the_quick_rehash_check_agrees_with_argon2s_own() -> None:
+    """needs_rehash answers today's hashes from their text; anything else still goes to
+    argon2-cffi's parser: another memory cost, salt or digest length, or no hash at all."""
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await hasher.hash("pw-one-two-three")
+    prefix, salt, digest = encoded.rsplit("$", 2)
+    others = [
+        encoded.replace("m=19456", "m=19457"),
+        f"{prefix}${salt}A${digest}",  # a longer salt
+        f"{prefix}${salt}${digest[:-2]}",  # a shorter digest
+        encoded.replace("argon2id", "argon2i"),
+        "not a hash",
+    ]
+    assert not hasher.needs_rehash(encoded)
+    for other in others:
+        assert hasher.needs_rehash(other), other
+
+
 async def test_pepper_is_required_to_verify() -> None:
     peppered = Argon2Hasher(Argon2Params(), concurrency=1, pepper=b"p" * 32)
     plain = Argon2Hasher(Argon2Params(), concurrency=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
@@ -24,27 +26,34 @@ class IdentifierParser:
         text = (raw or "").strip()
         if not text or len(text) > MAX_IDENTIFIER_LENGTH:
             raise InvalidIdentifier(MESSAGE, field="identifier")
-        if looks_like_email(text):
-            try:
-                valid = validate_email(fold_for_lookup(text), check_deliverability=False)
-            except EmailNotValidError:
-                raise InvalidIdentifier(MESSAGE, field="identifier") from None
-            return Identifier(IdentifierKind.EMAIL, valid.normalized.casefold())
+        return _canonical(text, region)
+
+
+# Every sign-in parses what was typed; the same few thousand customers type the same
+# addresses again. Bounded, and a refusal is never kept (an exception is not cached).
+@functools.lru_cache(maxsize=4096)
+def _canonical(text: str, region: str) -> Identifier:
+    if looks_like_email(text):
         try:
-            number = phonenumbers.parse(text, region)
-        except phonenumbers.NumberParseException:
+            valid = validate_email(fold_for_lookup(text), check_deliverability=False)
+        except EmailNotValidError:
             raise InvalidIdentifier(MESSAGE, field="identifier") from None
-        if not phonenumbers.is_valid_number(number):
-            raise InvalidIdentifier(MESSAGE, field="identifier")
-        kind = phonenumbers.number_type(number)
-        if kind not in (
-            phonenumbers.PhoneNumberType.MOBILE,
-            phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
-        ):
-            raise InvalidIdentifier(
-                "Enter a mobile phone number that can receive texts.", field="identifier"
-            )
-        return Identifier(
-            IdentifierKind.PHONE,
-            phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        return Identifier(IdentifierKind.EMAIL, valid.normalized.casefold())
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidIdentifier(MESSAGE, field="identifier") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifier(MESSAGE, field="identifier")
+    kind = phonenumbers.number_type(number)
+    if kind not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidIdentifier(
+            "Enter a mobile phone number that can receive texts.", field="identifier"
         )
+    return Identifier(
+        IdentifierKind.PHONE,
+        phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+    )
