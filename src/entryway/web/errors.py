@@ -111,7 +111,7 @@ def our_sentence(request: Request | None, text: str) -> tuple[str, str | None]:
 
 def is_api(request: Request) -> bool:
     """Errors under ``/api/`` answer in JSON; everywhere else, as a page."""
-    return request.url.path.startswith("/api/")
+    return str(request.scope.get("path", "")).startswith("/api/")  # no URL to build
 
 
 def from_entryway(request: Request, exc: EntrywayError) -> JSONResponse:
