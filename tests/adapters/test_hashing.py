@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from entryway.adapters.hashing import Argon2Hasher, Argon2Params
+from entryway.adapters.hashing import Argon2Hasher, Argon2Params, _Workers
+
+_FAIR_EVERY = _Workers.FAIR_EVERY
 
 
 def test_parameters_below_the_owasp_floor_are_refused() -> None:
@@ -75,6 +77,29 @@ async def test_urgent_checks_go_ahead_of_queued_ones() -> None:
     await check("owner", True)
     assert finished.index("owner") <= 1  # behind at most the one already running
     await asyncio.gather(*queued)
+    hasher.close()
+
+
+async def test_steady_urgent_checks_do_not_starve_an_ordinary_one() -> None:
+    """A new device's first check waits behind at most FAIR_EVERY urgent ones, however
+    many recognised devices keep arriving (else its customer waited as long as they did)."""
+    import asyncio
+
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await hasher.hash("pw-one-two-three")
+    finished: list[str] = []
+
+    async def check(name: str, urgent: bool) -> None:
+        await hasher.verify(encoded, "wrong-guess", urgent=urgent)
+        finished.append(name)
+
+    busy = asyncio.create_task(check("running", True))
+    await asyncio.sleep(0)
+    newcomer = asyncio.create_task(check("newcomer", False))
+    regulars = [asyncio.create_task(check(f"regular{n}", True)) for n in range(12)]
+    await asyncio.gather(busy, newcomer, *regulars)
+    assert finished.index("newcomer") <= 1 + _FAIR_EVERY  # the one running, then at most 4
+    assert finished.index("newcomer") > 1  # urgent ones still went first
     hasher.close()
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import itertools
 import logging
-import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -39,16 +38,26 @@ class Argon2Params:
 
 
 class _Workers:
-    """``count`` threads taking jobs from one priority queue: urgent jobs first, then in
-    arrival order. A worker that finishes takes the next job at once, without a round trip
-    through the event loop (a semaphore in front of ``asyncio.to_thread`` left the cores idle
-    10% of the time, bench/signin.py)."""
+    """``count`` threads taking jobs from two queues: urgent jobs first, each queue in
+    arrival order, except that after ``FAIR_EVERY`` urgent jobs in a row a waiting
+    ordinary one goes next. Without that turn, steady urgent work (recognised devices
+    signing in) kept a new device's first check waiting for as long as it lasted
+    (bench/peers.py found page sign-ins waiting 20 s); with it, an ordinary job waits
+    behind at most that many, and a flood of ordinary ones still leaves the urgent lane
+    four slots in five. A worker that finishes takes the next job at once, without a round
+    trip through the event loop (a semaphore in front of ``asyncio.to_thread`` left the
+    cores idle 10% of the time, bench/signin.py)."""
+
+    FAIR_EVERY = 4
 
     def __init__(self, count: int) -> None:
-        self._jobs: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._urgent: deque[Any] = deque()
+        self._ordinary: deque[Any] = deque()
+        self._ready = threading.Condition()
+        self._urgent_in_a_row = 0
+        self._closed = False
         # Told each job's wait in the queue, in seconds (the metrics' histogram).
         self.on_wait: Callable[[float], None] | None = None
-        self._order = itertools.count()
         self._threads = [
             threading.Thread(target=self._work, name=f"argon2-{n}", daemon=True)
             for n in range(count)
@@ -59,16 +68,32 @@ class _Workers:
     def submit(self, urgent: bool, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         future: Future[Any] = Future()
         job = (future, fn, args, time.perf_counter())
-        self._jobs.put((0 if urgent else 1, next(self._order), job))
+        with self._ready:
+            (self._urgent if urgent else self._ordinary).append(job)
+            self._ready.notify()
         return future
 
     def depth(self) -> int:
         """Jobs waiting for a thread now (not those being worked on)."""
-        return self._jobs.qsize()
+        return len(self._urgent) + len(self._ordinary)
+
+    def _next(self) -> Any:
+        """The next job, or None once shut down with nothing left to do."""
+        with self._ready:
+            while True:
+                if self._urgent and (not self._ordinary or self._urgent_in_a_row < self.FAIR_EVERY):
+                    self._urgent_in_a_row += 1
+                    return self._urgent.popleft()
+                if self._ordinary:
+                    self._urgent_in_a_row = 0
+                    return self._ordinary.popleft()
+                if self._closed:
+                    return None
+                self._ready.wait()
 
     def _work(self) -> None:
         while True:
-            _priority, _order, job = self._jobs.get()
+            job = self._next()
             if job is None:  # shutdown
                 return
             future, fn, args, queued_at = job
@@ -90,8 +115,9 @@ class _Workers:
             log.exception("hash wait observer failed")
 
     def shutdown(self) -> None:
-        for _ in self._threads:
-            self._jobs.put((2, next(self._order), None))  # after every queued job
+        with self._ready:  # the workers stop once every queued job is done
+            self._closed = True
+            self._ready.notify_all()
 
 
 class Argon2Hasher:
