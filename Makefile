@@ -1,5 +1,5 @@
 # The two commands a new user needs: `make demo` and `make test`.
-.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys bench-scale bench-session
+.PHONY: demo test test-postgres lint bench bench-lockout bench-tokens bench-passkeys bench-scale bench-session bench-peers
 
 PORT ?= 8000
 
@@ -51,3 +51,7 @@ bench-scale:
 bench-session:
 	@./scripts/setup
 	.venv/bin/python bench/session.py
+
+bench-peers:
+	@./scripts/setup
+	.venv/bin/python bench/peers.py

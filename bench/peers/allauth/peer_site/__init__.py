@@ -1,0 +1,1 @@
+"""A minimal Django project around django-allauth, for bench/peers.py (not part of Entryway)."""
