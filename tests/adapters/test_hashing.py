@@ -103,6 +103,32 @@ async def test_steady_urgent_checks_do_not_starve_an_ordinary_one() -> None:
     hasher.close()
 
 
+async def test_urgent_checks_alone_do_not_use_up_the_next_ones_turn() -> None:
+    """Only urgent checks taken while an ordinary one waits count toward its turn: after a
+    quiet run of recognised devices, a newcomer still lets the next ones go first."""
+    import asyncio
+
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await hasher.hash("pw-one-two-three")
+    for _ in range(_FAIR_EVERY + 2):  # nobody ordinary waiting
+        await hasher.verify(encoded, "wrong-guess", urgent=True)
+    finished: list[str] = []
+
+    async def check(name: str, urgent: bool) -> None:
+        await hasher.verify(encoded, "wrong-guess", urgent=urgent)
+        finished.append(name)
+
+    busy = asyncio.create_task(check("running", True))
+    await asyncio.sleep(0)
+    newcomer = asyncio.create_task(check("newcomer", False))
+    regulars = [asyncio.create_task(check(f"regular{n}", True)) for n in range(6)]
+    await asyncio.gather(busy, newcomer, *regulars)
+    # Four urgent ones before it, five if the first was taken before the newcomer queued
+    # (a worker thread's timing); a count left over from the quiet run would make it 1.
+    assert finished.index("newcomer") in (_FAIR_EVERY, _FAIR_EVERY + 1)
+    hasher.close()
+
+
 async def test_a_failing_check_reports_its_error_to_the_caller() -> None:
     hasher = Argon2Hasher(Argon2Params(), concurrency=1)
     with pytest.raises((TypeError, AttributeError)):  # raised in the worker thread

@@ -81,7 +81,10 @@ class _Workers:
         """The next job, or None once shut down with nothing left to do."""
         with self._ready:
             while True:
-                if self._urgent and (not self._ordinary or self._urgent_in_a_row < self.FAIR_EVERY):
+                if self._urgent and not self._ordinary:
+                    self._urgent_in_a_row = 0  # counted only while an ordinary job waits
+                    return self._urgent.popleft()
+                if self._urgent and self._urgent_in_a_row < self.FAIR_EVERY:
                     self._urgent_in_a_row += 1
                     return self._urgent.popleft()
                 if self._ordinary:
