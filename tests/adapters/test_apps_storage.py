@@ -16,12 +16,11 @@ import pytest
 
 from entryway.adapters.sql.database import Database
 from entryway.core.apps import TokenKind
-from entryway.core.sessions import SessionLevel
 from entryway.errors import Conflict
 from entryway.flows.apps.records import App, Consent, Grant, SigningKey, Token
 from entryway.flows.ports import Session
 from tests.adapters.test_migrations import blank, execute, migrate
-from tests.adapters.test_storage_contract import add_account
+from tests.adapters.test_storage_contract import add_account, session_row
 from tests.conftest import World
 
 __all__ = ["blank"]  # the fixture, imported for the migration test
@@ -409,22 +408,7 @@ async def test_retire_keys_retires_the_others_of_that_alg(world: World) -> None:
 
 
 def session(now: datetime, n: int, **kw: Any) -> Session:
-    return Session(
-        id_hash=h(f"s{n}"),
-        public_id=f"{n}" * 32,
-        site="us",
-        account_id="a1",
-        level=SessionLevel.FULL,
-        created_at=now,
-        idle_deadline=now + timedelta(minutes=30),
-        absolute_deadline=now + timedelta(hours=1),
-        remember=False,
-        ip="203.0.113.7",
-        user_agent="ua",
-        client="web",
-        last_seen_at=now,
-        **kw,
-    )
+    return session_row(now, h(f"s{n}"), public_id=f"{n}" * 32, ip="203.0.113.7", **kw)
 
 
 async def test_a_sessions_amr_round_trips(world: World) -> None:

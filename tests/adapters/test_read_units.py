@@ -14,30 +14,15 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from entryway.adapters.sql import tables as t
 from entryway.adapters.sql.prepared import Prepared
-from entryway.core.sessions import SessionLevel
+from entryway.core.events import AuditAction
 from entryway.errors import Conflict
-from entryway.flows.ports import Session
-from tests.adapters.test_storage_contract import account, add_account
+from entryway.flows.ports import AuditEntry, Session
+from tests.adapters.test_storage_contract import account, add_account, session_row
 from tests.conftest import World
 
 
 def _session(world: World, id_hash: str = "s1") -> Session:
-    now = world.clock.now()
-    return Session(
-        id_hash=id_hash,
-        public_id="p-" + id_hash,
-        site="us",
-        account_id="a1",
-        level=SessionLevel.FULL,
-        created_at=now,
-        idle_deadline=now + timedelta(minutes=30),
-        absolute_deadline=now + timedelta(hours=1),
-        remember=False,
-        ip="1.2.3.4",
-        user_agent="ua",
-        client="web",
-        last_seen_at=now,
-    )
+    return session_row(world.clock.now(), id_hash)
 
 
 async def _add_session(world: World, id_hash: str = "s1") -> Session:
@@ -190,3 +175,32 @@ async def test_a_prepared_write_counts_its_rows_and_fails_as_sqlalchemy_would(
         statement = delete(t.failure_counters).where(t.failure_counters.c.site == bindparam("b"))
         assert await uow.accounts.conn.run(Prepared(statement), {"b": "us"}) == 0
         assert await uow.sessions.delete_all("us", "a1") == 1
+
+
+async def test_a_prepared_write_after_a_commit_is_rolled_back_with_its_unit(
+    world: World,
+) -> None:
+    """A flow may commit a step and go on: what it writes next, through a prepared
+    statement on SQLite's driver too, is in a new transaction that the unit's end rolls
+    back (never committed by itself in autocommit)."""
+    await add_account(world)
+    entry = AuditEntry(
+        site="us",
+        account_id="a1",
+        action=AuditAction.SIGN_IN_SUCCEEDED,
+        at=world.clock.now(),
+        ip="1.2.3.4",
+        user_agent="ua",
+        detail={},
+    )
+    with pytest.raises(RuntimeError):
+        async with world.deps.uow() as uow:
+            await uow.sessions.add(_session(world))
+            await uow.commit()  # the first step stays
+            await uow.audit.add(entry)  # prepared: straight on the driver on SQLite
+            await uow.sessions.add(_session(world, "s2"))
+            raise RuntimeError("the flow fails after its first step")
+    async with world.deps.reader() as read:
+        assert await read.audit.recent("us", "a1") == []
+        assert await read.sessions.with_account("us", "s1") is not None
+        assert await read.sessions.with_account("us", "s2") is None

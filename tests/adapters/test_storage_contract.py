@@ -6,7 +6,8 @@ Races are real here: every task opens its own connection and transaction.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -54,6 +55,27 @@ async def add_account(world: World, **kw: object) -> Account:
         await uow.accounts.add(a)
         await uow.commit()
     return a
+
+
+def session_row(now: datetime, id_hash: str, **kw: Any) -> Session:
+    """A full session of account a1 on the US site, made ``now``, half an hour idle."""
+    values: dict[str, Any] = {
+        "id_hash": id_hash,
+        "public_id": "p-" + id_hash,
+        "site": "us",
+        "account_id": "a1",
+        "level": SessionLevel.FULL,
+        "created_at": now,
+        "idle_deadline": now + timedelta(minutes=30),
+        "absolute_deadline": now + timedelta(hours=1),
+        "remember": False,
+        "ip": "1.2.3.4",
+        "user_agent": "ua",
+        "client": "web",
+        "last_seen_at": now,
+    }
+    values.update(kw)
+    return Session(**values)
 
 
 async def test_same_email_on_two_sites_is_two_accounts(world: World) -> None:
@@ -266,23 +288,7 @@ async def test_audit_and_sessions_are_scoped_by_site(world: World) -> None:
                 detail={"via": "email"},
             )
         )
-        await uow.sessions.add(
-            Session(
-                id_hash="s1",
-                public_id="p1",
-                site="us",
-                account_id="a1",
-                level=SessionLevel.FULL,
-                created_at=now,
-                idle_deadline=now + timedelta(minutes=30),
-                absolute_deadline=now + timedelta(hours=1),
-                remember=False,
-                ip="1.2.3.4",
-                user_agent="ua",
-                client="web",
-                last_seen_at=now,
-            )
-        )
+        await uow.sessions.add(session_row(now, "s1", public_id="p1"))
         await uow.commit()
     async with world.deps.uow() as uow:
         assert [e.action for e in await uow.audit.recent("us", "a1")] == [
