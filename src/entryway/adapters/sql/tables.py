@@ -50,6 +50,29 @@ class UtcDateTime(TypeDecorator[datetime]):
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
 
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        """On SQLite the stored text read with the offset added in one step; parsing it to
+        a naive datetime and then replacing its tzinfo cost five times as much (about 1.3
+        µs a column, and a session check reads eleven). Any other text (one
+        ``fromisoformat`` cannot read, a bare date) goes the general way."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            if isinstance(value, str):
+                try:
+                    parsed = datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    parsed = None
+                if parsed is not None and parsed.tzinfo is not None:  # a bare date drops it
+                    return parsed
+            return general(value)
+
+        return process
+
 
 metadata = MetaData(
     naming_convention={
