@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import BaseLoader, ChoiceLoader, Environment, FileSystemLoader, select_autoescape
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entryway.core.locales import Catalogs, language, negotiate
@@ -26,13 +26,30 @@ LANG_MAX_AGE = 400 * 24 * 3600
 
 def locale_of(request: Request, site: Site | None = None) -> str:
     """The locale this request is answered in (worked out once per request)."""
-    cached = getattr(request.state, "locale", None)
+    return scope_locale(request.scope, site)
+
+
+def scope_locale(scope: Scope, site: Site | None = None) -> str:
+    """``locale_of`` on the bare scope: read straight from its headers and kept in its
+    state (where ``request.state.locale`` finds it), without building a ``Request``, its
+    headers and its cookies, which cost a session check more than the negotiation did."""
+    state = scope.setdefault("state", {})
+    cached = state.get("locale")
     if isinstance(cached, str):
         return cached
-    site = site or site_of(request)
-    chosen = request.cookies.get(cookie_name(site, LANG))
-    locale = negotiate(chosen, request.headers.get("accept-language", ""), site.locales)
-    request.state.locale = locale
+    if site is None:
+        site = state["site"]
+        assert isinstance(site, Site)
+    cookies: dict[str, str] = {}
+    accept_language: str | None = None
+    for name, value in scope["headers"]:
+        if name == b"cookie":  # every Cookie header counts, as for request.cookies
+            cookies.update(cookie_parser(value.decode("latin-1")))
+        elif name == b"accept-language" and accept_language is None:
+            accept_language = value.decode("latin-1")
+    chosen = cookies.get(cookie_name(site, LANG))
+    locale = negotiate(chosen, accept_language or "", site.locales)
+    state["locale"] = locale
     return locale
 
 
@@ -48,14 +65,13 @@ class ApiContentLanguage:
         if scope["type"] != "http" or not str(scope.get("path", "")).startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        request = Request(scope)  # shares scope["state"]: a locale worked out already is kept
 
         async def with_language(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
                 if b"content-language" not in names:
-                    headers.append((b"content-language", locale_of(request).encode("latin-1")))
+                    headers.append((b"content-language", scope_locale(scope).encode("latin-1")))
                 if b"vary" not in names:  # a shared cache must not answer in another language
                     headers.append((b"vary", b"Accept-Language, Cookie"))
                 message["headers"] = headers

@@ -110,7 +110,7 @@ def _when(context: Context, value: datetime) -> str:
 
 
 def web_of(request: Request) -> Web:
-    web = request.app.state.web
+    web = request.scope["app"].state.web  # request.app, without the property's lookups
     assert isinstance(web, Web)
     return web
 

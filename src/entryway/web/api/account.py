@@ -31,9 +31,10 @@ from entryway.web.api.contract import (
 from entryway.web.downloads import data_file
 from entryway.web.i18n import gettext_for
 from entryway.web.render import web_of, who
+from entryway.web.routing import DirectRoute
 from entryway.web.security import site_of
 
-router = APIRouter(prefix="/api/v1", tags=["account"])
+router = APIRouter(prefix="/api/v1", tags=["account"], route_class=DirectRoute)
 
 
 class AccountOut(BaseModel):
