@@ -1,11 +1,14 @@
-"""``UtcDateTime`` on SQLite reads its stored text straight to an aware UTC datetime; every
-form the general path reads must come back the same, whatever the shortcut takes."""
+"""``UtcDateTime`` on SQLite reads its stored text straight to an aware UTC datetime and
+writes it straight from the UTC fields; every value must read and write as the general path
+does, whatever the shortcut takes (SQL compares the stored text as text)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import (
     Column,
     DateTime,
@@ -18,6 +21,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.types import TypeDecorator
 
 from entryway.adapters.sql.tables import UtcDateTime
 
@@ -63,3 +67,30 @@ def test_a_round_trip_keeps_the_instant_and_says_utc() -> None:
         rows = dict(conn.execute(select(table.c.id, table.c.at)).all())
     assert rows[1] == instant and rows[1].tzinfo is UTC
     assert rows[2] == datetime(2026, 12, 7, 4, 5, 6, tzinfo=UTC)
+
+
+def _general_bind(value: object) -> object:
+    """What the type writes without the shortcut: ``process_bind_param``, then the
+    dialect's own DATETIME formatting."""
+    decorator = UtcDateTime().dialect_impl(DIALECT)
+    return TypeDecorator.bind_processor(decorator, DIALECT)(value)  # type: ignore[misc]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30), timezones=st.timezones()
+    )
+)
+def test_every_aware_datetime_is_written_as_the_general_path_writes_it(at: datetime) -> None:
+    write = UtcDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
+    assert write is not None
+    assert write(at) == _general_bind(at)
+
+
+def test_a_naive_datetime_is_still_refused_and_none_stays_none() -> None:
+    write = UtcDateTime().dialect_impl(DIALECT).bind_processor(DIALECT)
+    assert write is not None
+    with pytest.raises(ValueError, match="naive"):
+        write(datetime(2026, 12, 7, 12, 0))
+    assert write(None) is None

@@ -31,6 +31,9 @@ from entryway.core.recovery import LIVE_STATES
 LIVE_RECOVERY = "state IN (" + ", ".join(f"'{s.value}'" for s in sorted(LIVE_STATES)) + ")"
 
 
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # SQLAlchemy's DATETIME storage format
+
+
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in Python, naive UTC in the database (same on SQLite and PG)."""
 
@@ -49,6 +52,32 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Any:
+        """On SQLite the text SQLAlchemy stores (``YYYY-MM-DD HH:MM:SS.ffffff``, which
+        comparisons in SQL order as text) formatted straight from the UTC fields; the
+        general way (``process_bind_param``, then the dialect's own formatting) cost three
+        times as much, and a refused sign-in binds ten. Anything but an aware datetime goes
+        the general way."""
+        general = super().bind_processor(dialect)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value: Any) -> Any:
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                u = value if value.tzinfo is UTC else value.astimezone(UTC)
+                return _SQLITE_TEXT % (
+                    u.year,
+                    u.month,
+                    u.day,
+                    u.hour,
+                    u.minute,
+                    u.second,
+                    u.microsecond,
+                )
+            return general(value)
+
+        return process
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
         """On SQLite the stored text read with the offset added in one step; parsing it to
