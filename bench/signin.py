@@ -8,7 +8,7 @@ Starts the real demo server (``python -m entryway demo``) on a free 127.0.0.1 po
 3. optionally the same through the JSON API (POST /api/v1/sign-in);
 4. the raw verify rate again, so drift during the run shows;
 
-and prints sign-ins/s, verifies/s and their ratio (target: >= 0.85). See bench/README.md.
+and prints sign-ins/s, verifies/s and their ratio (target: >= 0.90). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from argon2 import PasswordHasher, Type
 from entryway.adapters.hashing import Argon2Params
 from entryway.settings import load_settings
 
-TARGET = 0.85
+TARGET = 0.90  # issue 17: on pages and the JSON API alike
 FOREIGN_LIMIT = 0.05  # cores' worth of CPU used by others before a phase counts as disturbed
 PASSWORD = "sunny-harbor-42"
 HERE = Path(__file__).resolve().parent
@@ -766,7 +766,8 @@ def main(argv: list[str] | None = None) -> int:
     raw = best["per_second"]
     pages = phases[0]
     ratio = pages["per_second"] / raw
-    met = ratio >= TARGET
+    ratios = {phase["name"]: phase["per_second"] / raw for phase in phases}
+    met = all(r >= TARGET for r in ratios.values())  # pages and the JSON API alike
     hash_cpu = best["cpu_ms_per_verify"]
     print()
     each = " and ".join(f"{r['per_second']:.1f}" for r in raws)
@@ -801,6 +802,9 @@ def main(argv: list[str] | None = None) -> int:
             )
     verdict = "INVALID RUN, see below" if problems else "MET" if met else "MISSED"
     print(f"  RATIO (page sign-ins / raw verifies) = {ratio:.3f}  target >= {TARGET}: {verdict}")
+    if len(ratios) > 1:
+        each = ", ".join(f"{name} {r:.3f}" for name, r in ratios.items())
+        print(f"  every phase against the bound: {each} (the target holds for each)")
     if db_check.get("checked"):
         print(
             f"  database: {db_check['session_rows']} session rows, "
