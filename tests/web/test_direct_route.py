@@ -60,8 +60,19 @@ class Out(BaseModel):
     name: str
 
 
-def _router(route_class: type[APIRoute]) -> APIRouter:
-    router = APIRouter(route_class=route_class, dependencies=[Depends(gate)])
+class Counter:
+    async def count(self, request: Request) -> int:
+        calls.append("count")
+        return len(calls)
+
+
+counter = Counter()
+
+
+def _router(route_class: type[APIRoute], **kw: Any) -> APIRouter:
+    router = APIRouter(
+        route_class=route_class, dependencies=[Depends(gate), Depends(counter.count)], **kw
+    )
 
     @router.get("/hello", response_model=Out)
     async def hello(name: Who, request: Request, n: Annotated[int, Depends(scheme)]) -> Response:
@@ -86,6 +97,18 @@ def _router(route_class: type[APIRoute]) -> APIRouter:
     @router.get("/twice")
     async def twice(a: Who, b: Annotated[str, Depends(who)]) -> Response:
         return JSONResponse({"a": a, "b": b})
+
+    @router.get("/same-method")
+    async def same_method(a: Annotated[int, Depends(counter.count)], request: Request) -> Response:
+        return JSONResponse({"a": a})  # the router's gate and counter.count again: one call
+
+    @router.get("/limited")
+    async def limited(n: Annotated[int, Depends(scheme, max_concurrency=1)]) -> Response:
+        return JSONResponse({"n": n})
+
+    @router.get("/unresolved", response_model=None)
+    async def unresolved(name: Who) -> Later:  # type: ignore[name-defined]  # noqa: F821
+        return JSONResponse({"name": name})
 
     @router.get("/lies")
     async def lies(name: Who) -> Response:
@@ -117,8 +140,17 @@ def test_only_endpoints_with_nothing_to_solve_are_called_straight() -> None:
         "/nested": False,  # a dependency with dependencies of its own
         "/sync": False,  # FastAPI runs it in its thread pool
         "/twice": False,  # FastAPI calls a repeated dependency once
+        "/same-method": False,  # ... an equal bound method too
+        "/limited": False,  # max_concurrency: FastAPI holds a semaphore round it
+        "/unresolved": False,  # a return annotation only a type checker could resolve
         "/lies": True,
     }
+
+
+def test_routes_whose_overrides_fastapi_applies_are_left_to_it() -> None:
+    app = FastAPI()
+    routes = _router(DirectRoute, dependency_overrides_provider=app).routes
+    assert not any(getattr(r, "direct", False) for r in routes)
 
 
 def test_the_session_check_is_called_straight() -> None:
@@ -127,7 +159,9 @@ def test_the_session_check_is_called_straight() -> None:
     assert isinstance(route, DirectRoute) and route.direct
 
 
-@pytest.mark.parametrize("path", ["/hello", "/query", "/model", "/nested", "/sync", "/twice"])
+@pytest.mark.parametrize(
+    "path", ["/hello", "/query", "/model", "/nested", "/sync", "/twice", "/same-method", "/limited"]
+)
 async def test_each_route_answers_and_refuses_as_through_fastapi(path: str) -> None:
     answers = []
     for route_class in (APIRoute, DirectRoute):
@@ -141,12 +175,15 @@ async def test_each_route_answers_and_refuses_as_through_fastapi(path: str) -> N
             answers.append(seen)
     plain, direct = answers
     assert direct == plain
-    assert direct[0][0] == 200 and direct[1][0] == 401 and direct[2][0] == 403
+    assert direct[0][0] == 200 and direct[2][0] == 403  # the router's gate refuses first
+    assert direct[1][0] == (200 if path in ("/same-method", "/limited") else 401)  # who
+    if path == "/same-method":
+        assert direct[0][2] == ["gate", "count"]  # once, though it appears twice
     if path == "/hello":
         assert direct[0] == (
             200,
             {"name": "ana", "n": 6, "path": "/hello"},
-            ["gate", "who", "scheme"],
+            ["gate", "count", "who", "scheme"],
         )
         assert direct[2][2] == ["gate"]  # refused by the router's gate before anything else
 

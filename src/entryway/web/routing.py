@@ -146,6 +146,7 @@ _ASKS_FOR_MORE = (
     "response_param_name",
     "background_tasks_param_name",
     "security_scopes_param_name",
+    "concurrency",  # Depends(..., max_concurrency=N): FastAPI holds a semaphore round it
 )
 
 
@@ -162,7 +163,12 @@ def _direct_call(route: APIRoute) -> Callable[[Request], Awaitable[Response]] | 
     endpoint = top.call
     if endpoint is None or not inspect.iscoroutinefunction(endpoint) or route.body_field:
         return None
-    answer = typing.get_type_hints(endpoint).get("return")
+    if route.dependency_overrides_provider is not None:
+        return None  # an app's dependency_overrides are FastAPI's to apply
+    try:
+        answer = typing.get_type_hints(endpoint).get("return")
+    except Exception:  # an annotation that only type checkers can resolve
+        return None
     if not (isinstance(answer, type) and issubclass(answer, Response)):
         return None
     if not _request_only(top, but_dependencies=True):
@@ -173,8 +179,12 @@ def _direct_call(route: APIRoute) -> Callable[[Request], Awaitable[Response]] | 
         if call is None or not _request_only(sub) or not _is_coroutine(call):
             return None
         steps.append((sub.name, call, sub.request_param_name))
-    if len({id(call) for _, call, _ in steps}) != len(steps):
-        return None  # FastAPI would call a repeated dependency once; keep that to it
+    try:
+        distinct = len({call for _, call, _ in steps}) == len(steps)
+    except TypeError:  # an unhashable callable: FastAPI's cache could not key it either
+        distinct = False
+    if not distinct:  # FastAPI calls a repeated dependency (an equal bound method too) once
+        return None
     own_request = top.request_param_name
 
     async def direct(request: Request) -> Response:
