@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from entryway.adapters.sql.database import Database, is_outage
 from entryway.core.events import AccountStatus
 from entryway.flows.ports import Account
+from tests.adapters.test_storage_contract import session_row
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -61,10 +62,50 @@ async def test_a_file_held_past_the_busy_timeout_is_an_outage_not_a_fault(
         await db.dispose()
 
 
-async def test_in_memory_a_read_never_sees_what_a_unit_of_work_has_not_committed() -> None:
+async def test_a_refused_begin_in_the_middle_of_a_unit_leaves_no_connection_behind(
+    tmp_path: Path,
+) -> None:
+    """A BEGIN the file refuses after a mid-unit commit (a prepared write opens its own
+    transaction) is an outage too, and the connection it failed on is not reused: SQLAlchemy
+    may be left thinking a begin is under way on it."""
+    path = tmp_path / "held.db"
+    db = Database(f"sqlite:///{path}")
+    await db.upgrade()
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        first = db._shared.get()
+        first.connection.driver_connection.execute("PRAGMA busy_timeout=50")
+        with pytest.raises(OperationalError) as raised:
+            async with db.uow() as uow:
+                await uow.accounts.add(_account("a1"))
+                await uow.commit()
+                other.execute("BEGIN IMMEDIATE")  # another process writes meanwhile
+                await uow.sessions.add(session_row(NOW, "h1"))
+        assert is_outage(raised.value)
+        other.execute("ROLLBACK")
+        assert db._shared.get() is not first
+        with pytest.raises(RuntimeError):
+            async with db.uow() as uow:  # a transaction again: what it wrote goes back
+                await uow.sessions.add(session_row(NOW, "h2"))
+                raise RuntimeError("rolled back")
+        async with db.read() as read:
+            assert await read.accounts.get("us", "a1") is not None
+            assert await read.sessions.get("us", "h2") is None
+    finally:
+        other.close()
+        await db.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["sqlite:///:memory:", "sqlite:///file:entryway-units?mode=memory&uri=true"],
+)
+async def test_in_memory_a_read_never_sees_what_a_unit_of_work_has_not_committed(
+    url: str,
+) -> None:
     """In memory there is one driver connection: a read waits for the unit of work open on
-    it, and sees nothing of what that one rolled back."""
-    db = Database("sqlite:///:memory:")
+    it, and sees nothing of what that one rolled back (a URI's ``mode=memory`` too)."""
+    db = Database(url)
     await db.upgrade()
     writing = asyncio.Event()
     seen: list[Account | None] = []

@@ -15,9 +15,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import SingletonThreadPool
 
 from entryway.adapters.sql.sqlite import (
     SharedConnection,
@@ -74,8 +75,13 @@ class Database:
         self.sync_engine: Engine | None = None
         if self.dialect == "sqlite":
             _ensure_sqlite_dir(url)
+            on_disk = _on_disk(parsed)
+            # In memory: one driver connection per thread, as SQLAlchemy picks for
+            # ``:memory:`` (said outright, since its guess from a URI's mode is going away).
+            pool: dict[str, Any] = {} if on_disk else {"poolclass": SingletonThreadPool}
             self.sync_engine = create_engine(
                 parsed.set(drivername="sqlite+pysqlite"),
+                **pool,
                 echo=echo,
                 hide_parameters=True,  # errors never carry values (addresses, hashes) to logs
                 pool_reset_on_return=None,  # every unit of work ends its own transaction
@@ -88,7 +94,7 @@ class Database:
             # same one to every checkout on a thread): a read beside it would see what a
             # unit of work had not committed, so there reads take a unit of work too.
             self._reader: SharedConnection | None = None
-            if _on_disk(parsed.database):
+            if on_disk:
                 self._reader = SharedConnection(
                     self.sync_engine.execution_options(isolation_level="AUTOCOMMIT")
                 )
@@ -194,12 +200,17 @@ def _upgrade(conn: Connection) -> None:
     command.upgrade(cfg, "head")
 
 
-def _on_disk(database: str | None) -> bool:
-    """Whether a SQLite URL's database is a file (not ``:memory:`` nor a temporary one)."""
-    return bool(database) and database != ":memory:" and "mode=memory" not in str(database)
+def _on_disk(url: URL) -> bool:
+    """Whether a SQLite URL's database is a file (not ``:memory:``, not ``mode=memory`` in
+    its query, nor a temporary one)."""
+    database = url.database
+    if not database or database == ":memory:" or "mode=memory" in database:
+        return False
+    return url.query.get("mode") != "memory"
 
 
 def _ensure_sqlite_dir(url: str) -> None:
-    database = make_url(url).database
-    if database and _on_disk(database):
+    parsed = make_url(url)
+    database = parsed.database
+    if database and _on_disk(parsed):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)

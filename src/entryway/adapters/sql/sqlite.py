@@ -58,6 +58,11 @@ class SqliteUnitOfWork(SqlUnitOfWork):
         try:
             if self._sync.in_transaction():
                 self._sync.rollback()
+            if isinstance(e, DBAPIError):
+                # A statement or a BEGIN the database refused (a busy file, a lost disk)
+                # may leave SQLAlchemy's view of the connection half-way through a begin:
+                # the next unit of work starts on a fresh connection instead.
+                self._shared.drop()
         except BaseException:
             self._shared.drop()  # the next unit of work starts on a fresh connection
             raise
