@@ -804,7 +804,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  RATIO (page sign-ins / raw verifies) = {ratio:.3f}  target >= {TARGET}: {verdict}")
     if len(ratios) > 1:
         each = ", ".join(f"{name} {r:.3f}" for name, r in ratios.items())
-        print(f"  every phase against the bound: {each} (the target holds for each)")
+        print(f"  each phase against the bound (the target applies to each): {each}")
     if db_check.get("checked"):
         print(
             f"  database: {db_check['session_rows']} session rows, "
