@@ -80,13 +80,11 @@ async def test_urgent_checks_go_ahead_of_queued_ones() -> None:
     hasher.close()
 
 
-async def test_steady_urgent_checks_do_not_starve_an_ordinary_one() -> None:
-    """A new device's first check waits behind at most FAIR_EVERY urgent ones, however
-    many recognised devices keep arriving (else its customer waited as long as they did)."""
+async def _newcomer_among_regulars(hasher: Argon2Hasher, encoded: str, regulars: int) -> int:
+    """Where a new device's check finishes: it queues behind one urgent check already
+    running, and ``regulars`` more urgent ones queue after it."""
     import asyncio
 
-    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
-    encoded = await hasher.hash("pw-one-two-three")
     finished: list[str] = []
 
     async def check(name: str, urgent: bool) -> None:
@@ -96,36 +94,33 @@ async def test_steady_urgent_checks_do_not_starve_an_ordinary_one() -> None:
     busy = asyncio.create_task(check("running", True))
     await asyncio.sleep(0)
     newcomer = asyncio.create_task(check("newcomer", False))
-    regulars = [asyncio.create_task(check(f"regular{n}", True)) for n in range(12)]
-    await asyncio.gather(busy, newcomer, *regulars)
-    assert finished.index("newcomer") <= 1 + _FAIR_EVERY  # the one running, then at most 4
-    assert finished.index("newcomer") > 1  # urgent ones still went first
+    after = [asyncio.create_task(check(f"regular{n}", True)) for n in range(regulars)]
+    await asyncio.gather(busy, newcomer, *after)
+    return finished.index("newcomer")
+
+
+async def test_steady_urgent_checks_do_not_starve_an_ordinary_one() -> None:
+    """A new device's first check waits behind at most FAIR_EVERY urgent ones, however
+    many recognised devices keep arriving (else its customer waited as long as they did)."""
+    hasher = Argon2Hasher(Argon2Params(), concurrency=1)
+    encoded = await hasher.hash("pw-one-two-three")
+    place = await _newcomer_among_regulars(hasher, encoded, 12)
+    assert place <= 1 + _FAIR_EVERY  # the one running, then at most 4
+    assert place > 1  # urgent ones still went first
     hasher.close()
 
 
 async def test_urgent_checks_alone_do_not_use_up_the_next_ones_turn() -> None:
     """Only urgent checks taken while an ordinary one waits count toward its turn: after a
     quiet run of recognised devices, a newcomer still lets the next ones go first."""
-    import asyncio
-
     hasher = Argon2Hasher(Argon2Params(), concurrency=1)
     encoded = await hasher.hash("pw-one-two-three")
     for _ in range(_FAIR_EVERY + 2):  # nobody ordinary waiting
         await hasher.verify(encoded, "wrong-guess", urgent=True)
-    finished: list[str] = []
-
-    async def check(name: str, urgent: bool) -> None:
-        await hasher.verify(encoded, "wrong-guess", urgent=urgent)
-        finished.append(name)
-
-    busy = asyncio.create_task(check("running", True))
-    await asyncio.sleep(0)
-    newcomer = asyncio.create_task(check("newcomer", False))
-    regulars = [asyncio.create_task(check(f"regular{n}", True)) for n in range(6)]
-    await asyncio.gather(busy, newcomer, *regulars)
+    place = await _newcomer_among_regulars(hasher, encoded, 6)
     # Four urgent ones before it, five if the first was taken before the newcomer queued
     # (a worker thread's timing); a count left over from the quiet run would make it 1.
-    assert finished.index("newcomer") in (_FAIR_EVERY, _FAIR_EVERY + 1)
+    assert place in (_FAIR_EVERY, _FAIR_EVERY + 1)
     hasher.close()
 
 

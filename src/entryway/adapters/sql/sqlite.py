@@ -6,16 +6,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from sqlite3 import Cursor
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import Connection, Engine, RootTransaction, event
 from sqlalchemy.exc import DBAPIError
 
-from entryway.adapters.sql.prepared import Prepared
+from entryway.adapters.sql.prepared import DriverForm, Prepared
 from entryway.adapters.sql.units import SqlUnitOfWork
+
+T = TypeVar("T")
 
 
 class SqliteUnitOfWork(SqlUnitOfWork):
@@ -150,42 +153,43 @@ class LoopConnection:
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self._conn.execute(statement, parameters)
 
-    async def first(
-        self, prepared: Prepared, parameters: Mapping[str, Any]
-    ) -> Mapping[str, Any] | None:
-        """The first row of a prepared SELECT, read straight off the driver (inside the
-        transaction the connection has open, like any other statement)."""
+    def _on_driver(
+        self, prepared: Prepared, parameters: Mapping[str, Any], take: Callable[[Cursor], T]
+    ) -> tuple[DriverForm, T]:
+        """Run a prepared statement on the driver, inside the transaction the connection has
+        open (like any other statement), and ``take`` what is wanted from its cursor."""
         form = prepared.form(self.dialect)
         values = form.parameters(parameters)
         self._in_transaction()
         try:
             cursor = self._driver.execute(form.sql, values)
             try:
-                row = cursor.fetchone()
+                return form, take(cursor)
             finally:
                 cursor.close()
         except sqlite3.Error as exc:
             raise _as_sqlalchemy(form.sql, exc) from exc
+
+    async def first(
+        self, prepared: Prepared, parameters: Mapping[str, Any]
+    ) -> Mapping[str, Any] | None:
+        """The first row of a prepared SELECT, read straight off the driver."""
+        form, row = self._on_driver(prepared, parameters, Cursor.fetchone)
         return None if row is None else form.mapping(row)
 
     async def run(self, prepared: Prepared, parameters: Mapping[str, Any]) -> int:
         """Run a prepared write on the driver; the number of rows it touched."""
-        form = prepared.form(self.dialect)
-        values = form.parameters(parameters)
-        self._in_transaction()
-        try:
-            cursor = self._driver.execute(form.sql, values)
-            try:
-                return int(cursor.rowcount)
-            finally:
-                cursor.close()
-        except sqlite3.Error as exc:
-            raise _as_sqlalchemy(form.sql, exc) from exc
+        _form, touched = self._on_driver(prepared, parameters, _rowcount)
+        return touched
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
         with self._conn.begin_nested():
             yield
+
+
+def _rowcount(cursor: Cursor) -> int:
+    return int(cursor.rowcount)
 
 
 def _as_sqlalchemy(sql: str, exc: sqlite3.Error) -> Exception:
