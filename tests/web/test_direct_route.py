@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import Annotated, Any
 
+import fastapi.routing
 import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, HTTPException
@@ -157,6 +158,22 @@ def test_the_session_check_is_called_straight() -> None:
     routes = {(r.path, tuple(sorted(r.methods))): r for r in account_api.router.routes}
     route = routes[("/api/v1/account", ("GET",))]
     assert isinstance(route, DirectRoute) and route.direct
+
+
+async def test_the_service_answers_the_session_check_without_fastapis_solving(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the whole app: were the route reached through FastAPI's handler (an included
+    router rebuilds it per request), the solving patched out here would make it a 500."""
+
+    async def must_not_run(**_: Any) -> None:
+        raise AssertionError("FastAPI solved the session check's dependencies")
+
+    monkeypatch.setattr(fastapi.routing, "solve_dependencies", must_not_run)
+    r = await client.get("/api/v1/account", headers={"authorization": "Bearer nope"})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "unauthenticated"
+    with pytest.raises(AssertionError, match="solved"):  # the patch does bite elsewhere
+        await client.get("/api/v1/account/devices", headers={"authorization": "Bearer nope"})
 
 
 @pytest.mark.parametrize(
