@@ -54,7 +54,12 @@ def test_an_email_as_it_looks(
     # The demo brand's logo is the one remote image the email loads, from the site itself.
     logo = frame.get_by_role("img", name=BRAND)
     expect(logo).to_have_attribute("src", server.url(site, "/static/logo.png"))
-    assert raw.frames[1].evaluate("() => document.querySelector('img').naturalWidth") > 0
+    # Loaded, not only named: waits for the image (it may still be on its way once the
+    # text shows), and fails when it never decodes.
+    raw.frames[1].wait_for_function(
+        "() => { const img = document.querySelector('img');"
+        " return img !== null && img.complete && img.naturalWidth > 0; }"
+    )
     # Its links are the site's own, shown as they are.
     reset = server.url(site, "/password/forgot")
     expect(frame.get_by_role("link", name=reset)).to_have_attribute("href", reset)
